@@ -1,0 +1,79 @@
+/* mpflash — error codes and the error object every library call fills in.
+ *
+ * Library functions return an mpf_err (0 = success) and, when given a
+ * non-NULL mpf_error, leave a one-line human message in it: what failed,
+ * where (file offset, line, address) and what to do about it.
+ */
+#ifndef MPFLASH_ERROR_H
+#define MPFLASH_ERROR_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mpf_err {
+    MPF_OK = 0,
+    MPF_ERR_USAGE,            /* bad arguments to a call or the command line */
+    MPF_ERR_INPUT,            /* malformed or unusable firmware file */
+    MPF_ERR_IO,               /* host file could not be read or written */
+    MPF_ERR_IMAGE_FIT,        /* image does not fit the device's memory layout */
+    MPF_ERR_REFUSED,          /* a safety rule refused the operation (needs --force, or never) */
+    MPF_ERR_NO_DEVICE,        /* no matching device */
+    MPF_ERR_AMBIGUOUS,        /* more than one matching device */
+    MPF_ERR_USB,              /* other USB failure */
+    MPF_ERR_USB_STALL,        /* the device stalled a control request */
+    MPF_ERR_USB_TIMEOUT,      /* a request did not complete in time */
+    MPF_ERR_USB_DISCONNECTED, /* the device went away */
+    MPF_ERR_USB_ACCESS,       /* permission denied */
+    MPF_ERR_USB_BUSY,         /* another program holds the device */
+    MPF_ERR_USB_NOT_SUPPORTED,/* OS driver does not allow access (Windows without WinUSB) */
+    MPF_ERR_DEVICE_STATUS,    /* the device reported a DFU error status */
+    MPF_ERR_PROTOCOL,         /* the device answered in a way DFU does not allow */
+    MPF_ERR_VERIFY,           /* read-back differs from the image */
+    MPF_ERR_APP_TIMEOUT,      /* the application did not come back after leaving DFU */
+    MPF_ERR_NOMEM,            /* out of memory */
+    MPF_ERR_INTERNAL,         /* a bug in mpflash */
+    MPF_ERR__COUNT
+} mpf_err;
+
+#define MPF_ERROR_MESSAGE_MAX 512
+
+typedef struct mpf_error {
+    mpf_err code;
+    char message[MPF_ERROR_MESSAGE_MAX];
+} mpf_error;
+
+/* Short stable identifier of a code ("usb-timeout"), used in JSON output. */
+const char *mpf_err_name(mpf_err code);
+
+/* The process exit code the command-line tool uses for a code. This mapping
+ * is a documented contract for scripts:
+ * 0 ok, 1 usage, 2 bad input file / image does not fit / refused,
+ * 3 no device or ambiguous device, 4 USB or permission error,
+ * 5 the device reported an error, 6 verify mismatch, 7 application did not
+ * come back, 8 internal error or out of memory. */
+int mpf_err_exit_code(mpf_err code);
+
+/* Set err (if non-NULL) to code and a printf-style message; returns code so
+ * callers can write `return mpf_error_set(err, MPF_ERR_INPUT, "...")`. */
+mpf_err mpf_error_set(mpf_error *err, mpf_err code, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Put "context: " in front of an error's existing message. */
+void mpf_error_prefix(mpf_error *err, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+void mpf_error_clear(mpf_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

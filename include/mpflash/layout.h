@@ -1,0 +1,51 @@
+/* mpflash — DfuSe memory layouts, parsed from an alt setting's interface
+ * string (ST UM0424): "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,03*128Kg".
+ */
+#ifndef MPFLASH_LAYOUT_H
+#define MPFLASH_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mpflash/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Sector type bits: the letter a..g minus 'a' + 1. */
+#define MPF_MEM_READABLE 0x1
+#define MPF_MEM_ERASABLE 0x2
+#define MPF_MEM_WRITABLE 0x4
+
+/* `count` equal sectors of `sector_size` bytes starting at `start`. */
+typedef struct mpf_sector_group {
+    uint32_t start;
+    uint32_t sector_size;
+    uint32_t count;
+    uint8_t type; /* MPF_MEM_* */
+} mpf_sector_group;
+
+typedef struct mpf_layout {
+    char name[64]; /* "Internal Flash" (trailing spaces removed) */
+    mpf_sector_group *groups;
+    size_t count;
+} mpf_layout;
+
+/* Parse a layout string; a malformed string is MPF_ERR_INPUT naming the
+ * offending character position, never a guess. */
+mpf_err mpf_layout_parse(const char *s, mpf_layout *out, mpf_error *err);
+void mpf_layout_free(mpf_layout *l);
+
+/* The sector holding addr: returns 1 and fills the out-parameters (any may be
+ * NULL), or 0 when addr is outside the layout. */
+int mpf_layout_find(const mpf_layout *l, uint32_t addr, uint32_t *sector_start,
+                    uint32_t *sector_size, uint8_t *type);
+
+/* Total bytes described. */
+uint64_t mpf_layout_size(const mpf_layout *l);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
