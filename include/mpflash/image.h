@@ -101,6 +101,7 @@ typedef struct mpf_load_options {
     int has_address;  /* for bin and plain DFU files: where the bytes go */
     uint32_t address;
     uint8_t alt;      /* alt setting for formats that do not carry one */
+    int accept_bad_crc; /* load a DFU file whose suffix CRC is wrong, with crc_ok = 0 (for --info) */
 } mpf_load_options;
 
 /* Per-format loaders. `name` is used in messages and segment sources.

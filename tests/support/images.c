@@ -1,0 +1,48 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixtures.h"
+
+void fixture_fill_random(uint8_t *buf, size_t len, uint32_t seed)
+{
+    uint32_t x = seed ? seed : 0x9E3779B9u;
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        buf[i] = (uint8_t)(x >> 24);
+    }
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+int fixture_micropython_image(mpf_image *img, size_t text_size, uint32_t seed)
+{
+    if (text_size == 0)
+        text_size = FIXTURE_MP_TEXT_DEFAULT_SIZE;
+    uint8_t *vec = malloc(FIXTURE_MP_VECTOR_SIZE);
+    uint8_t *text = malloc(text_size);
+    if (!vec || !text) {
+        free(vec);
+        free(text);
+        return -1;
+    }
+    fixture_fill_random(vec, FIXTURE_MP_VECTOR_SIZE, seed);
+    fixture_fill_random(text, text_size, seed * 2654435761u + 1);
+    put32(vec, 0x20020000u);
+    put32(vec + 4, (FIXTURE_MP_TEXT_ADDR + 0x100u) | 1u);
+    if (mpf_image_add_owned(img, 0, FIXTURE_MP_VECTOR_ADDR, vec, FIXTURE_MP_VECTOR_SIZE,
+                            "fixture: isr_vector", NULL) != MPF_OK) {
+        free(text);
+        return -1;
+    }
+    if (mpf_image_add_owned(img, 0, FIXTURE_MP_TEXT_ADDR, text, text_size, "fixture: text", NULL) != MPF_OK)
+        return -1;
+    return mpf_image_normalize(img, NULL) == MPF_OK ? 0 : -1;
+}
