@@ -1,4 +1,4 @@
-/* Shared test helpers. Each tests/support/*.c has one concern; its
+/* Shared test helpers. Each file in tests/support has one concern; its
  * declarations go here. */
 #ifndef MPFLASH_TEST_FIXTURES_H
 #define MPFLASH_TEST_FIXTURES_H
