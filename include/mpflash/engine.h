@@ -48,7 +48,8 @@ typedef struct mpf_callbacks {
 } mpf_callbacks;
 
 typedef struct mpf_dfu_stats {
-    uint32_t requests[7];   /* by DFU request code (MPF_DFU_DETACH..MPF_DFU_ABORT) */
+    uint32_t requests[7];   /* by DFU request code (MPF_DFU_DETACH..MPF_DFU_ABORT);
+                             * SET_INTERFACE is not a DFU request and not counted */
     uint32_t set_address;   /* DfuSe 0x21 commands */
     uint32_t erase_sectors; /* DfuSe 0x41 + address */
     uint32_t mass_erases;   /* DfuSe 0x41 alone */
@@ -59,6 +60,21 @@ typedef struct mpf_dfu_stats {
     uint64_t slept_ms;      /* sum of poll waits */
 } mpf_dfu_stats;
 
+/* Request timeouts. The GETSTATUS that follows a command waits as long as the
+ * command can take, because mboot reports bwPollTimeout 0 and instead holds
+ * that GETSTATUS until an erase has finished. Each bound is at least twice
+ * the STM32F4 datasheet's worst case at x8 parallelism (16 KiB 0.8 s, 64 KiB
+ * 2.4 s, 128 KiB 4 s, mass erase 32 s). A bwPollTimeout above an operation's
+ * bound is capped at that bound (with a WARN), and an operation that keeps the
+ * device in dfuDNBUSY for twice its bound is MPF_ERR_PROTOCOL. */
+#define MPF_DFU_TIMEOUT_MS 5000u             /* ordinary requests, data blocks, set-address */
+#define MPF_DFU_MASS_ERASE_TIMEOUT_MS 64000u /* mass erase and read-unprotect */
+/* Sector erase: 1 s plus 64 ms per KiB (16 KiB: 2.0 s, 64 KiB: 5.1 s, 128 KiB: 9.2 s). */
+uint32_t mpf_dfu_erase_timeout_ms(uint32_t sector_size);
+
+/* Sum of requests[] : every control request the engine sent. */
+uint64_t mpf_dfu_stats_total(const mpf_dfu_stats *s);
+
 typedef struct mpf_dfu {
     mpf_transport *transport; /* not owned */
     mpf_callbacks cb;
@@ -66,29 +82,55 @@ typedef struct mpf_dfu {
     int dfuse;              /* bcdDFUVersion 0x011A */
     uint16_t transfer_size;
     int current_alt;        /* -1 before the first select */
-    int left;               /* a leave request was sent: the device may vanish */
+    int left;               /* the device left DFU mode (leave, read-unprotect): then
+                             * mpf_dfu_leave does nothing and the calls that need the
+                             * device are refused with MPF_ERR_USAGE until mpf_dfu_open */
 } mpf_dfu;
 
 /* Bring the device to dfuIDLE (GETSTATUS; CLRSTATUS out of dfuERROR; ABORT
  * out of upload/download idle). Does not take ownership of t. */
 mpf_err mpf_dfu_open(mpf_dfu *d, mpf_transport *t, const mpf_callbacks *cb, mpf_error *err);
 
-/* Run a plan: erase, write, verify, leave, as it says. */
+/* Run a plan: erase, write, verify, leave, as it says. The plan is executed
+ * alt setting by alt setting (erase, write, verify each), the leave last.
+ * Needs a DfuSe device (addressed memory).
+ *
+ * After an error nothing that changes flash is sent. The only request that
+ * may follow a failed one is a single GETSTATUS after a STALL, to put the
+ * device's status and state in the message; the device is left as it is
+ * (often dfuERROR), and the next mpf_dfu_open clears it. */
 mpf_err mpf_dfu_flash(mpf_dfu *d, const mpf_plan *plan, mpf_error *err);
 
-/* Read len bytes from address on an alt setting (DfuSe UPLOAD). */
+/* Read len bytes from address on an alt setting (DfuSe UPLOAD): set the
+ * pointer, ABORT to dfuIDLE, UPLOAD blocks 2, 3, ... of the device's
+ * wTransferSize, ABORT. Progress is reported as MPF_PHASE_READ. */
 mpf_err mpf_dfu_read(mpf_dfu *d, uint8_t alt, uint32_t address, uint8_t *buf, size_t len,
                      mpf_error *err);
 
-/* Set the address pointer and leave DFU mode; the device vanishing after
- * the request is success. */
+/* Select alt 0 (the flash), set the address pointer explicitly, send the
+ * zero-length DNLOAD and read the status (dfuMANIFEST). The device vanishing
+ * is success: a STALL, I/O or no-device error on that GETSTATUS, or an I/O
+ * or no-device error on the DNLOAD itself. A STALL of the DNLOAD is success
+ * only if the GETSTATUS after it also fails that way or says dfuMANIFEST; a
+ * device that answers dfuERROR refused to leave, and that is an error.
+ * When the device has already left (d->left), it sends nothing and succeeds. */
 mpf_err mpf_dfu_leave(mpf_dfu *d, uint32_t address, mpf_error *err);
 
+/* DfuSe 0x41 alone: erase every sector of the alt setting's memory. */
 mpf_err mpf_dfu_mass_erase(mpf_dfu *d, uint8_t alt, mpf_error *err);
 
-/* DfuSe 0x92: erases all flash and resets the device. Only on explicit request. */
+/* DfuSe 0x41 + address: erase the sector holding address; sector_size only
+ * chooses the timeout (0 = the largest STM32F4 sector, 128 KiB). */
+mpf_err mpf_dfu_erase_sector(mpf_dfu *d, uint8_t alt, uint32_t address, uint32_t sector_size,
+                             mpf_error *err);
+
+/* DfuSe 0x92: erases all flash and resets the device. Only on explicit
+ * request, never implied by another operation. The device vanishing while
+ * it erases is success; d->left is then set and the device must be opened
+ * again. */
 mpf_err mpf_dfu_read_unprotect(mpf_dfu *d, mpf_error *err);
 
+/* One GETSTATUS, decoded; no polling, no interpretation. */
 mpf_err mpf_dfu_get_status(mpf_dfu *d, mpf_dfu_status_reply *out, mpf_error *err);
 
 #ifdef __cplusplus

@@ -18,6 +18,11 @@ extern "C" {
 #define MPF_MEM_ERASABLE 0x2
 #define MPF_MEM_WRITABLE 0x4
 
+/* The layout string comes from the device, so it is untrusted input: a
+ * string with more sector groups than this is refused. A 255-byte interface
+ * string holds at most ~40 groups ("1*1Ba,"), so real devices never reach it. */
+#define MPF_LAYOUT_MAX_GROUPS 64
+
 /* `count` equal sectors of `sector_size` bytes starting at `start`. */
 typedef struct mpf_sector_group {
     uint32_t start;
@@ -33,7 +38,11 @@ typedef struct mpf_layout {
 } mpf_layout;
 
 /* Parse a layout string; a malformed string is MPF_ERR_INPUT naming the
- * offending character position, never a guess. */
+ * offending character position (1-based), never a guess. Also refused:
+ * sector count or size 0, sizes or blocks that run past 0xFFFFFFFF, blocks
+ * that overlap, more than MPF_LAYOUT_MAX_GROUPS groups. The name is trimmed
+ * of spaces at both ends and cut to 63 bytes. On failure *out is left empty
+ * (safe to mpf_layout_free). */
 mpf_err mpf_layout_parse(const char *s, mpf_layout *out, mpf_error *err);
 void mpf_layout_free(mpf_layout *l);
 
@@ -44,6 +53,9 @@ int mpf_layout_find(const mpf_layout *l, uint32_t addr, uint32_t *sector_start,
 
 /* Total bytes described. */
 uint64_t mpf_layout_size(const mpf_layout *l);
+
+/* The type letter 'a'..'g' of MPF_MEM_* bits (1..7), '?' otherwise. */
+char mpf_layout_type_letter(uint8_t type);
 
 #ifdef __cplusplus
 }

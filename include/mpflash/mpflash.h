@@ -8,6 +8,7 @@
 #include "mpflash/image.h"
 #include "mpflash/layout.h"
 #include "mpflash/plan.h"
+#include "mpflash/serial.h"
 #include "mpflash/sim.h"
 #include "mpflash/timing.h"
 #include "mpflash/transport.h"

@@ -25,9 +25,18 @@ typedef struct mpf_plan_options {
     uint32_t leave_address;
     uint16_t transfer_size;   /* 0 = the device's wTransferSize */
     const mpf_timing *timing; /* for the estimate; NULL = STM32F4 typical */
+    int force;                /* allow writing "Option Bytes" and "OTP..." regions */
 } mpf_plan_options;
 
 void mpf_plan_options_default(mpf_plan_options *o); /* verify and leave on */
+
+/* Where plan->leave_address came from. */
+typedef enum mpf_leave_from {
+    MPF_LEAVE_FROM_NONE = 0, /* no leave requested */
+    MPF_LEAVE_FROM_OPTION,   /* opt->leave_address */
+    MPF_LEAVE_FROM_IMAGE,    /* the first address of the image's alt 0 data */
+    MPF_LEAVE_FROM_LAYOUT    /* no alt 0 data: the device's alt 0 starts at 0x08000000 */
+} mpf_leave_from;
 
 typedef struct mpf_plan_erase {
     uint8_t alt;
@@ -36,7 +45,11 @@ typedef struct mpf_plan_erase {
 } mpf_plan_erase;
 
 /* One contiguous run: the engine sets the address pointer once and sends
- * blocks of transfer_size with wBlockNum 2, 3, ... */
+ * blocks of transfer_size with wBlockNum 2, 3, ... A segment longer than
+ * MPF_PLAN_MAX_RUN_BLOCKS blocks is split into several runs, since wBlockNum
+ * is 16 bits. */
+#define MPF_PLAN_MAX_RUN_BLOCKS 65534u
+
 typedef struct mpf_plan_write {
     uint8_t alt;
     uint32_t address;
@@ -49,23 +62,48 @@ typedef struct mpf_plan {
     size_t erase_count;
     mpf_plan_write *writes; /* sorted by (alt, address) */
     size_t write_count;
-    int mass_erase;
+    int mass_erase; /* a mass erase of alt setting 0 replaces its sector erases;
+                     * erasable sectors on other alts are still in erases[] */
     int verify;
+    int verify_dropped;      /* opt->verify was set but the device cannot upload */
+    const char *verify_note; /* why verify was dropped (static text), else NULL */
     int leave;
     uint32_t leave_address;
+    mpf_leave_from leave_from;
+    const char *leave_note; /* static text saying where leave_address came from */
+    int writes_option_bytes; /* an "Option Bytes" region is written (opt->force) */
+    int writes_otp;          /* an "OTP..." region is written: permanent (opt->force) */
     uint16_t transfer_size;
-    uint64_t erase_bytes;
+    uint64_t erase_bytes; /* sectors erased; with mass_erase, alt 0's erasable bytes too */
     uint64_t write_bytes;
     uint64_t estimated_us; /* erase + program + USB, from the timing table */
 } mpf_plan;
 
 /* Check every byte of the image against the device's layouts (one per alt
- * setting, from dev->alts[].name) and build the plan. Refusals:
- * MPF_ERR_IMAGE_FIT for a byte outside a writable region, a sector that is not
- * erasable, or an alt setting the device does not have. */
+ * setting, from dev->alts[].name) and build the plan. img must be
+ * normalized; opt NULL = defaults. Refusals, all before any device I/O:
+ * - MPF_ERR_IMAGE_FIT: a byte outside the layout or in a sector that is not
+ *   writable, or an alt setting the device does not have;
+ * - MPF_ERR_REFUSED: writing an "Option Bytes" or "OTP..." region (names
+ *   compared ignoring case) without opt->force, and
+ *   always an image setting the STM32F2/F4 RDP byte (0x1FFFC001) to 0xCC;
+ * - MPF_ERR_PROTOCOL: a device layout string that does not parse, or
+ *   wTransferSize 0 with no override;
+ * - MPF_ERR_INPUT: an empty image without mass_erase;
+ * - MPF_ERR_USAGE: leave requested but no address can be found.
+ * An empty image with mass_erase is a plan that only mass-erases. */
 mpf_err mpf_plan_build(const mpf_image *img, const mpf_device_info *dev,
                        const mpf_plan_options *opt, mpf_plan *out, mpf_error *err);
 void mpf_plan_free(mpf_plan *p);
+
+/* Number of DNLOAD data blocks the writes take (each run split into blocks
+ * of transfer_size; its last block may be short). */
+size_t mpf_plan_block_count(const mpf_plan *p);
+
+/* The estimate mpf_plan_build stores in estimated_us, for any timing table
+ * (NULL = STM32F4 typical): erases, programming, and the USB requests of
+ * erasing, writing, verifying and leaving. */
+uint64_t mpf_plan_estimate_us(const mpf_plan *p, const mpf_timing *t);
 
 #ifdef __cplusplus
 }

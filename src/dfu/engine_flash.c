@@ -1,0 +1,167 @@
+/* Running a plan.
+ *
+ * Order: alt setting by alt setting, in ascending order; within one, all its
+ * erases (or the mass erase, alt 0), then all its writes, then their
+ * verification; the leave comes last. Why this order:
+ *  - all erases of a memory before its writes, because a write run is sent
+ *    against one address pointer and may cross sector boundaries, so every
+ *    sector it touches must already be erased;
+ *  - one memory finished and verified before the next is touched, because
+ *    the later alt settings of an STM32 are option bytes and OTP, and
+ *    writing option bytes resets the chip: with erase-everything-first the
+ *    flash would be left erased-but-unwritten by that reset, and nothing
+ *    written before it could be verified.
+ */
+#include <inttypes.h>
+
+#include "dfu/engine_internal.h"
+
+typedef struct flash_run {
+    const mpf_plan *plan;
+    uint16_t block_size;
+    eng_progress erase, write, verify;
+} flash_run;
+
+/* The smallest alt above `after` that the plan touches; 0 when none is left. */
+static int next_alt(const mpf_plan *p, int after, uint8_t *alt)
+{
+    int best = 256;
+    if (p->mass_erase && after < 0)
+        best = 0;
+    for (size_t i = 0; i < p->erase_count; i++)
+        if (p->erases[i].alt > after && p->erases[i].alt < best)
+            best = p->erases[i].alt;
+    for (size_t i = 0; i < p->write_count; i++)
+        if (p->writes[i].alt > after && p->writes[i].alt < best)
+            best = p->writes[i].alt;
+    if (best > 255)
+        return 0;
+    *alt = (uint8_t)best;
+    return 1;
+}
+
+/* A mass erase replaces the sector erases of alt 0. */
+static int erase_skipped(const mpf_plan *p, const mpf_plan_erase *e)
+{
+    return p->mass_erase && e->alt == 0;
+}
+
+static mpf_err erase_alt(mpf_dfu *d, flash_run *r, uint8_t alt, mpf_error *err)
+{
+    const mpf_plan *p = r->plan;
+    int started = 0;
+    if (alt == 0 && p->mass_erase) {
+        eng_progress_report(d, &r->erase);
+        started = 1;
+        mpf_err rc = mpf_dfu_mass_erase(d, alt, err);
+        if (rc != MPF_OK)
+            return rc;
+        eng_progress_step(d, &r->erase, 1);
+    }
+    for (size_t i = 0; i < p->erase_count; i++) {
+        const mpf_plan_erase *e = &p->erases[i];
+        if (e->alt != alt || erase_skipped(p, e))
+            continue;
+        if (!started)
+            eng_progress_report(d, &r->erase);
+        started = 1;
+        mpf_err rc = mpf_dfu_erase_sector(d, alt, e->address, e->size, err);
+        if (rc != MPF_OK)
+            return rc;
+        eng_progress_step(d, &r->erase, 1);
+    }
+    return MPF_OK;
+}
+
+static mpf_err write_alt(mpf_dfu *d, flash_run *r, uint8_t alt, int verify, mpf_error *err)
+{
+    const mpf_plan *p = r->plan;
+    eng_progress *progress = verify ? &r->verify : &r->write;
+    int started = 0;
+    for (size_t i = 0; i < p->write_count; i++) {
+        const mpf_plan_write *w = &p->writes[i];
+        if (w->alt != alt)
+            continue;
+        if (!started)
+            eng_progress_report(d, progress);
+        started = 1;
+        mpf_err rc = eng_use_alt(d, alt, err);
+        if (rc == MPF_OK)
+            rc = verify ? eng_verify_run(d, w, progress, err)
+                        : eng_write_run(d, w, r->block_size, progress, err);
+        if (rc != MPF_OK)
+            return rc;
+    }
+    return MPF_OK;
+}
+
+/* Everything that can be refused is refused here, before the first request. */
+static mpf_err check_plan(const mpf_dfu *d, const mpf_plan *p, flash_run *r, mpf_error *err)
+{
+    mpf_err rc = eng_require_dfuse(d, "flashing", err);
+    if (rc != MPF_OK)
+        return rc;
+    r->block_size = p->transfer_size ? p->transfer_size : d->transfer_size;
+    if (r->block_size == 0)
+        return mpf_error_set(err, MPF_ERR_PROTOCOL,
+                             "the device reports wTransferSize 0 and the plan names none");
+    if (p->verify && !(d->transport->info.func.attributes & MPF_DFU_ATTR_CAN_UPLOAD))
+        return mpf_error_set(err, MPF_ERR_REFUSED, "cannot verify: the device cannot upload "
+                             "(bitCanUpload is 0)");
+    if (p->verify && d->transfer_size == 0)
+        return mpf_error_set(err, MPF_ERR_PROTOCOL,
+                             "cannot verify: the device reports wTransferSize 0");
+    for (size_t i = 0; i < p->write_count; i++) {
+        const mpf_plan_write *w = &p->writes[i];
+        if (!w->data || w->size == 0 || w->size - 1 > UINT32_MAX - w->address)
+            return mpf_error_set(err, MPF_ERR_INTERNAL, "plan write %zu at 0x%08" PRIX32
+                                 " is empty or runs past the address space", i, w->address);
+    }
+    return MPF_OK;
+}
+
+mpf_err mpf_dfu_flash(mpf_dfu *d, const mpf_plan *plan, mpf_error *err)
+{
+    if (!plan)
+        return mpf_error_set(err, MPF_ERR_USAGE, "mpf_dfu_flash: no plan");
+    flash_run r = {.plan = plan};
+    mpf_err rc = eng_require_open(d, "flashing", err);
+    if (rc == MPF_OK)
+        rc = check_plan(d, plan, &r, err);
+    if (rc != MPF_OK)
+        return rc;
+    if (r.block_size != d->transfer_size)
+        eng_log(d, MPF_LOG_WARN,
+                "writing in %u-byte blocks while the device's wTransferSize is %u: the "
+                "address is set before every block, doubling the requests",
+                (unsigned)r.block_size, (unsigned)d->transfer_size);
+
+    r.erase.phase = MPF_PHASE_ERASE;
+    r.write.phase = MPF_PHASE_WRITE;
+    r.verify.phase = MPF_PHASE_VERIFY;
+    for (size_t i = 0; i < plan->erase_count; i++)
+        r.erase.total += !erase_skipped(plan, &plan->erases[i]);
+    r.erase.total += plan->mass_erase ? 1 : 0;
+    for (size_t i = 0; i < plan->write_count; i++)
+        r.write.total += plan->writes[i].size;
+    r.verify.total = plan->verify ? r.write.total : 0;
+
+    uint8_t alt = 0;
+    for (int after = -1; next_alt(plan, after, &alt); after = alt) {
+        rc = eng_use_alt(d, alt, err);
+        if (rc == MPF_OK)
+            rc = erase_alt(d, &r, alt, err);
+        if (rc == MPF_OK)
+            rc = write_alt(d, &r, alt, 0, err);
+        if (rc == MPF_OK && plan->verify)
+            rc = write_alt(d, &r, alt, 1, err);
+        if (rc != MPF_OK)
+            return rc;
+    }
+    eng_log(d, MPF_LOG_DEBUG,
+            "%" PRIu64 " sectors erased, %" PRIu64 " bytes written%s",
+            r.erase.done, r.write.done, plan->verify ? " and verified" : "");
+    if (plan->leave)
+        return mpf_dfu_leave(d, plan->leave_address, err);
+    return MPF_OK;
+}

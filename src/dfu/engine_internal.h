@@ -1,0 +1,104 @@
+/* mpflash — what the engine_*.c files share. Not installed, not API. */
+#ifndef MPFLASH_ENGINE_INTERNAL_H
+#define MPFLASH_ENGINE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mpflash/engine.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ENG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define ENG_PRINTF(f, a)
+#endif
+
+/* Room for "write of block 65535 at 0x08020000" and the like. */
+#define ENG_WHAT_MAX 96
+
+/* A device that says "busy, poll again in 0 ms" more than once is given a
+ * growing pause instead of being hammered: 1, 2, 4 ... this many ms. */
+#define ENG_ZERO_POLL_BACKOFF_MAX_MS 64u
+/* Safety net for a clock that does not move: no operation polls more often. */
+#define ENG_MAX_POLLS 10000u
+
+/* ---- engine_log.c -------------------------------------------------------- */
+void eng_log(mpf_dfu *d, mpf_log_level level, const char *fmt, ...) ENG_PRINTF(3, 4);
+int eng_logging(const mpf_dfu *d);
+
+/* Progress over a phase whose total is known up front. */
+typedef struct eng_progress {
+    mpf_phase phase;
+    uint64_t done;
+    uint64_t total;
+} eng_progress;
+
+void eng_progress_report(mpf_dfu *d, const eng_progress *p);
+void eng_progress_step(mpf_dfu *d, eng_progress *p, uint64_t amount);
+
+/* Append " (text)" style detail to an existing error message. */
+void eng_error_append(mpf_error *err, const char *fmt, ...) ENG_PRINTF(2, 3);
+
+/* ---- engine_requests.c: one request each, counted and traced -------------- */
+mpf_err eng_dnload(mpf_dfu *d, uint16_t block, const uint8_t *data, uint16_t len,
+                   mpf_error *err);
+mpf_err eng_upload(mpf_dfu *d, uint16_t block, uint8_t *buf, uint16_t len, size_t *received,
+                   mpf_error *err);
+mpf_err eng_getstatus(mpf_dfu *d, unsigned timeout_ms, mpf_dfu_status_reply *out,
+                      mpf_error *err);
+mpf_err eng_clrstatus(mpf_dfu *d, mpf_error *err);
+mpf_err eng_abort(mpf_dfu *d, mpf_error *err);
+mpf_err eng_select_alt(mpf_dfu *d, uint8_t alt, mpf_error *err);
+void eng_sleep(mpf_dfu *d, uint32_t ms);
+uint64_t eng_now_us(mpf_dfu *d);
+
+/* ---- engine_status.c: decoding, errors, the poll loop --------------------- */
+void eng_decode_status(const uint8_t raw[6], mpf_dfu_status_reply *out);
+
+/* The device reported a bad status: "<what> failed: errERASE (dfuERROR)...". */
+mpf_err eng_status_error(mpf_error *err, const char *what, const mpf_dfu_status_reply *st);
+
+/* A request of `what` failed with a transport error: keep the code, put the
+ * operation in front. After a STALL of anything but GETSTATUS, one GETSTATUS
+ * asks the device why, and the answer is added to the message. */
+mpf_err eng_request_failed(mpf_dfu *d, mpf_err code, const char *what, uint8_t request,
+                           mpf_error *err);
+
+/* GETSTATUS until the device is no longer busy (dfuDNBUSY / dfuDNLOAD-SYNC),
+ * sleeping bwPollTimeout between polls. limit_ms is the request timeout of
+ * each GETSTATUS and the cap on bwPollTimeout; 2 x limit_ms of busy time is
+ * a protocol error. A bad status is MPF_ERR_DEVICE_STATUS. */
+mpf_err eng_wait(mpf_dfu *d, const char *what, uint32_t limit_ms, mpf_dfu_status_reply *last,
+                 mpf_error *err);
+/* The same, taking `first` as the reply to the first poll (already sent). */
+mpf_err eng_wait_from(mpf_dfu *d, const char *what, uint32_t limit_ms,
+                      const mpf_dfu_status_reply *first, mpf_dfu_status_reply *last,
+                      mpf_error *err);
+/* eng_wait, then require dfuDNLOAD-IDLE. */
+mpf_err eng_wait_dnload_idle(mpf_dfu *d, const char *what, uint32_t limit_ms, mpf_error *err);
+
+/* ---- engine_dfuse.c ---------------------------------------------------------- */
+/* The device is open and has not left DFU mode (after a leave or a
+ * read-unprotect it is gone: mpf_dfu_open it again). */
+mpf_err eng_require_open(const mpf_dfu *d, const char *what, mpf_error *err);
+mpf_err eng_require_dfuse(const mpf_dfu *d, const char *what, mpf_error *err);
+mpf_err eng_use_alt(mpf_dfu *d, uint8_t alt, mpf_error *err);
+mpf_err eng_set_address(mpf_dfu *d, uint32_t address, mpf_error *err);
+
+/* ---- engine_write.c ---------------------------------------------------------- */
+/* One contiguous run, block_size bytes per DNLOAD. When block_size is not the
+ * device's wTransferSize the device would place wBlockNum n at the wrong
+ * address, so every block then gets its own set-address and wBlockNum 2. */
+mpf_err eng_write_run(mpf_dfu *d, const mpf_plan_write *w, uint16_t block_size,
+                      eng_progress *progress, mpf_error *err);
+
+/* ---- engine_read.c ----------------------------------------------------------- */
+/* Receives each uploaded block in order; an error stops the read. */
+typedef mpf_err (*eng_sink)(void *ctx, uint32_t address, const uint8_t *data, size_t len,
+                            mpf_error *err);
+mpf_err eng_read_range(mpf_dfu *d, uint8_t alt, uint32_t address, size_t len, eng_sink sink,
+                       void *ctx, eng_progress *progress, mpf_error *err);
+mpf_err eng_verify_run(mpf_dfu *d, const mpf_plan_write *w, eng_progress *progress,
+                       mpf_error *err);
+
+#endif

@@ -1,0 +1,89 @@
+/* The safety rules every front end gets, because they live in the plan:
+ * an image that would make a chip permanently unflashable is refused
+ * outright; regions whose writing cannot be undone by reflashing need force. */
+#include <string.h>
+
+#include "dfu/plan_internal.h"
+
+/* Read-protection option bytes whose value 0xCC selects RDP level 2, which
+ * disables the bootloader's DFU and the debug port for ever. STM32F2/F4: RDP
+ * is bits 15:8 of the option word at 0x1FFFC000. */
+static const struct {
+    uint32_t address;
+    uint8_t level2;
+    const char *family;
+} rdp_bytes[] = {
+    {0x1FFFC001u, 0xCC, "STM32F2/F4"},
+};
+
+/* Regions a wrong write can lock (option bytes: write/read protection) or
+ * that can never be rewritten (OTP). Index 0 and 1 set writes_option_bytes
+ * and writes_otp. */
+static const struct {
+    const char *prefix;
+    const char *risk;
+} guarded[] = {
+    {"Option Bytes", "a wrong value can write-protect or read-protect the chip"},
+    {"OTP", "one-time-programmable bytes can never be changed again"},
+};
+
+int plan_name_starts_with(const char *name, const char *prefix)
+{
+    for (; *prefix; name++, prefix++) {
+        char a = *name, b = *prefix;
+        if (a >= 'A' && a <= 'Z')
+            a = (char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z')
+            b = (char)(b - 'A' + 'a');
+        if (a != b)
+            return 0;
+    }
+    return 1;
+}
+
+static mpf_err check_rdp(plan_ctx *c, const mpf_segment *seg)
+{
+    for (size_t i = 0; i < sizeof rdp_bytes / sizeof rdp_bytes[0]; i++) {
+        uint32_t a = rdp_bytes[i].address;
+        if (a < seg->address || a - seg->address >= seg->size)
+            continue;
+        if (seg->data[a - seg->address] == rdp_bytes[i].level2)
+            return mpf_error_set(c->err, MPF_ERR_REFUSED,
+                                 "%s: the image sets the read-protection byte at 0x%08X to 0x%02X "
+                                 "(%s RDP level 2), which disables DFU and debug on the chip for "
+                                 "ever; refused even with --force",
+                                 seg->source, a, rdp_bytes[i].level2, rdp_bytes[i].family);
+    }
+    return MPF_OK;
+}
+
+mpf_err plan_check_safety(plan_ctx *c)
+{
+    for (size_t s = 0; s < c->img->count; s++) {
+        mpf_err e = check_rdp(c, &c->img->segments[s]);
+        if (e)
+            return e;
+    }
+    for (size_t s = 0; s < c->img->count; s++) {
+        const mpf_segment *seg = &c->img->segments[s];
+        const mpf_layout *l = NULL;
+        mpf_err e = plan_layout_for_alt(c, seg->alt, seg->source, NULL, &l);
+        if (e)
+            return e;
+        for (size_t g = 0; g < sizeof guarded / sizeof guarded[0]; g++) {
+            if (!plan_name_starts_with(l->name, guarded[g].prefix))
+                continue;
+            if (!c->opt->force)
+                return mpf_error_set(c->err, MPF_ERR_REFUSED,
+                                     "%s: the image writes the device's %s (alt setting %u, "
+                                     "0x%08X-0x%08X); %s: check the image, then pass --force",
+                                     seg->source, l->name, seg->alt, seg->address,
+                                     (unsigned)(seg->address + seg->size - 1), guarded[g].risk);
+            if (g == 0)
+                c->plan->writes_option_bytes = 1;
+            else
+                c->plan->writes_otp = 1;
+        }
+    }
+    return MPF_OK;
+}

@@ -1,0 +1,103 @@
+/* Loading by content: detect the format, dispatch to its loader, and parse
+ * the "ADDR:FILE" spelling used on the command line. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image/dfu_suffix.h"
+#include "mpflash/image.h"
+
+mpf_err mpf_load_buffer(mpf_image *img, const uint8_t *buf, size_t len, const char *name,
+                        const mpf_load_options *opt, mpf_format *detected, mpf_error *err)
+{
+    static const mpf_load_options no_options = {0};
+    if (!img || (!buf && len))
+        return mpf_error_set(err, MPF_ERR_USAGE, "mpf_load_buffer: img and buf must not be NULL");
+    if (!name)
+        name = "(buffer)";
+    if (!opt)
+        opt = &no_options;
+    mpf_format f = mpf_detect_format(buf, len);
+    /* A DFU suffix with a wrong CRC is still a DFU file, not raw data:
+     * flashing it as a .bin would write the suffix too. Let the DFU loader
+     * report the damage (or accept it when asked to). */
+    if (f == MPF_FORMAT_BIN && mpf_dfu_suffix_present(buf, len))
+        f = MPF_FORMAT_DFU;
+    if (detected)
+        *detected = f;
+    switch (f) {
+    case MPF_FORMAT_DFUSE:
+    case MPF_FORMAT_DFU:
+        return mpf_load_dfuse(img, buf, len, name, opt, err);
+    case MPF_FORMAT_ELF:
+        return mpf_load_elf(img, buf, len, name, opt, err);
+    case MPF_FORMAT_IHEX:
+        return mpf_load_ihex(img, buf, len, name, opt, err);
+    default:
+        return mpf_load_bin(img, buf, len, name, opt, err);
+    }
+}
+
+/* "0x08000000" or "134217728": the whole prefix must be a number, so
+ * "C:\fw.bin" and "a:b.dfu" stay file names. Returns 1 when it is one. */
+static int parse_address_prefix(const char *spec, size_t n, unsigned long long *value)
+{
+    char text[32];
+    if (n == 0 || n >= sizeof text || spec[0] < '0' || spec[0] > '9')
+        return 0;
+    memcpy(text, spec, n);
+    text[n] = '\0';
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 0);
+    if (*end != '\0')
+        return 0;
+    *value = errno == ERANGE ? ~0ull : v;
+    return 1;
+}
+
+mpf_err mpf_load_file(mpf_image *img, const char *spec, const mpf_load_options *opt,
+                      mpf_format *detected, mpf_error *err)
+{
+    if (!img || !spec)
+        return mpf_error_set(err, MPF_ERR_USAGE, "mpf_load_file: img and spec must not be NULL");
+    mpf_load_options o = {0};
+    if (opt)
+        o = *opt;
+    const char *path = spec;
+    int explicit_address = 0;
+    const char *colon = strchr(spec, ':');
+    unsigned long long address;
+    if (colon && parse_address_prefix(spec, (size_t)(colon - spec), &address)) {
+        if (address > UINT32_MAX)
+            return mpf_error_set(err, MPF_ERR_USAGE,
+                                 "\"%s\": the address %.*s is past 0xFFFFFFFF; STM32 addresses look like 0x08000000",
+                                 spec, (int)(colon - spec), spec);
+        path = colon + 1;
+        if (*path == '\0')
+            return mpf_error_set(err, MPF_ERR_USAGE, "\"%s\": no file name after the address; write ADDR:FILE",
+                                 spec);
+        explicit_address = 1;
+        o.has_address = 1;
+        o.address = (uint32_t)address;
+    }
+
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    mpf_err rc = mpf_read_file(path, &buf, &len, err);
+    if (rc)
+        return rc;
+    mpf_format f = mpf_detect_format(buf, len);
+    if (explicit_address && (f == MPF_FORMAT_DFUSE || f == MPF_FORMAT_ELF || f == MPF_FORMAT_IHEX)) {
+        free(buf);
+        if (detected)
+            *detected = f;
+        return mpf_error_set(err, MPF_ERR_INPUT,
+                             "%s is %s file, which carries its own addresses; drop the \"0x%08X:\" in front of it",
+                             path, f == MPF_FORMAT_DFUSE ? "a DfuSe" : f == MPF_FORMAT_ELF ? "an ELF" : "an Intel HEX",
+                             (unsigned)o.address);
+    }
+    rc = mpf_load_buffer(img, buf, len, path, &o, detected, err);
+    free(buf);
+    return rc;
+}

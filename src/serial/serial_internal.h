@@ -1,0 +1,33 @@
+/* Helpers shared by the serial-port files; not part of the public API. */
+#ifndef MPFLASH_SERIAL_INTERNAL_H
+#define MPFLASH_SERIAL_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mpflash/serial.h"
+
+typedef void (*mpf_serial_log_fn)(void *user, mpf_log_level level, const char *message);
+
+/* Monotonic milliseconds; sleeping a bounded time. */
+uint64_t mpf_serial_now_ms(void);
+void mpf_serial_sleep_ms(unsigned ms);
+
+/* printf-style log line through an optional callback. */
+void mpf_serial_logf(mpf_serial_log_fn log, void *user, mpf_log_level level, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* Bytes as a C-like quoted string ("raw REPL\r\n>", "\x04"), cut to fit out
+ * with "..." when longer. For logs and error messages. */
+void mpf_serial_escape(const uint8_t *data, size_t len, char *out, size_t out_size);
+
+/* Case-insensitive equality of two ASCII strings; NULL and "" never match. */
+int mpf_serial_ieq(const char *a, const char *b);
+
+/* Natural order of tty names: ttyACM2 before ttyACM10. */
+int mpf_serial_name_cmp(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,136 @@
+/* The chips the virtual bootloader can be: data only. Descriptor values and
+ * layout strings are those seen on real devices (FACTS.md); behaviour flags
+ * follow ST AN2662/AN3156 for the system bootloader and MicroPython's
+ * ports/stm32/mboot for mboot. */
+#include <string.h>
+
+#include "sim/sim_internal.h"
+
+#define ST_VID 0x0483
+#define ST_DFU_PID 0xDF11
+
+#define FLASH_1M "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg"
+#define FLASH_512K "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,03*128Kg"
+
+/* F405/F407 ROM: option bytes, OTP and device feature typed `g`. */
+#define ALTS_G                                                                                 \
+    { { FLASH_1M, SIM_KIND_FLASH },                                                            \
+      { "@Option Bytes  /0x1FFFC000/01*016 g", SIM_KIND_OPTION },                              \
+      { "@OTP Memory /0x1FFF7800/01*512 g,01*016 g", SIM_KIND_OTP },                           \
+      { "@Device Feature/0xFFFF0000/01*004 g", SIM_KIND_FEATURE } }
+
+/* F401 ROM shows type `e` on the last three. */
+#define ALTS_E(flash)                                                                          \
+    { { flash, SIM_KIND_FLASH },                                                               \
+      { "@Option Bytes  /0x1FFFC000/01*016 e", SIM_KIND_OPTION },                              \
+      { "@OTP Memory /0x1FFF7800/01*512 e,01*016 e", SIM_KIND_OTP },                           \
+      { "@Device Feature/0xFFFF0000/01*004 e", SIM_KIND_FEATURE } }
+
+#define ALTS_G_512K                                                                            \
+    { { FLASH_512K, SIM_KIND_FLASH },                                                          \
+      { "@Option Bytes  /0x1FFFC000/01*016 g", SIM_KIND_OPTION },                              \
+      { "@OTP Memory /0x1FFF7800/01*512 g,01*016 g", SIM_KIND_OTP },                           \
+      { "@Device Feature/0xFFFF0000/01*004 g", SIM_KIND_FEATURE } }
+
+/* Functional descriptor: canDnload, canUpload, willDetach (0x0B);
+ * wDetachTimeOut 255; wTransferSize 2048; DfuSe 1.1a. */
+#define FUNC_2048 { 0x0B, 255, 2048, MPF_DFU_VERSION_DFUSE }
+
+#define ROM_BEHAVIOUR                                                                          \
+    .reports_poll_timeout = 1, .checks_set_address = 1, .has_read_unprotect = 1,               \
+    .honours_read_protection = 1, .silent_wp_erase = 1, .sector_mass_erase = 0,                \
+    .reset_after_option_write = 1, .status_clears_on_read = 0,                                 \
+    .reports_program_mismatch = 1,                                                             \
+    .bad_address_status = MPF_DFU_STATUS_ERR_TARGET,                                           \
+    .failure_status = MPF_DFU_STATUS_ERR_UNKNOWN, .wp_write_status = MPF_DFU_STATUS_ERR_WRITE, \
+    .state_after_op = MPF_DFU_STATE_DNLOAD_SYNC, .bootloader_start = 0, .bootloader_size = 0,  \
+    .jump_to_pointer = 1, .app_address = 0x08000000u
+
+/* mboot: GETSTATUS executes, the operation then blocks the USB interrupt;
+ * errors it does not classify leave bStatus at OK; it protects its own
+ * 32 KiB and restarts into the application at 0x08008000. */
+#define MBOOT_BEHAVIOUR                                                                        \
+    .reports_poll_timeout = 0, .checks_set_address = 0, .has_read_unprotect = 0,               \
+    .honours_read_protection = 0, .silent_wp_erase = 0, .sector_mass_erase = 1,                \
+    .reset_after_option_write = 0, .status_clears_on_read = 1,                                 \
+    .reports_program_mismatch = 0,                                                             \
+    .bad_address_status = MPF_DFU_STATUS_ERR_ADDRESS, .failure_status = MPF_DFU_STATUS_OK,    \
+    .wp_write_status = MPF_DFU_STATUS_OK, .state_after_op = MPF_DFU_STATE_DNLOAD_IDLE,         \
+    .bootloader_start = 0x08000000u, .bootloader_size = 0x8000u, .jump_to_pointer = 0,         \
+    .app_address = 0x08008000u
+
+#define ROM_IDS                                                                                \
+    .vid = ST_VID, .pid = ST_DFU_PID, .bcd_device = 0x2200,                                    \
+    .manufacturer = "STMicroelectronics", .product = "STM32  BOOTLOADER"
+
+#define MBOOT_IDS                                                                              \
+    .vid = ST_VID, .pid = ST_DFU_PID, .bcd_device = 0x0300, .manufacturer = "MicroPython",     \
+    .product = "Pyboard DFU"
+
+#define HIDDEN_OPTIONS "@Option Bytes  /0x1FFFC000/01*016 e"
+
+static const sim_chip chips[] = {
+    { .name = "f401", .description = "STM32F401xE system bootloader, 512 KiB", ROM_IDS,
+      .serial = "3254335B3233", .func = FUNC_2048, .num_alts = 4, .alts = ALTS_E(FLASH_512K),
+      .flash_size = 512u * 1024u, ROM_BEHAVIOUR },
+    { .name = "f405", .description = "STM32F405xG system bootloader, 1 MiB", ROM_IDS,
+      .serial = "335A37543034", .func = FUNC_2048, .num_alts = 4, .alts = ALTS_G,
+      .flash_size = 1024u * 1024u, ROM_BEHAVIOUR },
+    { .name = "f407", .description = "STM32F407xG system bootloader, 1 MiB", ROM_IDS,
+      .serial = "206D35A05853", .func = FUNC_2048, .num_alts = 4, .alts = ALTS_G,
+      .flash_size = 1024u * 1024u, ROM_BEHAVIOUR },
+    /* Assumed to present itself like its F401 sibling. */
+    { .name = "f411", .description = "STM32F411xE system bootloader, 512 KiB", ROM_IDS,
+      .serial = "3680378F3333", .func = FUNC_2048, .num_alts = 4, .alts = ALTS_E(FLASH_512K),
+      .flash_size = 512u * 1024u, ROM_BEHAVIOUR },
+    /* Assumed to present itself like the F405 (type g), with 512 KiB. */
+    { .name = "f446", .description = "STM32F446xE system bootloader, 512 KiB", ROM_IDS,
+      .serial = "2061376E5841", .func = FUNC_2048, .num_alts = 4, .alts = ALTS_G_512K,
+      .flash_size = 512u * 1024u, ROM_BEHAVIOUR },
+    { .name = "mboot", .description = "MicroPython mboot on an STM32F405, 1 MiB", MBOOT_IDS,
+      .serial = "3359306D3037", .func = FUNC_2048, .num_alts = 1,
+      .alts = { { FLASH_1M, SIM_KIND_FLASH } }, .hidden_option_layout = HIDDEN_OPTIONS,
+      .flash_size = 1024u * 1024u, MBOOT_BEHAVIOUR },
+    /* mboot's F4 layout string is fixed at 1 MiB whatever the part has. */
+    { .name = "mboot-f401",
+      .description = "MicroPython mboot on an STM32F401xE: layout claims 1 MiB, 512 KiB exist",
+      MBOOT_IDS, .serial = "3255375E3433", .func = FUNC_2048, .num_alts = 1,
+      .alts = { { FLASH_1M, SIM_KIND_FLASH } }, .hidden_option_layout = HIDDEN_OPTIONS,
+      .flash_size = 512u * 1024u, MBOOT_BEHAVIOUR },
+};
+
+size_t sim_chip_table_count(void)
+{
+    return sizeof chips / sizeof chips[0];
+}
+
+const sim_chip *sim_chip_at(size_t i)
+{
+    return i < sim_chip_table_count() ? &chips[i] : NULL;
+}
+
+const sim_chip *sim_chip_find(const char *name)
+{
+    for (size_t i = 0; name && i < sim_chip_table_count(); i++) {
+        if (strcmp(chips[i].name, name) == 0)
+            return &chips[i];
+    }
+    return NULL;
+}
+
+size_t mpf_sim_chip_count(void)
+{
+    return sim_chip_table_count();
+}
+
+const char *mpf_sim_chip_name(size_t i)
+{
+    const sim_chip *c = sim_chip_at(i);
+    return c ? c->name : NULL;
+}
+
+const char *mpf_sim_chip_description(size_t i)
+{
+    const sim_chip *c = sim_chip_at(i);
+    return c ? c->description : NULL;
+}

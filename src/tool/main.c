@@ -1,0 +1,18 @@
+/* The mpflash executable: everything lives in the tool library so the tests
+ * can run the same code in-process. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "tool/tool.h"
+
+int main(int argc, char **argv)
+{
+    tool_io io = {
+        .out = stdout,
+        .err = stderr,
+        .err_is_tty = isatty(fileno(stderr)),
+        .sim_fault = getenv("MPFLASH_SIM_FAULT"),
+    };
+    return tool_main(argc, argv, &io);
+}

@@ -1,0 +1,18 @@
+/* mpflash command line: the one entry point main.c and the tests call. */
+#ifndef MPFLASH_TOOL_H
+#define MPFLASH_TOOL_H
+
+#include <stdio.h>
+
+/* Where the tool talks to, so tests can capture it. Passed down, never global. */
+typedef struct tool_io {
+    FILE *out;            /* results: listings, plans, summaries, JSON */
+    FILE *err;            /* errors, warnings, progress */
+    int err_is_tty;       /* a terminal gets one redrawn progress line */
+    const char *sim_fault; /* MPFLASH_SIM_FAULT (a testing aid, read only for --sim) */
+} tool_io;
+
+/* Runs one command line; returns the process exit code (mpf_err_exit_code). */
+int tool_main(int argc, char **argv, const tool_io *io);
+
+#endif

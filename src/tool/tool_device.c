@@ -1,0 +1,158 @@
+/* Choosing and opening the board. The same filters apply to the virtual
+ * board as to USB, so `--sim f401 -d 1234:5678` fails as a real run would. */
+#include "tool/tool_device.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "tool/tool_json.h"
+
+/* How long a run-time device may take to come back in DFU mode. */
+#define DETACH_WAIT_MS 10000u
+#define WAIT_POLL_MS 250u
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static mpf_err open_sim(tool_ctx *ctx, tool_device *dev, mpf_error *err)
+{
+    mpf_err rc = mpf_sim_new(ctx->opt.sim_chip, &dev->sim, err);
+    if (rc) {
+        mpf_error_prefix(err, "--sim %s", ctx->opt.sim_chip);
+        return rc;
+    }
+    rc = tool_sim_apply_faults(dev->sim, ctx->io->sim_fault, &dev->extras, err);
+    if (rc)
+        return rc;
+    mpf_sim_transport(dev->sim, &dev->transport);
+    dev->has_transport = 1;
+    size_t index;
+    rc = mpf_usb_select(&ctx->opt.filter, &dev->transport.info, NULL, 1, &index, err);
+    if (rc) {
+        mpf_error_prefix(err, "--sim %s", ctx->opt.sim_chip);
+        return rc;
+    }
+    if (ctx->opt.sim_state) {
+        rc = tool_sim_state_region(dev->sim, &dev->transport.info, &dev->state_base, &dev->state_len, err);
+        if (!rc)
+            rc = tool_sim_state_load(dev->sim, ctx->opt.sim_state, dev->state_base, dev->state_len, err);
+        if (!rc)
+            dev->has_state = 1;
+    }
+    return rc;
+}
+
+static mpf_err open_usb(tool_ctx *ctx, tool_device *dev, mpf_error *err)
+{
+    mpf_err rc = mpf_usb_new(&dev->usb, err);
+    if (rc)
+        return rc;
+    uint64_t deadline = wall_ms() + (uint64_t)ctx->opt.wait_seconds * 1000u;
+    int told = 0;
+    for (;;) {
+        rc = mpf_usb_open_matching(dev->usb, &ctx->opt.filter, DETACH_WAIT_MS, &dev->transport, err);
+        if (rc != MPF_ERR_NO_DEVICE || !ctx->opt.wait)
+            break;
+        if (ctx->opt.wait_seconds && wall_ms() >= deadline) {
+            mpf_error_prefix(err, "after waiting %u s", (unsigned)ctx->opt.wait_seconds);
+            break;
+        }
+        if (!told && !ctx->opt.quiet) {
+            fprintf(ctx->err, "mpflash: waiting for a DFU device (Ctrl-C to stop)...\n");
+            told = 1;
+        }
+        sleep_ms(WAIT_POLL_MS);
+    }
+    if (!rc)
+        dev->has_transport = 1;
+    return rc;
+}
+
+mpf_err tool_device_open(tool_ctx *ctx, tool_device *dev, mpf_error *err)
+{
+    memset(dev, 0, sizeof *dev);
+    return ctx->opt.sim_chip ? open_sim(ctx, dev, err) : open_usb(ctx, dev, err);
+}
+
+mpf_err tool_device_close(tool_ctx *ctx, tool_device *dev, mpf_error *err)
+{
+    mpf_err rc = MPF_OK;
+    if (dev->has_transport && dev->transport.ops && dev->transport.ops->close)
+        dev->transport.ops->close(dev->transport.ctx);
+    dev->has_transport = 0;
+    /* A dry run changed nothing, so it writes nothing either. */
+    if (dev->sim && dev->has_state && !ctx->opt.dry_run)
+        rc = tool_sim_state_save(dev->sim, ctx->opt.sim_state, dev->state_base, dev->state_len, err);
+    mpf_sim_free(dev->sim);
+    dev->sim = NULL;
+    if (dev->usb)
+        mpf_usb_free(dev->usb);
+    dev->usb = NULL;
+    return rc;
+}
+
+mpf_err tool_device_alt(tool_ctx *ctx, const tool_device *dev, uint8_t *alt, mpf_error *err)
+{
+    return mpf_usb_filter_alt(&ctx->opt.filter, &dev->transport.info, alt, err);
+}
+
+uint64_t tool_device_now_us(const tool_device *dev)
+{
+    if (!dev->has_transport || !dev->transport.ops->now_us)
+        return 0;
+    return dev->transport.ops->now_us(dev->transport.ctx);
+}
+
+void tool_device_json_fields(tool_json *j, const mpf_device_info *info, const char *sim_chip)
+{
+    tj_u64(j, "vid", info->vid);
+    tj_u64(j, "pid", info->pid);
+    tj_u64(j, "bcd_device", info->bcd_device);
+    tj_str(j, "mode", info->mode == MPF_MODE_RUNTIME ? "runtime" : "dfu");
+    tj_str(j, "serial", info->serial);
+    tj_str(j, "path", info->path);
+    tj_str(j, "manufacturer", info->manufacturer);
+    tj_str(j, "product", info->product);
+    tj_u64(j, "dfu_version", info->func.dfu_version);
+    tj_u64(j, "transfer_size", info->func.transfer_size);
+    tj_u64(j, "attributes", info->func.attributes);
+    tj_array(j, "alts");
+    for (size_t i = 0; i < info->num_alts && i < MPF_MAX_ALTS; i++) {
+        tj_object(j, NULL);
+        tj_u64(j, "alt", info->alts[i].alt);
+        tj_str(j, "name", info->alts[i].name);
+        tj_close_object(j);
+    }
+    tj_close_array(j);
+    tj_str(j, "sim", sim_chip);
+}
+
+void tool_device_announce(tool_ctx *ctx, const tool_device *dev)
+{
+    const mpf_device_info *info = &dev->transport.info;
+    if (!ctx->opt.json) {
+        char d[sizeof info->serial + 96];
+        mpf_usb_describe(info, d, sizeof d);
+        if (dev->sim)
+            tool_say(ctx, "device: %s, virtual board --sim %s\n", d, ctx->opt.sim_chip);
+        else
+            tool_say(ctx, "device: %s\n", d);
+        return;
+    }
+    tool_json j;
+    tj_begin(&j, ctx->out);
+    tj_str(&j, "event", "device");
+    tool_device_json_fields(&j, info, dev->sim ? ctx->opt.sim_chip : NULL);
+    tj_end(&j);
+}

@@ -1,0 +1,107 @@
+/* Messages to the user. Only the tool prints; the library fills mpf_error. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "tool/tool_ctx.h"
+#include "tool/tool_json.h"
+
+void tool_say(tool_ctx *ctx, const char *fmt, ...)
+{
+    if (ctx->opt.quiet || ctx->opt.json)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(ctx->out, fmt, ap);
+    va_end(ap);
+}
+
+void tool_warn(tool_ctx *ctx, const char *fmt, ...)
+{
+    fputs("mpflash: warning: ", ctx->err);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(ctx->err, fmt, ap);
+    va_end(ap);
+    fputc('\n', ctx->err);
+}
+
+/* What to do next, for the failures where the message cannot know. */
+static const char *hint_for(mpf_err code)
+{
+    switch (code) {
+    case MPF_ERR_USAGE: return "see mpflash --help";
+    /* Permission, busy and driver problems come from the USB layer with
+     * their advice already in the message. */
+    case MPF_ERR_USB_DISCONNECTED:
+    case MPF_ERR_USB_TIMEOUT:
+    case MPF_ERR_USB_STALL:
+    case MPF_ERR_USB:
+        return "check the cable and the port, put the board back in DFU mode and run the same command again";
+    case MPF_ERR_DEVICE_STATUS:
+    case MPF_ERR_PROTOCOL:
+        return "run the same command again (mpflash clears the error first); if it fails the same way, check that the firmware is built for this board (mboot keeps 0x08000000-0x08007FFF for itself), and add -v to see every request";
+    case MPF_ERR_VERIFY:
+        return "the flash does not hold what was written: a write-protected sector or failing flash; flash again, then check the option bytes";
+    case MPF_ERR_NOMEM:
+    case MPF_ERR_INTERNAL: return "please report this with the output of -v";
+    default: return NULL;
+    }
+}
+
+int tool_fail(tool_ctx *ctx, const char *command, const mpf_error *e)
+{
+    int code = mpf_err_exit_code(e->code);
+    fprintf(ctx->err, "mpflash: error: %s\n", e->message[0] ? e->message : mpf_err_name(e->code));
+    const char *hint = hint_for(e->code);
+    /* Usage messages often point at --help already. */
+    if (hint && e->code == MPF_ERR_USAGE && strstr(e->message, "--help"))
+        hint = NULL;
+    if (hint)
+        fprintf(ctx->err, "mpflash: hint: %s\n", hint);
+    if (ctx->opt.json) {
+        tool_json j;
+        tj_begin(&j, ctx->out);
+        tj_str(&j, "event", "result");
+        tj_str(&j, "command", command);
+        tj_bool(&j, "ok", 0);
+        tj_int(&j, "exit_code", code);
+        tj_str(&j, "error", mpf_err_name(e->code));
+        tj_str(&j, "message", e->message);
+        tj_end(&j);
+    }
+    fflush(ctx->out);
+    fflush(ctx->err);
+    return code;
+}
+
+void tool_result_begin(tool_ctx *ctx, tool_json *j, const char *command)
+{
+    tj_begin(j, ctx->out);
+    tj_str(j, "event", "result");
+    tj_str(j, "command", command);
+    tj_bool(j, "ok", 1);
+    tj_int(j, "exit_code", 0);
+}
+
+void tool_format_size(char *buf, size_t n, uint64_t bytes)
+{
+    if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
+        snprintf(buf, n, "%" PRIu64 " MiB", bytes >> 20);
+    else if (bytes >= 1024 && bytes % 1024 == 0)
+        snprintf(buf, n, "%" PRIu64 " KiB", bytes >> 10);
+    else if (bytes >= 10 * 1024)
+        snprintf(buf, n, "%.1f KiB", (double)bytes / 1024.0);
+    else
+        snprintf(buf, n, "%" PRIu64 " bytes", bytes);
+}
+
+void tool_format_duration(char *buf, size_t n, uint64_t us)
+{
+    if (us < 1000000)
+        snprintf(buf, n, "%" PRIu64 " ms", (us + 500) / 1000);
+    else if (us < 600000000)
+        snprintf(buf, n, "%.1f s", (double)us / 1e6);
+    else
+        snprintf(buf, n, "%" PRIu64 " min %" PRIu64 " s", us / 60000000, (us / 1000000) % 60);
+}

@@ -1,0 +1,85 @@
+/* The command line as data: one parser for the pydfu, dfu-util and esptool
+ * spellings, producing a tool_options that the commands read. */
+#ifndef MPFLASH_TOOL_OPTIONS_H
+#define MPFLASH_TOOL_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mpflash/error.h"
+#include "mpflash/usb.h"
+
+typedef enum tool_command {
+    TOOL_CMD_NONE = 0,
+    TOOL_CMD_HELP,
+    TOOL_CMD_VERSION,
+    TOOL_CMD_SIM_LIST,   /* --sim list */
+    TOOL_CMD_LIST,       /* -l */
+    TOOL_CMD_INFO,       /* --info FILE... */
+    TOOL_CMD_CONVERT,    /* --convert OUT FILE... */
+    TOOL_CMD_FLASH,      /* -u / -D / FILE / ADDR:FILE (with -m: mass erase first) */
+    TOOL_CMD_READ,       /* -U FILE */
+    TOOL_CMD_MASS_ERASE, /* -m or -s :mass-erase with nothing to write */
+    TOOL_CMD_UNPROTECT,  /* --unprotect or -s :unprotect */
+    TOOL_CMD_LEAVE,      /* -x or -R with nothing else to do */
+    TOOL_CMD_DETACH      /* -e with nothing else to do */
+} tool_command;
+
+typedef struct tool_options {
+    tool_command command;
+
+    /* Inputs: flash files (-u, -D, positional, in order), or --info/--convert inputs. */
+    const char **files;
+    size_t file_count;
+    const char *read_file;   /* -U */
+    const char *convert_out; /* --convert */
+
+    /* Device selection (-d, --vid/--pid, -S, -p, -a), checked as it is
+     * parsed so a typo fails before anything else happens. */
+    mpf_usb_filter filter;
+    int alt_set;
+    int alt_number;         /* -1 when -a names the alt setting (filter.alt_name) */
+    const char *sim_chip;   /* --sim */
+    const char *sim_state;  /* --sim-state */
+    int wait;               /* -w */
+    uint32_t wait_seconds;  /* --wait=SECONDS; 0 = no limit */
+
+    /* -s ADDR[:LEN][:modifiers] */
+    int has_address;
+    uint32_t address;
+    int has_length;
+    uint32_t length;
+
+    int mass_erase;
+    int mass_erase_from_s; /* spelled :mass-erase (dfu-util asks for :force with it) */
+    int unprotect;
+    int force;
+    int will_reset;
+    int leave;            /* -x, -R or :leave asked for leaving explicitly */
+    int stay;             /* --stay */
+    int detach;           /* -e */
+    int reset;            /* -R */
+    int exit_dfu;         /* -x */
+    int verify;           /* on unless --no-verify */
+    int dry_run;
+    int has_leave_address;
+    uint32_t leave_address;
+    uint16_t transfer_size; /* -t; 0 = the device's */
+    int has_gap_fill;
+    uint8_t gap_fill;
+    int has_vid_override, has_pid_override; /* --vid/--pid, also the suffix IDs of --convert */
+    uint16_t vid_override, pid_override;
+
+    /* Output */
+    int verbose;      /* -v count */
+    int quiet;        /* -q */
+    int no_progress;
+    int json;
+} tool_options;
+
+/* Parse argv into o. On a usage error returns MPF_ERR_USAGE with a message
+ * naming the option as it was spelled; o must still be freed. */
+mpf_err tool_options_parse(tool_options *o, int argc, char **argv, mpf_error *err);
+void tool_options_free(tool_options *o);
+
+#endif

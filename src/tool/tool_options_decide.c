@@ -1,0 +1,184 @@
+/* Deciding what a parsed command line asks for: one command per run, and
+ * every option checked against it, so nothing given is silently ignored. */
+#include <string.h>
+
+#include "tool/tool_options_internal.h"
+
+static mpf_err conflict(const char *a, const char *b, const char *why, mpf_error *err)
+{
+    return mpf_error_set(err, MPF_ERR_USAGE, "%s and %s cannot be used together: %s", a, b, why);
+}
+
+/* Which commands each option means something to; anything else is refused
+ * rather than ignored. */
+#define C(x) (1u << (x))
+#define DEVICE_CMDS                                                                              \
+    (C(TOOL_CMD_FLASH) | C(TOOL_CMD_READ) | C(TOOL_CMD_MASS_ERASE) | C(TOOL_CMD_UNPROTECT) |     \
+     C(TOOL_CMD_LEAVE) | C(TOOL_CMD_DETACH))
+#define ALL_CMDS 0xFFFFu
+static const unsigned allowed[OPT__COUNT] = {
+    [OPT_HELP] = ALL_CMDS,
+    [OPT_VERSION] = ALL_CMDS,
+    [OPT_VERBOSE] = ALL_CMDS,
+    [OPT_QUIET] = ALL_CMDS,
+    [OPT_NO_PROGRESS] = ALL_CMDS,
+    [OPT_JSON] = ALL_CMDS,
+    [OPT_LIST] = C(TOOL_CMD_LIST),
+    [OPT_UPLOAD_PYDFU] = C(TOOL_CMD_FLASH),
+    [OPT_DOWNLOAD] = C(TOOL_CMD_FLASH),
+    [OPT_READ] = C(TOOL_CMD_READ),
+    [OPT_MASS_ERASE] = C(TOOL_CMD_FLASH) | C(TOOL_CMD_MASS_ERASE),
+    [OPT_EXIT] = C(TOOL_CMD_FLASH) | C(TOOL_CMD_READ) | C(TOOL_CMD_MASS_ERASE) | C(TOOL_CMD_LEAVE),
+    [OPT_RESET] = C(TOOL_CMD_FLASH) | C(TOOL_CMD_READ) | C(TOOL_CMD_MASS_ERASE) | C(TOOL_CMD_LEAVE),
+    [OPT_DETACH] = DEVICE_CMDS,
+    [OPT_VID] = DEVICE_CMDS | C(TOOL_CMD_LIST) | C(TOOL_CMD_CONVERT),
+    [OPT_PID] = DEVICE_CMDS | C(TOOL_CMD_LIST) | C(TOOL_CMD_CONVERT),
+    [OPT_DEVICE] = DEVICE_CMDS | C(TOOL_CMD_LIST),
+    [OPT_ALT] = C(TOOL_CMD_FLASH) | C(TOOL_CMD_READ) | C(TOOL_CMD_MASS_ERASE) | C(TOOL_CMD_INFO) |
+                C(TOOL_CMD_CONVERT),
+    [OPT_SERIAL] = DEVICE_CMDS | C(TOOL_CMD_LIST),
+    [OPT_PATH] = DEVICE_CMDS | C(TOOL_CMD_LIST),
+    [OPT_ADDRESS] = C(TOOL_CMD_FLASH) | C(TOOL_CMD_READ) | C(TOOL_CMD_MASS_ERASE) |
+                    C(TOOL_CMD_UNPROTECT) | C(TOOL_CMD_LEAVE) | C(TOOL_CMD_INFO) | C(TOOL_CMD_CONVERT),
+    [OPT_TRANSFER_SIZE] = C(TOOL_CMD_FLASH) | C(TOOL_CMD_READ),
+    [OPT_WAIT] = DEVICE_CMDS | C(TOOL_CMD_LIST),
+    [OPT_NO_VERIFY] = C(TOOL_CMD_FLASH),
+    [OPT_DRY_RUN] = C(TOOL_CMD_FLASH),
+    [OPT_STAY] = C(TOOL_CMD_FLASH),
+    [OPT_FORCE] = ALL_CMDS,
+    [OPT_UNPROTECT] = C(TOOL_CMD_UNPROTECT),
+    [OPT_LEAVE_ADDRESS] = C(TOOL_CMD_FLASH) | C(TOOL_CMD_READ) | C(TOOL_CMD_MASS_ERASE) | C(TOOL_CMD_LEAVE),
+    [OPT_INFO] = C(TOOL_CMD_INFO),
+    [OPT_CONVERT] = C(TOOL_CMD_CONVERT),
+    [OPT_GAP_FILL] = C(TOOL_CMD_CONVERT),
+    [OPT_SIM] = DEVICE_CMDS | C(TOOL_CMD_LIST) | C(TOOL_CMD_SIM_LIST),
+    [OPT_SIM_STATE] = DEVICE_CMDS,
+};
+
+typedef struct command_request {
+    tool_command cmd;
+    const char *by; /* the option that asked for it, as typed */
+} command_request;
+
+/* What the command line asks for, and the checks that need all of it. */
+mpf_err tool_options_decide(tool_options *o, tool_parse_state *st, mpf_error *err)
+{
+    if (st->seen[OPT_HELP]) {
+        o->command = TOOL_CMD_HELP;
+        return MPF_OK;
+    }
+    if (st->seen[OPT_VERSION]) {
+        o->command = TOOL_CMD_VERSION;
+        return MPF_OK;
+    }
+
+    command_request asked[6];
+    size_t n = 0;
+    int sim_list = o->sim_chip && strcmp(o->sim_chip, "list") == 0;
+    if (sim_list)
+        asked[n++] = (command_request){TOOL_CMD_SIM_LIST, "--sim list"};
+    if (st->seen[OPT_LIST])
+        asked[n++] = (command_request){TOOL_CMD_LIST, st->spelled[OPT_LIST]};
+    if (st->seen[OPT_INFO])
+        asked[n++] = (command_request){TOOL_CMD_INFO, st->spelled[OPT_INFO]};
+    if (st->seen[OPT_CONVERT])
+        asked[n++] = (command_request){TOOL_CMD_CONVERT, st->spelled[OPT_CONVERT]};
+    if (o->read_file)
+        asked[n++] = (command_request){TOOL_CMD_READ, st->spelled[OPT_READ]};
+    /* Plain file arguments are firmware to flash unless another command
+     * takes them (--info, --convert) or refuses them (below). */
+    if (st->seen[OPT_UPLOAD_PYDFU] || st->seen[OPT_DOWNLOAD] || (st->positional_count && n == 0)) {
+        const char *by = st->seen[OPT_UPLOAD_PYDFU] ? st->spelled[OPT_UPLOAD_PYDFU]
+                         : st->seen[OPT_DOWNLOAD]   ? st->spelled[OPT_DOWNLOAD]
+                                                    : "a firmware file argument";
+        asked[n++] = (command_request){TOOL_CMD_FLASH, by};
+    }
+    if (n > 1)
+        return conflict(asked[0].by, asked[1].by, "give one command per run", err);
+
+    if (n == 1) {
+        o->command = asked[0].cmd;
+        if ((o->command == TOOL_CMD_LIST || o->command == TOOL_CMD_SIM_LIST || o->command == TOOL_CMD_READ) &&
+            o->file_count)
+            return mpf_error_set(err, MPF_ERR_USAGE, "%s takes no firmware file (\"%s\" was given)",
+                                 asked[0].by, o->files[0]);
+    } else if (o->unprotect) {
+        o->command = TOOL_CMD_UNPROTECT;
+        asked[0] = (command_request){o->command, st->seen[OPT_UNPROTECT] ? st->spelled[OPT_UNPROTECT] : "-s :unprotect"};
+    } else if (o->mass_erase) {
+        o->command = TOOL_CMD_MASS_ERASE;
+        asked[0] = (command_request){o->command, o->mass_erase_from_s ? "-s :mass-erase" : st->spelled[OPT_MASS_ERASE]};
+    } else if (o->leave) {
+        o->command = TOOL_CMD_LEAVE;
+        asked[0] = (command_request){o->command, st->seen[OPT_EXIT] ? st->spelled[OPT_EXIT]
+                                                 : st->seen[OPT_RESET] ? st->spelled[OPT_RESET]
+                                                                       : "-s :leave"};
+    } else if (o->detach) {
+        o->command = TOOL_CMD_DETACH;
+        asked[0] = (command_request){o->command, st->spelled[OPT_DETACH]};
+    } else {
+        return mpf_error_set(err, MPF_ERR_USAGE,
+                             "nothing to do: give a firmware file to flash (mpflash -u firmware.dfu), or -l to list devices; see mpflash --help");
+    }
+    const char *cmd_by = asked[0].by;
+
+    if (o->unprotect && o->command != TOOL_CMD_UNPROTECT)
+        return conflict(st->seen[OPT_UNPROTECT] ? st->spelled[OPT_UNPROTECT] : "-s :unprotect", cmd_by,
+                        "removing read protection erases the whole chip and resets it; run it on its own first",
+                        err);
+    for (int id = 0; id < OPT__COUNT; id++)
+        if (st->seen[id] && id != OPT_REFUSED && !(allowed[id] & C(o->command)))
+            return mpf_error_set(err, MPF_ERR_USAGE, "%s does not apply to %s", st->spelled[id], cmd_by);
+    /* The same rule for what -s spelled as modifiers. */
+    if (o->leave && !st->seen[OPT_EXIT] && !st->seen[OPT_RESET] && !(allowed[OPT_EXIT] & C(o->command)))
+        return mpf_error_set(err, MPF_ERR_USAGE, "-s :leave does not apply to %s", cmd_by);
+    if (o->mass_erase_from_s && o->command != TOOL_CMD_UNPROTECT && !(allowed[OPT_MASS_ERASE] & C(o->command)))
+        return conflict("-s :mass-erase", cmd_by, "a mass erase goes with flashing or alone", err);
+
+    switch (o->command) {
+    case TOOL_CMD_INFO:
+    case TOOL_CMD_CONVERT:
+        if (!o->file_count)
+            return mpf_error_set(err, MPF_ERR_USAGE, "%s needs at least one firmware file", cmd_by);
+        if (o->leave || o->mass_erase || o->unprotect || o->has_length)
+            return mpf_error_set(err, MPF_ERR_USAGE, "%s: only an address applies to %s",
+                                 st->spelled[OPT_ADDRESS], cmd_by);
+        break;
+    case TOOL_CMD_FLASH:
+        if (st->upload_long && o->has_length)
+            return mpf_error_set(err, MPF_ERR_USAGE,
+                                 "--upload writes FILE to the device (pydfu's meaning), but -s gives a length to read: to read flash into a file use -U FILE -s ADDR:LEN");
+        break;
+    case TOOL_CMD_UNPROTECT:
+        if (o->mass_erase)
+            return conflict(cmd_by, o->mass_erase_from_s ? "-s :mass-erase" : st->spelled[OPT_MASS_ERASE],
+                            "removing read protection already erases everything", err);
+        if (o->leave)
+            return mpf_error_set(err, MPF_ERR_USAGE, "%s resets the chip by itself; drop the leave request", cmd_by);
+        break;
+    default: break;
+    }
+    if (o->has_length && o->command != TOOL_CMD_READ)
+        return mpf_error_set(err, MPF_ERR_USAGE, "%s: a length is only for reading with -U FILE",
+                             st->spelled[OPT_ADDRESS]);
+    if (o->unprotect && !o->force)
+        return mpf_error_set(err, MPF_ERR_USAGE,
+                             "%s erases the whole chip, and MicroPython's filesystem with it; add --force (or -s :unprotect:force) if that is what you want",
+                             cmd_by);
+    if (o->mass_erase_from_s && !o->force)
+        return mpf_error_set(err, MPF_ERR_USAGE,
+                             "-s :mass-erase erases the whole chip, and MicroPython's filesystem with it; add :force as dfu-util requires (or use -m)");
+    if (o->stay && o->leave)
+        return conflict(st->spelled[OPT_STAY],
+                        st->seen[OPT_EXIT] ? st->spelled[OPT_EXIT] : st->seen[OPT_RESET] ? st->spelled[OPT_RESET] : "-s :leave",
+                        "one keeps the board in DFU mode, the other leaves it", err);
+    if (o->sim_state && !o->sim_chip)
+        return mpf_error_set(err, MPF_ERR_USAGE, "%s needs --sim CHIP", st->spelled[OPT_SIM_STATE]);
+    if (st->seen[OPT_DEVICE] && (st->seen[OPT_VID] || st->seen[OPT_PID]))
+        return conflict(st->spelled[OPT_DEVICE], st->seen[OPT_VID] ? st->spelled[OPT_VID] : st->spelled[OPT_PID],
+                        "give the IDs one way", err);
+    if (o->quiet && o->verbose)
+        return conflict(st->spelled[OPT_QUIET], st->spelled[OPT_VERBOSE], "pick one", err);
+    return MPF_OK;
+}
+

@@ -1,0 +1,149 @@
+/* The plan, as the user sees it before anything happens. The untouched
+ * sectors are listed because they are the point: MicroPython's filesystem
+ * lives in them and survives. */
+#include "tool/tool_plan.h"
+
+#include "mpflash/layout.h"
+#include "tool/tool_json.h"
+
+static int erased(const mpf_plan *plan, uint8_t alt, uint32_t start)
+{
+    for (size_t i = 0; i < plan->erase_count; i++)
+        if (plan->erases[i].alt == alt && plan->erases[i].address == start)
+            return 1;
+    return 0;
+}
+
+typedef struct sector_run {
+    uint64_t start, end;
+    unsigned sectors;
+} sector_run;
+
+static void flush_run(tool_ctx *ctx, sector_run *r, int *any)
+{
+    if (!r->sectors)
+        return;
+    char sz[32];
+    tool_format_size(sz, sizeof sz, r->end - r->start);
+    tool_say(ctx, "%s 0x%08llX..0x%08llX (%u sector%s, %s)", *any ? "," : "  untouched:",
+             (unsigned long long)r->start, (unsigned long long)(r->end - 1), r->sectors,
+             r->sectors == 1 ? "" : "s", sz);
+    *any = 1;
+    r->sectors = 0;
+}
+
+/* Runs of alt 0's erasable sectors the plan leaves alone. */
+static void show_untouched(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *dev)
+{
+    if (plan->mass_erase || dev->num_alts == 0)
+        return;
+    mpf_layout l;
+    if (mpf_layout_parse(dev->alts[0].name, &l, NULL) != MPF_OK)
+        return;
+    sector_run r = {0, 0, 0};
+    int any = 0;
+    for (size_t g = 0; g < l.count; g++) {
+        const mpf_sector_group *grp = &l.groups[g];
+        for (uint32_t i = 0; i < grp->count; i++) {
+            uint64_t at = (uint64_t)grp->start + (uint64_t)i * grp->sector_size;
+            int keep = (grp->type & MPF_MEM_ERASABLE) && !erased(plan, dev->alts[0].alt, (uint32_t)at);
+            if (!keep) {
+                flush_run(ctx, &r, &any);
+            } else if (r.sectors && r.end == at) {
+                r.end += grp->sector_size;
+                r.sectors++;
+            } else {
+                flush_run(ctx, &r, &any);
+                r = (sector_run){at, at + grp->sector_size, 1};
+            }
+        }
+    }
+    flush_run(ctx, &r, &any);
+    if (any)
+        tool_say(ctx, "\n");
+    mpf_layout_free(&l);
+}
+
+static void show_json(tool_ctx *ctx, const mpf_plan *plan)
+{
+    tool_json j;
+    tj_begin(&j, ctx->out);
+    tj_str(&j, "event", "plan");
+    tj_bool(&j, "dry_run", ctx->opt.dry_run);
+    tj_bool(&j, "mass_erase", plan->mass_erase);
+    tj_array(&j, "erase");
+    for (size_t i = 0; i < plan->erase_count; i++) {
+        tj_object(&j, NULL);
+        tj_u64(&j, "alt", plan->erases[i].alt);
+        tj_u64(&j, "address", plan->erases[i].address);
+        tj_u64(&j, "size", plan->erases[i].size);
+        tj_close_object(&j);
+    }
+    tj_close_array(&j);
+    tj_array(&j, "write");
+    for (size_t i = 0; i < plan->write_count; i++) {
+        tj_object(&j, NULL);
+        tj_u64(&j, "alt", plan->writes[i].alt);
+        tj_u64(&j, "address", plan->writes[i].address);
+        tj_u64(&j, "size", plan->writes[i].size);
+        tj_close_object(&j);
+    }
+    tj_close_array(&j);
+    tj_bool(&j, "verify", plan->verify);
+    tj_bool(&j, "leave", plan->leave);
+    if (plan->leave)
+        tj_u64(&j, "leave_address", plan->leave_address);
+    else
+        tj_str(&j, "leave_address", NULL);
+    tj_u64(&j, "transfer_size", plan->transfer_size);
+    tj_u64(&j, "erase_bytes", plan->erase_bytes);
+    tj_u64(&j, "write_bytes", plan->write_bytes);
+    tj_u64(&j, "estimated_ms", plan->estimated_us / 1000u);
+    tj_end(&j);
+}
+
+void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *dev, int full)
+{
+    if (ctx->opt.json) {
+        show_json(ctx, plan);
+        return;
+    }
+    char erase_size[32], eta[32];
+    tool_format_size(erase_size, sizeof erase_size, plan->erase_bytes);
+    tool_format_duration(eta, sizeof eta, plan->estimated_us);
+    if (!full) {
+        tool_say(ctx, "plan: %s%zu sector%s (%s) to erase, %llu bytes to write%s%s; about %s\n",
+                 plan->mass_erase ? "mass erase, " : "", plan->erase_count, plan->erase_count == 1 ? "" : "s",
+                 erase_size, (unsigned long long)plan->write_bytes, plan->verify ? ", verify" : "",
+                 plan->leave ? ", then start the firmware" : ", then stay in DFU mode", eta);
+        return;
+    }
+    if (plan->mass_erase)
+        tool_say(ctx, "  mass erase of alt %u (all of it)\n", dev->num_alts ? (unsigned)dev->alts[0].alt : 0u);
+    tool_say(ctx, "  erase %zu sector%s (%s):\n", plan->erase_count, plan->erase_count == 1 ? "" : "s",
+             erase_size);
+    for (size_t i = 0; i < plan->erase_count; i++) {
+        char sz[32];
+        tool_format_size(sz, sizeof sz, plan->erases[i].size);
+        tool_say(ctx, "    alt %u  0x%08X  %s\n", (unsigned)plan->erases[i].alt, (unsigned)plan->erases[i].address,
+                 sz);
+    }
+    tool_say(ctx, "  write %zu range%s (%llu bytes, %zu blocks of up to %u bytes):\n", plan->write_count,
+             plan->write_count == 1 ? "" : "s", (unsigned long long)plan->write_bytes, mpf_plan_block_count(plan),
+             (unsigned)plan->transfer_size);
+    for (size_t i = 0; i < plan->write_count; i++)
+        tool_say(ctx, "    alt %u  0x%08X..0x%08X  %zu bytes\n", (unsigned)plan->writes[i].alt,
+                 (unsigned)plan->writes[i].address, (unsigned)(plan->writes[i].address + (plan->writes[i].size - 1)),
+                 plan->writes[i].size);
+    show_untouched(ctx, plan, dev);
+    if (plan->verify)
+        tool_say(ctx, "  verify: read back and compare\n");
+    else
+        tool_say(ctx, "  verify: no (%s)\n", plan->verify_note ? plan->verify_note : "--no-verify");
+    if (plan->leave)
+        tool_say(ctx, "  leave DFU mode: start the firmware at 0x%08X (%s)\n", (unsigned)plan->leave_address,
+                 plan->leave_note ? plan->leave_note : "");
+    else
+        tool_say(ctx, "  leave DFU mode: no, stay (--stay)\n");
+    tool_say(ctx, "  estimated time: %s\n", eta);
+}

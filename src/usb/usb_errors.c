@@ -1,0 +1,62 @@
+/* libusb error codes -> mpf_err, with a message that tells the user what to
+ * do. The codes are distinct because the engine acts on them (a stall or a
+ * vanished device after a leave request is success). */
+#include <libusb.h>
+#include <stdio.h>
+
+#include "mpflash/usb.h"
+
+#define UDEV_ADVICE                                                                         \
+    "install the udev rule: sudo cp udev/50-mpflash.rules /etc/udev/rules.d/ && "         \
+    "sudo udevadm control --reload && sudo udevadm trigger, then replug the board (or run " \
+    "as root)"
+
+#define ZADIG_ADVICE                                                                        \
+    "the operating system's driver for the device does not allow it; on Windows, install " \
+    "the WinUSB driver for it with Zadig (https://zadig.akeo.ie)"
+
+mpf_err mpf_usb_error(mpf_error *err, int libusb_code, const mpf_device_info *dev,
+                      const char *doing, unsigned timeout_ms)
+{
+    /* "<doing> <device>", or just "<doing>" when no device is involved. */
+    char what[192];
+    if (!doing)
+        doing = "using";
+    if (!dev)
+        snprintf(what, sizeof what, "%s", doing);
+    else if (dev->path[0])
+        snprintf(what, sizeof what, "%s %04x:%04x at %s", doing, dev->vid, dev->pid, dev->path);
+    else
+        snprintf(what, sizeof what, "%s %04x:%04x", doing, dev->vid, dev->pid);
+
+    switch (libusb_code) {
+    case LIBUSB_SUCCESS:
+        return mpf_error_set(err, MPF_ERR_INTERNAL, "no error %s mapped as an error", what);
+    case LIBUSB_ERROR_ACCESS:
+        return mpf_error_set(err, MPF_ERR_USB_ACCESS, "permission denied %s: " UDEV_ADVICE,
+                             what);
+    case LIBUSB_ERROR_BUSY:
+        return mpf_error_set(err, MPF_ERR_USB_BUSY,
+                             "device busy %s: another program has claimed it (dfu-util, "
+                             "pydfu, another mpflash?); close it and retry",
+                             what);
+    case LIBUSB_ERROR_NO_DEVICE:
+        return mpf_error_set(err, MPF_ERR_USB_DISCONNECTED,
+                             "device disconnected %s (unplugged, or it reset itself)", what);
+    case LIBUSB_ERROR_PIPE:
+        return mpf_error_set(err, MPF_ERR_USB_STALL, "request stalled %s", what);
+    case LIBUSB_ERROR_TIMEOUT:
+        if (timeout_ms)
+            return mpf_error_set(err, MPF_ERR_USB_TIMEOUT, "timed out after %u ms %s",
+                                 timeout_ms, what);
+        return mpf_error_set(err, MPF_ERR_USB_TIMEOUT, "timed out %s", what);
+    case LIBUSB_ERROR_NOT_SUPPORTED:
+        return mpf_error_set(err, MPF_ERR_USB_NOT_SUPPORTED,
+                             "not supported %s: " ZADIG_ADVICE, what);
+    case LIBUSB_ERROR_NO_MEM:
+        return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory %s", what);
+    default:
+        return mpf_error_set(err, MPF_ERR_USB, "USB error %s: %s (%s)", what,
+                             libusb_error_name(libusb_code), libusb_strerror(libusb_code));
+    }
+}

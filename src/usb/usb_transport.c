@@ -1,0 +1,160 @@
+/* mpf_transport over a USB device handle: DFU class requests on the claimed
+ * interface (bmRequestType 0x21 / 0xA1, wIndex = interface number), alt
+ * setting selection, port reset, and the host clock. All device I/O goes
+ * through an mpf_usb_io table. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "mpflash/dfu.h"
+#include "usb/usb_internal.h"
+
+typedef struct usb_link {
+    const mpf_usb_io *io;
+    void *handle;
+    mpf_device_info info; /* for messages: which device, which interface */
+} usb_link;
+
+static mpf_err link_out(void *ctx, uint8_t request, uint16_t value, const uint8_t *data,
+                        uint16_t length, unsigned timeout_ms, mpf_error *err)
+{
+    usb_link *l = ctx;
+    if (length && !data)
+        return mpf_error_set(err, MPF_ERR_INTERNAL, "%s of %u bytes with no data",
+                             mpf_dfu_request_name(request), (unsigned)length);
+    /* libusb takes one non-const buffer for both directions and only reads
+     * it for host-to-device transfers. */
+    int rc = l->io->control_transfer(l->handle, MPF_DFU_REQTYPE_OUT, request, value,
+                                     l->info.interface_number, (unsigned char *)data, length,
+                                     timeout_ms);
+    char doing[96];
+    snprintf(doing, sizeof doing, "sending %s (wValue %u, %u bytes) to",
+             mpf_dfu_request_name(request), (unsigned)value, (unsigned)length);
+    if (rc < 0)
+        return mpf_usb_error(err, rc, &l->info, doing, timeout_ms);
+    if (rc != length)
+        return mpf_error_set(err, MPF_ERR_USB,
+                             "short transfer %s %04x:%04x at %s: %d of %u bytes sent", doing,
+                             l->info.vid, l->info.pid, l->info.path, rc, (unsigned)length);
+    return MPF_OK;
+}
+
+static mpf_err link_in(void *ctx, uint8_t request, uint16_t value, uint8_t *data,
+                       uint16_t length, size_t *received, unsigned timeout_ms, mpf_error *err)
+{
+    usb_link *l = ctx;
+    *received = 0;
+    if (length && !data)
+        return mpf_error_set(err, MPF_ERR_INTERNAL, "%s of %u bytes with no buffer",
+                             mpf_dfu_request_name(request), (unsigned)length);
+    int rc = l->io->control_transfer(l->handle, MPF_DFU_REQTYPE_IN, request, value,
+                                     l->info.interface_number, data, length, timeout_ms);
+    if (rc < 0) {
+        char doing[96];
+        snprintf(doing, sizeof doing, "reading %s (wValue %u, %u bytes) from",
+                 mpf_dfu_request_name(request), (unsigned)value, (unsigned)length);
+        return mpf_usb_error(err, rc, &l->info, doing, timeout_ms);
+    }
+    if (rc > length)
+        return mpf_error_set(err, MPF_ERR_PROTOCOL, "%s returned %d bytes for %u asked",
+                             mpf_dfu_request_name(request), rc, (unsigned)length);
+    *received = (size_t)rc;
+    return MPF_OK;
+}
+
+static mpf_err link_select_alt(void *ctx, uint8_t alt, mpf_error *err)
+{
+    usb_link *l = ctx;
+    int rc = l->io->set_interface_alt_setting(l->handle, l->info.interface_number, alt);
+    if (rc < 0) {
+        char doing[96];
+        snprintf(doing, sizeof doing, "selecting alt setting %u of interface %u on",
+                 (unsigned)alt, (unsigned)l->info.interface_number);
+        return mpf_usb_error(err, rc, &l->info, doing, 0);
+    }
+    return MPF_OK;
+}
+
+static mpf_err link_reset(void *ctx, mpf_error *err)
+{
+    usb_link *l = ctx;
+    int rc = l->io->reset_device(l->handle);
+    /* NOT_FOUND: the device came back as a different device (as it does
+     * after DETACH), so this handle is stale. */
+    if (rc == LIBUSB_ERROR_NOT_FOUND)
+        return mpf_error_set(err, MPF_ERR_USB_DISCONNECTED,
+                             "%04x:%04x at %s re-enumerated after the USB reset", l->info.vid,
+                             l->info.pid, l->info.path);
+    if (rc < 0)
+        return mpf_usb_error(err, rc, &l->info, "resetting", 0);
+    return MPF_OK;
+}
+
+static void link_sleep_ms(void *ctx, uint32_t ms)
+{
+    (void)ctx;
+    usb_sleep_ms(ms);
+}
+
+static uint64_t link_now_us(void *ctx)
+{
+    (void)ctx;
+    return usb_now_us();
+}
+
+static void link_close(void *ctx)
+{
+    usb_link *l = ctx;
+    if (!l)
+        return;
+    /* Nothing useful can be done if release fails: the device is going anyway. */
+    (void)l->io->release_interface(l->handle, l->info.interface_number);
+    l->io->close(l->handle);
+    free(l);
+}
+
+static const mpf_transport_ops link_ops = {
+    .control_out = link_out,
+    .control_in = link_in,
+    .select_alt = link_select_alt,
+    .reset = link_reset,
+    .sleep_ms = link_sleep_ms,
+    .now_us = link_now_us,
+    .close = link_close,
+};
+
+mpf_err mpf_usb_transport_new(const mpf_usb_io *io, void *handle, const mpf_device_info *info,
+                              mpf_transport *out, mpf_error *err)
+{
+    if (!io || !handle || !info || !out) {
+        if (io && handle)
+            io->close(handle);
+        return mpf_error_set(err, MPF_ERR_INTERNAL, "transport needs an I/O table, a handle "
+                                                    "and device information");
+    }
+    usb_link *l = calloc(1, sizeof *l);
+    if (!l) {
+        io->close(handle);
+        return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory opening %04x:%04x", info->vid,
+                             info->pid);
+    }
+    l->io = io;
+    l->handle = handle;
+    l->info = *info;
+    /* Only Linux can unbind a kernel driver; elsewhere this fails harmlessly
+     * and the claim below reports any real obstacle. */
+    (void)io->set_auto_detach_kernel_driver(handle, 1);
+    int rc = io->claim_interface(handle, info->interface_number);
+    if (rc < 0) {
+        char doing[64];
+        snprintf(doing, sizeof doing, "claiming interface %u of",
+                 (unsigned)info->interface_number);
+        mpf_err code = mpf_usb_error(err, rc, info, doing, 0);
+        io->close(handle);
+        free(l);
+        return code;
+    }
+    out->ops = &link_ops;
+    out->ctx = l;
+    out->info = *info;
+    return MPF_OK;
+}

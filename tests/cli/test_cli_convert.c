@@ -1,0 +1,258 @@
+/* --convert on the built binary. The .dfu it writes is compared with one
+ * built here, independently, from the file format's facts (UM0391, and
+ * MicroPython's tools/dfu.py conventions: one target "ST..." on alt 0,
+ * elements zero-padded to 8 bytes, DFUImageSize without the suffix,
+ * bcdDevice 0, the raw CRC register in the suffix). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli_run.h"
+
+#define RUN(dir, r, ...)                                                                                   \
+    do {                                                                                                   \
+        const char *const args_[] = {__VA_ARGS__, NULL};                                                   \
+        cli_run(dir, args_, NULL, r);                                                                      \
+    } while (0)
+
+/* ---- an independent DfuSe writer ----------------------------------------- */
+
+static uint32_t crc_register(const uint8_t *p, size_t n)
+{
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int b = 0; b < 8; b++)
+            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return crc;
+}
+
+static void le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+typedef struct element {
+    uint32_t address;
+    const uint8_t *data;
+    size_t size;
+} element;
+
+static uint8_t *expected_dfuse(const element *e, size_t n, uint16_t vid, uint16_t pid, size_t *len)
+{
+    size_t elements = 0;
+    for (size_t i = 0; i < n; i++)
+        elements += 8 + ((e[i].size + 7) & ~(size_t)7);
+    size_t total = 11 + 274 + elements + 16;
+    uint8_t *f = calloc(1, total);
+    assert_non_null(f);
+    memcpy(f, "DfuSe", 5);
+    f[5] = 1;
+    le32(f + 6, (uint32_t)(total - 16));
+    f[10] = 1;
+    uint8_t *t = f + 11;
+    memcpy(t, "Target", 6);
+    t[6] = 0;
+    le32(t + 7, 1);
+    memcpy(t + 11, "ST...", 5);
+    le32(t + 266, (uint32_t)elements);
+    le32(t + 270, (uint32_t)n);
+    uint8_t *p = t + 274;
+    for (size_t i = 0; i < n; i++) {
+        size_t padded = (e[i].size + 7) & ~(size_t)7;
+        le32(p, e[i].address);
+        le32(p + 4, (uint32_t)padded);
+        memcpy(p + 8, e[i].data, e[i].size);
+        p += 8 + padded;
+    }
+    le16(p, 0x0000);
+    le16(p + 2, pid);
+    le16(p + 4, vid);
+    le16(p + 6, 0x011A);
+    memcpy(p + 8, "UFD", 3);
+    p[11] = 16;
+    le32(p + 12, crc_register(f, total - 4));
+    *len = total;
+    return f;
+}
+
+static void assert_file_equals(const char *dir, const char *name, const uint8_t *want, size_t want_len)
+{
+    size_t len;
+    uint8_t *got = cli_read(dir, name, &len);
+    assert_int_equal(len, want_len);
+    assert_memory_equal(got, want, want_len);
+    free(got);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_bins_to_dfu_match_independent_writer(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("convert-bins", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware0.bin", "firmware0.bin");
+    cli_copy_sample(dir, "firmware1.bin", "firmware1.bin");
+    size_t len0, len1, want_len;
+    uint8_t *b0 = cli_read(dir, "firmware0.bin", &len0);
+    uint8_t *b1 = cli_read(dir, "firmware1.bin", &len1);
+    element e[2] = {{0x08000000u, b0, len0}, {0x08020000u, b1, len1}};
+    uint8_t *want = expected_dfuse(e, 2, 0x0483, 0xDF11, &want_len);
+
+    cli_result r;
+    RUN(dir, &r, "--convert", "out.dfu", "0x08000000:firmware0.bin", "0x08020000:firmware1.bin");
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.err_len, 0);
+    cli_golden("convert-bins.out", r.out, r.out_len);
+    cli_result_free(&r);
+    assert_file_equals(dir, "out.dfu", want, want_len);
+    /* Given in the other order, the file is the same: segments are sorted. */
+    RUN(dir, &r, "-q", "--convert", "swapped.dfu", "0x08020000:firmware1.bin", "0x08000000:firmware0.bin");
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.out_len, 0);
+    cli_result_free(&r);
+    assert_file_equals(dir, "swapped.dfu", want, want_len);
+    /* And the sample, built by the library's writer, is that file too. */
+    size_t sample_len;
+    uint8_t *sample = cli_read(MPFLASH_SAMPLE_DIR, "firmware.dfu", &sample_len);
+    assert_int_equal(sample_len, want_len);
+    assert_memory_equal(sample, want, want_len);
+    free(sample);
+    free(want);
+
+    /* --vid/--pid go into the suffix (and the CRC follows). */
+    want = expected_dfuse(e, 2, 0x1209, 0xBEEF, &want_len);
+    RUN(dir, &r, "--convert", "ids.dfu", "--vid", "0x1209", "--pid", "0xBEEF", "0x08000000:firmware0.bin",
+        "0x08020000:firmware1.bin");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    assert_file_equals(dir, "ids.dfu", want, want_len);
+    free(want);
+    free(b0);
+    free(b1);
+}
+
+/* An element whose size is not a multiple of 8 is padded with zeros. */
+static void test_padding(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("convert-pad", dir, sizeof dir);
+    const uint8_t odd[13] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
+    cli_write(dir, "odd.bin", odd, sizeof odd);
+    element e = {0x08004000u, odd, sizeof odd};
+    size_t want_len;
+    uint8_t *want = expected_dfuse(&e, 1, 0x0483, 0xDF11, &want_len);
+    cli_result r;
+    RUN(dir, &r, "--convert", "odd.dfu", "-s", "0x08004000", "odd.bin");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    assert_file_equals(dir, "odd.dfu", want, want_len);
+    free(want);
+}
+
+static void test_round_trips(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("convert-round", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    size_t dfu_len;
+    uint8_t *dfu = cli_read(dir, "firmware.dfu", &dfu_len);
+    cli_result r;
+    /* .dfu -> .dfu is the identity. */
+    RUN(dir, &r, "--convert", "same.dfu", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    assert_file_equals(dir, "same.dfu", dfu, dfu_len);
+    /* .dfu -> .hex -> .dfu comes back byte for byte. */
+    RUN(dir, &r, "--convert", "fw.hex", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    RUN(dir, &r, "--info", "fw.hex");
+    assert_int_equal(r.exit_code, 0);
+    cli_golden("info-hex.out", r.out, r.out_len);
+    cli_result_free(&r);
+    RUN(dir, &r, "--convert", "back.dfu", "fw.hex");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    assert_file_equals(dir, "back.dfu", dfu, dfu_len);
+    free(dfu);
+    /* .dfu -> one .bin per segment, named by index and address. */
+    RUN(dir, &r, "--convert", "split.bin", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_golden("convert-split.out", r.out, r.out_len);
+    cli_result_free(&r);
+    size_t len0, len1;
+    uint8_t *b0 = cli_read(MPFLASH_SAMPLE_DIR, "firmware0.bin", &len0);
+    uint8_t *b1 = cli_read(MPFLASH_SAMPLE_DIR, "firmware1.bin", &len1);
+    assert_file_equals(dir, "split.0.0x08000000.bin", b0, len0);
+    assert_file_equals(dir, "split.1.0x08020000.bin", b1, len1);
+    assert_false(cli_exists(dir, "split.bin"));
+    /* --gap-fill: one image from the first byte to the last. */
+    RUN(dir, &r, "--convert", "whole.bin", "--gap-fill", "0xA5", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    size_t whole_len;
+    uint8_t *whole = cli_read(dir, "whole.bin", &whole_len);
+    assert_int_equal(whole_len, 0x20000 + len1);
+    assert_memory_equal(whole, b0, len0);
+    for (size_t i = len0; i < 0x20000; i++)
+        if (whole[i] != 0xA5)
+            fail_msg("gap byte at offset %zu is 0x%02X", i, whole[i]);
+    assert_memory_equal(whole + 0x20000, b1, len1);
+    free(whole);
+    free(b0);
+    free(b1);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("convert-refuse", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_result r;
+    RUN(dir, &r, "--convert", "out.srec", "firmware.dfu");
+    assert_int_equal(r.exit_code, 1);
+    assert_string_equal(r.err, "mpflash: error: --convert out.srec: the output format comes from the name; end it "
+                               "in .dfu, .hex or .bin\nmpflash: hint: see mpflash --help\n");
+    assert_false(cli_exists(dir, "out.srec"));
+    cli_result_free(&r);
+    RUN(dir, &r, "--convert", "firmware.dfu", "firmware.dfu");
+    assert_int_equal(r.exit_code, 1);
+    cli_assert_error_line(&r, "--convert firmware.dfu would overwrite its own input");
+    cli_result_free(&r);
+    RUN(dir, &r, "--convert", "out.hex", "--vid", "0x1209", "firmware.dfu");
+    assert_int_equal(r.exit_code, 1);
+    cli_result_free(&r);
+    RUN(dir, &r, "--convert", "out.dfu", "missing.hex");
+    assert_int_equal(r.exit_code, 2);
+    assert_false(cli_exists(dir, "out.dfu"));
+    cli_result_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bins_to_dfu_match_independent_writer),
+        cmocka_unit_test(test_padding),
+        cmocka_unit_test(test_round_trips),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,371 @@
+/* Flashing the virtual board through the built binary. --sim-state carries
+ * the board's flash between runs, so every test checks the memory the
+ * board ends up with, byte for byte, not just the exit code. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli_run.h"
+
+#define F401_FLASH (512u * 1024u)
+#define FS_START 0x4000u  /* sectors 1..4: MicroPython's filesystem */
+#define FS_SIZE 0x1C000u
+#define TEXT_START 0x20000u
+
+#define RUN(dir, r, ...)                                                                                   \
+    do {                                                                                                   \
+        const char *const args_[] = {__VA_ARGS__, NULL};                                                   \
+        cli_run(dir, args_, NULL, r);                                                                      \
+    } while (0)
+
+#define RUN_ENV(dir, env, r, ...)                                                                          \
+    do {                                                                                                   \
+        const char *const args_[] = {__VA_ARGS__, NULL};                                                   \
+        const char *const env_[] = {env, NULL};                                                            \
+        cli_run(dir, args_, env_, r);                                                                      \
+    } while (0)
+
+/* The F401's flash as the sample leaves it on an erased board. */
+static uint8_t *expected_board(void)
+{
+    uint8_t *m = malloc(F401_FLASH);
+    assert_non_null(m);
+    memset(m, 0xFF, F401_FLASH);
+    size_t len0, len1;
+    uint8_t *b0 = cli_read(MPFLASH_SAMPLE_DIR, "firmware0.bin", &len0);
+    uint8_t *b1 = cli_read(MPFLASH_SAMPLE_DIR, "firmware1.bin", &len1);
+    memcpy(m, b0, len0);
+    memcpy(m + TEXT_START, b1, len1);
+    free(b0);
+    free(b1);
+    return m;
+}
+
+static void assert_board(const char *dir, const char *state, const uint8_t *want)
+{
+    size_t len;
+    uint8_t *got = cli_read(dir, state, &len);
+    assert_int_equal(len, F401_FLASH);
+    for (size_t i = 0; i < F401_FLASH; i++)
+        if (got[i] != want[i]) {
+            uint8_t seen = got[i];
+            free(got);
+            fail_msg("%s differs at 0x%08zX: 0x%02X, expected 0x%02X", state, 0x08000000u + i, seen, want[i]);
+        }
+    free(got);
+}
+
+static void filesystem_pattern(uint8_t *p, size_t n)
+{
+    uint32_t x = 0x12345678u;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        p[i] = (uint8_t)x;
+    }
+}
+
+static void test_flash_and_read_back(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("flash", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    uint8_t *want = expected_board();
+    cli_result r;
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_golden("flash.out", r.out, r.out_len);
+    cli_golden("flash.err", r.err, r.err_len); /* progress: a line per 10% off a terminal */
+    cli_result_free(&r);
+    assert_board(dir, "board.bin", want);
+
+    /* Another process reads it back. */
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-U", "back.bin", "-s", "0x08000000:0x80000",
+        "--no-progress");
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.err_len, 0);
+    cli_golden("read.out", r.out, r.out_len);
+    cli_result_free(&r);
+    assert_board(dir, "back.bin", want);
+
+    /* An existing file is never replaced by a read without --force. */
+    memset(want, 0x5A, 64);
+    cli_write(dir, "back.bin", want, 64);
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-U", "back.bin", "-q");
+    assert_int_equal(r.exit_code, 2);
+    cli_assert_error_line(&r, "back.bin already exists");
+    cli_result_free(&r);
+    size_t len;
+    uint8_t *kept = cli_read(dir, "back.bin", &len);
+    assert_int_equal(len, 64);
+    free(kept);
+    /* With --force, and no -s, the whole of the internal flash. */
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-U", "back.bin", "-q", "--force");
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.out_len + r.err_len, 0);
+    cli_result_free(&r);
+    free(want);
+    want = expected_board();
+    assert_board(dir, "back.bin", want);
+    free(want);
+}
+
+/* MicroPython keeps its filesystem in sectors 1..4; flashing the firmware
+ * (vector table in sector 0, text from sector 5) must not touch them. */
+static void test_filesystem_survives(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("filesystem", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    uint8_t *fs = malloc(FS_SIZE);
+    assert_non_null(fs);
+    filesystem_pattern(fs, FS_SIZE);
+    cli_write(dir, "fs.bin", fs, FS_SIZE);
+    cli_result r;
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "0x08004000:fs.bin");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-U", "fs-back.bin", "-s",
+        "0x08004000:0x1C000");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    size_t len;
+    uint8_t *back = cli_read(dir, "fs-back.bin", &len);
+    assert_int_equal(len, FS_SIZE);
+    assert_memory_equal(back, fs, FS_SIZE);
+    free(back);
+    uint8_t *want = expected_board();
+    memcpy(want + FS_START, fs, FS_SIZE);
+    assert_board(dir, "board.bin", want);
+
+    /* The contrast: -m erases everything first, filesystem included. */
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-m", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    memset(want + FS_START, 0xFF, FS_SIZE);
+    assert_board(dir, "board.bin", want);
+    free(want);
+    free(fs);
+}
+
+/* ports/stm32's `make deploy`, both forms, exactly as the Makefile writes
+ * them, with --sim in front. */
+static void test_makefile_command_lines(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("makefile", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "build-PYBV11/firmware.dfu");
+    uint8_t *want = expected_board();
+    cli_result r;
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "pydfu.bin", "--vid", "0x0483", "--pid", "0xDF11", "-u",
+        "build-PYBV11/firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    assert_board(dir, "pydfu.bin", want);
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "dfu-util.bin", "-a", "0", "-d", "0x0483:0xDF11", "-D",
+        "build-PYBV11/firmware.dfu", "-s", ":leave");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    assert_board(dir, "dfu-util.bin", want);
+    free(want);
+}
+
+/* A raw binary at -s ADDR, dfu-util style, then -x on its own. */
+static void test_raw_binary_and_exit(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("raw", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware1.bin", "firmware1.bin");
+    cli_result r;
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-D", "firmware1.bin", "-s",
+        "0x08020000:leave");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    uint8_t *want = expected_board();
+    memset(want, 0xFF, TEXT_START);
+    assert_board(dir, "board.bin", want);
+    free(want);
+    RUN(dir, &r, "--sim", "f401", "-x", "--no-progress");
+    assert_int_equal(r.exit_code, 0);
+    cli_golden("exit.out", r.out, r.out_len);
+    cli_result_free(&r);
+}
+
+static void test_dry_run(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("dry-run", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_result r;
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "--dry-run", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.err_len, 0);
+    cli_golden("dry-run.out", r.out, r.out_len);
+    cli_result_free(&r);
+    assert_false(cli_exists(dir, "board.bin")); /* nothing changed, nothing saved */
+    RUN(dir, &r, "--sim", "f405", "--dry-run", "--json", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_golden("dry-run.json", r.out, r.out_len);
+    cli_result_free(&r);
+}
+
+static void test_json_flash(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("json", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_result r;
+    RUN(dir, &r, "--sim", "f401", "--json", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.err_len, 0);
+    cli_golden("flash.json", r.out, r.out_len);
+    cli_result_free(&r);
+    RUN(dir, &r, "--sim", "f401", "--json", "--no-progress", "--stay", "--no-verify", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_golden("flash-stay.json", r.out, r.out_len);
+    cli_result_free(&r);
+}
+
+static void test_verbosity(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("verbosity", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_result r;
+    RUN(dir, &r, "--sim", "f401", "-q", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.out_len + r.err_len, 0);
+    cli_result_free(&r);
+    RUN(dir, &r, "--sim", "f401", "--no-progress", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.err_len, 0);
+    cli_golden("flash.out", r.out, r.out_len);
+    cli_result_free(&r);
+    /* -v: the request trace, every request the engine sends. */
+    RUN(dir, &r, "--sim", "f401", "-v", "--no-progress", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.err, "mpflash: trace: DNLOAD wBlockNum=2 wLength=1088: ok\n"));
+    assert_non_null(strstr(r.err, "mpflash: trace: GETSTATUS: OK, dfuDNBUSY"));
+    cli_result_free(&r);
+}
+
+/* Exit codes 2..6 with a board, each failure one "mpflash: error:" line
+ * first, and the board's flash exactly as the failure left it. */
+static void test_failures(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("failures", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_copy_sample(dir, "firmware0.bin", "firmware0.bin");
+    uint8_t *want = expected_board();
+    cli_result r;
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+
+    /* 2: past the end of the F401's 512 KiB; refused before any erase. */
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "0x08000000:firmware0.bin",
+        "0x08080000:firmware0.bin");
+    assert_int_equal(r.exit_code, 2);
+    cli_assert_error_line(&r, "firmware0.bin: 0x08080000 is outside");
+    cli_result_free(&r);
+    assert_board(dir, "board.bin", want);
+
+    /* 3: the filter matches no board. */
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-d", "1209:0001", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 3);
+    assert_string_equal(r.err, "mpflash: error: --sim f401: no DFU device matches ID 1209:0001; seen: 0483:df11 "
+                               "serial 3254335B3233 at 1-1 (DFU mode)\n");
+    cli_result_free(&r);
+
+    /* 4: the board stops answering in the middle of writing. */
+    RUN_ENV(dir, "MPFLASH_SIM_FAULT=timeout:write:3", &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u",
+            "firmware.dfu");
+    assert_int_equal(r.exit_code, 4);
+    cli_assert_error_line(&r, "write of block 3 at 0x08020800");
+    cli_result_free(&r);
+
+    /* 5: the board reports errERASE on the first erase: nothing changed. */
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "--mass-erase", "-x");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    uint8_t *erased = malloc(F401_FLASH);
+    assert_non_null(erased);
+    memset(erased, 0xFF, F401_FLASH);
+    assert_board(dir, "board.bin", erased);
+    RUN_ENV(dir, "MPFLASH_SIM_FAULT=status:erase:1:errERASE", &r, "--sim", "f401", "--sim-state", "board.bin",
+            "-q", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 5);
+    cli_assert_error_line(&r, "erase of sector at 0x08000000 failed: errERASE");
+    cli_result_free(&r);
+    assert_board(dir, "board.bin", erased);
+    free(erased);
+
+    /* 5 again: a write-protected sector refuses the data. */
+    RUN_ENV(dir, "MPFLASH_SIM_FAULT=wp:0x08020000", &r, "--sim", "f401", "-q", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 5);
+    cli_assert_error_line(&r, "write of block 2 at 0x08020000 failed: errWRITE");
+    cli_result_free(&r);
+
+    /* 6: a cell that does not keep its value; only verify can tell. */
+    RUN_ENV(dir, "MPFLASH_SIM_FAULT=flip:0x08020010", &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u",
+            "firmware.dfu");
+    assert_int_equal(r.exit_code, 6);
+    cli_assert_error_line(&r, "verify failed at 0x08020010");
+    cli_result_free(&r);
+    want[TEXT_START + 0x10] = (uint8_t)~want[TEXT_START + 0x10];
+    assert_board(dir, "board.bin", want);
+    /* --no-verify cannot notice. */
+    RUN_ENV(dir, "MPFLASH_SIM_FAULT=flip:0x08020010", &r, "--sim", "f401", "-q", "--no-verify", "-u",
+            "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+
+    /* A read that fails leaves no file behind. */
+    RUN_ENV(dir, "MPFLASH_SIM_FAULT=timeout:upload:3", &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-U",
+            "partial.bin", "-s", "0x08000000:0x10000");
+    assert_int_equal(r.exit_code, 4);
+    cli_assert_error_line(&r, "read of block 4 at 0x08001000");
+    cli_result_free(&r);
+    assert_false(cli_exists(dir, "partial.bin"));
+
+    /* A mistyped testing aid is a usage error, not ignored. */
+    RUN_ENV(dir, "MPFLASH_SIM_FAULT=stall:erase", &r, "--sim", "f401", "-q", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 1);
+    assert_string_equal(r.err, "mpflash: error: MPFLASH_SIM_FAULT item \"stall:erase\": expected KIND:OP:N\n"
+                               "mpflash: hint: see mpflash --help\n");
+    cli_result_free(&r);
+    free(want);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_flash_and_read_back),
+        cmocka_unit_test(test_filesystem_survives),
+        cmocka_unit_test(test_makefile_command_lines),
+        cmocka_unit_test(test_raw_binary_and_exit),
+        cmocka_unit_test(test_dry_run),
+        cmocka_unit_test(test_json_flash),
+        cmocka_unit_test(test_verbosity),
+        cmocka_unit_test(test_failures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,275 @@
+/* The built binary through the real USB code, with libusb replaced by the
+ * fake (tests/fake_libusb, LD_PRELOAD) whose boards are virtual STM32s:
+ * listing, choosing among several boards, the errors a real bus gives, and
+ * MicroPython's deploy command lines exactly as the Makefile writes them.
+ * Each board's flash is read from the fake's state file afterwards. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli_run.h"
+
+#define F401_FLASH (512u * 1024u)
+#define TEXT_START 0x20000u
+
+#ifdef MPFLASH_FAKE_LIBUSB
+
+typedef struct usb_env {
+    char preload[1024];
+    char boards[256];
+    char state[600];
+    char asan[512];
+    const char *list[5];
+} usb_env;
+
+/* The preload, the boards, their state directory. ASan insists on being
+ * first in the library list; a preloaded fake comes before it, harmlessly. */
+static const char *const *fake_env(usb_env *e, const char *dir, const char *boards)
+{
+    snprintf(e->preload, sizeof e->preload, "LD_PRELOAD=%s", MPFLASH_FAKE_LIBUSB);
+    snprintf(e->boards, sizeof e->boards, "MPFLASH_FAKE_USB=%s", boards);
+    snprintf(e->state, sizeof e->state, "MPFLASH_FAKE_USB_STATE=%s", dir);
+    const char *asan = getenv("ASAN_OPTIONS");
+    snprintf(e->asan, sizeof e->asan, "ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "",
+             asan && *asan ? ":" : "");
+    e->list[0] = e->preload;
+    e->list[1] = e->boards;
+    e->list[2] = e->state;
+    e->list[3] = e->asan;
+    e->list[4] = NULL;
+    return e->list;
+}
+
+#define RUN_USB(dir, boards, r, ...)                                                                       \
+    do {                                                                                                   \
+        const char *const args_[] = {__VA_ARGS__, NULL};                                                   \
+        usb_env e_;                                                                                        \
+        cli_run(dir, args_, fake_env(&e_, dir, boards), r);                                                \
+    } while (0)
+
+/* A board's internal flash out of the fake's state file: records of
+ * address (u32 LE), size (u32 LE), bytes; unrecorded flash is erased. */
+static uint8_t *board_flash(const char *dir, const char *file)
+{
+    uint8_t *m = malloc(F401_FLASH);
+    assert_non_null(m);
+    memset(m, 0xFF, F401_FLASH);
+    if (!cli_exists(dir, file))
+        return m;
+    size_t len;
+    uint8_t *s = cli_read(dir, file, &len);
+    for (size_t at = 0; at + 8 <= len;) {
+        uint32_t addr = (uint32_t)s[at] | (uint32_t)s[at + 1] << 8 | (uint32_t)s[at + 2] << 16 |
+                        (uint32_t)s[at + 3] << 24;
+        uint32_t size = (uint32_t)s[at + 4] | (uint32_t)s[at + 5] << 8 | (uint32_t)s[at + 6] << 16 |
+                        (uint32_t)s[at + 7] << 24;
+        assert_true(at + 8 + size <= len);
+        if (addr >= 0x08000000u && addr + (uint64_t)size <= 0x08000000u + F401_FLASH)
+            memcpy(m + (addr - 0x08000000u), s + at + 8, size);
+        at += 8 + (size_t)size;
+    }
+    free(s);
+    return m;
+}
+
+static uint8_t *flashed_sample(void)
+{
+    uint8_t *m = malloc(F401_FLASH);
+    assert_non_null(m);
+    memset(m, 0xFF, F401_FLASH);
+    size_t len0, len1;
+    uint8_t *b0 = cli_read(MPFLASH_SAMPLE_DIR, "firmware0.bin", &len0);
+    uint8_t *b1 = cli_read(MPFLASH_SAMPLE_DIR, "firmware1.bin", &len1);
+    memcpy(m, b0, len0);
+    memcpy(m + TEXT_START, b1, len1);
+    free(b0);
+    free(b1);
+    return m;
+}
+
+static void assert_flash(const char *dir, const char *file, const uint8_t *want)
+{
+    uint8_t *got = board_flash(dir, file);
+    for (size_t i = 0; i < F401_FLASH; i++)
+        if (got[i] != want[i]) {
+            uint8_t seen = got[i];
+            free(got);
+            fail_msg("%s differs at 0x%08zX: 0x%02X, expected 0x%02X", file, 0x08000000u + i, seen, want[i]);
+        }
+    free(got);
+}
+
+static void test_list(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("usb-list", dir, sizeof dir);
+    cli_result r;
+    RUN_USB(dir, "f401:SER1:port=2,mboot:SER2:port=3.1", &r, "-l");
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.err_len, 0);
+    cli_golden("usb-list.out", r.out, r.out_len);
+    cli_result_free(&r);
+    RUN_USB(dir, "f401:SER1:port=2,mboot:SER2:port=3.1", &r, "-l", "-S", "SER2", "--json");
+    assert_int_equal(r.exit_code, 0);
+    cli_golden("usb-list.json", r.out, r.out_len);
+    cli_result_free(&r);
+    RUN_USB(dir, "", &r, "-l");
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "no DFU devices found\n");
+    cli_result_free(&r);
+}
+
+/* Both deploy lines of ports/stm32/Makefile, character for character. */
+static void test_makefile_command_lines(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("usb-makefile", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "build-PYBV11/firmware.dfu");
+    uint8_t *want = flashed_sample();
+    cli_result r;
+    RUN_USB(dir, "f401:PYDFU", &r, "--vid", "0x0483", "--pid", "0xDF11", "-u", "build-PYBV11/firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    assert_flash(dir, "f401-PYDFU.mem", want);
+    RUN_USB(dir, "f401:DFUUTIL", &r, "-a", "0", "-d", "0x0483:0xDF11", "-D", "build-PYBV11/firmware.dfu", "-s",
+            ":leave");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    assert_flash(dir, "f401-DFUUTIL.mem", want);
+    free(want);
+}
+
+/* Two boards: refuse to guess; -S or -p picks one, and only it changes. */
+static void test_choosing_among_boards(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("usb-choose", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    const char *boards = "f401:AAA:port=1,f401:BBB:port=4";
+    cli_result r;
+    RUN_USB(dir, boards, &r, "-q", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 3);
+    assert_string_equal(r.err, "mpflash: error: 2 DFU devices match: 0483:df11 serial AAA at 1-1 (DFU mode); "
+                               "0483:df11 serial BBB at 1-4 (DFU mode); choose one with -S SERIAL or -p PATH\n");
+    cli_result_free(&r);
+    uint8_t *erased = malloc(F401_FLASH);
+    assert_non_null(erased);
+    memset(erased, 0xFF, F401_FLASH);
+    assert_flash(dir, "f401-AAA.mem", erased);
+    assert_flash(dir, "f401-BBB.mem", erased);
+
+    uint8_t *want = flashed_sample();
+    RUN_USB(dir, boards, &r, "-q", "-S", "BBB", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    assert_flash(dir, "f401-AAA.mem", erased);
+    assert_flash(dir, "f401-BBB.mem", want);
+    RUN_USB(dir, boards, &r, "-q", "-p", "1-1", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    assert_flash(dir, "f401-AAA.mem", want);
+    free(want);
+    free(erased);
+}
+
+static void test_no_board(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("usb-none", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_result r;
+    RUN_USB(dir, "", &r, "-q", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 3);
+    cli_assert_error_line(&r, "no DFU device found: put the board in DFU mode");
+    cli_result_free(&r);
+    /* A board that does not match the filter is named in the message. */
+    RUN_USB(dir, "f405:X1", &r, "-q", "-d", "0483:df12", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 3);
+    cli_assert_error_line(&r, "no DFU device matches");
+    assert_non_null(strstr(r.err, "serial X1"));
+    cli_result_free(&r);
+    /* --wait=1 gives up after a second with the same answer. */
+    RUN_USB(dir, "", &r, "-q", "--wait=1", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 3);
+    cli_assert_error_line(&r, "after waiting 1 s: no DFU device found");
+    cli_result_free(&r);
+}
+
+/* Exit code 4: permission denied, and a board another program holds. */
+static void test_usb_errors(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("usb-errors", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_result r;
+    RUN_USB(dir, "f401:P1:open=access", &r, "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 4);
+    cli_assert_error_line(&r, "permission denied opening 0483:df11 at 1-1: install the udev rule");
+    assert_null(strstr(r.err, "mpflash: hint:")); /* the message already says what to do */
+    cli_result_free(&r);
+    RUN_USB(dir, "f401:P1:claim=busy", &r, "-q", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 4);
+    cli_assert_error_line(&r, "device busy claiming interface 0 of 0483:df11 at 1-1");
+    cli_result_free(&r);
+}
+
+/* A board running its application (DFU run-time mode) is detached into
+ * DFU mode and flashed; -e alone only detaches. */
+static void test_runtime_board(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("usb-runtime", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_result r;
+    RUN_USB(dir, "f401:RT1:runtime", &r, "-q", "-u", "firmware.dfu");
+    if (r.exit_code != 0)
+        print_error("%s", r.err);
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    uint8_t *want = flashed_sample();
+    assert_flash(dir, "f401-RT1.mem", want);
+    free(want);
+    RUN_USB(dir, "f401:RT2:runtime", &r, "-e");
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "device: f055:9800 serial RT2 at 1-1 (runtime mode)\n"
+                               "done: detach sent; the board comes back in DFU mode\n");
+    cli_result_free(&r);
+    /* A board already in DFU mode has nothing to detach. */
+    RUN_USB(dir, "f401:D1", &r, "-e");
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "device: 0483:df11 serial D1 at 1-1 (DFU mode)\n"
+                               "done: the board is already in DFU mode\n");
+    cli_result_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_list),        cmocka_unit_test(test_makefile_command_lines),
+        cmocka_unit_test(test_choosing_among_boards), cmocka_unit_test(test_no_board),
+        cmocka_unit_test(test_usb_errors),  cmocka_unit_test(test_runtime_board),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+#else
+
+int main(void)
+{
+    /* Without the fake libusb there is nothing to run these against. */
+    return 77;
+}
+
+#endif

@@ -1,0 +1,85 @@
+/* The fake libusb's model: a process-wide "bus" of virtual STM32 boards
+ * (src/sim), described by MPFLASH_FAKE_USB. Test code, so global state is
+ * fine here; nothing in src/ sees it. */
+#ifndef MPFLASH_FAKE_INTERNAL_H
+#define MPFLASH_FAKE_INTERNAL_H
+
+#include <libusb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mpflash/sim.h"
+#include "mpflash/transport.h"
+
+#define FAKE_MAX_DEVICES 8
+#define FAKE_DFU_INTERFACE 0     /* the bootloader's only interface */
+#define FAKE_RUNTIME_INTERFACE 2 /* after the application's CDC pair */
+#define FAKE_RUNTIME_VID 0xf055  /* MicroPython's */
+#define FAKE_RUNTIME_PID 0x9800
+
+struct libusb_device {
+    int index;
+    char chip[32];
+    char serial[128];
+    uint8_t bus, nports, ports[7];
+    unsigned generation; /* bumped at each re-enumeration */
+    int refs;
+    int open_error, claim_error; /* injected libusb codes, 0 = none */
+    int hide_functional;         /* leave the functional descriptor out of the config */
+    int runtime_capable;         /* an application with a DFU runtime interface */
+    int will_detach;
+    int runtime;      /* presenting the application now */
+    int detach_armed; /* DETACH received: the next reset enters the bootloader */
+    int present;
+    mpf_sim *sim;
+    mpf_transport t; /* onto the sim; info is its enumeration snapshot */
+};
+
+struct libusb_device_handle {
+    struct libusb_device *dev;
+    unsigned generation;
+    unsigned claimed; /* bit per interface */
+};
+
+struct libusb_context {
+    int unused;
+};
+
+typedef struct fake_world {
+    int inits;
+    size_t count;
+    struct libusb_device devs[FAKE_MAX_DEVICES];
+    struct libusb_context ctx;
+    char state_dir[512];
+    char log_path[512];
+    int open_handles;
+} fake_world;
+
+extern fake_world fake;
+
+/* fake_world.c */
+int fake_world_start(void); /* parse the environment, build boards, load state */
+void fake_world_stop(void); /* save state, report leaks, free */
+void fake_world_refresh(void); /* boards that left DFU mode or reset re-enumerate */
+void fake_world_save(struct libusb_device *d);
+void fake_enter_dfu(struct libusb_device *d);
+void fake_log(const struct libusb_device *d, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* fake_descriptors.c: bytes synthesised from the board's state. */
+void fake_device_descriptor(const struct libusb_device *d, uint8_t out[18]);
+size_t fake_config_bytes(const struct libusb_device *d, int with_functional, uint8_t *out,
+                         size_t size);
+void fake_functional(const struct libusb_device *d, uint8_t out[9]);
+const char *fake_string(const struct libusb_device *d, uint8_t index); /* NULL = none */
+uint8_t fake_interface(const struct libusb_device *d);
+size_t fake_alt_count(const struct libusb_device *d);
+
+/* fake_config.c: raw bytes -> struct libusb_config_descriptor, libusb-style. */
+struct libusb_config_descriptor *fake_config_struct(const uint8_t *bytes, size_t len);
+void fake_config_struct_free(struct libusb_config_descriptor *c);
+
+#endif

@@ -1,0 +1,437 @@
+/* The libusb-1.0 functions mpflash calls, answered by virtual boards. Built
+ * as libfakeusb.so and put in front of the real library with LD_PRELOAD, so
+ * the unchanged mpflash binary enumerates, opens and flashes them.
+ *
+ * Environment:
+ *   MPFLASH_FAKE_USB        boards: "chip[:serial[:option...]],..." with chip
+ *                           f401 f405 f407 f411 f446 mboot mboot-f401;
+ *                           "chip:" has no serial number. Options:
+ *                             port=P[.P...] bus=N      where it is plugged
+ *                             open=ERR claim=ERR       fail that call (ERR: access
+ *                                                      busy nodev notsup io pipe
+ *                                                      timeout notfound)
+ *                             nofunc                   functional descriptor only
+ *                                                      via GET_DESCRIPTOR(0x21)
+ *                             runtime [willdetach]     starts as an application
+ *                                                      with a DFU runtime interface
+ *                             transfer=N timing start-error rdp   (virtual device)
+ *   MPFLASH_FAKE_USB_STATE  directory keeping each board's memory between runs
+ *   MPFLASH_FAKE_USB_LOG    file to append one line per USB event to
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_internal.h"
+
+/* ---- context and enumeration -------------------------------------------- */
+
+int libusb_init(libusb_context **ctx)
+{
+    if (fake.inits == 0 && fake_world_start() != 0)
+        return LIBUSB_ERROR_OTHER;
+    fake.inits++;
+    if (ctx)
+        *ctx = &fake.ctx;
+    return 0;
+}
+
+void libusb_exit(libusb_context *ctx)
+{
+    (void)ctx;
+    if (fake.inits > 0 && --fake.inits == 0)
+        fake_world_stop();
+}
+
+ssize_t libusb_get_device_list(libusb_context *ctx, libusb_device ***list)
+{
+    (void)ctx;
+    fake_world_refresh();
+    libusb_device **l = calloc(fake.count + 1, sizeof *l);
+    if (!l)
+        return LIBUSB_ERROR_NO_MEM;
+    size_t n = 0;
+    for (size_t i = 0; i < fake.count; i++) {
+        if (!fake.devs[i].present)
+            continue;
+        fake.devs[i].refs++;
+        l[n++] = &fake.devs[i];
+    }
+    *list = l;
+    return (ssize_t)n;
+}
+
+void libusb_free_device_list(libusb_device **list, int unref_devices)
+{
+    if (!list)
+        return;
+    for (size_t i = 0; unref_devices && list[i]; i++)
+        list[i]->refs--;
+    free(list);
+}
+
+libusb_device *libusb_ref_device(libusb_device *dev)
+{
+    dev->refs++;
+    return dev;
+}
+
+void libusb_unref_device(libusb_device *dev)
+{
+    if (dev)
+        dev->refs--;
+}
+
+int libusb_get_device_descriptor(libusb_device *dev, struct libusb_device_descriptor *desc)
+{
+    uint8_t b[18];
+    fake_device_descriptor(dev, b);
+    desc->bLength = b[0];
+    desc->bDescriptorType = b[1];
+    desc->bcdUSB = (uint16_t)(b[2] | b[3] << 8);
+    desc->bDeviceClass = b[4];
+    desc->bDeviceSubClass = b[5];
+    desc->bDeviceProtocol = b[6];
+    desc->bMaxPacketSize0 = b[7];
+    desc->idVendor = (uint16_t)(b[8] | b[9] << 8);
+    desc->idProduct = (uint16_t)(b[10] | b[11] << 8);
+    desc->bcdDevice = (uint16_t)(b[12] | b[13] << 8);
+    desc->iManufacturer = b[14];
+    desc->iProduct = b[15];
+    desc->iSerialNumber = b[16];
+    desc->bNumConfigurations = b[17];
+    return 0;
+}
+
+int libusb_get_config_descriptor(libusb_device *dev, uint8_t index,
+                                 struct libusb_config_descriptor **config)
+{
+    if (index != 0)
+        return LIBUSB_ERROR_NOT_FOUND;
+    uint8_t bytes[512];
+    size_t n = fake_config_bytes(dev, !dev->hide_functional, bytes, sizeof bytes);
+    if (n > sizeof bytes)
+        return LIBUSB_ERROR_OVERFLOW;
+    *config = fake_config_struct(bytes, n);
+    return *config ? 0 : LIBUSB_ERROR_NO_MEM;
+}
+
+int libusb_get_active_config_descriptor(libusb_device *dev,
+                                        struct libusb_config_descriptor **config)
+{
+    return libusb_get_config_descriptor(dev, 0, config);
+}
+
+void libusb_free_config_descriptor(struct libusb_config_descriptor *config)
+{
+    fake_config_struct_free(config);
+}
+
+uint8_t libusb_get_bus_number(libusb_device *dev)
+{
+    return dev->bus;
+}
+
+uint8_t libusb_get_device_address(libusb_device *dev)
+{
+    /* A new address at each enumeration, as a host controller assigns. */
+    return (uint8_t)(2 + dev->index + 16 * (dev->generation % 8));
+}
+
+int libusb_get_port_numbers(libusb_device *dev, uint8_t *port_numbers, int port_numbers_len)
+{
+    if (port_numbers_len < dev->nports)
+        return LIBUSB_ERROR_OVERFLOW;
+    memcpy(port_numbers, dev->ports, dev->nports);
+    return dev->nports;
+}
+
+/* ---- handles -------------------------------------------------------------- */
+
+int libusb_open(libusb_device *dev, libusb_device_handle **handle)
+{
+    int rc = dev->present ? dev->open_error : LIBUSB_ERROR_NO_DEVICE;
+    fake_log(dev, "open -> %d", rc);
+    if (rc)
+        return rc;
+    libusb_device_handle *h = calloc(1, sizeof *h);
+    if (!h)
+        return LIBUSB_ERROR_NO_MEM;
+    h->dev = dev;
+    h->generation = dev->generation;
+    dev->refs++;
+    fake.open_handles++;
+    *handle = h;
+    return 0;
+}
+
+void libusb_close(libusb_device_handle *h)
+{
+    if (!h)
+        return;
+    fake_log(h->dev, "close");
+    fake_world_save(h->dev);
+    h->dev->refs--;
+    fake.open_handles--;
+    free(h);
+}
+
+/* The handle outlived the device it opened (re-enumeration, unplug). */
+static int stale(const libusb_device_handle *h)
+{
+    return !h->dev->present || h->generation != h->dev->generation;
+}
+
+int libusb_set_auto_detach_kernel_driver(libusb_device_handle *h, int enable)
+{
+    fake_log(h->dev, "auto-detach %d", enable);
+    return 0;
+}
+
+int libusb_claim_interface(libusb_device_handle *h, int interface)
+{
+    int rc = stale(h)                                   ? LIBUSB_ERROR_NO_DEVICE
+             : h->dev->claim_error                      ? h->dev->claim_error
+             : interface != fake_interface(h->dev)
+                 && !(h->dev->runtime && interface < 2) ? LIBUSB_ERROR_NOT_FOUND
+                                                        : 0;
+    fake_log(h->dev, "claim %d -> %d", interface, rc);
+    if (rc == 0)
+        h->claimed |= 1u << interface;
+    return rc;
+}
+
+int libusb_release_interface(libusb_device_handle *h, int interface)
+{
+    int rc = interface >= 0 && interface < 32 && (h->claimed & 1u << interface)
+                 ? 0
+                 : LIBUSB_ERROR_NOT_FOUND;
+    if (rc == 0)
+        h->claimed &= ~(1u << interface);
+    if (rc == 0 && stale(h))
+        rc = LIBUSB_ERROR_NO_DEVICE;
+    fake_log(h->dev, "release %d -> %d", interface, rc);
+    return rc;
+}
+
+static int from_mpf(mpf_err e)
+{
+    switch (e) {
+    case MPF_OK:
+        return 0;
+    case MPF_ERR_USB_STALL:
+        return LIBUSB_ERROR_PIPE;
+    case MPF_ERR_USB_TIMEOUT:
+        return LIBUSB_ERROR_TIMEOUT;
+    case MPF_ERR_USB_DISCONNECTED:
+        return LIBUSB_ERROR_NO_DEVICE;
+    default:
+        return LIBUSB_ERROR_IO;
+    }
+}
+
+int libusb_set_interface_alt_setting(libusb_device_handle *h, int interface, int alt)
+{
+    int rc;
+    if (stale(h))
+        rc = LIBUSB_ERROR_NO_DEVICE;
+    else if (!(interface >= 0 && interface < 32 && (h->claimed & 1u << interface)) ||
+             interface != fake_interface(h->dev) || alt < 0 ||
+             (size_t)alt >= fake_alt_count(h->dev))
+        rc = LIBUSB_ERROR_NOT_FOUND;
+    else if (h->dev->runtime)
+        rc = 0;
+    else
+        rc = from_mpf(h->dev->t.ops->select_alt(h->dev->t.ctx, (uint8_t)alt, NULL));
+    fake_log(h->dev, "alt %d %d -> %d", interface, alt, rc);
+    return rc;
+}
+
+int libusb_reset_device(libusb_device_handle *h)
+{
+    struct libusb_device *d = h->dev;
+    int rc = 0;
+    if (stale(h)) {
+        rc = LIBUSB_ERROR_NOT_FOUND;
+    } else if (d->runtime) {
+        /* After DETACH the reset brings up the bootloader: a new device. */
+        if (d->detach_armed) {
+            fake_enter_dfu(d);
+            rc = LIBUSB_ERROR_NOT_FOUND;
+        }
+    } else {
+        rc = from_mpf(d->t.ops->reset(d->t.ctx, NULL));
+    }
+    fake_log(d, "reset -> %d", rc);
+    return rc;
+}
+
+/* ---- control transfers ------------------------------------------------------ */
+
+static int put_string(const char *s, unsigned char *data, uint16_t length)
+{
+    uint8_t buf[256];
+    size_t n = 0;
+    buf[n++] = 0;
+    buf[n++] = LIBUSB_DT_STRING;
+    for (; *s && n + 2 <= sizeof buf; s++) {
+        buf[n++] = (uint8_t)*s;
+        buf[n++] = 0;
+    }
+    buf[0] = (uint8_t)n;
+    n = n < length ? n : length;
+    memcpy(data, buf, n);
+    return (int)n;
+}
+
+static int get_descriptor(struct libusb_device *d, uint16_t value, unsigned char *data,
+                          uint16_t length)
+{
+    uint8_t type = (uint8_t)(value >> 8), index = (uint8_t)value;
+    uint8_t buf[512];
+    size_t n = 0;
+    if (type == LIBUSB_DT_DEVICE) {
+        fake_device_descriptor(d, buf);
+        n = 18;
+    } else if (type == LIBUSB_DT_CONFIG && index == 0) {
+        n = fake_config_bytes(d, !d->hide_functional, buf, sizeof buf);
+    } else if (type == LIBUSB_DT_STRING && index == 0) {
+        const uint8_t langs[4] = {4, LIBUSB_DT_STRING, 0x09, 0x04};
+        memcpy(buf, langs, 4);
+        n = 4;
+    } else if (type == LIBUSB_DT_STRING) {
+        const char *s = fake_string(d, index);
+        return s ? put_string(s, data, length) : LIBUSB_ERROR_PIPE;
+    } else if (type == 0x21) {
+        fake_functional(d, buf);
+        n = 9;
+    } else {
+        return LIBUSB_ERROR_PIPE;
+    }
+    n = n < length ? n : length;
+    memcpy(data, buf, n);
+    return (int)n;
+}
+
+/* A DFU class request to a board running its application: only DETACH
+ * (and GETSTATUS, answering appIDLE) mean anything there. */
+static int runtime_request(struct libusb_device *d, uint8_t request, unsigned char *data,
+                           uint16_t length)
+{
+    if (request == 0 /* DETACH */) {
+        d->detach_armed = 1;
+        if (d->will_detach) {
+            fake_enter_dfu(d);
+            return LIBUSB_ERROR_NO_DEVICE; /* gone before the status stage */
+        }
+        return 0;
+    }
+    if (request == 3 /* GETSTATUS */ && length >= 6) {
+        memset(data, 0, 6);
+        return 6;
+    }
+    return LIBUSB_ERROR_PIPE;
+}
+
+static int class_request(libusb_device_handle *h, uint8_t type, uint8_t request, uint16_t value,
+                         uint16_t index, unsigned char *data, uint16_t length,
+                         unsigned int timeout)
+{
+    struct libusb_device *d = h->dev;
+    if (index != fake_interface(d) || !(h->claimed & 1u << index)) {
+        fprintf(stderr, "fakeusb: class request 0x%02x to interface %u, which is not the "
+                        "claimed DFU interface\n",
+                request, index);
+        return LIBUSB_ERROR_IO;
+    }
+    if (d->runtime)
+        return runtime_request(d, request, data, length);
+    mpf_err rc;
+    if (type & LIBUSB_ENDPOINT_IN) {
+        size_t got = 0;
+        rc = d->t.ops->control_in(d->t.ctx, request, value, data, length, &got, timeout, NULL);
+        return rc == MPF_OK ? (int)got : from_mpf(rc);
+    }
+    rc = d->t.ops->control_out(d->t.ctx, request, value, data, length, timeout, NULL);
+    return rc == MPF_OK ? length : from_mpf(rc);
+}
+
+int libusb_control_transfer(libusb_device_handle *h, uint8_t type, uint8_t request,
+                            uint16_t value, uint16_t index, unsigned char *data, uint16_t length,
+                            unsigned int timeout)
+{
+    int rc;
+    if (stale(h))
+        rc = LIBUSB_ERROR_NO_DEVICE;
+    else if ((type & 0x60) == LIBUSB_REQUEST_TYPE_STANDARD &&
+             request == LIBUSB_REQUEST_GET_DESCRIPTOR && (type & LIBUSB_ENDPOINT_IN))
+        rc = get_descriptor(h->dev, value, data, length);
+    else if ((type & 0x7F) == (LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE))
+        rc = class_request(h, type, request, value, index, data, length, timeout);
+    else
+        rc = LIBUSB_ERROR_PIPE;
+    fake_log(h->dev, "ctrl %02x %02x %04x %04x %u %u -> %d", type, request, value, index,
+             length, timeout, rc);
+    return rc;
+}
+
+int libusb_get_string_descriptor_ascii(libusb_device_handle *h, uint8_t index,
+                                       unsigned char *data, int length)
+{
+    if (index == 0 || length <= 0)
+        return LIBUSB_ERROR_INVALID_PARAM;
+    if (stale(h))
+        return LIBUSB_ERROR_NO_DEVICE;
+    const char *s = fake_string(h->dev, index);
+    if (!s)
+        return LIBUSB_ERROR_PIPE;
+    size_t n = strlen(s);
+    if (n > (size_t)length - 1)
+        n = (size_t)length - 1;
+    memcpy(data, s, n);
+    data[n] = '\0';
+    return (int)n;
+}
+
+/* ---- names ------------------------------------------------------------------ */
+
+static const struct {
+    int code;
+    const char *name, *text;
+} names[] = {
+    {LIBUSB_SUCCESS, "LIBUSB_SUCCESS", "Success"},
+    {LIBUSB_ERROR_IO, "LIBUSB_ERROR_IO", "Input/Output Error"},
+    {LIBUSB_ERROR_INVALID_PARAM, "LIBUSB_ERROR_INVALID_PARAM", "Invalid parameter"},
+    {LIBUSB_ERROR_ACCESS, "LIBUSB_ERROR_ACCESS", "Access denied (insufficient permissions)"},
+    {LIBUSB_ERROR_NO_DEVICE, "LIBUSB_ERROR_NO_DEVICE", "No such device (it may have been disconnected)"},
+    {LIBUSB_ERROR_NOT_FOUND, "LIBUSB_ERROR_NOT_FOUND", "Entity not found"},
+    {LIBUSB_ERROR_BUSY, "LIBUSB_ERROR_BUSY", "Resource busy"},
+    {LIBUSB_ERROR_TIMEOUT, "LIBUSB_ERROR_TIMEOUT", "Operation timed out"},
+    {LIBUSB_ERROR_OVERFLOW, "LIBUSB_ERROR_OVERFLOW", "Overflow"},
+    {LIBUSB_ERROR_PIPE, "LIBUSB_ERROR_PIPE", "Pipe error"},
+    {LIBUSB_ERROR_INTERRUPTED, "LIBUSB_ERROR_INTERRUPTED", "System call interrupted (perhaps due to signal)"},
+    {LIBUSB_ERROR_NO_MEM, "LIBUSB_ERROR_NO_MEM", "Insufficient memory"},
+    {LIBUSB_ERROR_NOT_SUPPORTED, "LIBUSB_ERROR_NOT_SUPPORTED", "Operation not supported or unimplemented on this platform"},
+};
+
+const char *libusb_error_name(int code)
+{
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].code == code)
+            return names[i].name;
+    return code == LIBUSB_ERROR_OTHER ? "LIBUSB_ERROR_OTHER" : "**UNKNOWN**";
+}
+
+const char *libusb_strerror(int code)
+{
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].code == code)
+            return names[i].text;
+    return "Other error";
+}
+
+const struct libusb_version *libusb_get_version(void)
+{
+    static const struct libusb_version v = {1, 0, 26, 0, "", "mpflash fake libusb"};
+    return &v;
+}

@@ -1,0 +1,155 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine_board.h"
+#include "fixtures.h"
+
+void board_new(board *b, const char *chip)
+{
+    memset(b, 0, sizeof *b);
+    if (mpf_sim_new(chip, &b->sim, &b->err) != MPF_OK)
+        fail_msg("mpf_sim_new(%s): %s", chip, b->err.message);
+    capture_init(&b->cap, &b->cb);
+}
+
+void board_free(board *b)
+{
+    if (b->has_plan)
+        mpf_plan_free(&b->plan);
+    mpf_sim_free(b->sim);
+    capture_free(&b->cap);
+}
+
+void board_fill(board *b, uint32_t address, size_t len, uint32_t seed)
+{
+    uint8_t *buf = malloc(len);
+    assert_non_null(buf);
+    fixture_fill_random(buf, len, seed);
+    assert_int_equal(mpf_sim_poke(b->sim, address, buf, len), 0);
+    free(buf);
+}
+
+int board_holds_fill(const board *b, uint32_t address, size_t len, uint32_t seed)
+{
+    uint8_t *want = malloc(len), *got = malloc(len);
+    assert_non_null(want);
+    assert_non_null(got);
+    fixture_fill_random(want, len, seed);
+    int same = mpf_sim_peek(b->sim, address, got, len) == 0 && memcmp(want, got, len) == 0;
+    free(want);
+    free(got);
+    return same;
+}
+
+mpf_err board_flash(board *b, const mpf_image *img, const mpf_plan_options *opt)
+{
+    mpf_plan_options defaults;
+    if (!opt) {
+        mpf_plan_options_default(&defaults);
+        opt = &defaults;
+    }
+    if (b->has_plan)
+        mpf_plan_free(&b->plan);
+    b->has_plan = 0;
+    mpf_error_clear(&b->err);
+    mpf_sim_transport(b->sim, &b->raw);
+    spy_wrap(&b->spy, &b->raw, &b->t);
+    mpf_err rc = mpf_plan_build(img, &b->t.info, opt, &b->plan, &b->err);
+    if (rc != MPF_OK)
+        return rc;
+    b->has_plan = 1;
+    rc = mpf_dfu_open(&b->d, &b->t, &b->cb, &b->err);
+    if (rc != MPF_OK)
+        return rc;
+    return mpf_dfu_flash(&b->d, &b->plan, &b->err);
+}
+
+int board_has_image(const board *b, const mpf_image *img)
+{
+    for (size_t i = 0; i < img->count; i++) {
+        const mpf_segment *s = &img->segments[i];
+        uint8_t *got = malloc(s->size);
+        assert_non_null(got);
+        int same = mpf_sim_peek(b->sim, s->address, got, s->size) == 0 &&
+                   memcmp(got, s->data, s->size) == 0;
+        free(got);
+        if (!same)
+            return 0;
+    }
+    return 1;
+}
+
+static int not_dfu(mpf_sim_op op)
+{
+    return op == MPF_SIM_OP_SELECT_ALT || op == MPF_SIM_OP_RESET;
+}
+
+void board_log_summary(const mpf_sim *sim, size_t from, board_log *out)
+{
+    memset(out, 0, sizeof *out);
+    const size_t n = mpf_sim_request_count(sim);
+    uint32_t expect_block = 0; /* next wBlockNum; 0 = no pointer set */
+    for (size_t i = from; i < n; i++) {
+        const mpf_sim_request *r = mpf_sim_request_at(sim, i);
+        if (r->op <= MPF_SIM_OP_RESET)
+            out->by_op[r->op]++;
+        if (!not_dfu(r->op))
+            out->dfu_requests++;
+        if (r->op == MPF_SIM_OP_SET_ADDRESS) {
+            expect_block = 2;
+            size_t j = i + 1;
+            while (j < n && mpf_sim_request_at(sim, j)->op == MPF_SIM_OP_GETSTATUS)
+                j++;
+            if (j < n && mpf_sim_request_at(sim, j)->op == MPF_SIM_OP_WRITE)
+                out->runs++;
+        } else if (r->op == MPF_SIM_OP_WRITE) {
+            if (r->value != expect_block)
+                out->bad_block_number++;
+            expect_block = r->value + 1u;
+            int shape = i + 2 < n && mpf_sim_request_at(sim, i + 1)->op == MPF_SIM_OP_GETSTATUS &&
+                        mpf_sim_request_at(sim, i + 2)->op == MPF_SIM_OP_GETSTATUS &&
+                        (i + 3 >= n || mpf_sim_request_at(sim, i + 3)->op != MPF_SIM_OP_GETSTATUS);
+            if (!shape)
+                out->bad_block_shape++;
+        } else if (r->op != MPF_SIM_OP_GETSTATUS) {
+            expect_block = 0;
+        }
+    }
+}
+
+size_t board_log_find(const mpf_sim *sim, mpf_sim_op op, unsigned nth)
+{
+    const size_t n = mpf_sim_request_count(sim);
+    unsigned seen = 0;
+    for (size_t i = 0; i < n; i++)
+        if (mpf_sim_request_at(sim, i)->op == op && ++seen == nth)
+            return i;
+    return (size_t)-1;
+}
+
+size_t board_log_flash_changes_after(const mpf_sim *sim, size_t i)
+{
+    const size_t n = mpf_sim_request_count(sim);
+    size_t changes = 0;
+    for (size_t j = i + 1; j < n; j++) {
+        switch (mpf_sim_request_at(sim, j)->op) {
+        case MPF_SIM_OP_SET_ADDRESS:
+        case MPF_SIM_OP_ERASE:
+        case MPF_SIM_OP_MASS_ERASE:
+        case MPF_SIM_OP_UNPROTECT:
+        case MPF_SIM_OP_WRITE:
+        case MPF_SIM_OP_LEAVE:
+            changes++;
+            break;
+        default:
+            break;
+        }
+    }
+    return changes;
+}

@@ -1,0 +1,172 @@
+/* Reading back (mpf_dfu_read) and verifying, against scripted devices. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine_fixture.h"
+#include "fixtures.h"
+
+static void expect_pointer(scripted *s, uint32_t address)
+{
+    scripted_expect_set_address(s, address);
+    scripted_expect_busy_idle(s, 2);
+    scripted_expect_abort(s); /* dfuDNLOAD-IDLE -> dfuIDLE, where UPLOAD is allowed */
+}
+
+static void test_read_sets_pointer_aborts_and_uploads_from_block_2(void **state)
+{
+    engine_fx *f = *state;
+    uint8_t flash[5000], buf[5000];
+    fixture_fill_random(flash, sizeof flash, 11);
+    memset(buf, 0xEE, sizeof buf);
+    engine_fx_open_idle(f);
+    scripted_expect_select_alt(f->s, 0);
+    expect_pointer(f->s, 0x08004000);
+    scripted_expect_upload(f->s, 2, 2048, flash, 2048);
+    scripted_expect_upload(f->s, 3, 2048, flash + 2048, 2048);
+    scripted_expect_upload(f->s, 4, 904, flash + 4096, 904); /* the last one shorter */
+    scripted_expect_abort(f->s);
+    assert_int_equal(mpf_dfu_read(&f->d, 0, 0x08004000, buf, sizeof buf, &f->err), MPF_OK);
+    assert_script_complete(f->s);
+    assert_memory_equal(buf, flash, sizeof flash);
+    assert_int_equal(f->d.stats.blocks_up, 3);
+    assert_int_equal(f->d.stats.bytes_up, 5000);
+    assert_int_equal(f->d.stats.requests[MPF_DFU_UPLOAD], 3);
+    assert_int_equal(f->d.stats.requests[MPF_DFU_ABORT], 2);
+    assert_int_equal(f->d.stats.set_address, 1);
+    assert_int_equal(capture_progress_count(&f->cap, MPF_PHASE_READ), 4);
+    assert_int_equal(f->cap.progress[0].done, 0);
+    assert_int_equal(f->cap.progress[3].done, 5000);
+    assert_int_equal(f->cap.progress[3].total, 5000);
+}
+
+static void test_short_reply_before_the_end_is_an_error(void **state)
+{
+    engine_fx *f = *state;
+    uint8_t flash[4096], buf[4096];
+    fixture_fill_random(flash, sizeof flash, 12);
+    engine_fx_open_idle(f);
+    scripted_expect_select_alt(f->s, 0);
+    expect_pointer(f->s, 0x08000000);
+    scripted_expect_upload(f->s, 2, 2048, flash, 2048);
+    scripted_expect_upload(f->s, 3, 2048, flash + 2048, 100);
+    assert_int_equal(mpf_dfu_read(&f->d, 0, 0x08000000, buf, sizeof buf, &f->err),
+                     MPF_ERR_PROTOCOL);
+    assert_script_complete(f->s);
+    assert_string_equal(f->err.message,
+                        "read of block 3 at 0x08000800: device returned 100 of 2048 bytes");
+}
+
+static void test_stalled_upload_keeps_the_stall_code(void **state)
+{
+    engine_fx *f = *state;
+    uint8_t buf[64];
+    engine_fx_open_idle(f);
+    scripted_expect_select_alt(f->s, 0);
+    expect_pointer(f->s, 0x08000000);
+    scripted_expect_upload(f->s, 2, 64, NULL, 0);
+    scripted_then_fail(f->s, MPF_ERR_USB_STALL);
+    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_VENDOR, 0, MPF_DFU_STATE_ERROR);
+    assert_int_equal(mpf_dfu_read(&f->d, 0, 0x08000000, buf, sizeof buf, &f->err),
+                     MPF_ERR_USB_STALL);
+    assert_script_complete(f->s);
+    assert_non_null(strstr(f->err.message, "read of block 2 at 0x08000000: UPLOAD: "));
+    assert_non_null(strstr(f->err.message, "errVENDOR"));
+}
+
+static void test_read_past_65535_blocks_re_points(void **state)
+{
+    engine_fx *f = *state;
+    const size_t size = (65534 + 1) * 16;
+    uint8_t *flash = malloc(size), *buf = malloc(size);
+    assert_non_null(flash);
+    assert_non_null(buf);
+    fixture_fill_random(flash, size, 13);
+    engine_fx_open_idle(f);
+    scripted_expect_select_alt(f->s, 0);
+    expect_pointer(f->s, 0x08000000);
+    for (uint32_t b = 2; b <= 65535; b++)
+        scripted_expect_upload(f->s, (uint16_t)b, 16, flash + (b - 2) * 16, 16);
+    scripted_expect_abort(f->s); /* out of dfuUPLOAD-IDLE before the next pointer */
+    expect_pointer(f->s, 0x08000000 + 65534 * 16);
+    scripted_expect_upload(f->s, 2, 16, flash + 65534 * 16, 16);
+    scripted_expect_abort(f->s);
+    assert_int_equal(mpf_dfu_read(&f->d, 0, 0x08000000, buf, size, &f->err), MPF_OK);
+    assert_script_complete(f->s);
+    assert_memory_equal(buf, flash, size);
+    free(flash);
+    free(buf);
+}
+
+static void test_device_without_upload_is_refused_with_no_request(void **state)
+{
+    engine_fx *f = *state;
+    uint8_t buf[16];
+    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
+    scripted_transport(f->s, &f->t);
+    f->t.info.func.attributes = MPF_DFU_ATTR_CAN_DNLOAD;
+    assert_int_equal(mpf_dfu_open(&f->d, &f->t, &f->cb, &f->err), MPF_OK);
+    assert_int_equal(mpf_dfu_read(&f->d, 0, 0x08000000, buf, sizeof buf, &f->err),
+                     MPF_ERR_REFUSED);
+    assert_script_complete(f->s);
+    assert_int_equal(mpf_dfu_stats_total(&f->d.stats), 1);
+}
+
+static void test_verify_names_the_first_differing_byte(void **state)
+{
+    engine_fx *f = *state;
+    uint8_t data[4096], back[4096];
+    fixture_fill_random(data, sizeof data, 14);
+    memcpy(back, data, sizeof back);
+    back[0x810] = (uint8_t)~data[0x810];
+    back[0x900] = (uint8_t)~data[0x900];
+    engine_fx_open_idle(f);
+    scripted_expect_select_alt(f->s, 0);
+    scripted_expect_set_address(f->s, 0x08020000);
+    scripted_expect_busy_idle(f->s, 2);
+    scripted_expect_dnload(f->s, 2, data, 2048);
+    scripted_expect_busy_idle(f->s, 3);
+    scripted_expect_dnload(f->s, 3, data + 2048, 2048);
+    scripted_expect_busy_idle(f->s, 3);
+    expect_pointer(f->s, 0x08020000);
+    scripted_expect_upload(f->s, 2, 2048, back, 2048);
+    scripted_expect_upload(f->s, 3, 2048, back + 2048, 2048);
+    mpf_plan_write w = {0, 0x08020000, data, sizeof data};
+    mpf_plan p;
+    memset(&p, 0, sizeof p);
+    p.writes = &w;
+    p.write_count = 1;
+    p.verify = 1;
+    p.leave = 1;
+    p.leave_address = 0x08000000;
+    assert_int_equal(mpf_dfu_flash(&f->d, &p, &f->err), MPF_ERR_VERIFY);
+    assert_script_complete(f->s); /* stopped: no ABORT, no leave */
+    char want[200];
+    snprintf(want, sizeof want, "verify failed at 0x08020810: wrote 0x%02X, read 0x%02X; ",
+             data[0x810], back[0x810]);
+    assert_non_null(strstr(f->err.message, want));
+    assert_non_null(strstr(f->err.message, "write-protected"));
+    assert_false(f->d.left);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, engine_fx_setup, engine_fx_teardown)
+#define T16(name) cmocka_unit_test_setup_teardown(name, engine_fx_setup_16, engine_fx_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_read_sets_pointer_aborts_and_uploads_from_block_2),
+        T(test_short_reply_before_the_end_is_an_error),
+        T(test_stalled_upload_keeps_the_stall_code),
+        T16(test_read_past_65535_blocks_re_points),
+        T(test_device_without_upload_is_refused_with_no_request),
+        T(test_verify_names_the_first_differing_byte),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

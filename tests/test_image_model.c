@@ -1,0 +1,253 @@
+/* The image model core (image.c): copying and ownership, the 32-bit address
+ * limit, and normalisation — ordering, merging of touching and identical
+ * overlapping segments, conflicts, alt settings kept apart. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fixtures.h"
+#include "mpflash/image.h"
+
+static void assert_message_has(const mpf_error *err, const char *part)
+{
+    if (!strstr(err->message, part))
+        fail_msg("message \"%s\" lacks \"%s\"", err->message, part);
+}
+
+static void assert_segment(const mpf_segment *s, uint8_t alt, uint32_t address, const uint8_t *bytes,
+                           size_t size)
+{
+    assert_int_equal(s->alt, alt);
+    assert_int_equal(s->address, address);
+    assert_int_equal(s->size, size);
+    assert_memory_equal(s->data, bytes, size);
+}
+
+static void add(mpf_image *img, uint8_t alt, uint32_t address, const uint8_t *data, size_t size,
+                const char *source)
+{
+    mpf_error err = {0};
+    assert_int_equal(mpf_image_add(img, alt, address, data, size, source, &err), MPF_OK);
+}
+
+static void test_add_copies_and_ignores_empty(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    uint8_t data[4] = {1, 2, 3, 4};
+    add(&img, 0, 0x08000000, data, 4, "a");
+    add(&img, 0, 0x08001000, data, 0, "empty");
+    data[0] = 0xEE; /* the image holds its own copy */
+    assert_int_equal(img.count, 1);
+    assert_segment(&img.segments[0], 0, 0x08000000, (const uint8_t[]){1, 2, 3, 4}, 4);
+    assert_string_equal(img.segments[0].source, "a");
+    assert_int_equal(mpf_image_total_size(&img), 4);
+    assert_int_equal(img.format, MPF_FORMAT_UNKNOWN);
+    mpf_image_free(&img);
+    assert_int_equal(img.count, 0);
+    assert_null(img.segments);
+}
+
+static void test_add_owned_takes_the_buffer(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    uint8_t *owned = malloc(3);
+    assert_non_null(owned);
+    memcpy(owned, "xyz", 3);
+    mpf_error err = {0};
+    assert_int_equal(mpf_image_add_owned(&img, 2, 0x100, owned, 3, "owned", &err), MPF_OK);
+    assert_ptr_equal(img.segments[0].data, owned);
+    assert_int_equal(img.segments[0].alt, 2);
+    /* On error the buffer is freed too (ASan reports a leak otherwise). */
+    uint8_t *doomed = malloc(32);
+    assert_non_null(doomed);
+    assert_int_equal(mpf_image_add_owned(&img, 0, 0xFFFFFFF0u, doomed, 32, "doomed", &err), MPF_ERR_INPUT);
+    assert_int_equal(img.count, 1);
+    mpf_image_free(&img);
+}
+
+static void test_wrap_past_top_of_address_space(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    uint8_t data[32] = {0};
+    mpf_error err = {0};
+    assert_int_equal(mpf_image_add(&img, 0, 0xFFFFFFF0u, data, 17, "high.bin", &err), MPF_ERR_INPUT);
+    assert_int_equal(err.code, MPF_ERR_INPUT);
+    assert_message_has(&err, "high.bin: 17 bytes at 0xFFFFFFF0 run past the end of the 32-bit address space");
+    assert_int_equal(img.count, 0);
+    /* Ending exactly on the last byte is fine. */
+    add(&img, 0, 0xFFFFFFF0u, data, 16, "top.bin");
+    assert_int_equal(img.count, 1);
+    assert_int_equal(img.segments[0].address, 0xFFFFFFF0u);
+    mpf_image_free(&img);
+}
+
+static void test_normalize_orders_by_alt_then_address(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    add(&img, 1, 0x1000, (const uint8_t[]){0xA1}, 1, "a1");
+    add(&img, 0, 0x3000, (const uint8_t[]){0x03}, 1, "c");
+    add(&img, 0, 0x1000, (const uint8_t[]){0x01}, 1, "a");
+    add(&img, 1, 0x0500, (const uint8_t[]){0xA0}, 1, "a0");
+    add(&img, 0, 0x2000, (const uint8_t[]){0x02}, 1, "b");
+    mpf_error err = {0};
+    assert_int_equal(mpf_image_normalize(&img, &err), MPF_OK);
+    assert_int_equal(img.count, 5);
+    assert_segment(&img.segments[0], 0, 0x1000, (const uint8_t[]){0x01}, 1);
+    assert_segment(&img.segments[1], 0, 0x2000, (const uint8_t[]){0x02}, 1);
+    assert_segment(&img.segments[2], 0, 0x3000, (const uint8_t[]){0x03}, 1);
+    assert_segment(&img.segments[3], 1, 0x0500, (const uint8_t[]){0xA0}, 1);
+    assert_segment(&img.segments[4], 1, 0x1000, (const uint8_t[]){0xA1}, 1);
+    assert_string_equal(img.segments[3].source, "a0");
+    mpf_image_free(&img);
+}
+
+static void test_touching_segments_merge(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    add(&img, 0, 0x104, (const uint8_t[]){5, 6, 7, 8}, 4, "second");
+    add(&img, 0, 0x100, (const uint8_t[]){1, 2, 3, 4}, 4, "first");
+    add(&img, 0, 0x109, (const uint8_t[]){9}, 1, "gap"); /* one byte apart: stays separate */
+    mpf_error err = {0};
+    assert_int_equal(mpf_image_normalize(&img, &err), MPF_OK);
+    assert_int_equal(img.count, 2);
+    assert_segment(&img.segments[0], 0, 0x100, (const uint8_t[]){1, 2, 3, 4, 5, 6, 7, 8}, 8);
+    assert_string_equal(img.segments[0].source, "first");
+    assert_segment(&img.segments[1], 0, 0x109, (const uint8_t[]){9}, 1);
+    assert_int_equal(mpf_image_total_size(&img), 9);
+    mpf_image_free(&img);
+}
+
+static void test_identical_overlap_folds(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    const uint8_t whole[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    add(&img, 0, 0x102, whole + 2, 3, "inside");        /* contained */
+    add(&img, 0, 0x100, whole, 6, "head");
+    add(&img, 0, 0x104, (const uint8_t[]){5, 6, 7, 8, 9, 10}, 6, "tail"); /* extends */
+    add(&img, 0, 0x100, whole, 2, "same start");        /* shorter, same start */
+    mpf_error err = {0};
+    assert_int_equal(mpf_image_normalize(&img, &err), MPF_OK);
+    assert_int_equal(img.count, 1);
+    assert_segment(&img.segments[0], 0, 0x100, (const uint8_t[]){1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 10);
+    mpf_image_free(&img);
+}
+
+static void test_conflicting_overlap_names_both_sources_and_range(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    add(&img, 0, 0x08000100u, (const uint8_t[]){1, 2, 3, 4, 5, 6, 7, 8}, 8, "fw.bin");
+    add(&img, 0, 0x08000104u, (const uint8_t[]){5, 6, 0xFF, 8, 9, 10}, 6, "patch.hex: line 3");
+    add(&img, 0, 0x08002000u, (const uint8_t[]){0x77}, 1, "later");
+    mpf_error err = {0};
+    assert_int_equal(mpf_image_normalize(&img, &err), MPF_ERR_INPUT);
+    assert_int_equal(err.code, MPF_ERR_INPUT);
+    assert_message_has(&err, "fw.bin and patch.hex: line 3 overlap with different data at 0x08000104-0x08000107");
+    assert_message_has(&err, "first difference at 0x08000106");
+    /* Every segment is still owned by the image: freeing must not leak. */
+    assert_int_equal(img.count, 3);
+    mpf_image_free(&img);
+}
+
+static void test_alt_settings_kept_apart(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    add(&img, 1, 0x1000, (const uint8_t[]){0xBB, 0xBB}, 2, "alt1");
+    add(&img, 0, 0x1000, (const uint8_t[]){0xAA, 0xAA}, 2, "alt0");
+    add(&img, 0, 0x1002, (const uint8_t[]){0xCC}, 1, "alt0 next");
+    mpf_error err = {0};
+    assert_int_equal(mpf_image_normalize(&img, &err), MPF_OK);
+    assert_int_equal(img.count, 2);
+    assert_segment(&img.segments[0], 0, 0x1000, (const uint8_t[]){0xAA, 0xAA, 0xCC}, 3);
+    assert_segment(&img.segments[1], 1, 0x1000, (const uint8_t[]){0xBB, 0xBB}, 2);
+    mpf_image_free(&img);
+}
+
+static void test_merge_up_to_the_last_address(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    add(&img, 0, 0xFFFFFFFEu, (const uint8_t[]){0xE, 0xF}, 2, "top");
+    add(&img, 0, 0xFFFFFFFCu, (const uint8_t[]){0xC, 0xD}, 2, "below");
+    mpf_error err = {0};
+    assert_int_equal(mpf_image_normalize(&img, &err), MPF_OK);
+    assert_int_equal(img.count, 1);
+    assert_segment(&img.segments[0], 0, 0xFFFFFFFCu, (const uint8_t[]){0xC, 0xD, 0xE, 0xF}, 4);
+    mpf_image_free(&img);
+}
+
+static void test_target_names_and_long_sources(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    mpf_error err = {0};
+    char long_name[400];
+    memset(long_name, 'n', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    assert_int_equal(mpf_image_add_target_name(&img, 3, "Internal Flash", &err), MPF_OK);
+    assert_int_equal(mpf_image_add_target_name(&img, 4, long_name, &err), MPF_OK);
+    assert_int_equal(img.target_count, 2);
+    assert_int_equal(img.targets[0].alt, 3);
+    assert_string_equal(img.targets[0].name, "Internal Flash");
+    assert_int_equal(strlen(img.targets[1].name), 255);
+
+    /* An over-long source keeps its tail, where the file name is. */
+    char source[200];
+    memset(source, 'd', sizeof source);
+    memcpy(source + sizeof source - 20, "/firmware.dfu: t0e1", 20);
+    add(&img, 0, 0, (const uint8_t[]){1}, 1, source);
+    assert_int_equal(strlen(img.segments[0].source), MPF_SOURCE_MAX - 1);
+    assert_string_equal(img.segments[0].source + MPF_SOURCE_MAX - 1 - 19, "/firmware.dfu: t0e1");
+    mpf_image_free(&img);
+}
+
+static void test_format_names(void **state)
+{
+    (void)state;
+    assert_string_equal(mpf_format_name(MPF_FORMAT_DFUSE), "dfuse");
+    assert_string_equal(mpf_format_name(MPF_FORMAT_DFU), "dfu");
+    assert_string_equal(mpf_format_name(MPF_FORMAT_ELF), "elf");
+    assert_string_equal(mpf_format_name(MPF_FORMAT_IHEX), "ihex");
+    assert_string_equal(mpf_format_name(MPF_FORMAT_BIN), "bin");
+    assert_string_equal(mpf_format_name(MPF_FORMAT_UNKNOWN), "unknown");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_add_copies_and_ignores_empty),
+        cmocka_unit_test(test_add_owned_takes_the_buffer),
+        cmocka_unit_test(test_wrap_past_top_of_address_space),
+        cmocka_unit_test(test_normalize_orders_by_alt_then_address),
+        cmocka_unit_test(test_touching_segments_merge),
+        cmocka_unit_test(test_identical_overlap_folds),
+        cmocka_unit_test(test_conflicting_overlap_names_both_sources_and_range),
+        cmocka_unit_test(test_alt_settings_kept_apart),
+        cmocka_unit_test(test_merge_up_to_the_last_address),
+        cmocka_unit_test(test_target_names_and_long_sources),
+        cmocka_unit_test(test_format_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

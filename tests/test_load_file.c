@@ -1,0 +1,428 @@
+/* Format detection, mpf_load_buffer dispatch, the "ADDR:FILE" spelling,
+ * whole-file reads and atomic writes, on real files in a temporary
+ * directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fixtures.h"
+#include "mpflash/image.h"
+
+typedef struct tmp_dir {
+    char path[64];
+} tmp_dir;
+
+static int make_dir(void **state)
+{
+    tmp_dir *d = calloc(1, sizeof *d);
+    if (!d)
+        return -1;
+    strcpy(d->path, "/tmp/mpflash_load_XXXXXX");
+    if (!mkdtemp(d->path)) {
+        free(d);
+        return -1;
+    }
+    *state = d;
+    return 0;
+}
+
+static int remove_dir(void **state)
+{
+    tmp_dir *d = *state;
+    DIR *dir = opendir(d->path);
+    if (dir) {
+        struct dirent *e;
+        while ((e = readdir(dir)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char p[512];
+            snprintf(p, sizeof p, "%s/%s", d->path, e->d_name);
+            if (unlink(p) != 0)
+                rmdir(p);
+        }
+        closedir(dir);
+    }
+    rmdir(d->path);
+    free(d);
+    return 0;
+}
+
+static void path_in(const tmp_dir *d, const char *name, char *out, size_t size)
+{
+    snprintf(out, size, "%s/%s", d->path, name);
+}
+
+static void put_file(const tmp_dir *d, const char *name, const void *data, size_t len)
+{
+    char p[512];
+    path_in(d, name, p, sizeof p);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static size_t count_entries(const tmp_dir *d)
+{
+    size_t n = 0;
+    DIR *dir = opendir(d->path);
+    assert_non_null(dir);
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(dir);
+    return n;
+}
+
+static void assert_message_has(const mpf_error *err, const char *part)
+{
+    if (!strstr(err->message, part))
+        fail_msg("message \"%s\" lacks \"%s\"", err->message, part);
+}
+
+static uint8_t *small_dfuse(size_t *len)
+{
+    static const uint8_t data[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    fixture_dfuse f;
+    fixture_dfuse_init(&f);
+    fixture_dfuse_add_element(fixture_dfuse_add_target(&f, 0, "ST..."), 0x08000000u, data, 8);
+    uint8_t *buf = fixture_dfuse_build(&f, len);
+    assert_non_null(buf);
+    return buf;
+}
+
+/* ---- detection ---------------------------------------------------------- */
+
+static void detect_text(const char *text, mpf_format expected)
+{
+    mpf_format got = mpf_detect_format((const uint8_t *)text, strlen(text));
+    if (got != expected)
+        fail_msg("\"%s\": detected %s, expected %s", text, mpf_format_name(got), mpf_format_name(expected));
+}
+
+static void test_detect_format(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    uint8_t *dfuse = small_dfuse(&len);
+    assert_int_equal(mpf_detect_format(dfuse, len), MPF_FORMAT_DFUSE);
+    /* Only the content counts: "DfuSe" alone is enough to pick the loader,
+     * whose messages then explain what is wrong. */
+    assert_int_equal(mpf_detect_format((const uint8_t *)"DfuSe", 5), MPF_FORMAT_DFUSE);
+    assert_int_equal(mpf_detect_format((const uint8_t *)"DfuS", 4), MPF_FORMAT_BIN);
+
+    static const uint8_t elf[8] = {0x7F, 'E', 'L', 'F', 1, 1, 1, 0};
+    assert_int_equal(mpf_detect_format(elf, sizeof elf), MPF_FORMAT_ELF);
+    assert_int_equal(mpf_detect_format(elf, 3), MPF_FORMAT_BIN);
+
+    detect_text(":020000040800F2\n:00000001FF\n", MPF_FORMAT_IHEX);
+    detect_text("\r\n  \t:00000001FF", MPF_FORMAT_IHEX);
+    detect_text("\xEF\xBB\xBF:00000001FF\r\n", MPF_FORMAT_IHEX);
+    detect_text(":00000001FF  \r\n", MPF_FORMAT_IHEX);
+    detect_text(":", MPF_FORMAT_BIN);
+    detect_text(":hello\n", MPF_FORMAT_BIN);
+    detect_text(":0000G001FF\n", MPF_FORMAT_BIN);
+    detect_text("x:00000001FF\n", MPF_FORMAT_BIN);
+
+    uint8_t raw[40];
+    fixture_fill_random(raw, sizeof raw, 3);
+    raw[0] = 0; /* not '\x7f', 'D', ':' or blank */
+    assert_int_equal(mpf_detect_format(raw, sizeof raw), MPF_FORMAT_BIN);
+    assert_int_equal(mpf_detect_format(raw, 0), MPF_FORMAT_BIN);
+    assert_int_equal(mpf_detect_format(NULL, 0), MPF_FORMAT_BIN);
+
+    size_t plain_len = 0;
+    uint8_t *plain = fixture_dfu_plain_build(raw, sizeof raw, 0x0483, 0xDF11, 0, &plain_len);
+    assert_int_equal(mpf_detect_format(plain, plain_len), MPF_FORMAT_DFU);
+    plain[plain_len - 1] ^= 1; /* suffix CRC wrong: not recognised as DFU */
+    assert_int_equal(mpf_detect_format(plain, plain_len), MPF_FORMAT_BIN);
+    free(plain);
+    /* A bare suffix over zero data bytes is still a DFU file. */
+    plain = fixture_dfu_plain_build(NULL, 0, 0x0483, 0xDF11, 0, &plain_len);
+    assert_int_equal(mpf_detect_format(plain, plain_len), MPF_FORMAT_DFU);
+    free(plain);
+    free(dfuse);
+}
+
+/* ---- mpf_load_buffer ---------------------------------------------------- */
+
+static void test_load_buffer_dispatch(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    mpf_error err = {0};
+    mpf_format detected = MPF_FORMAT_UNKNOWN;
+    mpf_load_options opt = {.has_address = 1, .address = 0x08004000u};
+
+    size_t len = 0;
+    uint8_t *dfuse = small_dfuse(&len);
+    /* The address is for files without one; a DfuSe file keeps its own. */
+    assert_int_equal(mpf_load_buffer(&img, dfuse, len, "a.dfu", &opt, &detected, &err), MPF_OK);
+    assert_int_equal(detected, MPF_FORMAT_DFUSE);
+    assert_int_equal(img.segments[0].address, 0x08000000u);
+    assert_int_equal(img.format, MPF_FORMAT_DFUSE);
+
+    static const char hex[] = ":020000040801F1\n:040000001122334452\n:00000001FF\n";
+    assert_int_equal(mpf_load_buffer(&img, (const uint8_t *)hex, strlen(hex), "b.hex", &opt, &detected, &err), MPF_OK);
+    assert_int_equal(detected, MPF_FORMAT_IHEX);
+    assert_int_equal(img.count, 2);
+    assert_int_equal(img.segments[1].address, 0x08010000u);
+    assert_int_equal(img.segments[1].size, 4);
+    assert_memory_equal(img.segments[1].data, ((const uint8_t[]){0x11, 0x22, 0x33, 0x44}), 4);
+
+    static const uint8_t raw[5] = {9, 8, 7, 6, 5};
+    assert_int_equal(mpf_load_buffer(&img, raw, sizeof raw, "c.bin", &opt, &detected, &err), MPF_OK);
+    assert_int_equal(detected, MPF_FORMAT_BIN);
+    assert_int_equal(img.segments[2].address, 0x08004000u);
+    assert_memory_equal(img.segments[2].data, raw, 5);
+
+    size_t plain_len = 0;
+    uint8_t *plain = fixture_dfu_plain_build(raw, sizeof raw, 0x0483, 0xDF11, 0, &plain_len);
+    opt.address = 0x08008000u;
+    assert_int_equal(mpf_load_buffer(&img, plain, plain_len, "d.dfu", &opt, &detected, &err), MPF_OK);
+    assert_int_equal(detected, MPF_FORMAT_DFU);
+    assert_int_equal(img.segments[3].address, 0x08008000u);
+    assert_int_equal(img.segments[3].size, 5); /* the suffix is not data */
+    assert_int_equal(img.format, MPF_FORMAT_DFUSE); /* still the first file's */
+
+    /* A suffix with a bad CRC: reported as damage, not flashed as raw bytes. */
+    plain[plain_len - 2] ^= 0x10;
+    assert_int_equal(mpf_load_buffer(&img, plain, plain_len, "e.dfu", &opt, &detected, &err), MPF_ERR_INPUT);
+    assert_int_equal(detected, MPF_FORMAT_DFU);
+    assert_message_has(&err, "e.dfu: offset 17: CRC-32 is 0x");
+    assert_message_has(&err, "; the file is damaged");
+    assert_int_equal(img.count, 4);
+
+    /* A truncated ELF goes to the ELF loader, not the raw one. */
+    static const uint8_t elf[16] = {0x7F, 'E', 'L', 'F', 1, 1, 1};
+    assert_int_equal(mpf_load_buffer(&img, elf, sizeof elf, "f.elf", &opt, &detected, &err), MPF_ERR_INPUT);
+    assert_int_equal(detected, MPF_FORMAT_ELF);
+    assert_message_has(&err, "f.elf");
+    assert_null(strstr(err.message, "raw binary"));
+    assert_int_equal(img.count, 4);
+
+    free(plain);
+    free(dfuse);
+    mpf_image_free(&img);
+}
+
+/* ---- mpf_read_file ------------------------------------------------------ */
+
+static void test_read_file(void **state)
+{
+    tmp_dir *d = *state;
+    uint8_t data[5000];
+    fixture_fill_random(data, sizeof data, 8);
+    put_file(d, "fw.bin", data, sizeof data);
+    put_file(d, "empty.bin", "", 0);
+    char p[512];
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    mpf_error err = {0};
+    path_in(d, "fw.bin", p, sizeof p);
+    assert_int_equal(mpf_read_file(p, &buf, &len, &err), MPF_OK);
+    assert_int_equal(len, sizeof data);
+    assert_memory_equal(buf, data, sizeof data);
+    free(buf);
+
+    path_in(d, "empty.bin", p, sizeof p);
+    assert_int_equal(mpf_read_file(p, &buf, &len, &err), MPF_OK);
+    assert_int_equal(len, 0);
+    free(buf);
+
+    path_in(d, "missing.bin", p, sizeof p);
+    assert_int_equal(mpf_read_file(p, &buf, &len, &err), MPF_ERR_IO);
+    assert_int_equal(err.code, MPF_ERR_IO);
+    assert_message_has(&err, "cannot open ");
+    assert_message_has(&err, "/missing.bin: No such file or directory");
+    assert_null(buf);
+
+    assert_int_equal(mpf_read_file(d->path, &buf, &len, &err), MPF_ERR_IO);
+    assert_message_has(&err, " is a directory");
+    assert_null(buf);
+}
+
+static void test_read_file_refuses_over_256_mib(void **state)
+{
+    tmp_dir *d = *state;
+    char p[512];
+    path_in(d, "huge.img", p, sizeof p);
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)256 * 1024 * 1024 + 1), 0); /* sparse: instant */
+    close(fd);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    mpf_error err = {0};
+    assert_int_equal(mpf_read_file(p, &buf, &len, &err), MPF_ERR_INPUT);
+    assert_message_has(&err, "huge.img: 268435457 bytes is larger than 256 MiB");
+    assert_null(buf);
+    unlink(p);
+}
+
+/* ---- mpf_write_file_atomic ---------------------------------------------- */
+
+static void test_write_file_atomic(void **state)
+{
+    tmp_dir *d = *state;
+    size_t before = count_entries(d);
+    char p[512];
+    path_in(d, "out.dfu", p, sizeof p);
+    mpf_error err = {0};
+    assert_int_equal(mpf_write_file_atomic(p, "first version", 13, &err), MPF_OK);
+    assert_int_equal(mpf_write_file_atomic(p, "second", 6, &err), MPF_OK);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(mpf_read_file(p, &buf, &len, &err), MPF_OK);
+    assert_int_equal(len, 6);
+    assert_memory_equal(buf, "second", 6);
+    free(buf);
+    assert_int_equal(count_entries(d), before + 1); /* no temporary left behind */
+
+    /* The rename fails (a directory sits at the name): the temporary goes. */
+    char sub[512];
+    path_in(d, "taken", sub, sizeof sub);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    size_t with_dir = count_entries(d);
+    assert_int_equal(mpf_write_file_atomic(sub, "data", 4, &err), MPF_ERR_IO);
+    assert_message_has(&err, "cannot rename ");
+    assert_message_has(&err, "/taken: Is a directory");
+    assert_int_equal(count_entries(d), with_dir);
+    rmdir(sub);
+
+    path_in(d, "no/such/dir/out.bin", p, sizeof p);
+    assert_int_equal(mpf_write_file_atomic(p, "data", 4, &err), MPF_ERR_IO);
+    assert_message_has(&err, "cannot create a temporary file next to ");
+    assert_message_has(&err, "no/such/dir/out.bin: No such file or directory");
+}
+
+/* ---- mpf_load_file ------------------------------------------------------ */
+
+static mpf_err load_spec(const char *spec, const mpf_load_options *opt, mpf_image *img, mpf_format *f,
+                         mpf_error *err)
+{
+    return mpf_load_file(img, spec, opt, f, err);
+}
+
+static void test_load_file_address_prefix(void **state)
+{
+    tmp_dir *d = *state;
+    static const uint8_t data[6] = {0xA, 0xB, 0xC, 0xD, 0xE, 0xF};
+    put_file(d, "fw.bin", data, sizeof data);
+    put_file(d, "a:b.bin", data, 2);
+    char spec[600];
+    mpf_image img;
+    mpf_image_init(&img);
+    mpf_error err = {0};
+    mpf_format f = MPF_FORMAT_UNKNOWN;
+    mpf_load_options opt = {.has_address = 1, .address = 0x08000000u, .alt = 2};
+
+    /* The explicit address wins over opt->address; opt->alt still applies. */
+    snprintf(spec, sizeof spec, "0x08020000:%s/fw.bin", d->path);
+    assert_int_equal(load_spec(spec, &opt, &img, &f, &err), MPF_OK);
+    assert_int_equal(f, MPF_FORMAT_BIN);
+    assert_int_equal(img.segments[0].address, 0x08020000u);
+    assert_int_equal(img.segments[0].alt, 2);
+    assert_memory_equal(img.segments[0].data, data, 6);
+    assert_non_null(strstr(img.segments[0].source, "/fw.bin"));
+    assert_null(strstr(img.segments[0].source, "0x08020000"));
+
+    /* Decimal works too. */
+    snprintf(spec, sizeof spec, "134250496:%s/fw.bin", d->path);
+    assert_int_equal(load_spec(spec, NULL, &img, &f, &err), MPF_OK);
+    assert_int_equal(img.segments[1].address, 134250496u);
+
+    /* No prefix: opt->address. */
+    snprintf(spec, sizeof spec, "%s/fw.bin", d->path);
+    assert_int_equal(load_spec(spec, &opt, &img, &f, &err), MPF_OK);
+    assert_int_equal(img.segments[2].address, 0x08000000u);
+
+    /* No prefix, no address. */
+    assert_int_equal(load_spec(spec, NULL, &img, &f, &err), MPF_ERR_INPUT);
+    assert_message_has(&err, "/fw.bin: a raw binary file has no load address; give an address: 0x08000000:FILE");
+
+    /* A prefix that is not a whole number is part of the file name. */
+    char cwd[512];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(d->path), 0);
+    assert_int_equal(load_spec("a:b.bin", &opt, &img, &f, &err), MPF_OK);
+    assert_int_equal(img.segments[3].size, 2);
+    assert_int_equal(img.segments[3].address, 0x08000000u);
+    assert_int_equal(load_spec("C:\\fw.bin", &opt, &img, &f, &err), MPF_ERR_IO);
+    assert_message_has(&err, "cannot open C:\\fw.bin: No such file or directory");
+    assert_int_equal(load_spec("0x8000000z:fw.bin", &opt, &img, &f, &err), MPF_ERR_IO);
+    assert_message_has(&err, "cannot open 0x8000000z:fw.bin");
+    assert_int_equal(chdir(cwd), 0);
+
+    snprintf(spec, sizeof spec, "0x100000000:%s/fw.bin", d->path);
+    assert_int_equal(load_spec(spec, &opt, &img, &f, &err), MPF_ERR_USAGE);
+    assert_message_has(&err, "the address 0x100000000 is past 0xFFFFFFFF");
+    assert_int_equal(load_spec("0x08000000:", &opt, &img, &f, &err), MPF_ERR_USAGE);
+    assert_message_has(&err, "no file name after the address");
+    assert_int_equal(img.count, 4);
+    mpf_image_free(&img);
+}
+
+static void test_load_file_refuses_address_for_files_with_their_own(void **state)
+{
+    tmp_dir *d = *state;
+    size_t len = 0;
+    uint8_t *dfuse = small_dfuse(&len);
+    put_file(d, "fw.dfu", dfuse, len);
+    static const char hex[] = ":040000001122334452\n:00000001FF\n";
+    put_file(d, "fw.hex", hex, strlen(hex));
+    static const uint8_t elf[52] = {0x7F, 'E', 'L', 'F', 1, 1, 1};
+    put_file(d, "fw.elf", elf, sizeof elf);
+    char spec[600];
+    mpf_image img;
+    mpf_image_init(&img);
+    mpf_error err = {0};
+    mpf_format f = MPF_FORMAT_UNKNOWN;
+
+    snprintf(spec, sizeof spec, "0x08000000:%s/fw.dfu", d->path);
+    assert_int_equal(load_spec(spec, NULL, &img, &f, &err), MPF_ERR_INPUT);
+    assert_int_equal(f, MPF_FORMAT_DFUSE);
+    assert_message_has(&err, "/fw.dfu is a DfuSe file, which carries its own addresses; drop the \"0x08000000:\" in front of it");
+    snprintf(spec, sizeof spec, "0x08000000:%s/fw.hex", d->path);
+    assert_int_equal(load_spec(spec, NULL, &img, &f, &err), MPF_ERR_INPUT);
+    assert_message_has(&err, "/fw.hex is an Intel HEX file, which carries its own addresses");
+    snprintf(spec, sizeof spec, "0x08000000:%s/fw.elf", d->path);
+    assert_int_equal(load_spec(spec, NULL, &img, &f, &err), MPF_ERR_INPUT);
+    assert_message_has(&err, "/fw.elf is an ELF file, which carries its own addresses");
+    assert_int_equal(img.count, 0);
+
+    /* Without the prefix the DfuSe file loads. */
+    snprintf(spec, sizeof spec, "%s/fw.dfu", d->path);
+    assert_int_equal(load_spec(spec, NULL, &img, &f, &err), MPF_OK);
+    assert_int_equal(f, MPF_FORMAT_DFUSE);
+    assert_int_equal(img.count, 1);
+    assert_string_equal(img.segments[0].source + strlen(img.segments[0].source) - strlen("/fw.dfu: target 0 element 0"),
+                        "/fw.dfu: target 0 element 0");
+    mpf_image_free(&img);
+    free(dfuse);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_detect_format),
+        cmocka_unit_test(test_load_buffer_dispatch),
+        cmocka_unit_test(test_read_file),
+        cmocka_unit_test(test_read_file_refuses_over_256_mib),
+        cmocka_unit_test(test_write_file_atomic),
+        cmocka_unit_test(test_load_file_address_prefix),
+        cmocka_unit_test(test_load_file_refuses_address_for_files_with_their_own),
+    };
+    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+}

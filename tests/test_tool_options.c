@@ -1,0 +1,483 @@
+/* Option parsing for the three grammars (pydfu, dfu-util, esptool-style
+ * positional files), table-driven: every row is a command line and what it
+ * must mean, or the exact usage message it must be refused with. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tool/tool_options.h"
+
+#define MAX_ARGS 24
+
+typedef void (*check_fn)(const tool_options *o);
+
+typedef struct parse_case {
+    const char *args;    /* after "mpflash", split at spaces */
+    mpf_err rc;
+    tool_command cmd;    /* when rc is MPF_OK */
+    const char *message; /* when rc is not MPF_OK: the exact message */
+    check_fn check;      /* more expectations, or NULL */
+} parse_case;
+
+/* ---- field checks ------------------------------------------------------ */
+
+static void makefile_pydfu(const tool_options *o)
+{
+    assert_int_equal(o->file_count, 1);
+    assert_string_equal(o->files[0], "build-PYBV11/firmware.dfu");
+    assert_int_equal(o->filter.vid, 0x0483);
+    assert_int_equal(o->filter.pid, 0xDF11);
+    assert_int_equal(o->filter.dfu_vid, 0x0483);
+    assert_int_equal(o->filter.dfu_pid, 0xDF11);
+    assert_true(o->verify);
+    assert_false(o->stay);
+    assert_false(o->mass_erase);
+}
+
+static void makefile_dfu_util(const tool_options *o)
+{
+    assert_int_equal(o->file_count, 1);
+    assert_string_equal(o->files[0], "build-PYBV11/firmware.dfu");
+    assert_int_equal(o->filter.vid, 0x0483);
+    assert_int_equal(o->filter.pid, 0xDF11);
+    assert_int_equal(o->filter.dfu_vid, 0x0483);
+    assert_int_equal(o->filter.dfu_pid, 0xDF11);
+    assert_true(o->alt_set);
+    assert_int_equal(o->alt_number, 0);
+    assert_int_equal(o->filter.alt, 0);
+    assert_true(o->leave);
+    assert_false(o->has_address);
+    assert_false(o->has_length);
+}
+
+static void two_positionals(const tool_options *o)
+{
+    assert_int_equal(o->file_count, 2);
+    assert_string_equal(o->files[0], "0x08000000:boot.bin");
+    assert_string_equal(o->files[1], "0x08020000:app.bin");
+}
+
+static void read_backup(const tool_options *o)
+{
+    assert_string_equal(o->read_file, "backup.bin");
+    assert_true(o->has_address);
+    assert_int_equal(o->address, 0x08000000);
+    assert_true(o->has_length);
+    assert_int_equal(o->length, 0x100000);
+    assert_false(o->force);
+}
+
+static void read_decimal_length(const tool_options *o)
+{
+    assert_int_equal(o->address, 0x08004000);
+    assert_int_equal(o->length, 114688);
+    assert_true(o->leave);
+    assert_true(o->force);
+}
+
+static void address_only(const tool_options *o)
+{
+    assert_true(o->has_address);
+    assert_int_equal(o->address, 0x08020000);
+    assert_false(o->has_length);
+    assert_false(o->leave);
+}
+
+static void every_modifier(const tool_options *o)
+{
+    assert_false(o->has_address);
+    assert_true(o->mass_erase);
+    assert_true(o->mass_erase_from_s);
+    assert_true(o->force);
+    assert_true(o->will_reset);
+    assert_true(o->leave);
+}
+
+static void unprotect_force(const tool_options *o)
+{
+    assert_true(o->unprotect);
+    assert_true(o->force);
+}
+
+static void device_split(const tool_options *o)
+{
+    assert_int_equal(o->filter.vid, 0x1234);
+    assert_int_equal(o->filter.pid, 0x5678);
+    assert_int_equal(o->filter.dfu_vid, 0x0483);
+    assert_int_equal(o->filter.dfu_pid, 0xDF11);
+}
+
+static void device_wildcard(const tool_options *o)
+{
+    assert_int_equal(o->filter.vid, MPF_USB_ANY_ID);
+    assert_int_equal(o->filter.pid, 0xDF11);
+}
+
+static void serial_path(const tool_options *o)
+{
+    assert_string_equal(o->filter.serial, "3254335B3233");
+    assert_string_equal(o->filter.dfu_serial, "3254335B3233");
+    assert_string_equal(o->filter.path, "1-2.3");
+}
+
+static void serial_pair(const tool_options *o)
+{
+    assert_string_equal(o->filter.serial, "RT1");
+    assert_string_equal(o->filter.dfu_serial, "DFU1");
+}
+
+static void alt_by_name(const tool_options *o)
+{
+    assert_true(o->alt_set);
+    assert_int_equal(o->alt_number, -1);
+    assert_string_equal(o->filter.alt_name, "Internal Flash");
+}
+
+static void pydfu_decimal_ids(const tool_options *o)
+{
+    assert_int_equal(o->filter.vid, 1155);
+    assert_int_equal(o->filter.pid, 57105);
+}
+
+static void new_options(const tool_options *o)
+{
+    assert_false(o->verify);
+    assert_true(o->stay);
+    assert_true(o->json);
+    assert_true(o->no_progress);
+    assert_true(o->has_leave_address);
+    assert_int_equal(o->leave_address, 0x08020000);
+    assert_int_equal(o->transfer_size, 1024);
+    assert_string_equal(o->sim_chip, "f405");
+    assert_string_equal(o->sim_state, "board.bin");
+}
+
+static void mass_then_flash(const tool_options *o)
+{
+    assert_true(o->mass_erase);
+    assert_false(o->mass_erase_from_s);
+    assert_true(o->exit_dfu);
+    assert_true(o->leave);
+}
+
+static void cluster(const tool_options *o)
+{
+    assert_int_equal(o->verbose, 2);
+    assert_true(o->alt_set);
+    assert_int_equal(o->alt_number, 1);
+}
+
+static void wait_bounded(const tool_options *o)
+{
+    assert_true(o->wait);
+    assert_int_equal(o->wait_seconds, 30);
+}
+
+static void wait_unbounded(const tool_options *o)
+{
+    assert_true(o->wait);
+    assert_int_equal(o->wait_seconds, 0);
+    assert_int_equal(o->file_count, 1);
+}
+
+static void convert_dfu(const tool_options *o)
+{
+    assert_string_equal(o->convert_out, "out.dfu");
+    assert_int_equal(o->file_count, 2);
+    assert_true(o->has_vid_override);
+    assert_int_equal(o->vid_override, 0x1209);
+}
+
+static void convert_gap(const tool_options *o)
+{
+    assert_true(o->has_gap_fill);
+    assert_int_equal(o->gap_fill, 0xFF);
+}
+
+static void info_files(const tool_options *o)
+{
+    assert_int_equal(o->file_count, 2);
+    assert_true(o->json);
+}
+
+static void dash_dash(const tool_options *o)
+{
+    assert_int_equal(o->file_count, 1);
+    assert_string_equal(o->files[0], "-odd-name.dfu");
+}
+
+static void long_equals(const tool_options *o)
+{
+    assert_int_equal(o->file_count, 1);
+    assert_string_equal(o->files[0], "fw.dfu");
+    assert_true(o->has_address);
+    assert_int_equal(o->address, 0x08000000);
+    assert_true(o->leave);
+}
+
+/* ---- the table --------------------------------------------------------- */
+
+static const parse_case cases[] = {
+    /* MicroPython's two deploy command lines, exactly. */
+    {"--vid 0x0483 --pid 0xDF11 -u build-PYBV11/firmware.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, makefile_pydfu},
+    {"-a 0 -d 0x0483:0xDF11 -D build-PYBV11/firmware.dfu -s :leave", MPF_OK, TOOL_CMD_FLASH, NULL,
+     makefile_dfu_util},
+    /* pydfu */
+    {"-l", MPF_OK, TOOL_CMD_LIST, NULL, NULL},
+    {"--list", MPF_OK, TOOL_CMD_LIST, NULL, NULL},
+    {"--upload fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, NULL},
+    {"-m -x -u fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, mass_then_flash},
+    {"-m", MPF_OK, TOOL_CMD_MASS_ERASE, NULL, NULL},
+    {"--mass-erase --exit", MPF_OK, TOOL_CMD_MASS_ERASE, NULL, NULL},
+    {"-x", MPF_OK, TOOL_CMD_LEAVE, NULL, NULL},
+    {"--exit --verbose", MPF_OK, TOOL_CMD_LEAVE, NULL, NULL},
+    {"--vid 1155 --pid 57105 -l", MPF_OK, TOOL_CMD_LIST, NULL, pydfu_decimal_ids},
+    {"--vid 0483 -l", MPF_ERR_USAGE, 0, "--vid 0483: expected a USB ID such as 0x0483 (hexadecimal needs the 0x)",
+     NULL},
+    {"--pid 0x10000 -l", MPF_ERR_USAGE, 0,
+     "--pid 0x10000: expected a USB ID such as 0x0483 (hexadecimal needs the 0x)", NULL},
+    {"--vid 1 --vid 2 -l", MPF_ERR_USAGE, 0, "--vid given twice; give it once", NULL},
+    /* dfu-util */
+    {"-D fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, NULL},
+    {"--download fw.dfu -R", MPF_OK, TOOL_CMD_FLASH, NULL, NULL},
+    {"-U backup.bin -s 0x08000000:0x100000", MPF_OK, TOOL_CMD_READ, NULL, read_backup},
+    {"--read backup.bin -s 0x08004000:114688:leave --force", MPF_OK, TOOL_CMD_READ, NULL, read_decimal_length},
+    {"-U backup.bin", MPF_OK, TOOL_CMD_READ, NULL, NULL},
+    {"-D app.bin -s 0x08020000", MPF_OK, TOOL_CMD_FLASH, NULL, address_only},
+    {"-s :mass-erase:force:will-reset:leave", MPF_OK, TOOL_CMD_MASS_ERASE, NULL, every_modifier},
+    {"-s :unprotect:force", MPF_OK, TOOL_CMD_UNPROTECT, NULL, unprotect_force},
+    {"--unprotect --force", MPF_OK, TOOL_CMD_UNPROTECT, NULL, unprotect_force},
+    {"-d 1234:5678,0483:df11 -D fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, device_split},
+    {"-d *:df11 -l", MPF_OK, TOOL_CMD_LIST, NULL, device_wildcard},
+    {"-S 3254335B3233 -p 1-2.3 -D fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, serial_path},
+    {"-S RT1,DFU1 -l", MPF_OK, TOOL_CMD_LIST, NULL, serial_pair},
+    {"-a Internal\\sFlash -D fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, alt_by_name},
+    {"-vva1 -D fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, cluster},
+    {"-e", MPF_OK, TOOL_CMD_DETACH, NULL, NULL},
+    {"-e -D fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, NULL},
+    {"-R", MPF_OK, TOOL_CMD_LEAVE, NULL, NULL},
+    {"-s 0x08000000:leave", MPF_OK, TOOL_CMD_LEAVE, NULL, NULL},
+    {"-w -D fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, wait_unbounded},
+    {"--wait=30 -l", MPF_OK, TOOL_CMD_LIST, NULL, wait_bounded},
+    {"-t 1024 -D fw.dfu --no-verify --stay --json --no-progress --leave-address 0x08020000 --sim f405 "
+     "--sim-state board.bin",
+     MPF_OK, TOOL_CMD_FLASH, NULL, new_options},
+    {"--dfuse-address=0x08000000:leave --download=fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, long_equals},
+    /* esptool-style positional files */
+    {"0x08000000:boot.bin 0x08020000:app.bin", MPF_OK, TOOL_CMD_FLASH, NULL, two_positionals},
+    {"firmware.elf", MPF_OK, TOOL_CMD_FLASH, NULL, NULL},
+    {"-- -odd-name.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, dash_dash},
+    /* the new commands */
+    {"--help", MPF_OK, TOOL_CMD_HELP, NULL, NULL},
+    {"-h -u fw.dfu -U x", MPF_OK, TOOL_CMD_HELP, NULL, NULL},
+    {"--version", MPF_OK, TOOL_CMD_VERSION, NULL, NULL},
+    {"-V", MPF_OK, TOOL_CMD_VERSION, NULL, NULL},
+    {"--sim list", MPF_OK, TOOL_CMD_SIM_LIST, NULL, NULL},
+    {"--sim f401 -l", MPF_OK, TOOL_CMD_LIST, NULL, NULL},
+    {"--info a.dfu b.hex --json", MPF_OK, TOOL_CMD_INFO, NULL, info_files},
+    {"--convert out.dfu --vid 0x1209 a.bin b.bin", MPF_OK, TOOL_CMD_CONVERT, NULL, convert_dfu},
+    {"--convert out.bin --gap-fill 0xFF fw.dfu", MPF_OK, TOOL_CMD_CONVERT, NULL, convert_gap},
+    {"--dry-run -u fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, NULL},
+
+    /* refusals: unknown, malformed, conflicting */
+    {"", MPF_ERR_USAGE, 0,
+     "nothing to do: give a firmware file to flash (mpflash -u firmware.dfu), or -l to list devices; see mpflash --help",
+     NULL},
+    {"--frobnicate", MPF_ERR_USAGE, 0, "unknown option --frobnicate (see mpflash --help)", NULL},
+    {"-k", MPF_ERR_USAGE, 0, "unknown option -k (see mpflash --help)", NULL},
+    {"-u", MPF_ERR_USAGE, 0, "-u needs a value (see mpflash --help)", NULL},
+    {"--sim", MPF_ERR_USAGE, 0, "--sim needs a value (see mpflash --help)", NULL},
+    {"--list=yes", MPF_ERR_USAGE, 0, "--list takes no value", NULL},
+    {"-c 1 -D fw.dfu", MPF_ERR_USAGE, 0,
+     "-c is not supported by mpflash: selects a USB configuration; DFU boards have one, so mpflash does not take it",
+     NULL},
+    {"--intf 0 -D fw.dfu", MPF_ERR_USAGE, 0,
+     "--intf is not supported by mpflash: selects the interface by number; mpflash finds the DFU interface itself (choose the memory with -a)",
+     NULL},
+    {"-n 3 -D fw.dfu", MPF_ERR_USAGE, 0,
+     "-n is not supported by mpflash: device numbers change on every replug; choose the board with -S SERIAL or -p BUS-PORT (see mpflash -l)",
+     NULL},
+    {"-E 5 -D fw.dfu", MPF_ERR_USAGE, 0,
+     "-E is not supported by mpflash: mpflash waits for a detached board by itself; use -w to wait longer for a board to appear",
+     NULL},
+    {"-Z 4096 -U x", MPF_ERR_USAGE, 0,
+     "-Z is not supported by mpflash: give the length to read in -s instead: -U FILE -s ADDR:LENGTH", NULL},
+    {"-D -", MPF_ERR_USAGE, 0, "-D -: standard input/output is not supported; give a file name", NULL},
+    {"-U - -s 0x08000000:16", MPF_ERR_USAGE, 0, "-U -: standard input/output is not supported; give a file name",
+     NULL},
+    {"-l -u fw.dfu", MPF_ERR_USAGE, 0, "-l and -u cannot be used together: give one command per run", NULL},
+    {"-U out.bin -D fw.dfu", MPF_ERR_USAGE, 0, "-U and -D cannot be used together: give one command per run", NULL},
+    {"--info fw.dfu --convert out.hex", MPF_ERR_USAGE, 0,
+     "--info and --convert cannot be used together: give one command per run", NULL},
+    {"--info", MPF_ERR_USAGE, 0, "--info needs at least one firmware file", NULL},
+    {"--info -u fw.dfu", MPF_ERR_USAGE, 0, "--info and -u cannot be used together: give one command per run", NULL},
+    {"-l fw.dfu", MPF_ERR_USAGE, 0, "-l takes no firmware file (\"fw.dfu\" was given)", NULL},
+    {"--upload fw.dfu -s 0x08000000:1024", MPF_ERR_USAGE, 0,
+     "--upload writes FILE to the device (pydfu's meaning), but -s gives a length to read: to read flash into a file use -U FILE -s ADDR:LEN",
+     NULL},
+    {"-D fw.dfu -s 0x08000000:1024", MPF_ERR_USAGE, 0, "-s: a length is only for reading with -U FILE", NULL},
+    {"-s 0x8000000x", MPF_ERR_USAGE, 0,
+     "-s 0x8000000x: \"0x8000000x\" is not an address; write it in hex, e.g. 0x08000000", NULL},
+    {"-s 08000000 -D fw.bin", MPF_ERR_USAGE, 0,
+     "-s 08000000: \"08000000\" is not an address; write it in hex, e.g. 0x08000000", NULL},
+    {"-s 0x08000000:zap -D fw.bin", MPF_ERR_USAGE, 0,
+     "-s 0x08000000:zap: unknown modifier \"zap\" (known: leave, mass-erase, force, unprotect, will-reset; a length only right after the address)",
+     NULL},
+    {"-U x -s 0x08000000:0", MPF_ERR_USAGE, 0,
+     "-s 0x08000000:0: \"0\" is not a length; give a byte count such as 0x4000 or 16384", NULL},
+    {"-s :mass-erase", MPF_ERR_USAGE, 0,
+     "-s :mass-erase erases the whole chip, and MicroPython's filesystem with it; add :force as dfu-util requires (or use -m)",
+     NULL},
+    {"--unprotect", MPF_ERR_USAGE, 0,
+     "--unprotect erases the whole chip, and MicroPython's filesystem with it; add --force (or -s :unprotect:force) if that is what you want",
+     NULL},
+    {"--unprotect --force -u fw.dfu", MPF_ERR_USAGE, 0,
+     "--unprotect and -u cannot be used together: removing read protection erases the whole chip and resets it; run it on its own first",
+     NULL},
+    {"--unprotect --force -m", MPF_ERR_USAGE, 0, "-m does not apply to --unprotect", NULL},
+    {"-s :unprotect:mass-erase:force", MPF_ERR_USAGE, 0,
+     "-s :unprotect and -s :mass-erase cannot be used together: removing read protection already erases everything",
+     NULL},
+    {"--stay -x -u fw.dfu", MPF_ERR_USAGE, 0,
+     "--stay and -x cannot be used together: one keeps the board in DFU mode, the other leaves it", NULL},
+    {"--stay -D fw.dfu -s :leave", MPF_ERR_USAGE, 0,
+     "--stay and -s :leave cannot be used together: one keeps the board in DFU mode, the other leaves it", NULL},
+    {"--dry-run -l", MPF_ERR_USAGE, 0, "--dry-run does not apply to -l", NULL},
+    {"--no-verify -U x", MPF_ERR_USAGE, 0, "--no-verify does not apply to -U", NULL},
+    {"-m -U x", MPF_ERR_USAGE, 0, "-m does not apply to -U", NULL},
+    {"--gap-fill 0 -u fw.dfu", MPF_ERR_USAGE, 0, "--gap-fill does not apply to -u", NULL},
+    {"--gap-fill 256 --convert o.bin fw.dfu", MPF_ERR_USAGE, 0,
+     "--gap-fill 256: expected a byte value 0..255, e.g. 0xFF", NULL},
+    {"-d 0483:df11 --info fw.dfu", MPF_ERR_USAGE, 0, "-d does not apply to --info", NULL},
+    {"--sim f401 --convert o.hex fw.dfu", MPF_ERR_USAGE, 0, "--sim does not apply to --convert", NULL},
+    {"--sim-state s.bin -u fw.dfu", MPF_ERR_USAGE, 0, "--sim-state needs --sim CHIP", NULL},
+    {"--sim list -u fw.dfu", MPF_ERR_USAGE, 0, "--sim list and -u cannot be used together: give one command per run",
+     NULL},
+    {"--sim list --sim-state s.bin", MPF_ERR_USAGE, 0, "--sim-state does not apply to --sim list", NULL},
+    {"-s :leave --info fw.dfu", MPF_ERR_USAGE, 0, "-s :leave does not apply to --info", NULL},
+    {"-d 0483:df11 --vid 0x0483 -D fw.dfu", MPF_ERR_USAGE, 0,
+     "-d and --vid cannot be used together: give the IDs one way", NULL},
+    {"-d 0483:dfxx -D fw.dfu", MPF_ERR_USAGE, 0,
+     "-d 0483:dfxx: product ID 'dfxx' in '0483:dfxx' is not hexadecimal: expected e.g. 0483:df11", NULL},
+    {"-p usb1 -D fw.dfu", MPF_ERR_USAGE, 0,
+     "-p usb1: bad port path 'usb1': expected BUS-PORT[.PORT...] like 1-2 or 3-1.4 (see the list of devices)",
+     NULL},
+    {"-a 300 -D fw.dfu", MPF_ERR_USAGE, 0, "-a 300: alt setting 300 is out of range (0-255)", NULL},
+    {"-t 0 -D fw.dfu", MPF_ERR_USAGE, 0,
+     "-t 0: the transfer size is 1..65535 bytes (STM32 bootloaders use 2048)", NULL},
+    {"-t 65536 -D fw.dfu", MPF_ERR_USAGE, 0,
+     "-t 65536: the transfer size is 1..65535 bytes (STM32 bootloaders use 2048)", NULL},
+    {"--leave-address 0x8000000000 -u fw.dfu", MPF_ERR_USAGE, 0,
+     "--leave-address 0x8000000000: expected an address such as 0x08000000", NULL},
+    {"--wait=0 -l", MPF_ERR_USAGE, 0, "--wait=0: expected a number of seconds, 1..3600", NULL},
+    {"-q -v -u fw.dfu", MPF_ERR_USAGE, 0, "-q and -v cannot be used together: pick one", NULL},
+    {"-U a.bin -U b.bin", MPF_ERR_USAGE, 0, "-U given twice; give it once", NULL},
+};
+
+/* Split the row's arguments; "\s" stands for a space inside one. */
+static int split(const char *args, char *storage, size_t storage_len, char **argv)
+{
+    int argc = 0;
+    argv[argc++] = "mpflash";
+    snprintf(storage, storage_len, "%s", args);
+    char *p = storage;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        argv[argc++] = p;
+        while (*p && *p != ' ')
+            p++;
+        if (*p)
+            *p++ = '\0';
+    }
+    for (int i = 1; i < argc; i++) {
+        char *s;
+        while ((s = strstr(argv[i], "\\s")) != NULL) {
+            *s = ' ';
+            memmove(s + 1, s + 2, strlen(s + 2) + 1);
+        }
+    }
+    argv[argc] = NULL;
+    return argc;
+}
+
+static void test_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const parse_case *c = &cases[i];
+        char storage[512];
+        char *argv[MAX_ARGS + 1];
+        int argc = split(c->args, storage, sizeof storage, argv);
+        tool_options o;
+        mpf_error err = {MPF_OK, ""};
+        mpf_err rc = tool_options_parse(&o, argc, argv, &err);
+        if (rc != c->rc || (rc == MPF_OK && o.command != c->cmd) ||
+            (rc != MPF_OK && strcmp(err.message, c->message) != 0)) {
+            print_error("case %zu \"%s\": rc %d command %d message \"%s\"\n", i, c->args, rc, o.command,
+                        err.message);
+            tool_options_free(&o);
+            fail();
+        }
+        if (rc == MPF_OK && c->check)
+            c->check(&o);
+        tool_options_free(&o);
+    }
+}
+
+/* Whatever the order, the defaults hold when nothing overrides them. */
+static void test_defaults(void **state)
+{
+    (void)state;
+    char *argv[] = {"mpflash", "fw.dfu", NULL};
+    tool_options o;
+    mpf_error err;
+    assert_int_equal(tool_options_parse(&o, 2, argv, &err), MPF_OK);
+    assert_true(o.verify);
+    assert_false(o.stay);
+    assert_false(o.leave);
+    assert_false(o.dry_run);
+    assert_false(o.json);
+    assert_false(o.quiet);
+    assert_int_equal(o.verbose, 0);
+    assert_int_equal(o.transfer_size, 0);
+    assert_false(o.alt_set);
+    assert_int_equal(o.filter.vid, MPF_USB_ANY_ID);
+    assert_int_equal(o.filter.alt, -1);
+    assert_null(o.sim_chip);
+    tool_options_free(&o);
+}
+
+/* argv is not reordered or modified: the parser only reads it. */
+static void test_argv_untouched(void **state)
+{
+    (void)state;
+    char a0[] = "mpflash", a1[] = "-vD", a2[] = "fw.dfu", a3[] = "-s", a4[] = ":leave";
+    char *argv[] = {a0, a1, a2, a3, a4, NULL};
+    tool_options o;
+    mpf_error err;
+    assert_int_equal(tool_options_parse(&o, 5, argv, &err), MPF_OK);
+    assert_string_equal(argv[1], "-vD");
+    assert_string_equal(argv[2], "fw.dfu");
+    assert_string_equal(argv[4], ":leave");
+    assert_ptr_equal(o.files[0], argv[2]);
+    tool_options_free(&o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_argv_untouched),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,236 @@
+/* The tool in-process: what only an in-process test can reach (the
+ * terminal progress line, the JSON writer's escaping, the testing aid's
+ * grammar, the formatting helpers), and tool_main's output streams. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mpflash/sim.h"
+#include "tool/tool.h"
+#include "tool/tool_ctx.h"
+#include "tool/tool_json.h"
+#include "tool/tool_sim.h"
+
+#define SAMPLE MPFLASH_BUILD_DIR "/sample/firmware.dfu"
+
+typedef struct captured {
+    char *out, *err;
+    size_t out_len, err_len;
+    int code;
+} captured;
+
+static void run(captured *c, int tty, const char *sim_fault, int argc, char **argv)
+{
+    FILE *out = open_memstream(&c->out, &c->out_len);
+    FILE *err = open_memstream(&c->err, &c->err_len);
+    assert_true(out && err);
+    tool_io io = {out, err, tty, sim_fault};
+    c->code = tool_main(argc, argv, &io);
+    fclose(out);
+    fclose(err);
+}
+
+static void release(captured *c)
+{
+    free(c->out);
+    free(c->err);
+}
+
+/* On a terminal each phase is one line, redrawn with \r and cleared to the
+ * end with ESC[K; the line ends when the phase does. */
+static void test_tty_progress(void **state)
+{
+    (void)state;
+    char *argv[] = {"mpflash", "--sim", "f401", "-u", SAMPLE, NULL};
+    captured c;
+    run(&c, 1, NULL, 5, argv);
+    assert_int_equal(c.code, 0);
+    assert_non_null(strstr(c.err, "\rerase    25%  1/4 sectors"));
+    assert_non_null(strstr(c.err, "\rwrite   100%  299.1/299.1 KiB"));
+    assert_non_null(strstr(c.err, "\rverify  100%  299.1/299.1 KiB"));
+    assert_non_null(strstr(c.err, "\rleave   done\033[K\n"));
+    /* Every phase's last redraw is followed by its newline. */
+    assert_non_null(strstr(c.err, "4/4 sectors\033[K\n"));
+    /* One redraw per percent at most: 101 per byte phase, not one per block. */
+    size_t redraws = 0;
+    for (const char *p = c.err; (p = strstr(p, "\rwrite ")) != NULL; p++)
+        redraws++;
+    assert_true(redraws >= 100 && redraws <= 101);
+    release(&c);
+}
+
+static void test_quiet_and_json_own_stdout(void **state)
+{
+    (void)state;
+    char *quiet[] = {"mpflash", "--sim", "f401", "-q", "-u", SAMPLE, NULL};
+    captured c;
+    run(&c, 1, NULL, 6, quiet);
+    assert_int_equal(c.code, 0);
+    assert_int_equal(c.out_len, 0);
+    assert_int_equal(c.err_len, 0);
+    release(&c);
+    /* --json: stdout is only JSON lines; no progress text on stderr. */
+    char *json[] = {"mpflash", "--sim", "f401", "--json", "-u", SAMPLE, NULL};
+    run(&c, 1, NULL, 6, json);
+    assert_int_equal(c.code, 0);
+    assert_int_equal(c.err_len, 0);
+    for (char *line = c.out; *line;) {
+        char *nl = strchr(line, '\n');
+        assert_non_null(nl);
+        assert_true(line[0] == '{' && nl[-1] == '}');
+        assert_true(strncmp(line, "{\"event\":\"", 10) == 0);
+        line = nl + 1;
+    }
+    release(&c);
+}
+
+/* The testing aid reaches the board only through io->sim_fault. */
+static void test_sim_fault_through_io(void **state)
+{
+    (void)state;
+    char *argv[] = {"mpflash", "--sim", "f401", "-q", "-u", SAMPLE, NULL};
+    captured c;
+    run(&c, 0, "status:write:1:errPROG", 6, argv);
+    assert_int_equal(c.code, 5);
+    assert_true(strncmp(c.err, "mpflash: error: write of block 2 at 0x08000000 failed: errPROG", 62) == 0);
+    release(&c);
+    run(&c, 0, "flip:0x08000004", 6, argv);
+    assert_int_equal(c.code, 6);
+    release(&c);
+}
+
+typedef struct fault_case {
+    const char *spec;
+    mpf_err rc;
+    const char *message;
+} fault_case;
+
+static void test_sim_fault_grammar(void **state)
+{
+    (void)state;
+    static const fault_case cases[] = {
+        {"", MPF_OK, NULL},
+        {"stall:erase:2", MPF_OK, NULL},
+        {"timeout:any:10,disconnect:leave:1", MPF_OK, NULL},
+        {"status:getstatus:3:4", MPF_OK, NULL},
+        {"status:write:1:errVERIFY", MPF_OK, NULL},
+        {"wp:0x08020000,rdp,start-error,flip:0x08000010", MPF_OK, NULL},
+        {"status:erase:1", MPF_ERR_USAGE, "MPFLASH_SIM_FAULT item \"status:erase:1\": expected status:OP:N:STATUS"},
+        {"stall:erase:0", MPF_ERR_USAGE, "MPFLASH_SIM_FAULT item \"stall:erase:0\": N counts from 1"},
+        {"stall:format:1", MPF_ERR_USAGE, "MPFLASH_SIM_FAULT item \"stall:format:1\": unknown operation"},
+        {"status:erase:1:errNOPE", MPF_ERR_USAGE,
+         "MPFLASH_SIM_FAULT item \"status:erase:1:errNOPE\": expected a DFU status such as errERASE or 4"},
+        {"wp:flash", MPF_ERR_USAGE, "MPFLASH_SIM_FAULT item \"wp:flash\": expected an address such as 0x08020000"},
+        {"melt", MPF_ERR_USAGE,
+         "MPFLASH_SIM_FAULT item \"melt\": unknown kind (stall, timeout, disconnect, status, wp, rdp, start-error, flip)"},
+        {"rdp,", MPF_ERR_USAGE,
+         "MPFLASH_SIM_FAULT item \"\": unknown kind (stall, timeout, disconnect, status, wp, rdp, start-error, flip)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mpf_sim *sim = NULL;
+        mpf_error err = {MPF_OK, ""};
+        assert_int_equal(mpf_sim_new("f401", &sim, &err), MPF_OK);
+        tool_sim_extras extras;
+        mpf_err rc = tool_sim_apply_faults(sim, cases[i].spec, &extras, &err);
+        if (rc != cases[i].rc || (rc && strcmp(err.message, cases[i].message) != 0)) {
+            print_error("case \"%s\": rc %d, \"%s\"\n", cases[i].spec, rc, err.message);
+            mpf_sim_free(sim);
+            fail();
+        }
+        if (strstr(cases[i].spec, "flip:")) {
+            assert_true(extras.flip_before_verify);
+            assert_int_equal(extras.flip_address, 0x08000010);
+        }
+        mpf_sim_free(sim);
+    }
+}
+
+static void test_json_escaping(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    tool_json j;
+    tj_begin(&j, f);
+    tj_str(&j, "s", "a\"b\\c\nd\te\x01");
+    tj_str(&j, "null", NULL);
+    tj_u64(&j, "big", UINT64_MAX);
+    tj_int(&j, "neg", -3);
+    tj_bool(&j, "t", 1);
+    tj_hex32(&j, "crc", 0xDEADBEEF);
+    tj_array(&j, "a");
+    tj_object(&j, NULL);
+    tj_u64(&j, "x", 1);
+    tj_close_object(&j);
+    tj_object(&j, NULL);
+    tj_close_object(&j);
+    tj_close_array(&j);
+    tj_end(&j);
+    fclose(f);
+    assert_string_equal(buf, "{\"s\":\"a\\\"b\\\\c\\nd\\te\\u0001\",\"null\":null,\"big\":18446744073709551615,"
+                             "\"neg\":-3,\"t\":true,\"crc\":\"0xdeadbeef\",\"a\":[{\"x\":1},{}]}\n");
+    free(buf);
+}
+
+static void test_formatting(void **state)
+{
+    (void)state;
+    char b[32];
+    tool_format_size(b, sizeof b, 0);
+    assert_string_equal(b, "0 bytes");
+    tool_format_size(b, sizeof b, 1088);
+    assert_string_equal(b, "1088 bytes");
+    tool_format_size(b, sizeof b, 16384);
+    assert_string_equal(b, "16 KiB");
+    tool_format_size(b, sizeof b, 305152);
+    assert_string_equal(b, "298 KiB");
+    tool_format_size(b, sizeof b, 306240);
+    assert_string_equal(b, "299.1 KiB");
+    tool_format_size(b, sizeof b, 1048576);
+    assert_string_equal(b, "1 MiB");
+    tool_format_duration(b, sizeof b, 499);
+    assert_string_equal(b, "0 ms");
+    tool_format_duration(b, sizeof b, 999499);
+    assert_string_equal(b, "999 ms");
+    tool_format_duration(b, sizeof b, 5602000);
+    assert_string_equal(b, "5.6 s");
+    tool_format_duration(b, sizeof b, 754000000);
+    assert_string_equal(b, "12 min 34 s");
+}
+
+/* Help goes to io->out, errors to io->err, nothing else. */
+static void test_streams(void **state)
+{
+    (void)state;
+    char *help[] = {"mpflash", "--help", NULL};
+    captured c;
+    run(&c, 0, NULL, 2, help);
+    assert_int_equal(c.code, 0);
+    assert_int_equal(c.err_len, 0);
+    assert_true(strncmp(c.out, "Usage: mpflash ", 15) == 0);
+    release(&c);
+    char *bad[] = {"mpflash", "--nope", NULL};
+    run(&c, 0, NULL, 2, bad);
+    assert_int_equal(c.code, 1);
+    assert_int_equal(c.out_len, 0);
+    assert_string_equal(c.err, "mpflash: error: unknown option --nope (see mpflash --help)\n");
+    release(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tty_progress),      cmocka_unit_test(test_quiet_and_json_own_stdout),
+        cmocka_unit_test(test_sim_fault_through_io), cmocka_unit_test(test_sim_fault_grammar),
+        cmocka_unit_test(test_json_escaping),     cmocka_unit_test(test_formatting),
+        cmocka_unit_test(test_streams),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
