@@ -1,7 +1,9 @@
 /* Fuzz target for the DfuSe / plain DFU loader. Beyond "no crash, no
  * over-read" it checks the loader's promises: a failure is MPF_ERR_INPUT
  * with a message and leaves nothing behind; a success yields sane segments
- * that the writer can serialise and the loader read back. */
+ * that the writer can serialise and the loader read back; and loading from
+ * a buffer the loader takes over (mpf_load_buffer_owned) gives the same
+ * result as loading from a copy. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,38 @@ static void round_trip(mpf_image *img)
     free(out);
 }
 
+/* The owned path moves the largest segment's bytes inside the buffer:
+ * same outcome, same message, same segments, sources and suffix facts. */
+static void same_when_owned(const uint8_t *data, size_t size, const mpf_load_options *opt, mpf_err rc,
+                            const mpf_error *err, const mpf_image *img)
+{
+    mpf_format f = mpf_detect_format(data, size);
+    if (f != MPF_FORMAT_DFUSE && f != MPF_FORMAT_DFU)
+        return; /* mpf_load_buffer_owned would pick another loader */
+    uint8_t *copy = malloc(size ? size : 1);
+    if (!copy)
+        return;
+    memcpy(copy, data, size);
+    mpf_image other;
+    mpf_image_init(&other);
+    mpf_error other_err = {0};
+    mpf_err other_rc = mpf_load_buffer_owned(&other, copy, size, "fuzz.dfu", opt, NULL, &other_err);
+    if (other_rc != rc || (rc != MPF_OK && strcmp(other_err.message, err->message) != 0))
+        abort();
+    if (rc == MPF_OK) {
+        if (other.count != img->count || other.target_count != img->target_count ||
+            other.crc_computed != img->crc_computed || other.format != img->format)
+            abort();
+        for (size_t i = 0; i < img->count; i++) {
+            const mpf_segment *a = &img->segments[i], *b = &other.segments[i];
+            if (a->alt != b->alt || a->address != b->address || a->size != b->size ||
+                memcmp(a->data, b->data, a->size) != 0 || strcmp(a->source, b->source) != 0)
+                abort();
+        }
+    }
+    mpf_image_free(&other);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -56,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mpf_error err = {0};
         mpf_load_options opt = {.has_address = 1, .address = 0x08000000u, .accept_bad_crc = accept_bad_crc};
         mpf_err rc = mpf_load_dfuse(&img, data, size, "fuzz.dfu", &opt, &err);
+        same_when_owned(data, size, &opt, rc, &err, &img);
         if (rc == MPF_OK) {
             check_loaded(&img, size);
             round_trip(&img);

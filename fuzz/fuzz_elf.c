@@ -1,7 +1,8 @@
 /* Fuzz target for the ELF loader. Beyond "no crash, no over-read", it checks
  * the loader's promises: on success every segment is non-empty, inside the
  * 32-bit address space, holds bytes of the input, and normalizes; on failure
- * the image is untouched and the error says why. */
+ * the image is untouched and the error says why; and loading from a buffer
+ * the loader takes over (mpf_load_buffer_owned) gives the same result. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,41 @@
 #include "mpflash/image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The owned path moves the largest segment's bytes inside the buffer, after
+ * copying the others out of it, which may share bytes with it. */
+static void same_when_owned(const uint8_t *data, size_t size, const mpf_load_options *opt, mpf_err rc,
+                            const mpf_error *err, const mpf_image *img)
+{
+    if (mpf_detect_format(data, size) != MPF_FORMAT_ELF)
+        return; /* mpf_load_buffer_owned would pick another loader */
+    uint8_t *copy = malloc(size);
+    if (!copy)
+        return;
+    memcpy(copy, data, size);
+    mpf_image other;
+    mpf_image_init(&other);
+    mpf_error other_err = {0};
+    mpf_err other_rc = mpf_load_buffer_owned(&other, copy, size, "fuzz.elf", opt, NULL, &other_err);
+    if (other_rc != rc || (rc != MPF_OK && strcmp(other_err.message, err->message) != 0))
+        abort();
+    if (rc == MPF_OK) {
+        if (other.count != img->count || other.has_entry != img->has_entry || other.entry != img->entry)
+            abort();
+        for (size_t i = 0; i < img->count; i++) {
+            const mpf_segment *a = &img->segments[i], *b = &other.segments[i];
+            if (a->alt != b->alt || a->address != b->address || a->size != b->size ||
+                memcmp(a->data, b->data, a->size) != 0 || strcmp(a->source, b->source) != 0)
+                abort();
+        }
+    }
+    mpf_image_free(&other);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 static int occurs_in(const uint8_t *hay, size_t hay_len, const uint8_t *needle, size_t n)
 {
@@ -26,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mpf_load_options opt = {0};
     opt.alt = (uint8_t)(size & 3);
     mpf_err rc = mpf_load_elf(&img, data, size, "fuzz.elf", &opt, &err);
+    same_when_owned(data, size, &opt, rc, &err, &img);
     if (rc != MPF_OK) {
         if ((rc != MPF_ERR_INPUT && rc != MPF_ERR_NOMEM) || img.count != 0 || err.code != rc ||
             strncmp(err.message, "fuzz.elf: ", 10) != 0)
@@ -34,6 +71,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     if (img.count == 0 || img.format != MPF_FORMAT_ELF)
+        abort();
+    /* e_entry as written, 0 meaning none. */
+    if (img.has_entry != (le32(data + 24) != 0) ||
+        (img.has_entry && img.entry != le32(data + 24)))
         abort();
     for (size_t i = 0; i < img.count; i++) {
         const mpf_segment *s = &img.segments[i];

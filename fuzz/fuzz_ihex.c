@@ -60,8 +60,11 @@ static void same_outcome_indented(const uint8_t *data, size_t size, mpf_err rc, 
     mpf_err other_rc = mpf_load_ihex(&other, indented, len, "fuzz.hex", NULL, &other_err);
     if (other_rc != rc || (rc != MPF_OK && strcmp(other_err.message, err->message) != 0))
         abort();
-    if (rc == MPF_OK)
+    if (rc == MPF_OK) {
         same_or_abort(img, &other);
+        if (other.has_entry != img->has_entry || other.entry != img->entry)
+            abort();
+    }
     mpf_image_free(&other);
     free(indented);
 }

@@ -30,6 +30,11 @@ if(TARGET mpflash AND TARGET sample_firmware)
     add_test(NAME ${name} COMMAND ${name})
     set_tests_properties(${name} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
   endforeach()
+  # The bootloader cycle plays MicroPython boards: a REPL on a pseudo-terminal
+  # and a sysfs tree (tests/support).
+  if(TARGET test_cli_bootloader)
+    target_link_libraries(test_cli_bootloader PRIVATE mpflash_test_support)
+  endif()
 endif()
 # In-process tool tests read the sample too.
 if(TARGET test_tool_run AND TARGET sample_firmware)

@@ -534,6 +534,142 @@ static void test_failed_load_leaves_image_as_it_was(void **state)
     free(buf);
 }
 
+/* ---- loading from a buffer the loader takes (mpf_load_buffer_owned) ---- */
+
+static mpf_err load_owned(mpf_image *img, const uint8_t *buf, size_t len, mpf_format *detected,
+                          mpf_error *err)
+{
+    uint8_t *copy = malloc(len);
+    assert_non_null(copy);
+    memcpy(copy, buf, len);
+    return mpf_load_buffer_owned(img, copy, len, "fw.dfu", NULL, detected, err);
+}
+
+static void assert_same_image(const mpf_image *a, const mpf_image *b)
+{
+    assert_int_equal(a->count, b->count);
+    for (size_t i = 0; i < a->count; i++) {
+        const mpf_segment *x = &a->segments[i], *y = &b->segments[i];
+        assert_int_equal(x->alt, y->alt);
+        assert_int_equal(x->address, y->address);
+        assert_int_equal(x->size, y->size);
+        assert_memory_equal(x->data, y->data, x->size);
+        assert_string_equal(x->source, y->source);
+    }
+    assert_int_equal(a->target_count, b->target_count);
+    for (size_t i = 0; i < a->target_count; i++) {
+        assert_int_equal(a->targets[i].alt, b->targets[i].alt);
+        assert_string_equal(a->targets[i].name, b->targets[i].name);
+    }
+    assert_int_equal(a->format, b->format);
+    assert_int_equal(a->has_suffix, b->has_suffix);
+    assert_int_equal(a->vid, b->vid);
+    assert_int_equal(a->pid, b->pid);
+    assert_int_equal(a->bcd_device, b->bcd_device);
+    assert_int_equal(a->crc_ok, b->crc_ok);
+    assert_int_equal(a->crc_stored, b->crc_stored);
+}
+
+static void test_owned_buffer_loads_the_same(void **state)
+{
+    (void)state;
+    uint8_t big[600];
+    fixture_fill_random(big, sizeof big, 31);
+    /* The largest element first, in the middle and last: the others are
+     * copied out before its bytes move to the front of the buffer. */
+    for (int where = 0; where < 3; where++) {
+        fixture_dfuse f;
+        fixture_dfuse_init(&f);
+        fixture_dfuse_target *t0 = fixture_dfuse_add_target(&f, 0, "Internal Flash");
+        fixture_dfuse_target *t1 = fixture_dfuse_add_target(&f, 1, NULL);
+        if (where == 0)
+            fixture_dfuse_add_element(t0, 0x08020000u, big, sizeof big);
+        fixture_dfuse_add_element(t0, 0x08000000u, elem_a, sizeof elem_a);
+        if (where == 1)
+            fixture_dfuse_add_element(t0, 0x08020000u, big, sizeof big);
+        fixture_dfuse_add_element(t1, 0x1FFFC000u, elem_b, sizeof elem_b);
+        if (where == 2)
+            fixture_dfuse_add_element(t1, 0x08020000u, big, sizeof big);
+        size_t len = 0;
+        uint8_t *buf = fixture_dfuse_build(&f, &len);
+        assert_non_null(buf);
+        mpf_image want, got;
+        mpf_image_init(&want);
+        mpf_image_init(&got);
+        mpf_error err = {0};
+        mpf_format detected = MPF_FORMAT_UNKNOWN;
+        assert_int_equal(load(&want, buf, len, NULL, &err), MPF_OK);
+        assert_int_equal(load_owned(&got, buf, len, &detected, &err), MPF_OK);
+        assert_int_equal(detected, MPF_FORMAT_DFUSE);
+        assert_int_equal(got.count, 3);
+        assert_same_image(&got, &want);
+        mpf_image_free(&want);
+        mpf_image_free(&got);
+        free(buf);
+    }
+}
+
+static void test_owned_plain_dfu_file(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    uint8_t *buf = fixture_dfu_plain_build(elem_b, sizeof elem_b, 0x0483, 0xDF11, 0x0200, &len);
+    assert_non_null(buf);
+    mpf_load_options opt = {.has_address = 1, .address = 0x08004000u, .alt = 2};
+    mpf_image img;
+    mpf_image_init(&img);
+    mpf_error err = {0};
+    mpf_format detected = MPF_FORMAT_UNKNOWN;
+    /* The buffer is the segment, cut before the suffix. */
+    assert_int_equal(mpf_load_buffer_owned(&img, buf, len, "fw.dfu", &opt, &detected, &err), MPF_OK);
+    assert_int_equal(detected, MPF_FORMAT_DFU);
+    assert_int_equal(img.count, 1);
+    assert_int_equal(img.segments[0].alt, 2);
+    assert_int_equal(img.segments[0].address, 0x08004000u);
+    assert_int_equal(img.segments[0].size, sizeof elem_b);
+    assert_memory_equal(img.segments[0].data, elem_b, sizeof elem_b);
+    assert_int_equal(img.bcd_device, 0x0200);
+    assert_int_equal(img.format, MPF_FORMAT_DFU);
+    mpf_image_free(&img);
+}
+
+static void test_owned_failed_load_leaves_image_as_it_was(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    mpf_error err = {0};
+    assert_int_equal(mpf_image_add(&img, 0, 0x100, elem_a, 8, "earlier.bin", &err), MPF_OK);
+    assert_int_equal(mpf_image_add_target_name(&img, 5, "kept", &err), MPF_OK);
+    img.format = MPF_FORMAT_BIN;
+    fixture_dfuse f;
+    two_element_file(&f);
+    fixture_dfuse_target *t1 = fixture_dfuse_add_target(&f, 1, "second");
+    fixture_dfuse_add_element(t1, 0x1000, elem_b, 16);
+    t1->size_override = 1;
+    t1->size_field = 23;
+    size_t len = 0;
+    uint8_t *buf = fixture_dfuse_build(&f, &len);
+    assert_non_null(buf);
+    /* The loader frees its copy: ASan reports a leak otherwise. */
+    assert_int_equal(load_owned(&img, buf, len, NULL, &err), MPF_ERR_INPUT);
+    assert_string_equal(err.message, "fw.dfu: target 1 element 0: offset 603: dwElementSize 16 runs past the end of the target (15 bytes left); the file is truncated or damaged");
+    assert_int_equal(img.count, 1);
+    assert_memory_equal(img.segments[0].data, elem_a, 8);
+    assert_int_equal(img.target_count, 1);
+    assert_string_equal(img.targets[0].name, "kept");
+    assert_int_equal(img.has_suffix, 0);
+    assert_int_equal(img.format, MPF_FORMAT_BIN);
+    free(buf);
+
+    /* Nowhere to load into: the buffer is still freed. */
+    uint8_t *orphan = malloc(16);
+    assert_non_null(orphan);
+    assert_int_equal(mpf_load_buffer_owned(NULL, orphan, 16, "fw.dfu", NULL, NULL, &err), MPF_ERR_USAGE);
+    assert_string_equal(err.message, "mpf_load_buffer_owned: img and buf must not be NULL");
+    mpf_image_free(&img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -555,6 +691,9 @@ int main(void)
         cmocka_unit_test(test_truncated_at_every_byte),
         cmocka_unit_test(test_body_cut_at_every_header_byte_with_valid_suffix),
         cmocka_unit_test(test_failed_load_leaves_image_as_it_was),
+        cmocka_unit_test(test_owned_buffer_loads_the_same),
+        cmocka_unit_test(test_owned_plain_dfu_file),
+        cmocka_unit_test(test_owned_failed_load_leaves_image_as_it_was),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -257,6 +257,118 @@ static void failed_load_leaves_image_as_it_was(void **state)
     free(b);
 }
 
+/* ---- entry point ---------------------------------------------------------- */
+
+static void entry_point_is_recorded(void **state)
+{
+    (void)state;
+    uint8_t *b = build_elf(mp_phs, MP_PHNUM, MP_TOTAL); /* e_entry 0x08020101 */
+    mpf_image img;
+    mpf_image_init(&img);
+    assert_int_equal(load(&img, b, MP_TOTAL, NULL), MPF_OK);
+    assert_int_equal(img.has_entry, 1);
+    assert_int_equal(img.entry, 0x08020101u); /* as written: Thumb bit included */
+    /* A second file does not replace the first one's entry. */
+    put32(b + 24, 0x08040001u);
+    assert_int_equal(load(&img, b, MP_TOTAL, NULL), MPF_OK);
+    assert_int_equal(img.entry, 0x08020101u);
+    mpf_image_free(&img);
+
+    /* e_entry 0 is the ELF spelling of "no entry point". */
+    put32(b + 24, 0);
+    mpf_image_init(&img);
+    assert_int_equal(load(&img, b, MP_TOTAL, NULL), MPF_OK);
+    assert_int_equal(img.has_entry, 0);
+    assert_int_equal(img.entry, 0);
+    /* A failed load records nothing. */
+    put32(b + 24, 0x08020101u);
+    set_ph(b, 2, 4, 0x10000u);
+    assert_int_equal(load(&img, b, MP_TOTAL, NULL), MPF_ERR_INPUT);
+    assert_int_equal(img.has_entry, 0);
+    mpf_image_free(&img);
+    free(b);
+}
+
+/* ---- loading from a buffer the loader takes (mpf_load_buffer_owned) ------ */
+
+static void owned_buffer_loads_the_same(void **state)
+{
+    (void)state;
+    /* Header 1 is the largest and shares its last bytes with header 2, as
+     * linker scripts can make segments share file bytes: those must be
+     * copied before the largest one's bytes move. */
+    const ph phs[] = {
+        {1, 0x100, 0, 0x08000000u, 0x40, 0x40},
+        {1, 0x140, 0, 0x08020000u, 0x200, 0x200},
+        {1, 0x300, 0, 0x08030000u, 0x80, 0x80},
+    };
+    for (int variant = 0; variant < 2; variant++) {
+        uint8_t *b = variant ? build_elf(phs, 3, 0x380) : build_elf(mp_phs, MP_PHNUM, MP_TOTAL);
+        size_t len = variant ? 0x380 : MP_TOTAL;
+        mpf_image want, got;
+        mpf_image_init(&want);
+        mpf_image_init(&got);
+        mpf_error err = {0};
+        assert_int_equal(load(&want, b, len, &err), MPF_OK);
+        uint8_t *copy = malloc(len);
+        assert_non_null(copy);
+        memcpy(copy, b, len);
+        mpf_format detected = MPF_FORMAT_UNKNOWN;
+        assert_int_equal(mpf_load_buffer_owned(&got, copy, len, "fw.elf", NULL, &detected, &err), MPF_OK);
+        assert_int_equal(detected, MPF_FORMAT_ELF);
+        assert_int_equal(got.count, 3);
+        for (size_t i = 0; i < got.count; i++) {
+            assert_int_equal(got.segments[i].address, want.segments[i].address);
+            assert_int_equal(got.segments[i].size, want.segments[i].size);
+            assert_memory_equal(got.segments[i].data, want.segments[i].data, got.segments[i].size);
+            assert_string_equal(got.segments[i].source, want.segments[i].source);
+        }
+        if (variant)
+            assert_memory_equal(got.segments[2].data, b + 0x300, 0x80);
+        assert_int_equal(got.format, MPF_FORMAT_ELF);
+        assert_int_equal(got.has_entry, 1);
+        assert_int_equal(got.entry, 0x08020101u);
+        mpf_image_free(&want);
+        mpf_image_free(&got);
+        free(b);
+    }
+}
+
+static void owned_buffer_failure_frees_it(void **state)
+{
+    (void)state;
+    uint8_t *b = build_elf(mp_phs, MP_PHNUM, MP_TOTAL);
+    set_ph(b, 2, 4, 0x10000u); /* .data's p_offset past the end */
+    mpf_image img;
+    mpf_image_init(&img);
+    mpf_error err = {0};
+    /* ASan reports a leak if the buffer is not freed. */
+    assert_int_equal(mpf_load_buffer_owned(&img, b, MP_TOTAL, "fw.elf", NULL, NULL, &err), MPF_ERR_INPUT);
+    assert_string_equal(err.message, "fw.elf: program header 2: 72 bytes at file offset 0x00010000 run past the end "
+                                     "of the 1352-byte file; the file is truncated");
+    assert_int_equal(img.count, 0);
+    assert_int_equal(img.has_entry, 0);
+    assert_int_equal(img.format, MPF_FORMAT_UNKNOWN);
+    mpf_image_free(&img);
+}
+
+static void long_path_keeps_the_program_header_in_sources(void **state)
+{
+    (void)state;
+    char name[160];
+    memset(name, 'd', sizeof name);
+    memcpy(name + sizeof name - 8, "/fw.elf", 8);
+    uint8_t *b = build_elf(mp_phs, MP_PHNUM, MP_TOTAL);
+    mpf_image img;
+    mpf_image_init(&img);
+    assert_int_equal(mpf_load_elf(&img, b, MP_TOTAL, name, NULL, NULL), MPF_OK);
+    const char *src = img.segments[1].source;
+    assert_int_equal(strlen(src), MPF_SOURCE_MAX - 1);
+    assert_string_equal(src + strlen(src) - strlen("/fw.elf: program header 1"), "/fw.elf: program header 1");
+    mpf_image_free(&img);
+    free(b);
+}
+
 /* ---- unusable ELF files -------------------------------------------------- */
 
 static void wrong_machine_is_named(void **state)
@@ -450,6 +562,10 @@ int main(void)
         cmocka_unit_test(wider_program_header_entries_are_strided),
         cmocka_unit_test(segment_ending_at_the_top_of_memory_is_fine),
         cmocka_unit_test(failed_load_leaves_image_as_it_was),
+        cmocka_unit_test(entry_point_is_recorded),
+        cmocka_unit_test(long_path_keeps_the_program_header_in_sources),
+        cmocka_unit_test(owned_buffer_loads_the_same),
+        cmocka_unit_test(owned_buffer_failure_frees_it),
         cmocka_unit_test(wrong_machine_is_named),
         cmocka_unit_test(elf64_is_refused),
         cmocka_unit_test(big_endian_is_refused),

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,7 +169,58 @@ static void start_address_records_place_nothing(void **state)
     assert_int_equal(img.count, 1);
     const uint8_t a[] = {0x11, 0x22, 0x33, 0x44};
     assert_segment(&img.segments[0], 0x0, a, 4);
+    /* ... but the first of them is the entry point, for information. */
+    assert_int_equal(img.has_entry, 1);
+    assert_int_equal(img.entry, 0x1234u);
     mpf_image_free(&img);
+}
+
+static void start_address_records_give_the_entry_point(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *record;
+        uint32_t entry;
+    } cases[] = {
+        {":0400000508020101EB\n", 0x08020101u}, /* EIP, as objcopy writes for Cortex-M */
+        {":04000005FFFFFFFFFB\n", 0xFFFFFFFFu},
+        {":0400000300000000F9\n", 0x00000000u}, /* an explicit 0 is still an entry */
+        {":0400000310000234B3\n", 0x00010234u}, /* CS 0x1000 : IP 0x0234 */
+        {":04000003FFFFFFFFFD\n", 0x0010FFEFu}, /* the largest CS:IP */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[128];
+        snprintf(text, sizeof text, ":040000001122334452\n%s:00000001FF\n", cases[i].record);
+        mpf_image img;
+        mpf_image_init(&img);
+        mpf_error err = {0};
+        if (load_text(&img, text, &err) != MPF_OK)
+            fail_msg("case %zu: %s", i, err.message);
+        assert_int_equal(img.has_entry, 1);
+        assert_int_equal(img.entry, cases[i].entry);
+        mpf_image_free(&img);
+    }
+
+    /* No start record, no entry; a later file's entry then counts, and the
+     * first file's stays when both have one. */
+    mpf_image img;
+    mpf_image_init(&img);
+    assert_int_equal(load_text(&img, ":040000001122334452\n:00000001FF\n", NULL), MPF_OK);
+    assert_int_equal(img.has_entry, 0);
+    assert_int_equal(load_text(&img, ":0400000508020101EB\n:040000001122334452\n:00000001FF\n", NULL), MPF_OK);
+    assert_int_equal(img.entry, 0x08020101u);
+    assert_int_equal(load_text(&img, ":04000005FFFFFFFFFB\n:040000001122334452\n:00000001FF\n", NULL), MPF_OK);
+    assert_int_equal(img.entry, 0x08020101u);
+    mpf_image_free(&img);
+
+    /* A failed load records nothing, and a start record of the wrong size is an error. */
+    mpf_image_init(&img);
+    assert_int_equal(load_text(&img, ":0400000508020101EB\n:040000001122334453\n:00000001FF\n", NULL),
+                     MPF_ERR_INPUT);
+    assert_int_equal(img.has_entry, 0);
+    mpf_image_free(&img);
+    expect_input_error(":03000005080201ED\n:00000001FF\n",
+                       "t.hex line 1: start linear address record carries 3 data bytes, it must carry 4");
 }
 
 static void line_endings_blank_lines_and_lowercase(void **state)
@@ -508,6 +560,57 @@ static void large_file_loads_as_one_segment(void **state)
     mpf_image_free(&img);
 }
 
+static void long_path_keeps_the_line_numbers_in_sources(void **state)
+{
+    (void)state;
+    char name[160];
+    memset(name, 'd', sizeof name);
+    memcpy(name + sizeof name - 7, "/t.hex", 7);
+    const char *text = ":040000001122334452\n:04000400556677883E\n:00000001FF\n";
+    mpf_image img;
+    mpf_image_init(&img);
+    assert_int_equal(mpf_load_ihex(&img, (const uint8_t *)text, strlen(text), name, NULL, NULL), MPF_OK);
+    const char *src = img.segments[0].source;
+    assert_int_equal(strlen(src), MPF_SOURCE_MAX - 1);
+    assert_string_equal(src + strlen(src) - strlen("/t.hex lines 1-2"), "/t.hex lines 1-2");
+    mpf_image_free(&img);
+}
+
+static void owned_buffer_loads_the_same(void **state)
+{
+    (void)state;
+    const char *text = ":020000040800F2\r:040000001122334452\r:0400000508000101ED\r:00000001FF\r";
+    size_t len = strlen(text);
+    char *copy = malloc(len);
+    assert_non_null(copy);
+    memcpy(copy, text, len);
+    mpf_image img;
+    mpf_image_init(&img);
+    mpf_error err = {0};
+    mpf_format detected = MPF_FORMAT_UNKNOWN;
+    /* CR-only line endings: detected as HEX, not raw binary. */
+    assert_int_equal(mpf_load_buffer_owned(&img, (uint8_t *)copy, len, "t.hex", NULL, &detected, &err), MPF_OK);
+    assert_int_equal(detected, MPF_FORMAT_IHEX);
+    assert_int_equal(img.count, 1);
+    assert_segment(&img.segments[0], 0x08000000u, (const uint8_t[]){0x11, 0x22, 0x33, 0x44}, 4);
+    assert_string_equal(img.segments[0].source, "t.hex line 2");
+    assert_int_equal(img.entry, 0x08000101u);
+    assert_int_equal(img.format, MPF_FORMAT_IHEX);
+
+    /* A failure frees the buffer as well (ASan reports a leak otherwise). */
+    const char *bad = ":0400000011223G4452\n:00000001FF\n";
+    len = strlen(bad);
+    copy = malloc(len);
+    assert_non_null(copy);
+    memcpy(copy, bad, len);
+    assert_int_equal(mpf_load_buffer_owned(&img, (uint8_t *)copy, len, "t.hex", NULL, &detected, &err),
+                     MPF_ERR_INPUT);
+    assert_int_equal(detected, MPF_FORMAT_IHEX);
+    assert_string_equal(err.message, "t.hex line 1: character 0x47 at column 15 is not a hex digit");
+    assert_int_equal(img.count, 1);
+    mpf_image_free(&img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +621,7 @@ int main(void)
         cmocka_unit_test(segment_record_wraps_inside_its_segment),
         cmocka_unit_test(linear_record_continues_across_64k),
         cmocka_unit_test(start_address_records_place_nothing),
+        cmocka_unit_test(start_address_records_give_the_entry_point),
         cmocka_unit_test(line_endings_blank_lines_and_lowercase),
         cmocka_unit_test(line_numbers_count_every_ending_style),
         cmocka_unit_test(failed_load_leaves_image_as_it_was),
@@ -540,6 +644,8 @@ int main(void)
         cmocka_unit_test(round_trip_micropython_image),
         cmocka_unit_test(round_trip_odd_sizes_and_boundaries),
         cmocka_unit_test(large_file_loads_as_one_segment),
+        cmocka_unit_test(long_path_keeps_the_line_numbers_in_sources),
+        cmocka_unit_test(owned_buffer_loads_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* The image model core (image.c): copying and ownership, the 32-bit address
  * limit, and normalisation — ordering, merging of touching and identical
- * overlapping segments, conflicts, alt settings kept apart. */
+ * overlapping segments, conflicts, alt settings kept apart. Also the slice
+ * lists loaders commit into an image (slices.c), copied or in place. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "../src/image/slices.h"
 #include "fixtures.h"
 #include "mpflash/image.h"
 
@@ -234,6 +236,128 @@ static void test_format_names(void **state)
     assert_string_equal(mpf_format_name(MPF_FORMAT_UNKNOWN), "unknown");
 }
 
+/* ---- slice lists (slices.c) --------------------------------------------- */
+
+/* 64 bytes: three slices, the largest in the middle and overlapping the
+ * last one, as two ELF program headers may share file bytes. */
+static void three_slices(mpf_slices *s)
+{
+    mpf_error err = {0};
+    mpf_slices_init(s);
+    assert_int_equal(mpf_slices_push(s, 0, 0x08000000u, 0, 4, "head", &err), MPF_OK);
+    assert_int_equal(mpf_slices_push(s, 0, 0x08000000u, 60, 0, "empty, dropped", &err), MPF_OK);
+    assert_int_equal(mpf_slices_push(s, 1, 0x08020000u, 8, 40, "body", &err), MPF_OK);
+    assert_int_equal(mpf_slices_push(s, 0, 0x20000000u, 40, 20, "tail", &err), MPF_OK);
+    assert_int_equal(s->count, 3);
+}
+
+static void assert_three_slices_loaded(const mpf_image *img, size_t first, const uint8_t *file)
+{
+    assert_int_equal(img->count, first + 3);
+    assert_segment(&img->segments[first], 0, 0x08000000u, file, 4);
+    assert_string_equal(img->segments[first].source, "head");
+    assert_segment(&img->segments[first + 1], 1, 0x08020000u, file + 8, 40);
+    assert_string_equal(img->segments[first + 1].source, "body");
+    assert_segment(&img->segments[first + 2], 0, 0x20000000u, file + 40, 20);
+    assert_string_equal(img->segments[first + 2].source, "tail");
+}
+
+static void test_slices_commit_copies(void **state)
+{
+    (void)state;
+    uint8_t file[64], before[64];
+    fixture_fill_random(file, sizeof file, 21);
+    memcpy(before, file, sizeof file);
+    mpf_slices s;
+    three_slices(&s);
+    mpf_image img;
+    mpf_image_init(&img);
+    mpf_error err = {0};
+    assert_int_equal(mpf_slices_commit(&img, &s, file, NULL, &err), MPF_OK);
+    assert_three_slices_loaded(&img, 0, before);
+    assert_memory_equal(file, before, sizeof file); /* the input is only read */
+    mpf_slices_free(&s);
+    assert_null(s.items);
+    mpf_image_free(&img);
+}
+
+static void test_slices_commit_owned_reuses_the_buffer(void **state)
+{
+    (void)state;
+    uint8_t want[64];
+    fixture_fill_random(want, sizeof want, 22);
+    uint8_t *file = malloc(sizeof want);
+    assert_non_null(file);
+    memcpy(file, want, sizeof want);
+    mpf_slices s;
+    three_slices(&s);
+    mpf_image img;
+    mpf_image_init(&img);
+    add(&img, 0, 0x100, (const uint8_t[]){7}, 1, "earlier");
+    mpf_error err = {0};
+    /* The tail overlaps the body's bytes: it must be copied before they move. */
+    assert_int_equal(mpf_slices_commit(&img, &s, file, file, &err), MPF_OK);
+    assert_three_slices_loaded(&img, 1, want);
+    mpf_slices_free(&s);
+    mpf_image_free(&img); /* frees the buffer, now the body's data */
+}
+
+static void test_slices_commit_failure_keeps_the_image(void **state)
+{
+    (void)state;
+    uint8_t *file = malloc(64);
+    assert_non_null(file);
+    fixture_fill_random(file, 64, 23);
+    mpf_error err = {0};
+    mpf_slices s;
+    mpf_slices_init(&s);
+    /* The largest slice becomes a placeholder first; the second then fails. */
+    assert_int_equal(mpf_slices_push(&s, 0, 0x08000000u, 0, 32, "big", &err), MPF_OK);
+    assert_int_equal(mpf_slices_push(&s, 0, 0xFFFFFFF8u, 32, 16, "wraps", &err), MPF_OK);
+    mpf_image img;
+    mpf_image_init(&img);
+    add(&img, 0, 0x100, (const uint8_t[]){7}, 1, "earlier");
+    /* The buffer is freed on failure too: ASan reports a leak otherwise. */
+    assert_int_equal(mpf_slices_commit(&img, &s, file, file, &err), MPF_ERR_INPUT);
+    assert_string_equal(err.message, "wraps: 16 bytes at 0xFFFFFFF8 run past the end of the 32-bit address space");
+    assert_int_equal(img.count, 1);
+    assert_segment(&img.segments[0], 0, 0x100, (const uint8_t[]){7}, 1);
+    /* The same through the copying path leaves the caller's buffer alone. */
+    uint8_t kept[64] = {0};
+    assert_int_equal(mpf_slices_commit(&img, &s, kept, NULL, &err), MPF_ERR_INPUT);
+    assert_int_equal(img.count, 1);
+    mpf_slices_free(&s);
+
+    /* No slices: an owned buffer is simply freed. */
+    uint8_t *unused = malloc(8);
+    assert_non_null(unused);
+    assert_int_equal(mpf_slices_commit(&img, &s, unused, unused, &err), MPF_OK);
+    assert_int_equal(img.count, 1);
+    mpf_image_free(&img);
+}
+
+static void test_slice_sources_keep_their_tail(void **state)
+{
+    (void)state;
+    char source[200];
+    memset(source, 'd', sizeof source);
+    memcpy(source + sizeof source - 20, "/firmware.dfu: t0e1", 20);
+    mpf_slices s;
+    mpf_slices_init(&s);
+    mpf_error err = {0};
+    assert_int_equal(mpf_slices_push(&s, 0, 0, 0, 1, source, &err), MPF_OK);
+    assert_int_equal(mpf_slices_push(&s, 0, 0, 0, 1, NULL, &err), MPF_OK);
+    assert_int_equal(strlen(s.items[0].source), MPF_SOURCE_MAX - 1);
+    assert_string_equal(s.items[0].source + MPF_SOURCE_MAX - 1 - 19, "/firmware.dfu: t0e1");
+    assert_string_equal(s.items[1].source, "");
+    /* Growing past the first 8 entries keeps every entry. */
+    for (uint32_t i = 0; i < 20; i++)
+        assert_int_equal(mpf_slices_push(&s, 0, i, i, 1, "x", &err), MPF_OK);
+    assert_int_equal(s.count, 22);
+    assert_int_equal(s.items[21].address, 19);
+    mpf_slices_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +372,10 @@ int main(void)
         cmocka_unit_test(test_merge_up_to_the_last_address),
         cmocka_unit_test(test_target_names_and_long_sources),
         cmocka_unit_test(test_format_names),
+        cmocka_unit_test(test_slices_commit_copies),
+        cmocka_unit_test(test_slices_commit_owned_reuses_the_buffer),
+        cmocka_unit_test(test_slices_commit_failure_keeps_the_image),
+        cmocka_unit_test(test_slice_sources_keep_their_tail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -129,9 +129,17 @@ static void test_detect_format(void **state)
     detect_text("\r\n  \t:00000001FF", MPF_FORMAT_IHEX);
     detect_text("\xEF\xBB\xBF:00000001FF\r\n", MPF_FORMAT_IHEX);
     detect_text(":00000001FF  \r\n", MPF_FORMAT_IHEX);
+    /* CR-only line endings, as old Mac tools write them. */
+    detect_text(":020000040800F2\r:040000001122334452\r:00000001FF\r", MPF_FORMAT_IHEX);
+    /* ':' and four hex digits are enough: damage further on is for the HEX
+     * loader to report with its line number, not a reason to call it raw. */
+    detect_text(":0000G001FF\n", MPF_FORMAT_IHEX);
+    detect_text(":1000\x00\xFF", MPF_FORMAT_IHEX);
     detect_text(":", MPF_FORMAT_BIN);
     detect_text(":hello\n", MPF_FORMAT_BIN);
-    detect_text(":0000G001FF\n", MPF_FORMAT_BIN);
+    detect_text(":100\n", MPF_FORMAT_BIN);
+    detect_text(":100", MPF_FORMAT_BIN);
+    detect_text(":10G0", MPF_FORMAT_BIN);
     detect_text("x:00000001FF\n", MPF_FORMAT_BIN);
 
     uint8_t raw[40];
@@ -214,6 +222,93 @@ static void test_load_buffer_dispatch(void **state)
 
     free(plain);
     free(dfuse);
+    mpf_image_free(&img);
+}
+
+/* The HEX loader, not the raw one, speaks for a damaged HEX file. */
+static void test_load_buffer_damaged_hex_gets_the_hex_error(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    mpf_error err = {0};
+    mpf_format detected = MPF_FORMAT_UNKNOWN;
+    static const char bad_char[] = ":0400000011223G4452\n:00000001FF\n";
+    assert_int_equal(mpf_load_buffer(&img, (const uint8_t *)bad_char, strlen(bad_char), "b.hex", NULL, &detected, &err),
+                     MPF_ERR_INPUT);
+    assert_int_equal(detected, MPF_FORMAT_IHEX);
+    assert_string_equal(err.message, "b.hex line 1: character 0x47 at column 15 is not a hex digit");
+
+    static const char cr_only_bad[] = ":020000040800F2\r:040000001122334453\r:00000001FF\r";
+    assert_int_equal(mpf_load_buffer(&img, (const uint8_t *)cr_only_bad, strlen(cr_only_bad), "b.hex", NULL, &detected,
+                                     &err),
+                     MPF_ERR_INPUT);
+    assert_int_equal(detected, MPF_FORMAT_IHEX);
+    assert_string_equal(err.message, "b.hex line 2: checksum is 0x52, the record says 0x53");
+    assert_int_equal(img.count, 0);
+
+    static const char cr_only[] = ":020000040800F2\r:040000001122334452\r:00000001FF\r";
+    assert_int_equal(mpf_load_buffer(&img, (const uint8_t *)cr_only, strlen(cr_only), "b.hex", NULL, &detected, &err),
+                     MPF_OK);
+    assert_int_equal(detected, MPF_FORMAT_IHEX);
+    assert_int_equal(img.count, 1);
+    assert_int_equal(img.segments[0].address, 0x08000000u);
+    assert_memory_equal(img.segments[0].data, ((const uint8_t[]){0x11, 0x22, 0x33, 0x44}), 4);
+    mpf_image_free(&img);
+}
+
+/* ---- mpf_load_buffer_owned ----------------------------------------------- */
+
+static uint8_t *dup_bytes(const void *data, size_t len)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    memcpy(copy, data, len);
+    return copy;
+}
+
+static void test_load_buffer_owned_dispatch(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    mpf_error err = {0};
+    mpf_format detected = MPF_FORMAT_UNKNOWN;
+    mpf_load_options opt = {.has_address = 1, .address = 0x08004000u};
+
+    static const uint8_t raw[5] = {9, 8, 7, 6, 5};
+    assert_int_equal(mpf_load_buffer_owned(&img, dup_bytes(raw, 5), 5, "c.bin", &opt, &detected, &err), MPF_OK);
+    assert_int_equal(detected, MPF_FORMAT_BIN);
+    assert_int_equal(img.segments[0].address, 0x08004000u);
+    assert_int_equal(img.segments[0].size, 5);
+    assert_memory_equal(img.segments[0].data, raw, 5);
+    assert_string_equal(img.segments[0].source, "c.bin");
+    assert_int_equal(img.format, MPF_FORMAT_BIN);
+
+    size_t len = 0;
+    uint8_t *dfuse = small_dfuse(&len);
+    assert_int_equal(mpf_load_buffer_owned(&img, dfuse, len, "a.dfu", &opt, &detected, &err), MPF_OK);
+    assert_int_equal(detected, MPF_FORMAT_DFUSE);
+    assert_int_equal(img.count, 2);
+    assert_int_equal(img.segments[1].address, 0x08000000u);
+    assert_memory_equal(img.segments[1].data, ((const uint8_t[]){1, 2, 3, 4, 5, 6, 7, 8}), 8);
+
+    static const char hex[] = ":020000040801F1\n:040000001122334452\n:00000001FF\n";
+    assert_int_equal(mpf_load_buffer_owned(&img, dup_bytes(hex, strlen(hex)), strlen(hex), "b.hex", &opt, &detected, &err),
+                     MPF_OK);
+    assert_int_equal(detected, MPF_FORMAT_IHEX);
+    assert_int_equal(img.segments[2].address, 0x08010000u);
+
+    /* Every failure frees the buffer (ASan reports a leak otherwise) and adds nothing. */
+    assert_int_equal(mpf_load_buffer_owned(&img, dup_bytes(raw, 5), 5, "c.bin", NULL, &detected, &err), MPF_ERR_INPUT);
+    assert_string_equal(err.message,
+                        "c.bin: a raw binary file has no load address; give an address: 0x08000000:FILE or -s 0x08000000");
+    opt.address = 0xFFFFFFFEu;
+    assert_int_equal(mpf_load_buffer_owned(&img, dup_bytes(raw, 5), 5, "c.bin", &opt, &detected, &err), MPF_ERR_INPUT);
+    assert_int_equal(mpf_load_buffer_owned(&img, NULL, 0, NULL, &opt, &detected, &err), MPF_ERR_INPUT);
+    assert_string_equal(err.message, "(buffer): offset 0: the raw binary file is empty; nothing to flash");
+    assert_int_equal(mpf_load_buffer_owned(&img, NULL, 3, "x", &opt, &detected, &err), MPF_ERR_USAGE);
+    assert_int_equal(img.count, 3);
     mpf_image_free(&img);
 }
 
@@ -413,16 +508,42 @@ static void test_load_file_refuses_address_for_files_with_their_own(void **state
     free(dfuse);
 }
 
+static void test_load_file_damaged_hex_is_never_raw(void **state)
+{
+    tmp_dir *d = *state;
+    static const char hex[] = ":0400000011223G4452\r:00000001FF\r";
+    put_file(d, "bad.hex", hex, strlen(hex));
+    char spec[600], expected[700];
+    mpf_image img;
+    mpf_image_init(&img);
+    mpf_error err = {0};
+    mpf_format f = MPF_FORMAT_UNKNOWN;
+    snprintf(spec, sizeof spec, "%s/bad.hex", d->path);
+    assert_int_equal(load_spec(spec, NULL, &img, &f, &err), MPF_ERR_INPUT);
+    assert_int_equal(f, MPF_FORMAT_IHEX);
+    snprintf(expected, sizeof expected, "%s/bad.hex line 1: character 0x47 at column 15 is not a hex digit", d->path);
+    assert_string_equal(err.message, expected);
+    /* With an address in front it used to be flashed as raw text. */
+    snprintf(spec, sizeof spec, "0x08000000:%s/bad.hex", d->path);
+    assert_int_equal(load_spec(spec, NULL, &img, &f, &err), MPF_ERR_INPUT);
+    assert_message_has(&err, "/bad.hex is an Intel HEX file, which carries its own addresses");
+    assert_int_equal(img.count, 0);
+    mpf_image_free(&img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_detect_format),
         cmocka_unit_test(test_load_buffer_dispatch),
+        cmocka_unit_test(test_load_buffer_damaged_hex_gets_the_hex_error),
+        cmocka_unit_test(test_load_buffer_owned_dispatch),
         cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_read_file_refuses_over_256_mib),
         cmocka_unit_test(test_write_file_atomic),
         cmocka_unit_test(test_load_file_address_prefix),
         cmocka_unit_test(test_load_file_refuses_address_for_files_with_their_own),
+        cmocka_unit_test(test_load_file_damaged_hex_is_never_raw),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

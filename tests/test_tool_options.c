@@ -221,6 +221,75 @@ static void long_equals(const tool_options *o)
     assert_true(o->leave);
 }
 
+static void unattended(const tool_options *o)
+{
+    assert_true(o->bootloader);
+    assert_int_equal(o->port_count, 0);
+    assert_true(o->wait_app);
+    assert_int_equal(o->wait_app_seconds, 20);
+    assert_true(o->wait);
+    assert_int_equal(o->wait_seconds, 5);
+    assert_true(o->all);
+    assert_int_equal(o->file_count, 1);
+    assert_string_equal(o->files[0], "firmware.dfu");
+}
+
+static void two_ports(const tool_options *o)
+{
+    assert_true(o->bootloader);
+    assert_int_equal(o->port_count, 2);
+    assert_string_equal(o->ports[0], "/dev/ttyACM0");
+    assert_string_equal(o->ports[1], "/dev/ttyACM1");
+    assert_true(o->wait_app);
+    assert_int_equal(o->wait_app_seconds, 0);
+    assert_int_equal(o->file_count, 1);
+}
+
+static void port_attached(const tool_options *o)
+{
+    assert_int_equal(o->port_count, 1);
+    assert_string_equal(o->ports[0], "ttyS9");
+    assert_int_equal(o->file_count, 1);
+}
+
+static void not_a_port(const tool_options *o)
+{
+    /* "fw.dfu" after -B is the firmware: only /dev/... is taken as a port. */
+    assert_true(o->bootloader);
+    assert_int_equal(o->port_count, 0);
+    assert_int_equal(o->file_count, 1);
+    assert_string_equal(o->files[0], "fw.dfu");
+}
+
+static void several_serials(const tool_options *o)
+{
+    assert_int_equal(o->serial_count, 3);
+    assert_string_equal(o->serials[0], "AAA");
+    assert_string_equal(o->serials[2], "CCC");
+    assert_string_equal(o->filter.serial, "AAA");
+}
+
+static void chip_list(const tool_options *o)
+{
+    assert_int_equal(o->sim_chip_count, 3);
+    assert_string_equal(o->sim_chips[0], "f401");
+    assert_string_equal(o->sim_chips[1], "f401");
+    assert_string_equal(o->sim_chips[2], "mboot");
+    assert_true(o->all);
+}
+
+static void sim_boards(const tool_options *o)
+{
+    assert_int_equal(o->sim_chip_count, 1);
+    assert_int_equal(o->sim_boards, 4);
+}
+
+static void backup_full(const tool_options *o)
+{
+    assert_string_equal(o->backup_file, "old.dfu");
+    assert_true(o->full);
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 static const parse_case cases[] = {
@@ -284,6 +353,16 @@ static const parse_case cases[] = {
     {"--convert out.dfu --vid 0x1209 a.bin b.bin", MPF_OK, TOOL_CMD_CONVERT, NULL, convert_dfu},
     {"--convert out.bin --gap-fill 0xFF fw.dfu", MPF_OK, TOOL_CMD_CONVERT, NULL, convert_gap},
     {"--dry-run -u fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, NULL},
+    /* several boards, boards running MicroPython, keeping data */
+    {"--all --bootloader --wait 5 -u firmware.dfu --wait-app 20", MPF_OK, TOOL_CMD_FLASH, NULL, unattended},
+    {"-B /dev/ttyACM0 -B /dev/ttyACM1 --wait-app fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, two_ports},
+    {"--bootloader=ttyS9 fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, port_attached},
+    {"-B fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, not_a_port},
+    {"-S AAA -S BBB -S CCC -u fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, several_serials},
+    {"--sim f401,f401,mboot --all -u fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, chip_list},
+    {"--sim f401 --sim-boards 4 -l", MPF_OK, TOOL_CMD_LIST, NULL, sim_boards},
+    {"--backup old.dfu --full -u fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, backup_full},
+    {"--backup old.dfu --dry-run -u fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, NULL},
 
     /* refusals: unknown, malformed, conflicting */
     {"", MPF_ERR_USAGE, 0,
@@ -378,6 +457,50 @@ static const parse_case cases[] = {
     {"--wait=0 -l", MPF_ERR_USAGE, 0, "--wait=0: expected a number of seconds, 1..3600", NULL},
     {"-q -v -u fw.dfu", MPF_ERR_USAGE, 0, "-q and -v cannot be used together: pick one", NULL},
     {"-U a.bin -U b.bin", MPF_ERR_USAGE, 0, "-U given twice; give it once", NULL},
+    {"-S A -S B -l", MPF_ERR_USAGE, 0, "-S given 2 times: several boards at once are for flashing only; give it once",
+     NULL},
+    {"--all -S A -S B -u fw.dfu", MPF_ERR_USAGE, 0,
+     "--all and -S cannot be used together: --all takes every matching board, several -S name the boards; use one "
+     "way",
+     NULL},
+    {"--all -l", MPF_ERR_USAGE, 0, "--all does not apply to -l", NULL},
+    {"-B -U x", MPF_ERR_USAGE, 0, "-B does not apply to -U", NULL},
+    {"--wait-app -x", MPF_ERR_USAGE, 0, "--wait-app does not apply to -x", NULL},
+    {"--backup b.dfu -m", MPF_ERR_USAGE, 0, "--backup does not apply to -m", NULL},
+    {"--backup b.dfu -m -u fw.dfu", MPF_ERR_USAGE, 0,
+     "--backup and -m cannot be used together: a mass erase clears the whole chip; read it all first with -U FILE",
+     NULL},
+    {"--backup b.dfu --backup c.dfu -u fw.dfu", MPF_ERR_USAGE, 0, "--backup given twice; give it once", NULL},
+    {"--sim-boards 3 -u fw.dfu", MPF_ERR_USAGE, 0, "--sim-boards needs --sim CHIP", NULL},
+    {"--sim f401 --sim-boards 0 -u fw.dfu", MPF_ERR_USAGE, 0, "--sim-boards 0: expected a number of boards, 1..16",
+     NULL},
+    {"--sim f401,f405 --sim-boards 2 -u fw.dfu", MPF_ERR_USAGE, 0,
+     "--sim-boards and a list of chips in --sim cannot be used together: give the number of boards one way", NULL},
+    {"--sim f401,,f405 -u fw.dfu", MPF_ERR_USAGE, 0, "--sim f401,,f405: an empty chip name; see --sim list", NULL},
+    {"--sim f401 -B -u fw.dfu", MPF_ERR_USAGE, 0,
+     "-B and --sim cannot be used together: a virtual board has no USB serial port and is always in DFU mode", NULL},
+    {"--sim f401 --wait-app -u fw.dfu", MPF_ERR_USAGE, 0,
+     "--wait-app and --sim cannot be used together: a virtual board has no USB serial port and is always in DFU "
+     "mode",
+     NULL},
+    {"--all -B /dev/ttyACM0 -u fw.dfu", MPF_ERR_USAGE, 0,
+     "--all and -B cannot be used together: --all finds every board, a PORT names one; use one way", NULL},
+    {"-B /dev/ttyACM0 -S X -u fw.dfu", MPF_ERR_USAGE, 0,
+     "-B and -S cannot be used together: the PORT names the board; -S and -p choose among the boards -B finds "
+     "without one",
+     NULL},
+    {"-B /dev/ttyACM0 -B -u fw.dfu", MPF_ERR_USAGE, 0, "-B: give a PORT every time, or once without one", NULL},
+    {"--bootloader= -u fw.dfu", MPF_ERR_USAGE, 0, "--bootloader=: give the board's serial port, e.g. /dev/ttyACM0",
+     NULL},
+    {"-B --dry-run -u fw.dfu", MPF_ERR_USAGE, 0,
+     "-B and --dry-run cannot be used together: a dry run changes nothing, but entering the bootloader stops the "
+     "board's program",
+     NULL},
+    {"--wait-app --stay -u fw.dfu", MPF_ERR_USAGE, 0,
+     "--wait-app and --stay cannot be used together: the board must leave DFU mode for its application to come "
+     "back",
+     NULL},
+    {"--wait-app=0 -u fw.dfu", MPF_ERR_USAGE, 0, "--wait-app=0: expected a number of seconds, 1..3600", NULL},
 };
 
 /* Split the row's arguments; "\s" stands for a space inside one. */

@@ -30,7 +30,7 @@ static void run(captured *c, int tty, const char *sim_fault, int argc, char **ar
     FILE *out = open_memstream(&c->out, &c->out_len);
     FILE *err = open_memstream(&c->err, &c->err_len);
     assert_true(out && err);
-    tool_io io = {out, err, tty, sim_fault};
+    tool_io io = {.out = out, .err = err, .err_is_tty = tty, .sim_fault = sim_fault};
     c->code = tool_main(argc, argv, &io);
     fclose(out);
     fclose(err);
@@ -62,6 +62,28 @@ static void test_tty_progress(void **state)
     for (const char *p = c.err; (p = strstr(p, "\rwrite ")) != NULL; p++)
         redraws++;
     assert_true(redraws >= 100 && redraws <= 101);
+    release(&c);
+}
+
+/* Several boards on a terminal: one line each, redrawn as a block (cursor
+ * up by the block's height, every line rewritten and cleared). */
+static void test_tty_progress_several_boards(void **state)
+{
+    (void)state;
+    char *argv[] = {"mpflash", "--sim", "f401", "--sim-boards", "2", "--all", "-u", SAMPLE, NULL};
+    captured c;
+    run(&c, 1, NULL, 8, argv);
+    assert_int_equal(c.code, 0);
+    assert_non_null(strstr(c.err, "\033[2A\rSIM1  "));
+    assert_non_null(strstr(c.err, "\rSIM1  write   100%  299.1/299.1 KiB  145.4 KiB/s\033[K\n"));
+    assert_non_null(strstr(c.err, "\rSIM2  leave   done\033[K\n"));
+    /* The block ends as it was last drawn: both boards done. */
+    const char *last = c.err;
+    for (const char *p = c.err; (p = strstr(p, "\033[2A")) != NULL; p++)
+        last = p;
+    assert_string_equal(last, "\033[2A\rSIM1  leave   done\033[K\n\rSIM2  leave   done\033[K\n");
+    /* The table on stdout. */
+    assert_non_null(strstr(c.out, "board  path  result   bytes   time\n"));
     release(&c);
 }
 
@@ -137,7 +159,7 @@ static void test_sim_fault_grammar(void **state)
         mpf_error err = {MPF_OK, ""};
         assert_int_equal(mpf_sim_new("f401", &sim, &err), MPF_OK);
         tool_sim_extras extras;
-        mpf_err rc = tool_sim_apply_faults(sim, cases[i].spec, &extras, &err);
+        mpf_err rc = tool_sim_apply_faults(sim, cases[i].spec, NULL, &extras, &err);
         if (rc != cases[i].rc || (rc && strcmp(err.message, cases[i].message) != 0)) {
             print_error("case \"%s\": rc %d, \"%s\"\n", cases[i].spec, rc, err.message);
             mpf_sim_free(sim);
@@ -228,6 +250,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tty_progress),      cmocka_unit_test(test_quiet_and_json_own_stdout),
+        cmocka_unit_test(test_tty_progress_several_boards),
         cmocka_unit_test(test_sim_fault_through_io), cmocka_unit_test(test_sim_fault_grammar),
         cmocka_unit_test(test_json_escaping),     cmocka_unit_test(test_formatting),
         cmocka_unit_test(test_streams),

@@ -40,8 +40,11 @@ typedef enum mpf_log_level {
 } mpf_log_level;
 
 typedef struct mpf_callbacks {
-    /* done/total are bytes (write, verify, read) or sectors (erase); total
-     * is known up front from the plan. */
+    /* done/total are bytes (write, verify, read) or sectors (erase). Each
+     * phase's total is known before its first report; during a flash the
+     * erase, write and verify totals leave out the sectors skip-unchanged
+     * found already right, so they can be smaller than the plan's. Blocks of
+     * 0xFF that need not be sent still count as written. */
     void (*progress)(void *user, mpf_phase phase, uint64_t done, uint64_t total);
     void (*log)(void *user, mpf_log_level level, const char *message);
     void *user;
@@ -58,6 +61,11 @@ typedef struct mpf_dfu_stats {
     uint64_t bytes_down;
     uint64_t bytes_up;
     uint64_t slept_ms;      /* sum of poll waits */
+    /* Work a flash left out because the chip already held the result: */
+    uint32_t sectors_unchanged; /* planned erases skipped (skip-unchanged) */
+    uint32_t blocks_unchanged;  /* data blocks not sent: in such a sector */
+    uint32_t blocks_blank;      /* data blocks not sent: all 0xFF, in a sector this
+                                 * flash erased */
 } mpf_dfu_stats;
 
 /* Request timeouts. The GETSTATUS that follows a command waits as long as the
@@ -100,6 +108,46 @@ mpf_err mpf_dfu_open(mpf_dfu *d, mpf_transport *t, const mpf_callbacks *cb, mpf_
  * device's status and state in the message; the device is left as it is
  * (often dfuERROR), and the next mpf_dfu_open clears it. */
 mpf_err mpf_dfu_flash(mpf_dfu *d, const mpf_plan *plan, mpf_error *err);
+
+/* How mpf_dfu_flash_ex runs a plan. Whatever the options, the chip ends up
+ * byte for byte as mpf_dfu_flash leaves it. */
+typedef struct mpf_dfu_flash_options {
+    /* Read every planned sector before erasing anything, and leave alone the
+     * sectors that already hold what the flash would leave there (the image
+     * bytes, 0xFF where the image does not reach): no erase, no data, no
+     * verify. Reading a sector stops at its first block that differs. A
+     * device that cannot upload, or refuses to (read protection), gets a
+     * full flash and a log line. Alt 0 of a mass-erase plan is not checked. */
+    int skip_unchanged;
+    /* With skip_unchanged: what mpf_dfu_check_unchanged found for this plan
+     * on this device in this session (one flag per plan->erases[i]), so the
+     * flash does not read the sectors again. Trusted as given: a flag set
+     * for a sector that differs leaves it unflashed. NULL = check now. */
+    const uint8_t *unchanged;
+} mpf_dfu_flash_options;
+
+/* skip_unchanged on, unchanged NULL. */
+void mpf_dfu_flash_options_default(mpf_dfu_flash_options *o);
+
+/* mpf_dfu_flash with options; opt NULL = mpf_dfu_flash_options_default.
+ * mpf_dfu_flash(d, p, err) is this with skip_unchanged off: every planned
+ * sector is erased (a "full" flash).
+ *
+ * Both leave out the data blocks that are all 0xFF in a sector this flash
+ * erases (or alt 0 of a mass erase): the erase has already put those bytes
+ * there. The rest of a run keeps its one set-address and skips ahead by
+ * wBlockNum; verify still reads the skipped bytes back. */
+mpf_err mpf_dfu_flash_ex(mpf_dfu *d, const mpf_plan *plan, const mpf_dfu_flash_options *opt,
+                         mpf_error *err);
+
+/* For a dry run: read the planned sectors as skip-unchanged would, and set
+ * unchanged[i] (one entry per plan->erases[i]) to 1 when a flash with
+ * skip_unchanged would leave that sector alone, else 0. Sends only
+ * set-address, ABORT and UPLOAD (and CLRSTATUS after a refused read): flash
+ * is not changed, but the address pointer is. A device that cannot be read
+ * gives all 0 and a log line, as the flash would then do everything. */
+mpf_err mpf_dfu_check_unchanged(mpf_dfu *d, const mpf_plan *plan, uint8_t *unchanged,
+                                mpf_error *err);
 
 /* Read len bytes from address on an alt setting (DfuSe UPLOAD): set the
  * pointer, ABORT to dfuIDLE, UPLOAD blocks 2, 3, ... of the device's

@@ -55,6 +55,14 @@ typedef struct mpf_image {
 
     mpf_target_name *targets; /* DfuSe targets that were named */
     size_t target_count;
+
+    /* Where the file says execution starts: ELF e_entry (when not 0), HEX
+     * record 05, or record 03 as CS * 16 + IP. The first file that gives
+     * one sets it. Information only (--info): on Cortex-M it is the reset
+     * handler with the Thumb bit set, while a DFU leave must jump to the
+     * vector table, so it is never used as the leave address. */
+    int has_entry;
+    uint32_t entry;
 } mpf_image;
 
 void mpf_image_init(mpf_image *img);
@@ -119,6 +127,15 @@ mpf_err mpf_load_bin(mpf_image *img, const uint8_t *buf, size_t len,
 mpf_err mpf_load_buffer(mpf_image *img, const uint8_t *buf, size_t len,
                         const char *name, const mpf_load_options *opt,
                         mpf_format *detected, mpf_error *err);
+
+/* Same, but takes ownership of buf (malloc'd, or NULL when len is 0): it is
+ * freed, or kept as the largest segment, whatever the outcome. The bytes of
+ * every other segment are copied out of it, then the largest segment's
+ * bytes move to its front and it shrinks to fit, so the peak memory is the
+ * file plus the smaller segments instead of twice the file. */
+mpf_err mpf_load_buffer_owned(mpf_image *img, uint8_t *buf, size_t len,
+                              const char *name, const mpf_load_options *opt,
+                              mpf_format *detected, mpf_error *err);
 
 /* Load a file given as "FILE" or "ADDR:FILE" (ADDR in C notation, 0x...).
  * An explicit ADDR overrides opt->address. Does not normalize. */

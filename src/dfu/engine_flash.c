@@ -11,13 +11,19 @@
  *    writing option bytes resets the chip: with erase-everything-first the
  *    flash would be left erased-but-unwritten by that reset, and nothing
  *    written before it could be verified.
+ * With skip-unchanged every sector is read before the first erase (reads
+ * change nothing), so each phase's total is known when it starts.
  */
 #include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "dfu/engine_internal.h"
 
 typedef struct flash_run {
     const mpf_plan *plan;
+    eng_map map;
+    uint8_t *keep; /* per plan erase: left alone, it already holds the result */
     uint16_t block_size;
     eng_progress erase, write, verify;
 } flash_run;
@@ -40,10 +46,12 @@ static int next_alt(const mpf_plan *p, int after, uint8_t *alt)
     return 1;
 }
 
-/* A mass erase replaces the sector erases of alt 0. */
-static int erase_skipped(const mpf_plan *p, const mpf_plan_erase *e)
+/* A mass erase replaces the sector erases of alt 0; skip-unchanged drops
+ * the sectors that already hold the result. */
+static int erase_skipped(const flash_run *r, size_t i)
 {
-    return p->mass_erase && e->alt == 0;
+    const mpf_plan_erase *e = &r->plan->erases[i];
+    return (r->plan->mass_erase && e->alt == 0) || r->keep[i];
 }
 
 static mpf_err erase_alt(mpf_dfu *d, flash_run *r, uint8_t alt, mpf_error *err)
@@ -60,7 +68,7 @@ static mpf_err erase_alt(mpf_dfu *d, flash_run *r, uint8_t alt, mpf_error *err)
     }
     for (size_t i = 0; i < p->erase_count; i++) {
         const mpf_plan_erase *e = &p->erases[i];
-        if (e->alt != alt || erase_skipped(p, e))
+        if (e->alt != alt || erase_skipped(r, i))
             continue;
         if (!started)
             eng_progress_report(d, &r->erase);
@@ -73,26 +81,69 @@ static mpf_err erase_alt(mpf_dfu *d, flash_run *r, uint8_t alt, mpf_error *err)
     return MPF_OK;
 }
 
-static mpf_err write_alt(mpf_dfu *d, flash_run *r, uint8_t alt, int verify, mpf_error *err)
+static mpf_err write_alt(mpf_dfu *d, flash_run *r, uint8_t alt, mpf_error *err)
 {
     const mpf_plan *p = r->plan;
-    eng_progress *progress = verify ? &r->verify : &r->write;
     int started = 0;
     for (size_t i = 0; i < p->write_count; i++) {
         const mpf_plan_write *w = &p->writes[i];
         if (w->alt != alt)
             continue;
-        if (!started)
-            eng_progress_report(d, progress);
+        /* A phase with nothing left to do is not announced. */
+        if (!started && r->write.total)
+            eng_progress_report(d, &r->write);
         started = 1;
         mpf_err rc = eng_use_alt(d, alt, err);
         if (rc == MPF_OK)
-            rc = verify ? eng_verify_run(d, w, progress, err)
-                        : eng_write_run(d, w, r->block_size, progress, err);
+            rc = eng_write_run(d, &r->map, w, r->block_size, &r->write, err);
         if (rc != MPF_OK)
             return rc;
     }
     return MPF_OK;
+}
+
+static mpf_err verify_alt(mpf_dfu *d, flash_run *r, uint8_t alt, mpf_error *err)
+{
+    const mpf_plan *p = r->plan;
+    eng_reader reader;
+    int open = 0;
+    mpf_err rc = MPF_OK;
+    for (size_t i = 0; i < p->write_count && rc == MPF_OK; i++) {
+        const mpf_plan_write *w = &p->writes[i];
+        if (w->alt != alt)
+            continue;
+        if (!open) {
+            if (r->verify.total)
+                eng_progress_report(d, &r->verify);
+            rc = eng_reader_open(&reader, d, alt, err);
+            open = 1;
+        }
+        if (rc == MPF_OK)
+            rc = eng_verify_run(&reader, &r->map, w, &r->verify, err);
+    }
+    if (!open)
+        return MPF_OK;
+    if (rc != MPF_OK) {
+        eng_reader_free(&reader);
+        return rc;
+    }
+    return eng_reader_close(&reader, err);
+}
+
+/* Bytes of the writes in the blocks the flash does not leave alone. */
+static uint64_t bytes_to_do(const flash_run *r, uint16_t block_size)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < r->plan->write_count; i++) {
+        const mpf_plan_write *w = &r->plan->writes[i];
+        for (size_t off = 0; off < w->size; off += block_size) {
+            size_t n = w->size - off < block_size ? w->size - off : block_size;
+            if (eng_block_fate(&r->map, w->alt, w->address + (uint32_t)off, w->data + off, n) !=
+                ENG_SKIP_KEPT)
+                total += n;
+        }
+    }
+    return total;
 }
 
 /* Everything that can be refused is refused here, before the first request. */
@@ -120,10 +171,66 @@ static mpf_err check_plan(const mpf_dfu *d, const mpf_plan *p, flash_run *r, mpf
     return MPF_OK;
 }
 
-mpf_err mpf_dfu_flash(mpf_dfu *d, const mpf_plan *plan, mpf_error *err)
+void mpf_dfu_flash_options_default(mpf_dfu_flash_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->skip_unchanged = 1;
+}
+
+static mpf_err run(mpf_dfu *d, flash_run *r, const mpf_dfu_flash_options *opt, mpf_error *err)
+{
+    const mpf_plan *plan = r->plan;
+    if (opt->skip_unchanged && opt->unchanged) {
+        for (size_t i = 0; i < plan->erase_count; i++)
+            r->keep[i] = opt->unchanged[i] && !(plan->mass_erase && plan->erases[i].alt == 0);
+    } else if (opt->skip_unchanged) {
+        mpf_err rc = eng_check_sectors(d, plan, r->keep, err);
+        if (rc != MPF_OK)
+            return rc;
+    }
+    r->erase.phase = MPF_PHASE_ERASE;
+    r->write.phase = MPF_PHASE_WRITE;
+    r->verify.phase = MPF_PHASE_VERIFY;
+    for (size_t i = 0; i < plan->erase_count; i++) {
+        r->erase.total += !erase_skipped(r, i);
+        d->stats.sectors_unchanged += r->keep[i];
+    }
+    r->erase.total += plan->mass_erase ? 1 : 0;
+    r->write.total = bytes_to_do(r, r->block_size);
+    r->verify.total = plan->verify ? bytes_to_do(r, d->transfer_size) : 0;
+
+    uint8_t alt = 0;
+    for (int after = -1; next_alt(plan, after, &alt); after = alt) {
+        mpf_err rc = eng_use_alt(d, alt, err);
+        if (rc == MPF_OK)
+            rc = erase_alt(d, r, alt, err);
+        if (rc == MPF_OK)
+            rc = write_alt(d, r, alt, err);
+        if (rc == MPF_OK && plan->verify)
+            rc = verify_alt(d, r, alt, err);
+        if (rc != MPF_OK)
+            return rc;
+    }
+    eng_log(d, MPF_LOG_DEBUG,
+            "%" PRIu64 " sectors erased, %" PRIu64 " bytes written%s; left out: %" PRIu32
+            " unchanged sectors, %" PRIu32 " blocks of 0xFF",
+            r->erase.done, r->write.done, plan->verify ? " and verified" : "",
+            d->stats.sectors_unchanged, d->stats.blocks_blank);
+    if (plan->leave)
+        return mpf_dfu_leave(d, plan->leave_address, err);
+    return MPF_OK;
+}
+
+mpf_err mpf_dfu_flash_ex(mpf_dfu *d, const mpf_plan *plan, const mpf_dfu_flash_options *opt,
+                         mpf_error *err)
 {
     if (!plan)
         return mpf_error_set(err, MPF_ERR_USAGE, "mpf_dfu_flash: no plan");
+    mpf_dfu_flash_options defaults;
+    if (!opt) {
+        mpf_dfu_flash_options_default(&defaults);
+        opt = &defaults;
+    }
     flash_run r = {.plan = plan};
     mpf_err rc = eng_require_open(d, "flashing", err);
     if (rc == MPF_OK)
@@ -135,33 +242,21 @@ mpf_err mpf_dfu_flash(mpf_dfu *d, const mpf_plan *plan, mpf_error *err)
                 "writing in %u-byte blocks while the device's wTransferSize is %u: the "
                 "address is set before every block, doubling the requests",
                 (unsigned)r.block_size, (unsigned)d->transfer_size);
+    r.keep = calloc(plan->erase_count ? plan->erase_count : 1, 1);
+    if (!r.keep)
+        return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory for %zu sector flags",
+                             plan->erase_count);
+    r.map.plan = plan;
+    r.map.keep = r.keep;
+    rc = run(d, &r, opt, err);
+    free(r.keep);
+    return rc;
+}
 
-    r.erase.phase = MPF_PHASE_ERASE;
-    r.write.phase = MPF_PHASE_WRITE;
-    r.verify.phase = MPF_PHASE_VERIFY;
-    for (size_t i = 0; i < plan->erase_count; i++)
-        r.erase.total += !erase_skipped(plan, &plan->erases[i]);
-    r.erase.total += plan->mass_erase ? 1 : 0;
-    for (size_t i = 0; i < plan->write_count; i++)
-        r.write.total += plan->writes[i].size;
-    r.verify.total = plan->verify ? r.write.total : 0;
-
-    uint8_t alt = 0;
-    for (int after = -1; next_alt(plan, after, &alt); after = alt) {
-        rc = eng_use_alt(d, alt, err);
-        if (rc == MPF_OK)
-            rc = erase_alt(d, &r, alt, err);
-        if (rc == MPF_OK)
-            rc = write_alt(d, &r, alt, 0, err);
-        if (rc == MPF_OK && plan->verify)
-            rc = write_alt(d, &r, alt, 1, err);
-        if (rc != MPF_OK)
-            return rc;
-    }
-    eng_log(d, MPF_LOG_DEBUG,
-            "%" PRIu64 " sectors erased, %" PRIu64 " bytes written%s",
-            r.erase.done, r.write.done, plan->verify ? " and verified" : "");
-    if (plan->leave)
-        return mpf_dfu_leave(d, plan->leave_address, err);
-    return MPF_OK;
+mpf_err mpf_dfu_flash(mpf_dfu *d, const mpf_plan *plan, mpf_error *err)
+{
+    mpf_dfu_flash_options full;
+    mpf_dfu_flash_options_default(&full);
+    full.skip_unchanged = 0;
+    return mpf_dfu_flash_ex(d, plan, &full, err);
 }

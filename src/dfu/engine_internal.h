@@ -63,6 +63,9 @@ mpf_err eng_status_error(mpf_error *err, const char *what, const mpf_dfu_status_
  * asks the device why, and the answer is added to the message. */
 mpf_err eng_request_failed(mpf_dfu *d, mpf_err code, const char *what, uint8_t request,
                            mpf_error *err);
+/* The same; *asked is 1 when that GETSTATUS was answered, and *st holds it. */
+mpf_err eng_request_failed_status(mpf_dfu *d, mpf_err code, const char *what, uint8_t request,
+                                  mpf_dfu_status_reply *st, int *asked, mpf_error *err);
 
 /* GETSTATUS until the device is no longer busy (dfuDNBUSY / dfuDNLOAD-SYNC),
  * sleeping bwPollTimeout between polls. limit_ms is the request timeout of
@@ -85,20 +88,76 @@ mpf_err eng_require_dfuse(const mpf_dfu *d, const char *what, mpf_error *err);
 mpf_err eng_use_alt(mpf_dfu *d, uint8_t alt, mpf_error *err);
 mpf_err eng_set_address(mpf_dfu *d, uint32_t address, mpf_error *err);
 
+/* ---- engine_map.c: what a flash does with each sector and block ---------- */
+typedef struct eng_map {
+    const mpf_plan *plan;
+    const uint8_t *keep; /* per plan erase: 1 = already right, left alone; NULL = none */
+} eng_map;
+
+typedef enum eng_fate {
+    ENG_SEND = 0,   /* the block goes to the device */
+    ENG_SKIP_BLANK, /* all 0xFF in sectors this flash erases: the erase wrote it */
+    ENG_SKIP_KEPT   /* only in sectors left alone: nothing to do, nothing to verify */
+} eng_fate;
+
+eng_fate eng_block_fate(const eng_map *m, uint8_t alt, uint32_t address, const uint8_t *data,
+                        size_t len);
+/* Index of the planned erase of alt that holds address, or -1. */
+long eng_plan_sector(const mpf_plan *p, uint8_t alt, uint32_t address);
+/* What a full flash leaves in [address, address + len) of alt: the plan's
+ * data where it writes, 0xFF elsewhere. */
+void eng_expected_bytes(const mpf_plan *p, uint8_t alt, uint32_t address, uint8_t *out,
+                        size_t len);
+int eng_all_ff(const uint8_t *data, size_t len);
+
 /* ---- engine_write.c ---------------------------------------------------------- */
-/* One contiguous run, block_size bytes per DNLOAD. When block_size is not the
+/* One contiguous run, block_size bytes per DNLOAD, the blocks m does not send
+ * left out (wBlockNum skips ahead over them). When block_size is not the
  * device's wTransferSize the device would place wBlockNum n at the wrong
  * address, so every block then gets its own set-address and wBlockNum 2. */
-mpf_err eng_write_run(mpf_dfu *d, const mpf_plan_write *w, uint16_t block_size,
+mpf_err eng_write_run(mpf_dfu *d, const eng_map *m, const mpf_plan_write *w, uint16_t block_size,
                       eng_progress *progress, mpf_error *err);
 
 /* ---- engine_read.c ----------------------------------------------------------- */
+/* Reads wTransferSize-sized pieces through one address pointer for as long
+ * as the addresses line up with it: any block from the pointer on is one
+ * UPLOAD with its own wBlockNum, in any order. */
+typedef struct eng_reader {
+    mpf_dfu *d;
+    uint8_t *buf;
+    uint32_t pointer;
+    int pointed;   /* the pointer is ours: blocks can be addressed from it */
+    int uploading; /* in dfuUPLOAD-IDLE: ABORT before the next DNLOAD */
+    int refused;   /* an UPLOAD was refused: dfuERROR with refused_status */
+    uint8_t refused_status;
+} eng_reader;
+
+/* Checks the device can upload, selects alt, allocates. */
+mpf_err eng_reader_open(eng_reader *r, mpf_dfu *d, uint8_t alt, mpf_error *err);
+/* len <= wTransferSize bytes at address; *data is valid until the next call. */
+mpf_err eng_reader_get(eng_reader *r, uint32_t address, uint16_t len, const uint8_t **data,
+                       mpf_error *err);
+/* Back to dfuIDLE with no pointer: the next read sets its own. */
+mpf_err eng_reader_rewind(eng_reader *r, mpf_error *err);
+/* Rewind and free. */
+mpf_err eng_reader_close(eng_reader *r, mpf_error *err);
+/* Free only (after an error: nothing more is sent). */
+void eng_reader_free(eng_reader *r);
+
 /* Receives each uploaded block in order; an error stops the read. */
 typedef mpf_err (*eng_sink)(void *ctx, uint32_t address, const uint8_t *data, size_t len,
                             mpf_error *err);
 mpf_err eng_read_range(mpf_dfu *d, uint8_t alt, uint32_t address, size_t len, eng_sink sink,
                        void *ctx, eng_progress *progress, mpf_error *err);
-mpf_err eng_verify_run(mpf_dfu *d, const mpf_plan_write *w, eng_progress *progress,
-                       mpf_error *err);
+/* Read back what a run left on the device, but the blocks m leaves alone;
+ * the run gets its own pointer. */
+mpf_err eng_verify_run(eng_reader *r, const eng_map *m, const mpf_plan_write *w,
+                       eng_progress *progress, mpf_error *err);
+
+/* ---- engine_skip.c: skip-unchanged ------------------------------------------- */
+/* keep[i] = 1 when plan->erases[i] already holds what a full flash leaves
+ * there. Reads every checkable sector up to its first differing block; a
+ * device that cannot or will not be read leaves the rest at 0 (logged). */
+mpf_err eng_check_sectors(mpf_dfu *d, const mpf_plan *p, uint8_t *keep, mpf_error *err);
 
 #endif

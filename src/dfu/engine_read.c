@@ -1,4 +1,9 @@
-/* Reading memory back (DfuSe UPLOAD) and comparing it with what was written. */
+/* Reading memory back (DfuSe UPLOAD) and comparing it with what was written.
+ *
+ * UPLOAD wBlockNum n reads pointer + (n - 2) * wTransferSize, so once the
+ * pointer is set any later piece that lines up with it is a single request,
+ * in any order: the reader only sets the pointer again when a piece does not
+ * line up or lies beyond wBlockNum 65535. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,69 +11,10 @@
 
 #include "dfu/engine_internal.h"
 
-/* The pointer is set from dfuIDLE or dfuDNLOAD-IDLE, which leaves the device
- * in dfuDNLOAD-IDLE, where UPLOAD is not allowed: ABORT goes back to dfuIDLE. */
-static mpf_err point_at(mpf_dfu *d, uint32_t address, mpf_error *err)
+mpf_err eng_reader_open(eng_reader *r, mpf_dfu *d, uint8_t alt, mpf_error *err)
 {
-    mpf_err rc = eng_set_address(d, address, err);
-    if (rc != MPF_OK)
-        return rc;
-    rc = eng_abort(d, err);
-    if (rc != MPF_OK) {
-        char what[ENG_WHAT_MAX];
-        snprintf(what, sizeof what, "read at 0x%08" PRIX32, address);
-        return eng_request_failed(d, rc, what, MPF_DFU_ABORT, err);
-    }
-    return MPF_OK;
-}
-
-static mpf_err read_blocks(mpf_dfu *d, uint8_t *buf, uint32_t address, size_t len, eng_sink sink,
-                           void *ctx, eng_progress *progress, mpf_error *err)
-{
-    const uint16_t ts = d->transfer_size;
-    uint32_t block = 0; /* next wBlockNum; 0 = the pointer must be set first */
-    for (size_t off = 0; off < len;) {
-        size_t left = len - off;
-        uint16_t n = left < ts ? (uint16_t)left : ts;
-        uint32_t at = address + (uint32_t)off;
-        if (block == 0 || block > UINT16_MAX) {
-            /* Setting the pointer again is a DNLOAD: leave dfuUPLOAD-IDLE first. */
-            mpf_err rc = block ? eng_abort(d, err) : MPF_OK;
-            if (rc != MPF_OK)
-                return eng_request_failed(d, rc, "read", MPF_DFU_ABORT, err);
-            rc = point_at(d, at, err);
-            if (rc != MPF_OK)
-                return rc;
-            block = MPF_DFUSE_FIRST_DATA_BLOCK;
-        }
-        char what[ENG_WHAT_MAX];
-        snprintf(what, sizeof what, "read of block %" PRIu32 " at 0x%08" PRIX32, block, at);
-        size_t got = 0;
-        mpf_err rc = eng_upload(d, (uint16_t)block, buf, n, &got, err);
-        if (rc != MPF_OK)
-            return eng_request_failed(d, rc, what, MPF_DFU_UPLOAD, err);
-        if (got != n)
-            return mpf_error_set(err, MPF_ERR_PROTOCOL, "%s: device returned %zu of %u bytes", what,
-                                 got, (unsigned)n);
-        rc = sink(ctx, at, buf, n, err);
-        if (rc != MPF_OK)
-            return rc;
-        off += n;
-        block++;
-        eng_progress_step(d, progress, n);
-    }
-    mpf_err rc = eng_abort(d, err);
-    return rc ? eng_request_failed(d, rc, "end of read", MPF_DFU_ABORT, err) : MPF_OK;
-}
-
-mpf_err eng_read_range(mpf_dfu *d, uint8_t alt, uint32_t address, size_t len, eng_sink sink,
-                       void *ctx, eng_progress *progress, mpf_error *err)
-{
-    if (len == 0)
-        return MPF_OK;
-    if (len - 1 > UINT32_MAX - address)
-        return mpf_error_set(err, MPF_ERR_USAGE, "read of %zu bytes at 0x%08" PRIX32
-                             " runs past the end of the address space", len, address);
+    memset(r, 0, sizeof *r);
+    r->d = d;
     mpf_err rc = eng_require_dfuse(d, "reading memory", err);
     if (rc != MPF_OK)
         return rc;
@@ -80,13 +26,128 @@ mpf_err eng_read_range(mpf_dfu *d, uint8_t alt, uint32_t address, size_t len, en
     rc = eng_use_alt(d, alt, err);
     if (rc != MPF_OK)
         return rc;
-    uint8_t *buf = malloc(d->transfer_size);
-    if (!buf)
+    r->buf = malloc(d->transfer_size);
+    if (!r->buf)
         return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory for a %u-byte read buffer",
                              (unsigned)d->transfer_size);
-    rc = read_blocks(d, buf, address, len, sink, ctx, progress, err);
-    free(buf);
+    return MPF_OK;
+}
+
+void eng_reader_free(eng_reader *r)
+{
+    free(r->buf);
+    r->buf = NULL;
+}
+
+mpf_err eng_reader_rewind(eng_reader *r, mpf_error *err)
+{
+    r->pointed = 0;
+    if (!r->uploading)
+        return MPF_OK;
+    r->uploading = 0;
+    mpf_err rc = eng_abort(r->d, err);
+    return rc ? eng_request_failed(r->d, rc, "end of read", MPF_DFU_ABORT, err) : MPF_OK;
+}
+
+mpf_err eng_reader_close(eng_reader *r, mpf_error *err)
+{
+    mpf_err rc = eng_reader_rewind(r, err);
+    eng_reader_free(r);
     return rc;
+}
+
+/* The pointer is set from dfuIDLE or dfuDNLOAD-IDLE, which leaves the device
+ * in dfuDNLOAD-IDLE, where UPLOAD is not allowed: ABORT goes back to dfuIDLE. */
+static mpf_err point_at(eng_reader *r, uint32_t address, mpf_error *err)
+{
+    mpf_err rc = eng_reader_rewind(r, err);
+    if (rc == MPF_OK)
+        rc = eng_set_address(r->d, address, err);
+    if (rc != MPF_OK)
+        return rc;
+    rc = eng_abort(r->d, err);
+    if (rc != MPF_OK) {
+        char what[ENG_WHAT_MAX];
+        snprintf(what, sizeof what, "read at 0x%08" PRIX32, address);
+        return eng_request_failed(r->d, rc, what, MPF_DFU_ABORT, err);
+    }
+    r->pointer = address;
+    r->pointed = 1;
+    return MPF_OK;
+}
+
+/* A stalled UPLOAD: find out whether the device refused the read (it then
+ * sits in dfuERROR with a reason) or something else went wrong. */
+static mpf_err upload_failed(eng_reader *r, mpf_err rc, const char *what, mpf_error *err)
+{
+    mpf_dfu_status_reply st;
+    int asked = 0;
+    rc = eng_request_failed_status(r->d, rc, what, MPF_DFU_UPLOAD, &st, &asked, err);
+    r->uploading = 0;
+    r->pointed = 0;
+    if (asked && st.state == MPF_DFU_STATE_ERROR && st.status != MPF_DFU_STATUS_ERR_STALLEDPKT) {
+        r->refused = 1;
+        r->refused_status = st.status;
+    }
+    return rc;
+}
+
+mpf_err eng_reader_get(eng_reader *r, uint32_t address, uint16_t len, const uint8_t **data,
+                       mpf_error *err)
+{
+    const uint16_t ts = r->d->transfer_size;
+    uint32_t block = 0;
+    if (r->pointed && address >= r->pointer && (address - r->pointer) % ts == 0)
+        block = (address - r->pointer) / ts + MPF_DFUSE_FIRST_DATA_BLOCK;
+    if (block == 0 || block > UINT16_MAX) {
+        mpf_err rc = point_at(r, address, err);
+        if (rc != MPF_OK)
+            return rc;
+        block = MPF_DFUSE_FIRST_DATA_BLOCK;
+    }
+    char what[ENG_WHAT_MAX];
+    snprintf(what, sizeof what, "read of block %" PRIu32 " at 0x%08" PRIX32, block, address);
+    size_t got = 0;
+    mpf_err rc = eng_upload(r->d, (uint16_t)block, r->buf, len, &got, err);
+    if (rc == MPF_ERR_USB_STALL)
+        return upload_failed(r, rc, what, err);
+    if (rc != MPF_OK)
+        return eng_request_failed(r->d, rc, what, MPF_DFU_UPLOAD, err);
+    r->uploading = 1;
+    if (got != len)
+        return mpf_error_set(err, MPF_ERR_PROTOCOL, "%s: device returned %zu of %u bytes", what,
+                             got, (unsigned)len);
+    *data = r->buf;
+    return MPF_OK;
+}
+
+mpf_err eng_read_range(mpf_dfu *d, uint8_t alt, uint32_t address, size_t len, eng_sink sink,
+                       void *ctx, eng_progress *progress, mpf_error *err)
+{
+    if (len == 0)
+        return MPF_OK;
+    if (len - 1 > UINT32_MAX - address)
+        return mpf_error_set(err, MPF_ERR_USAGE, "read of %zu bytes at 0x%08" PRIX32
+                             " runs past the end of the address space", len, address);
+    eng_reader r;
+    mpf_err rc = eng_reader_open(&r, d, alt, err);
+    for (size_t off = 0; rc == MPF_OK && off < len;) {
+        size_t left = len - off;
+        uint16_t n = left < d->transfer_size ? (uint16_t)left : d->transfer_size;
+        uint32_t at = address + (uint32_t)off;
+        const uint8_t *data = NULL;
+        rc = eng_reader_get(&r, at, n, &data, err);
+        if (rc == MPF_OK)
+            rc = sink(ctx, at, data, n, err);
+        off += n;
+        if (rc == MPF_OK)
+            eng_progress_step(d, progress, n);
+    }
+    if (rc != MPF_OK) {
+        eng_reader_free(&r);
+        return rc;
+    }
+    return eng_reader_close(&r, err);
 }
 
 typedef struct copy_ctx {
@@ -117,30 +178,39 @@ mpf_err mpf_dfu_read(mpf_dfu *d, uint8_t alt, uint32_t address, uint8_t *buf, si
     return eng_read_range(d, alt, address, len, copy_sink, &c, &progress, err);
 }
 
-typedef struct compare_ctx {
-    const uint8_t *expected;
-    uint32_t base;
-} compare_ctx;
-
-static mpf_err compare_sink(void *ctx, uint32_t address, const uint8_t *data, size_t len,
-                            mpf_error *err)
+static mpf_err compare(const uint8_t *want, const uint8_t *got, size_t len, uint32_t address,
+                       mpf_error *err)
 {
-    compare_ctx *c = ctx;
-    const uint8_t *want = c->expected + (address - c->base);
-    if (memcmp(want, data, len) == 0)
+    if (memcmp(want, got, len) == 0)
         return MPF_OK;
     size_t i = 0;
-    while (want[i] == data[i])
+    while (want[i] == got[i])
         i++;
     return mpf_error_set(err, MPF_ERR_VERIFY,
                          "verify failed at 0x%08" PRIX32 ": wrote 0x%02X, read 0x%02X; the sector "
                          "may be write-protected (ST's bootloader does not report that on erase)",
-                         address + (uint32_t)i, (unsigned)want[i], (unsigned)data[i]);
+                         address + (uint32_t)i, (unsigned)want[i], (unsigned)got[i]);
 }
 
-mpf_err eng_verify_run(mpf_dfu *d, const mpf_plan_write *w, eng_progress *progress,
-                       mpf_error *err)
+mpf_err eng_verify_run(eng_reader *r, const eng_map *m, const mpf_plan_write *w,
+                       eng_progress *progress, mpf_error *err)
 {
-    compare_ctx c = {w->data, w->address};
-    return eng_read_range(d, w->alt, w->address, w->size, compare_sink, &c, progress, err);
+    mpf_err rc = eng_reader_rewind(r, err);
+    const uint16_t ts = r->d->transfer_size;
+    for (size_t off = 0; rc == MPF_OK && off < w->size;) {
+        size_t left = w->size - off;
+        uint16_t n = left < ts ? (uint16_t)left : ts;
+        uint32_t at = w->address + (uint32_t)off;
+        const uint8_t *want = w->data + off;
+        off += n;
+        if (eng_block_fate(m, w->alt, at, want, n) == ENG_SKIP_KEPT)
+            continue;
+        const uint8_t *got = NULL;
+        rc = eng_reader_get(r, at, n, &got, err);
+        if (rc == MPF_OK)
+            rc = compare(want, got, n, at, err);
+        if (rc == MPF_OK)
+            eng_progress_step(r->d, progress, n);
+    }
+    return rc;
 }

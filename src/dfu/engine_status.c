@@ -30,21 +30,31 @@ mpf_err eng_status_error(mpf_error *err, const char *what, const mpf_dfu_status_
     return MPF_ERR_DEVICE_STATUS;
 }
 
-mpf_err eng_request_failed(mpf_dfu *d, mpf_err code, const char *what, uint8_t request,
-                           mpf_error *err)
+mpf_err eng_request_failed_status(mpf_dfu *d, mpf_err code, const char *what, uint8_t request,
+                                  mpf_dfu_status_reply *st, int *asked, mpf_error *err)
 {
+    *asked = 0;
     mpf_error_prefix(err, "%s: %s", what, mpf_dfu_request_name(request));
     if (err)
         err->code = code;
     if (code == MPF_ERR_USB_STALL && request != MPF_DFU_GETSTATUS) {
         /* A stalled request puts the device in dfuERROR; its status says why. */
-        mpf_dfu_status_reply st;
         mpf_error ignored;
-        if (eng_getstatus(d, MPF_DFU_TIMEOUT_MS, &st, &ignored) == MPF_OK)
-            eng_error_append(err, " (device then reported %s, %s)", mpf_dfu_status_name(st.status),
-                             mpf_dfu_state_name(st.state));
+        if (eng_getstatus(d, MPF_DFU_TIMEOUT_MS, st, &ignored) == MPF_OK) {
+            *asked = 1;
+            eng_error_append(err, " (device then reported %s, %s)", mpf_dfu_status_name(st->status),
+                             mpf_dfu_state_name(st->state));
+        }
     }
     return code;
+}
+
+mpf_err eng_request_failed(mpf_dfu *d, mpf_err code, const char *what, uint8_t request,
+                           mpf_error *err)
+{
+    mpf_dfu_status_reply st;
+    int asked;
+    return eng_request_failed_status(d, code, what, request, &st, &asked, err);
 }
 
 static int busy(uint8_t state)

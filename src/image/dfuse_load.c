@@ -8,7 +8,9 @@
 
 #include "image/byte_order.h"
 #include "image/dfu_suffix.h"
+#include "image/owned_load.h"
 #include "image/raw_load.h"
+#include "image/slices.h"
 #include "mpflash/image.h"
 
 #define PREFIX_LEN 11u
@@ -20,7 +22,8 @@
 enum { TGT_ALT = 6, TGT_NAMED = 7, TGT_NAME = 11, TGT_SIZE = 266, TGT_COUNT = 270 };
 
 typedef struct dfuse_reader {
-    mpf_image *img;
+    mpf_image *img; /* receives target names; segments go to slices */
+    mpf_slices *slices;
     const uint8_t *buf;
     size_t end; /* offset of the DFU suffix: target data stops here */
     const char *name;
@@ -53,7 +56,7 @@ static mpf_err load_elements(const dfuse_reader *r, unsigned t, uint8_t alt, siz
                                  r->name, t, (unsigned)e, pos, (unsigned)size, (unsigned)address);
         char source[MPF_SOURCE_MAX * 4];
         snprintf(source, sizeof source, "%s: target %u element %u", r->name, t, (unsigned)e);
-        mpf_err rc = mpf_image_add(r->img, alt, address, r->buf + pos + ELEMENT_HEADER_LEN, size, source, err);
+        mpf_err rc = mpf_slices_push(r->slices, alt, address, pos + ELEMENT_HEADER_LEN, size, source, err);
         if (rc)
             return rc;
         pos += ELEMENT_HEADER_LEN + size;
@@ -135,46 +138,29 @@ static mpf_err check_prefix(const uint8_t *buf, size_t len, const char *name, mp
     return MPF_OK;
 }
 
-/* Undo what a failed load appended, so the caller's image stays usable. */
-static void rollback(mpf_image *img, size_t count, size_t target_count)
+/* Plain DFU 1.1: the bytes before the suffix, at the user's address. */
+static mpf_err scan_plain_dfu(mpf_slices *slices, const uint8_t *buf, size_t len, const char *name,
+                              const mpf_load_options *opt, mpf_dfu_suffix *sfx, mpf_error *err)
 {
-    for (size_t i = count; i < img->count; i++)
-        free(img->segments[i].data);
-    img->count = count;
-    img->target_count = target_count;
+    mpf_err rc = mpf_dfu_suffix_parse(buf, len, name, sfx, err);
+    if (!rc)
+        rc = mpf_dfu_suffix_check_crc(sfx, len, name, opt->accept_bad_crc, err);
+    if (!rc)
+        rc = mpf_raw_slice(slices, len - MPF_DFU_SUFFIX_LEN, name,
+                           "plain DFU file (no \"DfuSe\" signature at offset 0)", opt, err);
+    return rc;
 }
 
-static mpf_err load_plain_dfu(mpf_image *img, const uint8_t *buf, size_t len, const char *name,
-                              const mpf_load_options *opt, mpf_error *err)
+/* Check the whole file and list its elements; target names go straight
+ * into the image (the caller takes them back on failure). */
+static mpf_err scan(mpf_image *img, mpf_slices *slices, const uint8_t *buf, size_t len,
+                    const char *name, const mpf_load_options *opt, mpf_dfu_suffix *sfx,
+                    mpf_format *format, mpf_error *err)
 {
-    mpf_dfu_suffix sfx;
-    mpf_err rc = mpf_dfu_suffix_parse(buf, len, name, &sfx, err);
-    if (!rc)
-        rc = mpf_dfu_suffix_check_crc(&sfx, len, name, opt->accept_bad_crc, err);
-    if (!rc)
-        rc = mpf_load_raw(img, buf, len - MPF_DFU_SUFFIX_LEN, name,
-                          "plain DFU file (no \"DfuSe\" signature at offset 0)", opt, err);
-    if (rc)
-        return rc;
-    mpf_dfu_suffix_record(img, &sfx);
-    if (img->format == MPF_FORMAT_UNKNOWN)
-        img->format = MPF_FORMAT_DFU;
-    return MPF_OK;
-}
-
-mpf_err mpf_load_dfuse(mpf_image *img, const uint8_t *buf, size_t len, const char *name,
-                       const mpf_load_options *opt, mpf_error *err)
-{
-    static const mpf_load_options no_options = {0};
-    if (!img || (!buf && len))
-        return mpf_error_set(err, MPF_ERR_USAGE, "mpf_load_dfuse: img and buf must not be NULL");
-    if (!name)
-        name = "(buffer)";
-    if (!opt)
-        opt = &no_options;
     if (len < 5 || memcmp(buf, "DfuSe", 5) != 0) {
+        *format = MPF_FORMAT_DFU;
         if (mpf_dfu_suffix_present(buf, len))
-            return load_plain_dfu(img, buf, len, name, opt, err);
+            return scan_plain_dfu(slices, buf, len, name, opt, sfx, err);
         if (len == 0)
             return mpf_error_set(err, MPF_ERR_INPUT, "%s: offset 0: the file is empty", name);
         if (len < 5 && memcmp(buf, "DfuSe", len) == 0)
@@ -183,14 +169,14 @@ mpf_err mpf_load_dfuse(mpf_image *img, const uint8_t *buf, size_t len, const cha
                              "%s: offset 0: no \"DfuSe\" signature and no DFU suffix; this is not a DfuSe or DFU file",
                              name);
     }
+    *format = MPF_FORMAT_DFUSE;
     mpf_err rc = check_prefix(buf, len, name, err);
     if (rc)
         return rc;
-    mpf_dfu_suffix sfx;
-    rc = mpf_dfu_suffix_parse(buf, len, name, &sfx, err);
+    rc = mpf_dfu_suffix_parse(buf, len, name, sfx, err);
     if (rc)
         return rc;
-    rc = mpf_dfu_suffix_check_crc(&sfx, len, name, opt->accept_bad_crc, err);
+    rc = mpf_dfu_suffix_check_crc(sfx, len, name, opt->accept_bad_crc, err);
     if (rc)
         return rc;
     /* Tools disagree whether DFUImageSize counts the suffix; both are fine. */
@@ -202,16 +188,53 @@ mpf_err mpf_load_dfuse(mpf_image *img, const uint8_t *buf, size_t len, const cha
     unsigned targets = buf[10];
     if (targets == 0)
         return mpf_error_set(err, MPF_ERR_INPUT, "%s: offset 10: bTargets is 0; the file holds no firmware", name);
+    dfuse_reader r = {img, slices, buf, len - MPF_DFU_SUFFIX_LEN, name};
+    return load_targets(&r, targets, err);
+}
 
-    dfuse_reader r = {img, buf, len - MPF_DFU_SUFFIX_LEN, name};
-    size_t count = img->count, target_count = img->target_count;
-    rc = load_targets(&r, targets, err);
+/* owned is NULL (copy from buf) or buf itself, taken whatever happens. */
+static mpf_err load(mpf_image *img, const uint8_t *buf, size_t len, const char *name,
+                    const mpf_load_options *opt, uint8_t *owned, mpf_error *err)
+{
+    static const mpf_load_options no_options = {0};
+    if (!img || (!buf && len)) {
+        free(owned);
+        return mpf_error_set(err, MPF_ERR_USAGE, "mpf_load_dfuse: img and buf must not be NULL");
+    }
+    if (!name)
+        name = "(buffer)";
+    if (!opt)
+        opt = &no_options;
+    size_t target_count = img->target_count;
+    mpf_slices slices;
+    mpf_slices_init(&slices);
+    mpf_dfu_suffix sfx = {0};
+    mpf_format format = MPF_FORMAT_UNKNOWN;
+    mpf_err rc = scan(img, &slices, buf, len, name, opt, &sfx, &format, err);
+    if (!rc)
+        rc = mpf_slices_commit(img, &slices, buf, owned, err);
+    else
+        free(owned);
+    mpf_slices_free(&slices);
     if (rc) {
-        rollback(img, count, target_count);
+        /* Leave the image as it was; the commit has undone its segments. */
+        img->target_count = target_count;
         return rc;
     }
     mpf_dfu_suffix_record(img, &sfx);
     if (img->format == MPF_FORMAT_UNKNOWN)
-        img->format = MPF_FORMAT_DFUSE;
+        img->format = format;
     return MPF_OK;
+}
+
+mpf_err mpf_load_dfuse(mpf_image *img, const uint8_t *buf, size_t len, const char *name,
+                       const mpf_load_options *opt, mpf_error *err)
+{
+    return load(img, buf, len, name, opt, NULL, err);
+}
+
+mpf_err mpf_load_dfuse_owned(mpf_image *img, uint8_t *buf, size_t len, const char *name,
+                             const mpf_load_options *opt, mpf_error *err)
+{
+    return load(img, buf, len, name, opt, buf, err);
 }

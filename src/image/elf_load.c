@@ -9,6 +9,8 @@
 #include <stdlib.h>
 
 #include "image/byte_order.h"
+#include "image/owned_load.h"
+#include "image/slices.h"
 
 #define EHDR_SIZE 52
 #define PHDR_SIZE 32
@@ -143,7 +145,7 @@ static mpf_err locate_phdrs(const elf_file *f, uint32_t *phoff, uint16_t *phnum,
     return MPF_OK;
 }
 
-static mpf_err load_segment(mpf_image *img, const elf_file *f, unsigned index, const uint8_t *ph,
+static mpf_err load_segment(mpf_slices *slices, const elf_file *f, unsigned index, const uint8_t *ph,
                             uint8_t alt, mpf_error *err)
 {
     if (mpf_get_le32(ph) != PT_LOAD)
@@ -170,41 +172,72 @@ static mpf_err load_segment(mpf_image *img, const elf_file *f, unsigned index, c
                              "%s: program header %u: %u bytes at load address 0x%08X run past 0xFFFFFFFF; "
                              "the ELF is corrupt",
                              f->name, index, (unsigned)filesz, (unsigned)paddr);
-    char source[MPF_SOURCE_MAX];
+    /* Room for a long path: the segment keeps the tail, which names the place. */
+    char source[MPF_SOURCE_MAX * 4];
     snprintf(source, sizeof source, "%s: program header %u", f->name, index);
-    return mpf_image_add(img, alt, paddr, f->buf + offset, filesz, source, err);
+    return mpf_slices_push(slices, alt, paddr, offset, filesz, source, err);
+}
+
+/* Check the whole file and list what its PT_LOAD headers put in flash. */
+static mpf_err scan(elf_file *f, uint8_t alt, mpf_slices *slices, mpf_error *err)
+{
+    mpf_err rc = check_header(f, err);
+    if (rc)
+        return rc;
+    uint32_t phoff;
+    uint16_t phnum, phentsize;
+    rc = locate_phdrs(f, &phoff, &phnum, &phentsize, err);
+    if (rc)
+        return rc;
+    for (unsigned i = 0; i < phnum && !rc; i++)
+        rc = load_segment(slices, f, i, f->buf + phoff + (size_t)i * phentsize, alt, err);
+    if (!rc && slices->count == 0)
+        rc = mpf_error_set(err, MPF_ERR_INPUT,
+                           "%s: no PT_LOAD program header carries file data; there is nothing to flash",
+                           f->name);
+    return rc;
+}
+
+/* owned is NULL (copy from buf) or buf itself, taken whatever happens. */
+static mpf_err load(mpf_image *img, const uint8_t *buf, size_t len, const char *name,
+                    const mpf_load_options *opt, uint8_t *owned, mpf_error *err)
+{
+    if (!img || (!buf && len)) {
+        free(owned);
+        return mpf_error_set(err, MPF_ERR_USAGE, "mpf_load_elf: no image or no buffer given");
+    }
+    elf_file f = {buf, len, name ? name : "input", 0};
+    mpf_slices slices;
+    mpf_slices_init(&slices);
+    mpf_err rc = scan(&f, opt ? opt->alt : 0, &slices, err);
+    /* Read before the commit, which may reuse the buffer. */
+    uint32_t entry = rc ? 0 : mpf_get_le32(buf + 24);
+    if (!rc)
+        rc = mpf_slices_commit(img, &slices, buf, owned, err);
+    else
+        free(owned);
+    mpf_slices_free(&slices);
+    if (rc)
+        return rc;
+    /* e_entry 0 means "no entry point" (ELF spec). Information only: see
+     * mpf_image.entry for why it is not where DFU leaves to. */
+    if (entry != 0 && !img->has_entry) {
+        img->has_entry = 1;
+        img->entry = entry;
+    }
+    if (img->format == MPF_FORMAT_UNKNOWN)
+        img->format = MPF_FORMAT_ELF;
+    return MPF_OK;
 }
 
 mpf_err mpf_load_elf(mpf_image *img, const uint8_t *buf, size_t len,
                      const char *name, const mpf_load_options *opt, mpf_error *err)
 {
-    if (!img || (!buf && len))
-        return mpf_error_set(err, MPF_ERR_USAGE, "mpf_load_elf: no image or no buffer given");
-    elf_file f = {buf, len, name ? name : "input", 0};
-    mpf_err rc = check_header(&f, err);
-    if (rc)
-        return rc;
-    uint32_t phoff;
-    uint16_t phnum, phentsize;
-    rc = locate_phdrs(&f, &phoff, &phnum, &phentsize, err);
-    if (rc)
-        return rc;
-    uint8_t alt = opt ? opt->alt : 0;
-    size_t before = img->count;
-    for (unsigned i = 0; i < phnum && !rc; i++)
-        rc = load_segment(img, &f, i, buf + phoff + (size_t)i * phentsize, alt, err);
-    if (!rc && img->count == before)
-        rc = mpf_error_set(err, MPF_ERR_INPUT,
-                           "%s: no PT_LOAD program header carries file data; there is nothing to flash",
-                           f.name);
-    if (rc) {
-        /* Leave the image as it was before this call. */
-        for (size_t i = before; i < img->count; i++)
-            free(img->segments[i].data);
-        img->count = before;
-        return rc;
-    }
-    if (img->format == MPF_FORMAT_UNKNOWN)
-        img->format = MPF_FORMAT_ELF;
-    return MPF_OK;
+    return load(img, buf, len, name, opt, NULL, err);
+}
+
+mpf_err mpf_load_elf_owned(mpf_image *img, uint8_t *buf, size_t len, const char *name,
+                           const mpf_load_options *opt, mpf_error *err)
+{
+    return load(img, buf, len, name, opt, buf, err);
 }

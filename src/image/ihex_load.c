@@ -35,6 +35,8 @@ typedef struct ihex_ctx {
     uint32_t base;    /* from type 02 or 04 */
     int segment_mode; /* type 02 offsets wrap inside their 64 KiB segment */
     size_t eof_line;  /* 0 until the 01 record */
+    int has_entry;    /* from the first type 03 or 05 record */
+    uint32_t entry;
 } ihex_ctx;
 
 /* Hex digit value + 1, 0 for anything else: one table lookup per character
@@ -56,7 +58,8 @@ static mpf_err flush_run(ihex_ctx *c)
     run *r = &c->cur;
     if (r->len == 0)
         return MPF_OK;
-    char source[MPF_SOURCE_MAX];
+    /* Room for a long path: the segment keeps the tail, which names the place. */
+    char source[MPF_SOURCE_MAX * 4];
     if (r->first_line == r->last_line)
         snprintf(source, sizeof source, "%s line %zu", c->name, r->first_line);
     else
@@ -248,6 +251,14 @@ static mpf_err add_data_record(ihex_ctx *c, uint16_t offset, const uint8_t *payl
     return add_data(c, (uint32_t)address, payload, count, line);
 }
 
+static void note_entry(ihex_ctx *c, uint32_t entry)
+{
+    if (c->has_entry)
+        return;
+    c->has_entry = 1;
+    c->entry = entry;
+}
+
 /* Act on one decoded, checksum-verified record. */
 static mpf_err apply_record(ihex_ctx *c, const uint8_t *rec, size_t line)
 {
@@ -279,10 +290,21 @@ static mpf_err apply_record(ihex_ctx *c, const uint8_t *rec, size_t line)
         }
         return rc;
     case REC_START_SEGMENT:
-        /* Where a CPU would start executing: not a place to write. */
-        return check_size(c, line, "start segment address", count, 4);
+        /* Where a CPU would start executing: not a place to write, only
+         * information. objcopy writes it for entries below 1 MiB. */
+        rc = check_size(c, line, "start segment address", count, 4);
+        if (!rc) {
+            uint32_t cs = (uint32_t)(payload[0] << 8 | payload[1]);
+            uint32_t ip = (uint32_t)(payload[2] << 8 | payload[3]);
+            note_entry(c, (cs << 4) + ip);
+        }
+        return rc;
     case REC_START_LINEAR:
-        return check_size(c, line, "start linear address", count, 4);
+        rc = check_size(c, line, "start linear address", count, 4);
+        if (!rc)
+            note_entry(c, (uint32_t)payload[0] << 24 | (uint32_t)payload[1] << 16 | (uint32_t)payload[2] << 8 |
+                              payload[3]);
+        return rc;
     default:
         return mpf_error_set(c->err, MPF_ERR_INPUT,
                              "%s line %zu: unknown record type 0x%02X (Intel HEX has types 00 to 05)",
@@ -356,6 +378,10 @@ mpf_err mpf_load_ihex(mpf_image *img, const uint8_t *buf, size_t len,
     if (rc) {
         roll_back(img, before);
         return rc;
+    }
+    if (c.has_entry && !img->has_entry) {
+        img->has_entry = 1;
+        img->entry = c.entry;
     }
     if (img->format == MPF_FORMAT_UNKNOWN)
         img->format = MPF_FORMAT_IHEX;

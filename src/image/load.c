@@ -5,7 +5,21 @@
 #include <string.h>
 
 #include "image/dfu_suffix.h"
+#include "image/owned_load.h"
 #include "mpflash/image.h"
+
+static mpf_format detect_for_loading(const uint8_t *buf, size_t len, mpf_format *detected)
+{
+    mpf_format f = mpf_detect_format(buf, len);
+    /* A DFU suffix with a wrong CRC is still a DFU file, not raw data:
+     * flashing it as a .bin would write the suffix too. Let the DFU loader
+     * report the damage (or accept it when asked to). */
+    if (f == MPF_FORMAT_BIN && mpf_dfu_suffix_present(buf, len))
+        f = MPF_FORMAT_DFU;
+    if (detected)
+        *detected = f;
+    return f;
+}
 
 mpf_err mpf_load_buffer(mpf_image *img, const uint8_t *buf, size_t len, const char *name,
                         const mpf_load_options *opt, mpf_format *detected, mpf_error *err)
@@ -17,15 +31,7 @@ mpf_err mpf_load_buffer(mpf_image *img, const uint8_t *buf, size_t len, const ch
         name = "(buffer)";
     if (!opt)
         opt = &no_options;
-    mpf_format f = mpf_detect_format(buf, len);
-    /* A DFU suffix with a wrong CRC is still a DFU file, not raw data:
-     * flashing it as a .bin would write the suffix too. Let the DFU loader
-     * report the damage (or accept it when asked to). */
-    if (f == MPF_FORMAT_BIN && mpf_dfu_suffix_present(buf, len))
-        f = MPF_FORMAT_DFU;
-    if (detected)
-        *detected = f;
-    switch (f) {
+    switch (detect_for_loading(buf, len, detected)) {
     case MPF_FORMAT_DFUSE:
     case MPF_FORMAT_DFU:
         return mpf_load_dfuse(img, buf, len, name, opt, err);
@@ -35,6 +41,35 @@ mpf_err mpf_load_buffer(mpf_image *img, const uint8_t *buf, size_t len, const ch
         return mpf_load_ihex(img, buf, len, name, opt, err);
     default:
         return mpf_load_bin(img, buf, len, name, opt, err);
+    }
+}
+
+mpf_err mpf_load_buffer_owned(mpf_image *img, uint8_t *buf, size_t len, const char *name,
+                              const mpf_load_options *opt, mpf_format *detected, mpf_error *err)
+{
+    static const mpf_load_options no_options = {0};
+    if (!img || (!buf && len)) {
+        free(buf);
+        return mpf_error_set(err, MPF_ERR_USAGE, "mpf_load_buffer_owned: img and buf must not be NULL");
+    }
+    if (!name)
+        name = "(buffer)";
+    if (!opt)
+        opt = &no_options;
+    mpf_err rc;
+    switch (detect_for_loading(buf, len, detected)) {
+    case MPF_FORMAT_DFUSE:
+    case MPF_FORMAT_DFU:
+        return mpf_load_dfuse_owned(img, buf, len, name, opt, err);
+    case MPF_FORMAT_ELF:
+        return mpf_load_elf_owned(img, buf, len, name, opt, err);
+    case MPF_FORMAT_IHEX:
+        /* Text decodes into new buffers anyway; nothing of it can be reused. */
+        rc = mpf_load_ihex(img, buf, len, name, opt, err);
+        free(buf);
+        return rc;
+    default:
+        return mpf_load_bin_owned(img, buf, len, name, opt, err);
     }
 }
 
@@ -97,7 +132,5 @@ mpf_err mpf_load_file(mpf_image *img, const char *spec, const mpf_load_options *
                              path, f == MPF_FORMAT_DFUSE ? "a DfuSe" : f == MPF_FORMAT_ELF ? "an ELF" : "an Intel HEX",
                              (unsigned)o.address);
     }
-    rc = mpf_load_buffer(img, buf, len, path, &o, detected, err);
-    free(buf);
-    return rc;
+    return mpf_load_buffer_owned(img, buf, len, path, &o, detected, err);
 }

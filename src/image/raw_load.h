@@ -6,12 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "image/slices.h"
 #include "mpflash/image.h"
 
-/* Add data[0, len) at opt->address on opt->alt. `kind` says what the bytes
+/* List the first len bytes of the input as one slice at opt->address on
+ * opt->alt, after checking they can go there. `kind` says what the bytes
  * are for the messages ("raw binary file", "plain DFU file (no \"DfuSe\"
  * signature at offset 0)"). */
-mpf_err mpf_load_raw(mpf_image *img, const uint8_t *data, size_t len, const char *name,
-                     const char *kind, const mpf_load_options *opt, mpf_error *err);
+mpf_err mpf_raw_slice(mpf_slices *s, size_t len, const char *name, const char *kind,
+                      const mpf_load_options *opt, mpf_error *err);
 
 #endif

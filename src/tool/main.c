@@ -13,6 +13,8 @@ int main(int argc, char **argv)
         .err = stderr,
         .err_is_tty = isatty(fileno(stderr)),
         .sim_fault = getenv("MPFLASH_SIM_FAULT"),
+        .sysfs_root = getenv("MPFLASH_SYSFS_ROOT"),
+        .dev_root = getenv("MPFLASH_DEV_ROOT"),
     };
     return tool_main(argc, argv, &io);
 }

@@ -16,6 +16,12 @@ typedef struct tool_ctx {
     tool_options opt;
     FILE *out; /* io->out */
     FILE *err; /* io->err */
+    /* Several boards: the board whose text tool_say is printing starts each
+     * line with "LABEL: " (main thread only; NULL otherwise). */
+    const char *line_prefix;
+    int mid_line; /* the last tool_say did not end its line */
+    /* Several boards: counts for the final JSON result, also on failure. */
+    size_t boards, boards_failed;
 } tool_ctx;
 
 /* Human text on stdout: suppressed by -q and by --json (which owns stdout). */

@@ -2,6 +2,8 @@
  * board as to USB, so `--sim f401 -d 1234:5678` fails as a real run would. */
 #include "tool/tool_device.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -25,32 +27,77 @@ static uint64_t wall_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static mpf_err open_sim(tool_ctx *ctx, tool_device *dev, mpf_error *err)
+static mpf_err new_sim(tool_ctx *ctx, size_t index, tool_device *dev, mpf_error *err)
 {
-    mpf_err rc = mpf_sim_new(ctx->opt.sim_chip, &dev->sim, err);
+    dev->sim_chip = tool_sim_board_chip(&ctx->opt, index);
+    mpf_err rc = mpf_sim_new(dev->sim_chip, &dev->sim, err);
     if (rc) {
         mpf_error_prefix(err, "--sim %s", ctx->opt.sim_chip);
         return rc;
     }
-    rc = tool_sim_apply_faults(dev->sim, ctx->io->sim_fault, &dev->extras, err);
-    if (rc)
-        return rc;
+    tool_sim_board_identity(dev->sim, &ctx->opt, index);
     mpf_sim_transport(dev->sim, &dev->transport);
     dev->has_transport = 1;
-    size_t index;
-    rc = mpf_usb_select(&ctx->opt.filter, &dev->transport.info, NULL, 1, &index, err);
-    if (rc) {
-        mpf_error_prefix(err, "--sim %s", ctx->opt.sim_chip);
-        return rc;
-    }
-    if (ctx->opt.sim_state) {
-        rc = tool_sim_state_region(dev->sim, &dev->transport.info, &dev->state_base, &dev->state_len, err);
-        if (!rc)
-            rc = tool_sim_state_load(dev->sim, ctx->opt.sim_state, dev->state_base, dev->state_len, err);
-        if (!rc)
-            dev->has_state = 1;
-    }
+    return MPF_OK;
+}
+
+mpf_err tool_device_sim_info(tool_ctx *ctx, size_t index, mpf_device_info *info, mpf_error *err)
+{
+    tool_device dev;
+    memset(&dev, 0, sizeof dev);
+    mpf_err rc = new_sim(ctx, index, &dev, err);
+    if (!rc)
+        *info = dev.transport.info;
+    if (dev.has_transport)
+        dev.transport.ops->close(dev.transport.ctx);
+    mpf_sim_free(dev.sim);
     return rc;
+}
+
+mpf_err tool_device_open_sim(tool_ctx *ctx, size_t index, tool_device *dev, mpf_error *err)
+{
+    memset(dev, 0, sizeof *dev);
+    mpf_err rc = new_sim(ctx, index, dev, err);
+    if (!rc)
+        rc = tool_sim_apply_faults(dev->sim, ctx->io->sim_fault, dev->transport.info.serial, &dev->extras, err);
+    if (rc || !ctx->opt.sim_state)
+        return rc;
+    if (tool_sim_board_count(&ctx->opt) > 1)
+        tool_board_file(ctx->opt.sim_state, dev->transport.info.serial, dev->state_file, sizeof dev->state_file);
+    else
+        snprintf(dev->state_file, sizeof dev->state_file, "%s", ctx->opt.sim_state);
+    rc = tool_sim_state_region(dev->sim, &dev->transport.info, &dev->state_base, &dev->state_len, err);
+    if (!rc)
+        rc = tool_sim_state_load(dev->sim, dev->state_file, dev->state_base, dev->state_len, err);
+    if (!rc)
+        dev->has_state = 1;
+    return rc;
+}
+
+/* The one virtual board the filters select among those of the run. */
+static mpf_err open_sim(tool_ctx *ctx, tool_device *dev, mpf_error *err)
+{
+    size_t count = tool_sim_board_count(&ctx->opt);
+    mpf_device_info *infos = calloc(count, sizeof *infos);
+    if (!infos)
+        return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory");
+    mpf_err rc = MPF_OK;
+    for (size_t i = 0; i < count && !rc; i++)
+        rc = tool_device_sim_info(ctx, i, &infos[i], err);
+    size_t index = 0;
+    if (!rc && (rc = mpf_usb_select(&ctx->opt.filter, infos, NULL, count, &index, err)))
+        mpf_error_prefix(err, "--sim %s", ctx->opt.sim_chip);
+    free(infos);
+    if (!rc)
+        rc = tool_device_open_sim(ctx, index, dev, err);
+    return rc;
+}
+
+void tool_device_adopt(tool_device *dev, const mpf_transport *t)
+{
+    memset(dev, 0, sizeof *dev);
+    dev->transport = *t;
+    dev->has_transport = 1;
 }
 
 static mpf_err open_usb(tool_ctx *ctx, tool_device *dev, mpf_error *err)
@@ -93,7 +140,7 @@ mpf_err tool_device_close(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     dev->has_transport = 0;
     /* A dry run changed nothing, so it writes nothing either. */
     if (dev->sim && dev->has_state && !ctx->opt.dry_run)
-        rc = tool_sim_state_save(dev->sim, ctx->opt.sim_state, dev->state_base, dev->state_len, err);
+        rc = tool_sim_state_save(dev->sim, dev->state_file, dev->state_base, dev->state_len, err);
     mpf_sim_free(dev->sim);
     dev->sim = NULL;
     if (dev->usb)
@@ -145,7 +192,7 @@ void tool_device_announce(tool_ctx *ctx, const tool_device *dev)
         char d[sizeof info->serial + 96];
         mpf_usb_describe(info, d, sizeof d);
         if (dev->sim)
-            tool_say(ctx, "device: %s, virtual board --sim %s\n", d, ctx->opt.sim_chip);
+            tool_say(ctx, "device: %s, virtual board --sim %s\n", d, dev->sim_chip);
         else
             tool_say(ctx, "device: %s\n", d);
         return;
@@ -153,6 +200,6 @@ void tool_device_announce(tool_ctx *ctx, const tool_device *dev)
     tool_json j;
     tj_begin(&j, ctx->out);
     tj_str(&j, "event", "device");
-    tool_device_json_fields(&j, info, dev->sim ? ctx->opt.sim_chip : NULL);
+    tool_device_json_fields(&j, info, dev->sim ? dev->sim_chip : NULL);
     tj_end(&j);
 }

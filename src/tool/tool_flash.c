@@ -1,26 +1,27 @@
 /* Flashing (and --dry-run). The order is the safety argument: every file is
  * parsed, the image checked against the board's layout and the plan built
  * before the first request that changes anything. */
+#include "tool/tool_flash.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mpflash/engine.h"
 #include "mpflash/plan.h"
-#include "tool/tool_commands.h"
-#include "tool/tool_device.h"
 #include "tool/tool_image.h"
 #include "tool/tool_plan.h"
-#include "tool/tool_progress.h"
 
 /* -a picks one memory: refuse a file that also carries data for another,
  * rather than flash half of it. */
-static mpf_err check_alts(tool_ctx *ctx, const mpf_image *img, uint8_t alt, mpf_error *err)
+static mpf_err check_alts(const mpf_image *img, uint8_t alt, mpf_error *err)
 {
     for (size_t i = 0; i < img->count; i++)
         if (img->segments[i].alt != alt)
             return mpf_error_set(err, MPF_ERR_REFUSED,
                                  "%s has data for alt setting %u, but -a selects alt %u; drop -a to write every alt setting the file names",
                                  img->segments[i].source, (unsigned)img->segments[i].alt, (unsigned)alt);
-    (void)ctx;
     return MPF_OK;
 }
 
@@ -36,56 +37,24 @@ static mpf_err check_suffix(tool_ctx *ctx, const mpf_image *img, const mpf_devic
                          img->vid, img->pid, dev->vid, dev->pid);
 }
 
-static void summary(tool_ctx *ctx, const tool_device *dev, const mpf_plan *plan, const mpf_dfu *d,
-                    uint64_t elapsed_us)
+void tool_flash_backup_file(const tool_ctx *ctx, const tool_board *b, char *out, size_t size)
 {
-    if (ctx->opt.json) {
-        tool_json j;
-        tool_result_begin(ctx, &j, "flash");
-        tj_u64(&j, "bytes_written", plan->write_bytes);
-        tj_u64(&j, "sectors_erased", d->stats.erase_sectors);
-        tj_u64(&j, "erase_bytes", plan->erase_bytes);
-        tj_bool(&j, "mass_erase", plan->mass_erase);
-        tj_bool(&j, "verified", plan->verify);
-        tj_bool(&j, "left", plan->leave);
-        if (plan->leave)
-            tj_u64(&j, "leave_address", plan->leave_address);
-        else
-            tj_str(&j, "leave_address", NULL);
-        tj_u64(&j, "requests", mpf_dfu_stats_total(&d->stats));
-        tj_u64(&j, "elapsed_ms", elapsed_us / 1000u);
-        tj_str(&j, "clock", dev->sim ? "modelled" : "wall");
-        tj_end(&j);
-        return;
-    }
-    char erased[32], took[32];
-    tool_format_size(erased, sizeof erased, plan->erase_bytes);
-    tool_format_duration(took, sizeof took, elapsed_us);
-    tool_say(ctx, "done: wrote %llu bytes, erased %s%u sector%s (%s)%s in %s%s; ",
-             (unsigned long long)plan->write_bytes, plan->mass_erase ? "all flash, " : "",
-             (unsigned)d->stats.erase_sectors, d->stats.erase_sectors == 1 ? "" : "s", erased,
-             plan->verify ? ", verified," : ",", took, dev->sim ? " of modelled device time" : "");
-    if (plan->leave)
-        tool_say(ctx, "the board is starting the new firmware at 0x%08X\n", (unsigned)plan->leave_address);
+    if (ctx->boards)
+        tool_board_file(ctx->opt.backup_file, b->label, out, size);
     else
-        tool_say(ctx, "the board stays in DFU mode\n");
+        snprintf(out, size, "%s", ctx->opt.backup_file);
 }
 
-static mpf_err run_plan(tool_ctx *ctx, tool_device *dev, const mpf_plan *plan, mpf_error *err)
+static mpf_err check_backup_file(const tool_ctx *ctx, const tool_board *b, mpf_error *err)
 {
-    tool_progress prog;
-    tool_progress_init(&prog, ctx, dev);
-    mpf_callbacks cb;
-    tool_progress_callbacks(&prog, &cb);
-    uint64_t start = tool_device_now_us(dev);
-    mpf_dfu d;
-    mpf_err rc = mpf_dfu_open(&d, &dev->transport, &cb, err);
-    if (!rc)
-        rc = mpf_dfu_flash(&d, plan, err);
-    tool_progress_end_line(&prog);
-    if (!rc)
-        summary(ctx, dev, plan, &d, tool_device_now_us(dev) - start);
-    return rc;
+    char file[sizeof b->res.backup_file];
+    struct stat sb;
+    tool_flash_backup_file(ctx, b, file, sizeof file);
+    if (ctx->opt.force || stat(file, &sb) != 0)
+        return MPF_OK;
+    return mpf_error_set(err, MPF_ERR_REFUSED,
+                         "%s already exists; mpflash does not overwrite a backup: choose another name, or add --force",
+                         file);
 }
 
 static void plan_options(const tool_ctx *ctx, mpf_plan_options *po)
@@ -107,75 +76,158 @@ static void plan_options(const tool_ctx *ctx, mpf_plan_options *po)
     po->force = ctx->opt.force;
 }
 
-static mpf_err flash_on_device(tool_ctx *ctx, tool_device *dev, mpf_image *img, uint8_t loaded_alt,
-                               mpf_error *err)
+/* -a NAME: only now is the number known; a board whose alt differs from the
+ * one the files were loaded for gets its own copy, loaded for it. */
+static mpf_err image_for_alt(tool_ctx *ctx, tool_board *b, const mpf_image *img, uint8_t loaded_alt,
+                             const mpf_image **use, mpf_error *err)
 {
-    tool_device_announce(ctx, dev);
-    mpf_err rc;
-    if (ctx->opt.alt_set) {
-        uint8_t alt;
-        if ((rc = tool_device_alt(ctx, dev, &alt, err)))
-            return rc;
-        if (alt != loaded_alt) {
-            /* -a NAME: only now is the number known; load again for it. */
-            int quiet = ctx->opt.quiet;
-            ctx->opt.quiet = 1;
-            mpf_image_free(img);
-            mpf_image_init(img);
-            rc = tool_load_inputs(ctx, alt, img, err);
-            ctx->opt.quiet = quiet;
-            if (rc)
-                return rc;
-        }
-        if ((rc = check_alts(ctx, img, alt, err)))
-            return rc;
-    }
-    if ((rc = check_suffix(ctx, img, &dev->transport.info, err)))
+    *use = img;
+    if (!ctx->opt.alt_set)
+        return MPF_OK;
+    uint8_t alt;
+    mpf_err rc = tool_device_alt(ctx, &b->dev, &alt, err);
+    if (rc)
         return rc;
+    if (alt != loaded_alt) {
+        int quiet = ctx->opt.quiet;
+        ctx->opt.quiet = 1;
+        mpf_image_init(&b->own_image);
+        b->has_own_image = 1;
+        rc = tool_load_inputs(ctx, alt, &b->own_image, err);
+        ctx->opt.quiet = quiet;
+        if (rc)
+            return rc;
+        *use = &b->own_image;
+    }
+    return check_alts(*use, alt, err);
+}
 
-    mpf_plan_options po;
-    plan_options(ctx, &po);
-    mpf_plan plan;
-    if ((rc = mpf_plan_build(img, &dev->transport.info, &po, &plan, err)))
-        return rc;
-    if (plan.verify_dropped)
-        tool_warn(ctx, "not verifying: %s", plan.verify_note ? plan.verify_note : "the board cannot read back");
-    if (ctx->opt.dry_run) {
+/* The sectors skip-unchanged would leave alone (all 0 with --full): read,
+ * never written. */
+static mpf_err find_unchanged(tool_ctx *ctx, mpf_dfu *d, const mpf_plan *plan, uint8_t **unchanged,
+                              mpf_error *err)
+{
+    *unchanged = calloc(plan->erase_count ? plan->erase_count : 1, 1);
+    if (!*unchanged)
+        return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory");
+    if (ctx->opt.full)
+        return MPF_OK;
+    return mpf_dfu_check_unchanged(d, plan, *unchanged, err);
+}
+
+static mpf_err show_dry_run(tool_ctx *ctx, tool_board *b, mpf_error *err)
+{
+    /* Reading the board says which sectors would be skipped; the engine's
+     * log still reaches the user, its progress does not (nothing happens). */
+    tool_progress prog;
+    tool_progress_init(&prog, ctx, &b->dev);
+    prog.mode = TOOL_PROGRESS_NONE;
+    mpf_callbacks cb;
+    tool_progress_callbacks(&prog, &cb);
+    mpf_dfu d;
+    uint8_t *unchanged = NULL;
+    mpf_err rc = mpf_dfu_open(&d, &b->dev.transport, &cb, err);
+    if (!rc)
+        rc = find_unchanged(ctx, &d, &b->plan, &unchanged, err);
+    if (!rc) {
         tool_say(ctx, "plan (dry run):\n");
-        tool_plan_show(ctx, &plan, &dev->transport.info, 1);
-        tool_say(ctx, "nothing was changed (--dry-run)\n");
-        if (ctx->opt.json) {
-            tool_json j;
-            tool_result_begin(ctx, &j, "flash");
-            tj_bool(&j, "dry_run", 1);
-            tj_end(&j);
-        }
-    } else {
-        tool_plan_show(ctx, &plan, &dev->transport.info, ctx->opt.verbose > 0);
-        rc = run_plan(ctx, dev, &plan, err);
+        tool_plan_show(ctx, &b->plan, &b->dev.transport.info, 1, unchanged);
     }
-    mpf_plan_free(&plan);
+    if (!rc && ctx->opt.backup_file) {
+        char file[sizeof b->res.backup_file], size[32];
+        size_t n = 0;
+        uint64_t bytes = 0;
+        for (size_t i = 0; i < b->plan.erase_count; i++)
+            if (!unchanged[i]) {
+                n++;
+                bytes += b->plan.erases[i].size;
+            }
+        tool_flash_backup_file(ctx, b, file, sizeof file);
+        tool_format_size(size, sizeof size, bytes);
+        tool_say(ctx, "  backup: the %zu sector%s to erase (%s) into %s first\n", n, n == 1 ? "" : "s", size, file);
+    }
+    free(unchanged);
     return rc;
 }
 
-mpf_err tool_cmd_flash(tool_ctx *ctx, mpf_error *err)
+mpf_err tool_flash_prepare(tool_ctx *ctx, tool_board *b, const mpf_image *img, uint8_t loaded_alt, mpf_error *err)
 {
-    uint8_t alt = ctx->opt.alt_set && ctx->opt.alt_number >= 0 ? (uint8_t)ctx->opt.alt_number : 0;
-    mpf_image img;
-    mpf_image_init(&img);
-    mpf_err rc = tool_load_inputs(ctx, alt, &img, err);
-    if (!rc) {
-        tool_device dev;
-        rc = tool_device_open(ctx, &dev, err);
-        if (!rc)
-            rc = flash_on_device(ctx, &dev, &img, alt, err);
-        mpf_error close_err = {MPF_OK, ""};
-        mpf_err close_rc = tool_device_close(ctx, &dev, &close_err);
-        if (!rc && close_rc) {
-            rc = close_rc;
-            *err = close_err;
-        }
+    tool_device_announce(ctx, &b->dev);
+    const mpf_image *use;
+    mpf_err rc = image_for_alt(ctx, b, img, loaded_alt, &use, err);
+    if (!rc)
+        rc = check_suffix(ctx, use, &b->dev.transport.info, err);
+    if (!rc && ctx->opt.backup_file && !ctx->opt.dry_run)
+        rc = check_backup_file(ctx, b, err);
+    if (rc)
+        return rc;
+    mpf_plan_options po;
+    plan_options(ctx, &po);
+    if ((rc = mpf_plan_build(use, &b->dev.transport.info, &po, &b->plan, err)))
+        return rc;
+    b->has_plan = 1;
+    if (b->plan.verify_dropped)
+        tool_warn(ctx, "%s%snot verifying: %s", ctx->boards ? b->label : "", ctx->boards ? ": " : "",
+                  b->plan.verify_note ? b->plan.verify_note : "the board cannot read back");
+    if (ctx->opt.dry_run)
+        return show_dry_run(ctx, b, err);
+    tool_plan_show(ctx, &b->plan, &b->dev.transport.info, ctx->opt.verbose > 0, NULL);
+    return MPF_OK;
+}
+
+static void keep_results(tool_board *b, const mpf_dfu *d, const uint8_t *unchanged)
+{
+    const mpf_plan *plan = &b->plan;
+    b->res.bytes_written = plan->write_bytes;
+    b->res.bytes_sent = d->stats.bytes_down;
+    b->res.erase_bytes = plan->erase_bytes;
+    for (size_t i = 0; i < plan->erase_count; i++)
+        if (unchanged[i])
+            b->res.erase_bytes -= plan->erases[i].size;
+    b->res.sectors_erased = d->stats.erase_sectors;
+    b->res.sectors_skipped = d->stats.sectors_unchanged;
+    b->res.mass_erase = plan->mass_erase;
+    b->res.verified = plan->verify;
+    b->res.left = plan->leave;
+    b->res.leave_address = plan->leave_address;
+    b->res.requests = mpf_dfu_stats_total(&d->stats);
+}
+
+mpf_err tool_flash_run(tool_ctx *ctx, tool_board *b, tool_progress *prog, mpf_error *err)
+{
+    mpf_callbacks cb;
+    tool_progress_callbacks(prog, &cb);
+    uint64_t start = tool_device_now_us(&b->dev);
+    b->res.ran = 1;
+    prog->read_name = "check";
+    mpf_dfu d;
+    mpf_err rc = mpf_dfu_open(&d, &b->dev.transport, &cb, err);
+    /* Which sectors already hold their new contents, read once: the backup
+     * keeps only what will really be erased, and the flash skips the rest
+     * without reading it again. */
+    uint8_t *unchanged = NULL;
+    if (!rc)
+        rc = find_unchanged(ctx, &d, &b->plan, &unchanged, err);
+    if (!rc && ctx->opt.backup_file) {
+        tool_flash_backup_file(ctx, b, b->res.backup_file, sizeof b->res.backup_file);
+        rc = tool_backup_sectors(&d, prog, &b->plan, unchanged, &b->dev.transport.info, b->res.backup_file,
+                                 &b->res.backup_bytes, err);
+        if (!rc && b->res.backup_bytes == 0)
+            tool_progress_warn(prog, "--backup: every sector already holds the new contents, so nothing is erased "
+                                     "and no backup was written");
+        if (rc || b->res.backup_bytes == 0)
+            b->res.backup_file[0] = '\0';
     }
-    mpf_image_free(&img);
+    mpf_dfu_flash_options fo;
+    mpf_dfu_flash_options_default(&fo);
+    fo.skip_unchanged = !ctx->opt.full;
+    fo.unchanged = unchanged;
+    if (!rc)
+        rc = mpf_dfu_flash_ex(&d, &b->plan, &fo, err);
+    if (!rc)
+        keep_results(b, &d, unchanged);
+    free(unchanged);
+    tool_progress_end_line(prog);
+    b->res.elapsed_us = tool_device_now_us(&b->dev) - start;
     return rc;
 }

@@ -69,21 +69,19 @@ static void summary(tool_ctx *ctx, size_t shown)
 mpf_err tool_cmd_list(tool_ctx *ctx, mpf_error *err)
 {
     if (ctx->opt.sim_chip) {
-        mpf_sim *sim = NULL;
-        mpf_err rc = mpf_sim_new(ctx->opt.sim_chip, &sim, err);
-        if (rc) {
-            mpf_error_prefix(err, "--sim %s", ctx->opt.sim_chip);
-            return rc;
-        }
-        mpf_transport t;
-        mpf_sim_transport(sim, &t);
         size_t n = 0;
-        if (mpf_usb_filter_match(&ctx->opt.filter, &t.info)) {
-            show(ctx, &t.info, NULL, ctx->opt.sim_chip);
-            n = 1;
+        for (size_t i = 0; i < tool_sim_board_count(&ctx->opt); i++) {
+            mpf_device_info info;
+            mpf_err rc = tool_device_sim_info(ctx, i, &info, err);
+            if (rc)
+                return rc;
+            if (!mpf_usb_filter_match(&ctx->opt.filter, &info))
+                continue;
+            if (n && !ctx->opt.json)
+                fputc('\n', ctx->out);
+            show(ctx, &info, NULL, tool_sim_board_chip(&ctx->opt, i));
+            n++;
         }
-        t.ops->close(t.ctx);
-        mpf_sim_free(sim);
         summary(ctx, n);
         return MPF_OK;
     }

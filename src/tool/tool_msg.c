@@ -1,10 +1,25 @@
 /* Messages to the user. Only the tool prints; the library fills mpf_error. */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tool/tool_ctx.h"
 #include "tool/tool_json.h"
+
+/* Text with the board's label in front of every line it starts. */
+static void say_prefixed(tool_ctx *ctx, const char *text)
+{
+    while (*text) {
+        if (!ctx->mid_line)
+            fprintf(ctx->out, "%s: ", ctx->line_prefix);
+        size_t n = strcspn(text, "\n");
+        int ends = text[n] == '\n';
+        fwrite(text, 1, n + (size_t)ends, ctx->out);
+        ctx->mid_line = !ends;
+        text += n + (size_t)ends;
+    }
+}
 
 void tool_say(tool_ctx *ctx, const char *fmt, ...)
 {
@@ -12,8 +27,27 @@ void tool_say(tool_ctx *ctx, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(ctx->out, fmt, ap);
+    if (!ctx->line_prefix) {
+        vfprintf(ctx->out, fmt, ap);
+        va_end(ap);
+        return;
+    }
+    char small[512];
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
+    if (n >= 0 && (size_t)n < sizeof small) {
+        say_prefixed(ctx, small);
+    } else if (n >= 0) {
+        char *big = malloc((size_t)n + 1);
+        if (big) {
+            vsnprintf(big, (size_t)n + 1, fmt, again);
+            say_prefixed(ctx, big);
+            free(big);
+        }
+    }
+    va_end(again);
 }
 
 void tool_warn(tool_ctx *ctx, const char *fmt, ...)
@@ -68,6 +102,10 @@ int tool_fail(tool_ctx *ctx, const char *command, const mpf_error *e)
         tj_int(&j, "exit_code", code);
         tj_str(&j, "error", mpf_err_name(e->code));
         tj_str(&j, "message", e->message);
+        if (ctx->boards) {
+            tj_u64(&j, "boards", ctx->boards);
+            tj_u64(&j, "failed", ctx->boards_failed);
+        }
         tj_end(&j);
     }
     fflush(ctx->out);

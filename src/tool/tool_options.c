@@ -13,13 +13,43 @@
 #include "tool/tool_parse.h"
 
 
+/* An optional value is normally attached (--name=VALUE, -XVALUE). These
+ * options also take the next argument when it cannot be a firmware file's
+ * name in practice, so "--wait 5" and "-B /dev/ttyACM0" read naturally. */
+static int is_number(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+static int is_device_node(const char *s)
+{
+    return strncmp(s, "/dev/", 5) == 0;
+}
+
 typedef struct opt_def {
     char short_name;       /* 0: long only */
     const char *long_name; /* NULL: short only */
-    int takes_arg; /* 0 none, 1 required, 2 optional (only as --name=VALUE) */
+    int takes_arg; /* 0 none, 1 required, 2 optional (attached, or the next argument if next_is_value) */
     tool_opt_id id;
     const char *refusal; /* OPT_REFUSED: why, and what to do instead */
 } opt_def;
+
+/* For takes_arg 2: whether s can be the option's value when not attached
+ * with '=' (the next argument, or the rest of a short-option cluster). */
+static int value_shaped(tool_opt_id id, const char *s)
+{
+    switch (id) {
+    case OPT_WAIT:
+    case OPT_WAIT_APP: return is_number(s);
+    case OPT_BOOTLOADER: return is_device_node(s);
+    default: return 0;
+    }
+}
 
 static const opt_def options[] = {
     {'h', "help", 0, OPT_HELP, NULL},
@@ -56,6 +86,12 @@ static const opt_def options[] = {
     {0, "gap-fill", 1, OPT_GAP_FILL, NULL},
     {0, "sim", 1, OPT_SIM, NULL},
     {0, "sim-state", 1, OPT_SIM_STATE, NULL},
+    {0, "sim-boards", 1, OPT_SIM_BOARDS, NULL},
+    {0, "all", 0, OPT_ALL, NULL},
+    {'B', "bootloader", 2, OPT_BOOTLOADER, NULL},
+    {0, "wait-app", 2, OPT_WAIT_APP, NULL},
+    {0, "backup", 1, OPT_BACKUP, NULL},
+    {0, "full", 0, OPT_FULL, NULL},
     /* dfu-util options MicroPython users do not pass; refused by name. */
     {'c', "cfg", 1, OPT_REFUSED,
      "selects a USB configuration; DFU boards have one, so mpflash does not take it"},
@@ -97,6 +133,45 @@ static mpf_err add_file(tool_options *o, const char *file, mpf_error *err)
         return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory");
     o->files = grown;
     o->files[o->file_count++] = file;
+    return MPF_OK;
+}
+
+static mpf_err add_string(const char ***list, size_t *count, const char *value, mpf_error *err)
+{
+    const char **grown = realloc(*list, (*count + 1) * sizeof *grown);
+    if (!grown)
+        return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory");
+    *list = grown;
+    grown[(*count)++] = value;
+    return MPF_OK;
+}
+
+/* --sim f401,f401,f405: one virtual board per name. Names are checked when
+ * the boards are made, so "--sim list" keeps working here. */
+static mpf_err split_chips(tool_options *o, const char *value, const char *spelled, mpf_error *err)
+{
+    size_t n = 1;
+    for (const char *p = value; *p; p++)
+        n += *p == ',';
+    if (n > TOOL_MAX_BOARDS)
+        return mpf_error_set(err, MPF_ERR_USAGE, "%s %s: at most %u virtual boards", spelled, value,
+                             TOOL_MAX_BOARDS);
+    o->sim_chips = calloc(n, sizeof *o->sim_chips);
+    if (!o->sim_chips)
+        return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory");
+    const char *p = value;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strcspn(p, ",");
+        if (len == 0)
+            return mpf_error_set(err, MPF_ERR_USAGE, "%s %s: an empty chip name; see --sim list", spelled, value);
+        o->sim_chips[i] = malloc(len + 1);
+        if (!o->sim_chips[i])
+            return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory");
+        memcpy(o->sim_chips[i], p, len);
+        o->sim_chips[i][len] = '\0';
+        o->sim_chip_count = i + 1;
+        p += len + (p[len] == ',');
+    }
     return MPF_OK;
 }
 
@@ -192,7 +267,17 @@ static mpf_err apply(tool_options *o, tool_parse_state *st, const opt_def *d, co
         o->alt_number = o->filter.alt;
         break;
     case OPT_SERIAL:
-        if (!(rc = once(st, d->id, spelled, err)) && (rc = mpf_usb_filter_set_serial(&o->filter, value, err)))
+        /* Given again, it names another board: flashing several at once. */
+        if ((rc = add_string(&o->serials, &o->serial_count, value, err)))
+            break;
+        if (o->serial_count == 1) {
+            rc = mpf_usb_filter_set_serial(&o->filter, value, err);
+        } else {
+            mpf_usb_filter scratch;
+            mpf_usb_filter_init(&scratch);
+            rc = mpf_usb_filter_set_serial(&scratch, value, err);
+        }
+        if (rc)
             mpf_error_prefix(err, "%s %s", spelled, value);
         break;
     case OPT_PATH:
@@ -252,13 +337,47 @@ static mpf_err apply(tool_options *o, tool_parse_state *st, const opt_def *d, co
         o->gap_fill = (uint8_t)v;
         break;
     case OPT_SIM:
-        if (!(rc = once(st, d->id, spelled, err)))
+        if (!(rc = once(st, d->id, spelled, err)) && !(rc = split_chips(o, value, spelled, err)))
             o->sim_chip = value;
         break;
     case OPT_SIM_STATE:
         if (!(rc = once(st, d->id, spelled, err)))
             o->sim_state = value;
         break;
+    case OPT_SIM_BOARDS:
+        if ((rc = once(st, d->id, spelled, err)))
+            break;
+        if (tool_parse_u32(value, &v) != 0 || v == 0 || v > TOOL_MAX_BOARDS)
+            return mpf_error_set(err, MPF_ERR_USAGE, "%s %s: expected a number of boards, 1..%u", spelled, value,
+                                 TOOL_MAX_BOARDS);
+        o->sim_boards = v;
+        break;
+    case OPT_ALL: o->all = 1; break;
+    case OPT_BOOTLOADER:
+        o->bootloader = 1;
+        if (value) {
+            if (!*value)
+                return mpf_error_set(err, MPF_ERR_USAGE, "%s=: give the board's serial port, e.g. /dev/ttyACM0",
+                                     spelled);
+            rc = add_string(&o->ports, &o->port_count, value, err);
+        }
+        break;
+    case OPT_WAIT_APP:
+        if ((rc = once(st, d->id, spelled, err)))
+            break;
+        o->wait_app = 1;
+        if (value) {
+            if (tool_parse_u32(value, &v) != 0 || v == 0 || v > 3600)
+                return mpf_error_set(err, MPF_ERR_USAGE, "%s=%s: expected a number of seconds, 1..3600",
+                                     spelled, value);
+            o->wait_app_seconds = v;
+        }
+        break;
+    case OPT_BACKUP:
+        if (!(rc = once(st, d->id, spelled, err)) && !(rc = no_stdin(value, spelled, err)))
+            o->backup_file = value;
+        break;
+    case OPT_FULL: o->full = 1; break;
     case OPT_REFUSED:
         return mpf_error_set(err, MPF_ERR_USAGE, "%s is not supported by mpflash: %s", spelled, d->refusal);
     case OPT__COUNT: break;
@@ -296,6 +415,8 @@ static mpf_err parse_argv(tool_options *o, tool_parse_state *st, int argc, char 
             const char *value = NULL;
             if (d->takes_arg == 2) {
                 value = eq ? eq + 1 : NULL;
+                if (!eq && i + 1 < argc && value_shaped(d->id, argv[i + 1]))
+                    value = argv[++i];
             } else if (d->takes_arg) {
                 if (eq)
                     value = eq + 1;
@@ -325,6 +446,12 @@ static mpf_err parse_argv(tool_options *o, tool_parse_state *st, int argc, char 
                     value = argv[++i];
                 else
                     return mpf_error_set(err, MPF_ERR_USAGE, "%s needs a value (see mpflash --help)", spelled);
+            } else if (d->takes_arg == 2) {
+                /* "-B/dev/ttyACM0", "-B /dev/ttyACM0"; "-wv" is still -w -v. */
+                if (a[j + 1] && value_shaped(d->id, a + j + 1))
+                    value = a + j + 1;
+                else if (!a[j + 1] && i + 1 < argc && value_shaped(d->id, argv[i + 1]))
+                    value = argv[++i];
             }
             mpf_err rc = apply(o, st, d, spelled, value, err);
             if (rc)
@@ -356,4 +483,15 @@ void tool_options_free(tool_options *o)
     free(o->files);
     o->files = NULL;
     o->file_count = 0;
+    free(o->serials);
+    o->serials = NULL;
+    o->serial_count = 0;
+    free(o->ports);
+    o->ports = NULL;
+    o->port_count = 0;
+    for (size_t i = 0; o->sim_chips && i < o->sim_chip_count; i++)
+        free(o->sim_chips[i]);
+    free(o->sim_chips);
+    o->sim_chips = NULL;
+    o->sim_chip_count = 0;
 }

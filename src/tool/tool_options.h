@@ -9,6 +9,9 @@
 #include "mpflash/error.h"
 #include "mpflash/usb.h"
 
+/* Boards one run flashes at most (threads, virtual boards, -S and -B). */
+#define TOOL_MAX_BOARDS 16u
+
 typedef enum tool_command {
     TOOL_CMD_NONE = 0,
     TOOL_CMD_HELP,
@@ -39,10 +42,28 @@ typedef struct tool_options {
     mpf_usb_filter filter;
     int alt_set;
     int alt_number;         /* -1 when -a names the alt setting (filter.alt_name) */
-    const char *sim_chip;   /* --sim */
+    const char *sim_chip;   /* --sim, as given ("f401" or "f401,f405") */
+    char **sim_chips;       /* --sim split at commas, one virtual board each (owned) */
+    size_t sim_chip_count;
+    uint32_t sim_boards;    /* --sim-boards N: that many boards of the one chip; 0 = not given */
     const char *sim_state;  /* --sim-state */
     int wait;               /* -w */
     uint32_t wait_seconds;  /* --wait=SECONDS; 0 = no limit */
+
+    /* Several boards in one run: --all, or -S given more than once. */
+    int all;
+    const char **serials;   /* every -S value, in order; filter.serial holds the first */
+    size_t serial_count;
+
+    /* Boards running MicroPython: -B [PORT]..., --wait-app [SECONDS]. */
+    int bootloader;
+    const char **ports;     /* the PORTs -B named; none = find the boards */
+    size_t port_count;
+    int wait_app;
+    uint32_t wait_app_seconds; /* 0 = the default */
+
+    const char *backup_file; /* --backup */
+    int full;                /* --full: rewrite sectors that already hold the image */
 
     /* -s ADDR[:LEN][:modifiers] */
     int has_address;

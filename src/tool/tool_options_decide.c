@@ -53,7 +53,55 @@ static const unsigned allowed[OPT__COUNT] = {
     [OPT_GAP_FILL] = C(TOOL_CMD_CONVERT),
     [OPT_SIM] = DEVICE_CMDS | C(TOOL_CMD_LIST) | C(TOOL_CMD_SIM_LIST),
     [OPT_SIM_STATE] = DEVICE_CMDS,
+    [OPT_SIM_BOARDS] = DEVICE_CMDS | C(TOOL_CMD_LIST),
+    [OPT_ALL] = C(TOOL_CMD_FLASH),
+    [OPT_BOOTLOADER] = C(TOOL_CMD_FLASH),
+    [OPT_WAIT_APP] = C(TOOL_CMD_FLASH),
+    [OPT_BACKUP] = C(TOOL_CMD_FLASH),
+    [OPT_FULL] = C(TOOL_CMD_FLASH),
 };
+
+/* The options about several boards and boards running MicroPython, checked
+ * once the command is known. */
+static mpf_err decide_boards(tool_options *o, tool_parse_state *st, mpf_error *err)
+{
+    const char *serial = st->spelled[OPT_SERIAL];
+    if (o->serial_count > 1 && o->command != TOOL_CMD_FLASH)
+        return mpf_error_set(err, MPF_ERR_USAGE,
+                             "%s given %zu times: several boards at once are for flashing only; give it once",
+                             serial, o->serial_count);
+    if (o->all && o->serial_count > 1)
+        return conflict(st->spelled[OPT_ALL], serial,
+                        "--all takes every matching board, several -S name the boards; use one way", err);
+    if (o->sim_boards && !o->sim_chip)
+        return mpf_error_set(err, MPF_ERR_USAGE, "%s needs --sim CHIP", st->spelled[OPT_SIM_BOARDS]);
+    if (o->sim_boards && o->sim_chip_count > 1)
+        return conflict(st->spelled[OPT_SIM_BOARDS], "a list of chips in --sim",
+                        "give the number of boards one way", err);
+    const char *boot = st->spelled[OPT_BOOTLOADER];
+    if (o->sim_chip && (o->bootloader || o->wait_app))
+        return conflict(o->bootloader ? boot : st->spelled[OPT_WAIT_APP], st->spelled[OPT_SIM],
+                        "a virtual board has no USB serial port and is always in DFU mode", err);
+    if (o->port_count && o->all)
+        return conflict(st->spelled[OPT_ALL], boot, "--all finds every board, a PORT names one; use one way", err);
+    if (o->port_count && (st->seen[OPT_SERIAL] || st->seen[OPT_PATH]))
+        return conflict(boot, st->seen[OPT_SERIAL] ? serial : st->spelled[OPT_PATH],
+                        "the PORT names the board; -S and -p choose among the boards -B finds without one", err);
+    if (o->port_count && o->port_count < (size_t)st->seen[OPT_BOOTLOADER])
+        return mpf_error_set(err, MPF_ERR_USAGE, "%s: give a PORT every time, or once without one", boot);
+    if (o->port_count > TOOL_MAX_BOARDS || o->serial_count > TOOL_MAX_BOARDS)
+        return mpf_error_set(err, MPF_ERR_USAGE, "at most %u boards in one run", TOOL_MAX_BOARDS);
+    if (o->bootloader && o->dry_run)
+        return conflict(boot, st->spelled[OPT_DRY_RUN],
+                        "a dry run changes nothing, but entering the bootloader stops the board's program", err);
+    if (o->wait_app && (o->stay || o->dry_run))
+        return conflict(st->spelled[OPT_WAIT_APP], o->stay ? st->spelled[OPT_STAY] : st->spelled[OPT_DRY_RUN],
+                        "the board must leave DFU mode for its application to come back", err);
+    if (o->backup_file && o->mass_erase)
+        return conflict(st->spelled[OPT_BACKUP], o->mass_erase_from_s ? "-s :mass-erase" : st->spelled[OPT_MASS_ERASE],
+                        "a mass erase clears the whole chip; read it all first with -U FILE", err);
+    return MPF_OK;
+}
 
 typedef struct command_request {
     tool_command cmd;
@@ -179,6 +227,6 @@ mpf_err tool_options_decide(tool_options *o, tool_parse_state *st, mpf_error *er
                         "give the IDs one way", err);
     if (o->quiet && o->verbose)
         return conflict(st->spelled[OPT_QUIET], st->spelled[OPT_VERBOSE], "pick one", err);
-    return MPF_OK;
+    return decide_boards(o, st, err);
 }
 

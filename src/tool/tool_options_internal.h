@@ -40,6 +40,12 @@ typedef enum tool_opt_id {
     OPT_GAP_FILL,
     OPT_SIM,
     OPT_SIM_STATE,
+    OPT_SIM_BOARDS,
+    OPT_ALL,
+    OPT_BOOTLOADER,
+    OPT_WAIT_APP,
+    OPT_BACKUP,
+    OPT_FULL,
     OPT_REFUSED,
     OPT__COUNT
 } tool_opt_id;

@@ -64,11 +64,12 @@ static void show_untouched(tool_ctx *ctx, const mpf_plan *plan, const mpf_device
     mpf_layout_free(&l);
 }
 
-static void show_json(tool_ctx *ctx, const mpf_plan *plan)
+static void show_json(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *dev, const uint8_t *unchanged)
 {
     tool_json j;
     tj_begin(&j, ctx->out);
     tj_str(&j, "event", "plan");
+    tj_str(&j, "serial", dev->serial);
     tj_bool(&j, "dry_run", ctx->opt.dry_run);
     tj_bool(&j, "mass_erase", plan->mass_erase);
     tj_array(&j, "erase");
@@ -77,6 +78,10 @@ static void show_json(tool_ctx *ctx, const mpf_plan *plan)
         tj_u64(&j, "alt", plan->erases[i].alt);
         tj_u64(&j, "address", plan->erases[i].address);
         tj_u64(&j, "size", plan->erases[i].size);
+        if (unchanged)
+            tj_bool(&j, "unchanged", unchanged[i]);
+        else
+            tj_str(&j, "unchanged", NULL);
         tj_close_object(&j);
     }
     tj_close_array(&j);
@@ -102,10 +107,11 @@ static void show_json(tool_ctx *ctx, const mpf_plan *plan)
     tj_end(&j);
 }
 
-void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *dev, int full)
+void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *dev, int full,
+                    const uint8_t *unchanged)
 {
     if (ctx->opt.json) {
-        show_json(ctx, plan);
+        show_json(ctx, plan, dev, unchanged);
         return;
     }
     char erase_size[32], eta[32];
@@ -120,13 +126,27 @@ void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *
     }
     if (plan->mass_erase)
         tool_say(ctx, "  mass erase of alt %u (all of it)\n", dev->num_alts ? (unsigned)dev->alts[0].alt : 0u);
-    tool_say(ctx, "  erase %zu sector%s (%s):\n", plan->erase_count, plan->erase_count == 1 ? "" : "s",
-             erase_size);
+    size_t skipped = 0;
+    uint64_t skipped_bytes = 0;
+    for (size_t i = 0; unchanged && i < plan->erase_count; i++)
+        if (unchanged[i]) {
+            skipped++;
+            skipped_bytes += plan->erases[i].size;
+        }
+    if (skipped) {
+        tool_format_size(erase_size, sizeof erase_size, plan->erase_bytes - skipped_bytes);
+        tool_say(ctx, "  erase %zu sector%s (%s); %zu more already hold%s the new contents:\n",
+                 plan->erase_count - skipped, plan->erase_count - skipped == 1 ? "" : "s", erase_size, skipped,
+                 skipped == 1 ? "s" : "");
+    } else {
+        tool_say(ctx, "  erase %zu sector%s (%s):\n", plan->erase_count, plan->erase_count == 1 ? "" : "s",
+                 erase_size);
+    }
     for (size_t i = 0; i < plan->erase_count; i++) {
         char sz[32];
         tool_format_size(sz, sizeof sz, plan->erases[i].size);
-        tool_say(ctx, "    alt %u  0x%08X  %s\n", (unsigned)plan->erases[i].alt, (unsigned)plan->erases[i].address,
-                 sz);
+        tool_say(ctx, "    alt %u  0x%08X  %s%s\n", (unsigned)plan->erases[i].alt,
+                 (unsigned)plan->erases[i].address, sz, unchanged && unchanged[i] ? "  skip (unchanged)" : "");
     }
     tool_say(ctx, "  write %zu range%s (%llu bytes, %zu blocks of up to %u bytes):\n", plan->write_count,
              plan->write_count == 1 ? "" : "s", (unsigned long long)plan->write_bytes, mpf_plan_block_count(plan),

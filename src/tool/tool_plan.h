@@ -6,6 +6,10 @@
 #include "mpflash/plan.h"
 #include "tool/tool_ctx.h"
 
-void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *dev, int full);
+/* unchanged: one flag per plan->erases[i], 1 for a sector that already holds
+ * its new contents and will be skipped (a dry run's check); NULL when the
+ * board was not read. */
+void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *dev, int full,
+                    const uint8_t *unchanged);
 
 #endif

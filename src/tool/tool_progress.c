@@ -22,6 +22,49 @@ void tool_progress_init(tool_progress *p, tool_ctx *ctx, tool_device *dev)
         p->mode = TOOL_PROGRESS_LINES;
 }
 
+void tool_progress_set_board(tool_progress *p, const char *label, tool_display *display, size_t slot)
+{
+    p->label = label;
+    p->display = display;
+    p->slot = slot;
+}
+
+void tool_progress_span(tool_progress *p, uint64_t base, uint64_t span_total)
+{
+    p->span_base = base;
+    p->span_total = span_total;
+}
+
+/* A finished line of progress text: in place on a terminal, else a line;
+ * among several boards through the shared display, with the board's label. */
+static void emit(tool_progress *p, const char *text, int final)
+{
+    int tty = p->mode == TOOL_PROGRESS_TTY;
+    if (p->display) {
+        char line[TOOL_DISPLAY_LINE];
+        snprintf(line, sizeof line, "%s%s%s", p->label, tty ? "  " : ": ", text);
+        tool_display_progress(p->display, p->slot, line);
+        return;
+    }
+    fprintf(p->ctx->err, "%s%s%s", tty ? "\r" : "", text, tty ? "\033[K" : "\n");
+    if (tty && final)
+        fputc('\n', p->ctx->err);
+    fflush(p->ctx->err);
+    p->line_open = tty && !final;
+}
+
+void tool_progress_warn(tool_progress *p, const char *message)
+{
+    if (p->display) {
+        char line[TOOL_DISPLAY_LINE + MPF_ERROR_MESSAGE_MAX];
+        snprintf(line, sizeof line, "mpflash: %s: warning: %s", p->label, message);
+        tool_display_message(p->display, line);
+        return;
+    }
+    tool_progress_end_line(p);
+    tool_warn(p->ctx, "%s", message);
+}
+
 void tool_progress_end_line(tool_progress *p)
 {
     if (p->line_open) {
@@ -59,19 +102,23 @@ static void text_line(tool_progress *p, uint64_t done, uint64_t total, uint64_t 
 {
     if (is_step(p->phase)) {
         /* Only leaving is worth a line: it says the board was told to go. */
-        if (p->phase == MPF_PHASE_LEAVE && done >= total) {
-            fprintf(p->ctx->err, "%sleave   done%s", p->mode == TOOL_PROGRESS_TTY ? "\r" : "",
-                    p->mode == TOOL_PROGRESS_TTY ? "\033[K\n" : "\n");
-            fflush(p->ctx->err);
-        }
-        p->line_open = 0;
+        if (p->phase == MPF_PHASE_LEAVE && done >= total)
+            emit(p, "leave   done", 1);
+        else
+            p->line_open = 0;
         return;
     }
     char d[32], t[32], rate[48] = "", eta[32] = "";
     amount(d, sizeof d, p->phase, done);
     amount(t, sizeof t, p->phase, total);
     unsigned pct = total ? (unsigned)(done * 100u / total) : 100u;
-    if (done && elapsed_us) {
+    const char *name = mpf_phase_name(p->phase);
+    int checking = 0;
+    if (p->phase == MPF_PHASE_READ && p->read_name) {
+        name = p->read_name;
+        checking = strcmp(name, "check") == 0;
+    }
+    if (done && elapsed_us && !checking) {
         double per_s = (double)done * 1e6 / (double)elapsed_us;
         if (!counts_sectors(p->phase))
             snprintf(rate, sizeof rate, "  %.1f KiB/s", per_s / 1024.0);
@@ -81,24 +128,28 @@ static void text_line(tool_progress *p, uint64_t done, uint64_t total, uint64_t 
             snprintf(eta, sizeof eta, "  ETA %s", left);
         }
     }
-    fprintf(p->ctx->err, "%s%-7s %3u%%  %s/%s %s%s%s%s", p->mode == TOOL_PROGRESS_TTY ? "\r" : "",
-            mpf_phase_name(p->phase), pct, d, t, counts_sectors(p->phase) ? "sectors" : "KiB", rate, eta,
-            p->mode == TOOL_PROGRESS_TTY ? "\033[K" : "\n");
-    fflush(p->ctx->err);
-    p->line_open = p->mode == TOOL_PROGRESS_TTY;
+    char text[TOOL_DISPLAY_LINE];
+    snprintf(text, sizeof text, "%-7s %3u%%  %s/%s %s%s%s", name, pct, d, t,
+             counts_sectors(p->phase) ? "sectors" : "KiB", rate, eta);
+    emit(p, text, 0);
 }
 
 static void json_event(tool_progress *p, uint64_t done, uint64_t total, uint64_t elapsed_us)
 {
+    if (p->display)
+        tool_display_lock(p->display);
     tool_json j;
     tj_begin(&j, p->ctx->out);
     tj_str(&j, "event", "progress");
+    tj_str(&j, "serial", p->dev ? p->dev->transport.info.serial : "");
     tj_str(&j, "phase", mpf_phase_name(p->phase));
     tj_u64(&j, "done", done);
     tj_u64(&j, "total", total);
     tj_str(&j, "unit", unit(p->phase));
     tj_u64(&j, "elapsed_ms", elapsed_us / 1000u);
     tj_end(&j);
+    if (p->display)
+        tool_display_unlock(p->display);
 }
 
 /* The flip:ADDR testing aid: a flash cell that does not hold what was
@@ -120,10 +171,17 @@ static void on_progress(void *user, mpf_phase phase, uint64_t done, uint64_t tot
 {
     tool_progress *p = user;
     uint64_t now = p->dev ? tool_device_now_us(p->dev) : 0;
-    if (!p->active || phase != p->phase) {
+    if (p->span_total) {
+        done += p->span_base;
+        total = p->span_total;
+    }
+    /* Reading for another purpose is another phase to the user. */
+    int new_read = phase == MPF_PHASE_READ && p->read_name != p->phase_read_name;
+    if (!p->active || phase != p->phase || new_read) {
         tool_progress_end_line(p);
         p->active = 1;
         p->phase = phase;
+        p->phase_read_name = p->read_name;
         p->phase_start_us = now;
         p->last_step = 0;
         p->last_pct = -1;
@@ -162,8 +220,15 @@ static void on_log(void *user, mpf_log_level level, const char *message)
     mpf_log_level shown = p->ctx->opt.verbose ? MPF_LOG_TRACE : MPF_LOG_WARN;
     if (level > shown || (level == MPF_LOG_ERROR && !p->ctx->opt.verbose))
         return;
+    const char *name = names[level <= MPF_LOG_TRACE ? level : MPF_LOG_TRACE];
+    if (p->display) {
+        char line[TOOL_DISPLAY_LINE + MPF_ERROR_MESSAGE_MAX];
+        snprintf(line, sizeof line, "mpflash: %s: %s: %s", p->label, name, message);
+        tool_display_message(p->display, line);
+        return;
+    }
     tool_progress_end_line(p);
-    fprintf(p->ctx->err, "mpflash: %s: %s\n", names[level <= MPF_LOG_TRACE ? level : MPF_LOG_TRACE], message);
+    fprintf(p->ctx->err, "mpflash: %s: %s\n", name, message);
 }
 
 void tool_progress_callbacks(tool_progress *p, mpf_callbacks *cb)

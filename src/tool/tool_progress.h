@@ -7,6 +7,7 @@
 #include "mpflash/engine.h"
 #include "tool/tool_ctx.h"
 #include "tool/tool_device.h"
+#include "tool/tool_display.h"
 
 typedef enum tool_progress_mode {
     TOOL_PROGRESS_NONE = 0,
@@ -26,9 +27,32 @@ typedef struct tool_progress {
     int last_pct;        /* TTY: redraw only when the percentage moves */
     int line_open;       /* a TTY line waits for its newline */
     int flipped;         /* the flip:ADDR aid has fired */
+    /* One of several boards at once: its label on every line, and the shared
+     * display (NULL when the run has one board). */
+    const char *label;
+    tool_display *display;
+    size_t slot;
+    /* Phases the caller runs as one (a backup reading sector after sector):
+     * done and total are offset into one whole. */
+    uint64_t span_base, span_total;
+    /* What reading is for, in text (NULL: "read"): a flash reads to find the
+     * sectors it can skip ("check", no rate: it jumps past what it need not
+     * read) and for --backup ("backup"). */
+    const char *read_name;
+    const char *phase_read_name; /* read_name when the current phase began */
 } tool_progress;
 
 void tool_progress_init(tool_progress *p, tool_ctx *ctx, tool_device *dev);
+
+/* Make p one board's progress among several. */
+void tool_progress_set_board(tool_progress *p, const char *label, tool_display *display, size_t slot);
+
+/* Report the next calls' amounts as part of a span of span_total, starting
+ * at base (0, 0 ends it). */
+void tool_progress_span(tool_progress *p, uint64_t base, uint64_t span_total);
+
+/* A warning line for this board (prefixed with its label among several). */
+void tool_progress_warn(tool_progress *p, const char *message);
 
 /* Callbacks for mpf_dfu_open; user = the tool_progress. */
 void tool_progress_callbacks(tool_progress *p, mpf_callbacks *cb);

@@ -9,6 +9,7 @@
 #include "mpflash/error.h"
 #include "mpflash/sim.h"
 #include "mpflash/transport.h"
+#include "tool/tool_options.h"
 
 /* What MPFLASH_SIM_FAULT asks for beyond mpf_sim's own faults. */
 typedef struct tool_sim_extras {
@@ -26,7 +27,22 @@ typedef struct tool_sim_extras {
  *   start-error         the board starts in dfuERROR (errFIRMWARE)
  *   flip:ADDR           invert the byte at ADDR just before verifying
  * MPF_ERR_USAGE naming the bad item. */
-mpf_err tool_sim_apply_faults(mpf_sim *sim, const char *spec, tool_sim_extras *extras, mpf_error *err);
+/* An item may start with SERIAL= to apply to that virtual board only
+ * (e.g. SIM2=status:erase:1:errERASE with several boards); serial is the
+ * board's. */
+mpf_err tool_sim_apply_faults(mpf_sim *sim, const char *spec, const char *serial, tool_sim_extras *extras,
+                              mpf_error *err);
+
+/* How many virtual boards the options make (0 without --sim), the chip of
+ * each, and their identities: with more than one, board i is serial
+ * "SIM<i+1>" at path "1-<i+1>"; a lone board keeps its chip's serial. */
+size_t tool_sim_board_count(const tool_options *o);
+const char *tool_sim_board_chip(const tool_options *o, size_t index);
+void tool_sim_board_identity(mpf_sim *sim, const tool_options *o, size_t index);
+
+/* A per-board file name for runs with several boards: FILE with ".BOARD"
+ * before its extension (board.bin -> board.SIM2.bin). */
+void tool_board_file(const char *file, const char *board, char *out, size_t size);
 
 /* The part of alt 0 the state file holds: from the layout's first address,
  * as far as the chip really has memory (mboot claims more than some do). */

@@ -57,6 +57,7 @@ static mpf_err bad(const char *item, const char *why, mpf_error *err)
     return mpf_error_set(err, MPF_ERR_USAGE, "MPFLASH_SIM_FAULT item \"%s\": %s", item, why);
 }
 
+/* sim NULL: only check the item (it is for another board). */
 static mpf_err apply_item(mpf_sim *sim, char *item, tool_sim_extras *extras, mpf_error *err)
 {
     char original[128];
@@ -71,19 +72,21 @@ static mpf_err apply_item(mpf_sim *sim, char *item, tool_sim_extras *extras, mpf
     }
     uint32_t address;
     if (strcmp(field[0], "rdp") == 0 && n == 1) {
-        mpf_sim_set_read_protection(sim, 1);
+        if (sim)
+            mpf_sim_set_read_protection(sim, 1);
         return MPF_OK;
     }
     if (strcmp(field[0], "start-error") == 0 && n == 1) {
-        mpf_sim_start_in_error(sim);
+        if (sim)
+            mpf_sim_start_in_error(sim);
         return MPF_OK;
     }
     if ((strcmp(field[0], "wp") == 0 || strcmp(field[0], "flip") == 0) && n == 2) {
         if (tool_parse_u32(field[1], &address) != 0)
             return bad(original, "expected an address such as 0x08020000", err);
-        if (field[0][0] == 'w') {
+        if (sim && field[0][0] == 'w') {
             mpf_sim_write_protect(sim, address);
-        } else {
+        } else if (sim) {
             extras->flip_before_verify = 1;
             extras->flip_address = address;
         }
@@ -112,10 +115,24 @@ static mpf_err apply_item(mpf_sim *sim, char *item, tool_sim_extras *extras, mpf
     f.nth = nth;
     if (f.kind == MPF_SIM_FAULT_STATUS && parse_status(field[3], &f.status) != 0)
         return bad(original, "expected a DFU status such as errERASE or 4", err);
-    return mpf_sim_add_fault(sim, &f, err);
+    return sim ? mpf_sim_add_fault(sim, &f, err) : MPF_OK;
 }
 
-mpf_err tool_sim_apply_faults(mpf_sim *sim, const char *spec, tool_sim_extras *extras, mpf_error *err)
+/* "SIM2=stall:erase:1" is for the board with serial SIM2 only; *item is
+ * moved past the prefix. 0 when the item is not for this board. */
+static int for_this_board(char **item, const char *serial)
+{
+    char *eq = strchr(*item, '=');
+    if (!eq)
+        return 1;
+    *eq = '\0';
+    int mine = serial && strcmp(*item, serial) == 0;
+    *item = eq + 1;
+    return mine;
+}
+
+mpf_err tool_sim_apply_faults(mpf_sim *sim, const char *spec, const char *serial, tool_sim_extras *extras,
+                              mpf_error *err)
 {
     memset(extras, 0, sizeof *extras);
     if (!spec || !*spec)
@@ -129,7 +146,11 @@ mpf_err tool_sim_apply_faults(mpf_sim *sim, const char *spec, tool_sim_extras *e
         char *next = strchr(item, ',');
         if (next)
             *next++ = '\0';
-        mpf_err rc = apply_item(sim, item, extras, err);
+        /* Every item is checked, also those for other boards, so a typo
+         * fails on every board rather than silently on none. */
+        tool_sim_extras unused;
+        int mine = for_this_board(&item, serial);
+        mpf_err rc = apply_item(mine ? sim : NULL, item, mine ? extras : &unused, err);
         if (rc)
             return rc;
         item = next;

@@ -295,9 +295,10 @@ static void test_failures(void **state)
                                "serial 3254335B3233 at 1-1 (DFU mode)\n");
     cli_result_free(&r);
 
-    /* 4: the board stops answering in the middle of writing. */
-    RUN_ENV(dir, "MPFLASH_SIM_FAULT=timeout:write:3", &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u",
-            "firmware.dfu");
+    /* 4: the board stops answering in the middle of writing (--full: the
+     * board already holds the firmware, which would otherwise be skipped). */
+    RUN_ENV(dir, "MPFLASH_SIM_FAULT=timeout:write:3", &r, "--sim", "f401", "--sim-state", "board.bin", "-q",
+            "--full", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 4);
     cli_assert_error_line(&r, "write of block 3 at 0x08020800");
     cli_result_free(&r);
@@ -355,6 +356,53 @@ static void test_failures(void **state)
     free(want);
 }
 
+/* Flashing what the board already holds skips the sectors that hold it,
+ * and the chip ends exactly as a full flash leaves it. */
+static void test_skip_unchanged(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("skip", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    uint8_t *want = expected_board();
+    cli_result r;
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    /* One byte off in sector 6, and a stray byte in sector 7 past the image:
+     * both sectors must be erased again; sectors 0 and 5 stay. */
+    size_t len;
+    uint8_t *board = cli_read(dir, "board.bin", &len);
+    assert_int_equal(len, F401_FLASH);
+    board[0x40010] ^= 0x01;
+    board[0x7FF00] = 0x00;
+    cli_write(dir, "board.bin", board, len);
+    free(board);
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "--dry-run", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_golden("skip-dry-run.out", r.out, r.out_len);
+    cli_result_free(&r);
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "--no-progress", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_golden("skip.out", r.out, r.out_len);
+    cli_result_free(&r);
+    assert_board(dir, "board.bin", want);
+    /* Nothing left to do; --json counts it. */
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "--json", "--no-progress", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "\"bytes_written\":306240,\"bytes_sent\":0,\"sectors_erased\":0,"
+                                  "\"sectors_skipped\":4,"));
+    cli_result_free(&r);
+    /* --full erases and writes everything again. */
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "--json", "--no-progress", "--full", "-u",
+        "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "\"sectors_erased\":4,\"sectors_skipped\":0,"));
+    cli_result_free(&r);
+    assert_board(dir, "board.bin", want);
+    free(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_json_flash),
         cmocka_unit_test(test_verbosity),
         cmocka_unit_test(test_failures),
+        cmocka_unit_test(test_skip_unchanged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

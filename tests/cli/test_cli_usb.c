@@ -254,12 +254,64 @@ static void test_runtime_board(void **state)
     cli_result_free(&r);
 }
 
+/* --all through the real USB code: one handle and one thread per board. A
+ * fault on one board fails it alone; the others end correct. A board
+ * running its application is left alone, with a warning. */
+static void test_all_boards_one_fault(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("usb-all", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    const char *boards = "f401:AAA:port=1,f401:BBB:port=2:fault=status/erase/2/errERASE,f401:CCC:port=3,"
+                         "f401:RRR:port=4:runtime";
+    /* BBB starts with flash of its own, so what the fault left shows. */
+    uint8_t *seed = malloc(F401_FLASH + 8);
+    assert_non_null(seed);
+    const uint8_t head[8] = {0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x08, 0x00}; /* 0x08000000, 512 KiB */
+    memcpy(seed, head, 8);
+    for (size_t i = 0; i < F401_FLASH; i++)
+        seed[8 + i] = (uint8_t)(i * 7u + (i >> 11));
+    cli_write(dir, "f401-BBB.mem", seed, F401_FLASH + 8);
+    cli_result r;
+    RUN_USB(dir, boards, &r, "--all", "--no-progress", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 5);
+    assert_non_null(strstr(r.out, "\nAAA    1-1   ok      "));
+    assert_non_null(strstr(r.out, "\nBBB    1-2   failed (exit 5)"));
+    assert_non_null(strstr(r.out, "\nCCC    1-3   ok      "));
+    assert_null(strstr(r.out, "RRR"));
+    assert_non_null(strstr(r.err, "mpflash: warning: left alone: f055:9800 serial RRR at 1-4 (runtime mode) runs "
+                                  "its application; add --bootloader to switch it to DFU mode\n"));
+    assert_non_null(strstr(r.err, "mpflash: error: BBB: erase of sector at 0x08020000 failed: errERASE"));
+    cli_result_free(&r);
+    uint8_t *want = flashed_sample();
+    assert_flash(dir, "f401-AAA.mem", want);
+    assert_flash(dir, "f401-CCC.mem", want);
+    /* BBB: its first sector erased, the fault on the second erase, and
+     * nothing written (erasing comes first). */
+    memset(seed + 8, 0xFF, 0x4000);
+    assert_flash(dir, "f401-BBB.mem", seed + 8);
+
+    /* Several -S: exactly those boards. */
+    RUN_USB(dir, "f401:AAA:port=1,f401:BBB:port=2,f401:CCC:port=3", &r, "-S", "CCC", "-S", "BBB", "-q", "-u",
+            "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.out_len + r.err_len, 0);
+    cli_result_free(&r);
+    /* Flashed now; sectors 1..4 (the filesystem) keep their bytes. */
+    memcpy(want + 0x4000, seed + 8 + 0x4000, TEXT_START - 0x4000);
+    assert_flash(dir, "f401-BBB.mem", want);
+    free(seed);
+    free(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list),        cmocka_unit_test(test_makefile_command_lines),
         cmocka_unit_test(test_choosing_among_boards), cmocka_unit_test(test_no_board),
         cmocka_unit_test(test_usb_errors),  cmocka_unit_test(test_runtime_board),
+        cmocka_unit_test(test_all_boards_one_fault),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

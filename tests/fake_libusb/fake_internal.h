@@ -31,6 +31,9 @@ struct libusb_device {
     int runtime;      /* presenting the application now */
     int detach_armed; /* DETACH received: the next reset enters the bootloader */
     int present;
+    char appear_path[256];  /* appear=PATH: absent until PATH exists */
+    char onleave_path[256]; /* onleave=PATH: created when the board leaves DFU mode */
+    int leave_signalled;
     mpf_sim *sim;
     mpf_transport t; /* onto the sim; info is its enumeration snapshot */
 };
@@ -57,12 +60,19 @@ typedef struct fake_world {
 
 extern fake_world fake;
 
+/* Every entry point that touches the bus or a board holds this, so a
+ * program flashing several boards from several threads sees one consistent
+ * bus, as libusb promises. */
+void fake_lock(void);
+void fake_unlock(void);
+
 /* fake_world.c */
 int fake_world_start(void); /* parse the environment, build boards, load state */
 void fake_world_stop(void); /* save state, report leaks, free */
 void fake_world_refresh(void); /* boards that left DFU mode or reset re-enumerate */
 void fake_world_save(struct libusb_device *d);
 void fake_enter_dfu(struct libusb_device *d);
+void fake_after_request(struct libusb_device *d); /* onleave= */
 void fake_log(const struct libusb_device *d, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 2, 3)))

@@ -15,6 +15,9 @@
  *                             runtime [willdetach]     starts as an application
  *                                                      with a DFU runtime interface
  *                             transfer=N timing start-error rdp   (virtual device)
+ *                             fault=KIND/OP/N[/STATUS] wp=ADDR    (its faults)
+ *                             appear=PATH              absent until PATH exists
+ *                             onleave=PATH             create PATH on leaving DFU
  *   MPFLASH_FAKE_USB_STATE  directory keeping each board's memory between runs
  *   MPFLASH_FAKE_USB_LOG    file to append one line per USB event to
  */
@@ -26,7 +29,7 @@
 
 /* ---- context and enumeration -------------------------------------------- */
 
-int libusb_init(libusb_context **ctx)
+static int locked_init(libusb_context **ctx)
 {
     if (fake.inits == 0 && fake_world_start() != 0)
         return LIBUSB_ERROR_OTHER;
@@ -36,14 +39,14 @@ int libusb_init(libusb_context **ctx)
     return 0;
 }
 
-void libusb_exit(libusb_context *ctx)
+static void locked_exit(libusb_context *ctx)
 {
     (void)ctx;
     if (fake.inits > 0 && --fake.inits == 0)
         fake_world_stop();
 }
 
-ssize_t libusb_get_device_list(libusb_context *ctx, libusb_device ***list)
+static ssize_t locked_get_device_list(libusb_context *ctx, libusb_device ***list)
 {
     (void)ctx;
     fake_world_refresh();
@@ -61,7 +64,7 @@ ssize_t libusb_get_device_list(libusb_context *ctx, libusb_device ***list)
     return (ssize_t)n;
 }
 
-void libusb_free_device_list(libusb_device **list, int unref_devices)
+static void locked_free_device_list(libusb_device **list, int unref_devices)
 {
     if (!list)
         return;
@@ -70,13 +73,13 @@ void libusb_free_device_list(libusb_device **list, int unref_devices)
     free(list);
 }
 
-libusb_device *libusb_ref_device(libusb_device *dev)
+static libusb_device *locked_ref_device(libusb_device *dev)
 {
     dev->refs++;
     return dev;
 }
 
-void libusb_unref_device(libusb_device *dev)
+static void locked_unref_device(libusb_device *dev)
 {
     if (dev)
         dev->refs--;
@@ -148,7 +151,7 @@ int libusb_get_port_numbers(libusb_device *dev, uint8_t *port_numbers, int port_
 
 /* ---- handles -------------------------------------------------------------- */
 
-int libusb_open(libusb_device *dev, libusb_device_handle **handle)
+static int locked_open(libusb_device *dev, libusb_device_handle **handle)
 {
     int rc = dev->present ? dev->open_error : LIBUSB_ERROR_NO_DEVICE;
     fake_log(dev, "open -> %d", rc);
@@ -165,7 +168,7 @@ int libusb_open(libusb_device *dev, libusb_device_handle **handle)
     return 0;
 }
 
-void libusb_close(libusb_device_handle *h)
+static void locked_close(libusb_device_handle *h)
 {
     if (!h)
         return;
@@ -188,7 +191,7 @@ int libusb_set_auto_detach_kernel_driver(libusb_device_handle *h, int enable)
     return 0;
 }
 
-int libusb_claim_interface(libusb_device_handle *h, int interface)
+static int locked_claim_interface(libusb_device_handle *h, int interface)
 {
     int rc = stale(h)                                   ? LIBUSB_ERROR_NO_DEVICE
              : h->dev->claim_error                      ? h->dev->claim_error
@@ -201,7 +204,7 @@ int libusb_claim_interface(libusb_device_handle *h, int interface)
     return rc;
 }
 
-int libusb_release_interface(libusb_device_handle *h, int interface)
+static int locked_release_interface(libusb_device_handle *h, int interface)
 {
     int rc = interface >= 0 && interface < 32 && (h->claimed & 1u << interface)
                  ? 0
@@ -230,7 +233,7 @@ static int from_mpf(mpf_err e)
     }
 }
 
-int libusb_set_interface_alt_setting(libusb_device_handle *h, int interface, int alt)
+static int locked_set_interface_alt_setting(libusb_device_handle *h, int interface, int alt)
 {
     int rc;
     if (stale(h))
@@ -247,7 +250,7 @@ int libusb_set_interface_alt_setting(libusb_device_handle *h, int interface, int
     return rc;
 }
 
-int libusb_reset_device(libusb_device_handle *h)
+static int locked_reset_device(libusb_device_handle *h)
 {
     struct libusb_device *d = h->dev;
     int rc = 0;
@@ -356,7 +359,7 @@ static int class_request(libusb_device_handle *h, uint8_t type, uint8_t request,
     return rc == MPF_OK ? length : from_mpf(rc);
 }
 
-int libusb_control_transfer(libusb_device_handle *h, uint8_t type, uint8_t request,
+static int locked_control_transfer(libusb_device_handle *h, uint8_t type, uint8_t request,
                             uint16_t value, uint16_t index, unsigned char *data, uint16_t length,
                             unsigned int timeout)
 {
@@ -366,8 +369,10 @@ int libusb_control_transfer(libusb_device_handle *h, uint8_t type, uint8_t reque
     else if ((type & 0x60) == LIBUSB_REQUEST_TYPE_STANDARD &&
              request == LIBUSB_REQUEST_GET_DESCRIPTOR && (type & LIBUSB_ENDPOINT_IN))
         rc = get_descriptor(h->dev, value, data, length);
-    else if ((type & 0x7F) == (LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE))
+    else if ((type & 0x7F) == (LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE)) {
         rc = class_request(h, type, request, value, index, data, length, timeout);
+        fake_after_request(h->dev);
+    }
     else
         rc = LIBUSB_ERROR_PIPE;
     fake_log(h->dev, "ctrl %02x %02x %04x %04x %u %u -> %d", type, request, value, index,
@@ -375,7 +380,7 @@ int libusb_control_transfer(libusb_device_handle *h, uint8_t type, uint8_t reque
     return rc;
 }
 
-int libusb_get_string_descriptor_ascii(libusb_device_handle *h, uint8_t index,
+static int locked_get_string_descriptor_ascii(libusb_device_handle *h, uint8_t index,
                                        unsigned char *data, int length)
 {
     if (index == 0 || length <= 0)
@@ -434,4 +439,117 @@ const struct libusb_version *libusb_get_version(void)
 {
     static const struct libusb_version v = {1, 0, 26, 0, "", "mpflash fake libusb"};
     return &v;
+}
+
+/* ---- the entry points, one at a time (fake_lock) -------------------------------- */
+
+int libusb_init(libusb_context **ctx)
+{
+    fake_lock();
+    int rc = locked_init(ctx);
+    fake_unlock();
+    return rc;
+}
+
+void libusb_exit(libusb_context *ctx)
+{
+    fake_lock();
+    locked_exit(ctx);
+    fake_unlock();
+}
+
+ssize_t libusb_get_device_list(libusb_context *ctx, libusb_device ***list)
+{
+    fake_lock();
+    ssize_t rc = locked_get_device_list(ctx, list);
+    fake_unlock();
+    return rc;
+}
+
+void libusb_free_device_list(libusb_device **list, int unref_devices)
+{
+    fake_lock();
+    locked_free_device_list(list, unref_devices);
+    fake_unlock();
+}
+
+libusb_device *libusb_ref_device(libusb_device *dev)
+{
+    fake_lock();
+    libusb_device *rc = locked_ref_device(dev);
+    fake_unlock();
+    return rc;
+}
+
+void libusb_unref_device(libusb_device *dev)
+{
+    fake_lock();
+    locked_unref_device(dev);
+    fake_unlock();
+}
+
+int libusb_open(libusb_device *dev, libusb_device_handle **handle)
+{
+    fake_lock();
+    int rc = locked_open(dev, handle);
+    fake_unlock();
+    return rc;
+}
+
+void libusb_close(libusb_device_handle *h)
+{
+    fake_lock();
+    locked_close(h);
+    fake_unlock();
+}
+
+int libusb_claim_interface(libusb_device_handle *h, int interface)
+{
+    fake_lock();
+    int rc = locked_claim_interface(h, interface);
+    fake_unlock();
+    return rc;
+}
+
+int libusb_release_interface(libusb_device_handle *h, int interface)
+{
+    fake_lock();
+    int rc = locked_release_interface(h, interface);
+    fake_unlock();
+    return rc;
+}
+
+int libusb_set_interface_alt_setting(libusb_device_handle *h, int interface, int alt)
+{
+    fake_lock();
+    int rc = locked_set_interface_alt_setting(h, interface, alt);
+    fake_unlock();
+    return rc;
+}
+
+int libusb_reset_device(libusb_device_handle *h)
+{
+    fake_lock();
+    int rc = locked_reset_device(h);
+    fake_unlock();
+    return rc;
+}
+
+int libusb_control_transfer(libusb_device_handle *h, uint8_t type, uint8_t request,
+                            uint16_t value, uint16_t index, unsigned char *data, uint16_t length,
+                            unsigned int timeout)
+{
+    fake_lock();
+    int rc = locked_control_transfer(h, type, request, value, index, data, length, timeout);
+    fake_unlock();
+    return rc;
+}
+
+int libusb_get_string_descriptor_ascii(libusb_device_handle *h, uint8_t index,
+                                       unsigned char *data, int length)
+{
+    fake_lock();
+    int rc = locked_get_string_descriptor_ascii(h, index, data, length);
+    fake_unlock();
+    return rc;
 }

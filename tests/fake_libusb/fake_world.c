@@ -2,15 +2,30 @@
  * between processes through MPFLASH_FAKE_USB_STATE, every USB event logged
  * to MPFLASH_FAKE_USB_LOG, and the re-enumerations that follow a leave, a
  * reset or a detach. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fake_internal.h"
+#include "mpflash/dfu.h"
 #include "mpflash/layout.h"
 
 fake_world fake;
+
+static pthread_mutex_t fake_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void fake_lock(void)
+{
+    pthread_mutex_lock(&fake_mutex);
+}
+
+void fake_unlock(void)
+{
+    pthread_mutex_unlock(&fake_mutex);
+}
 
 void fake_log(const struct libusb_device *d, const char *fmt, ...)
 {
@@ -87,6 +102,62 @@ static char *next_field(char **rest)
     return field;
 }
 
+/* fault=KIND/OP/N[/STATUS]: the virtual device's fault injection, for one
+ * board of several. '/' because ':' and ',' already separate options and
+ * boards. */
+static const struct {
+    const char *name;
+    mpf_sim_op op;
+} fault_ops[] = {
+    {"any", MPF_SIM_OP_ANY},          {"getstatus", MPF_SIM_OP_GETSTATUS},
+    {"clrstatus", MPF_SIM_OP_CLRSTATUS}, {"abort", MPF_SIM_OP_ABORT},
+    {"set-address", MPF_SIM_OP_SET_ADDRESS}, {"erase", MPF_SIM_OP_ERASE},
+    {"mass-erase", MPF_SIM_OP_MASS_ERASE}, {"write", MPF_SIM_OP_WRITE},
+    {"leave", MPF_SIM_OP_LEAVE},      {"upload", MPF_SIM_OP_UPLOAD},
+};
+
+static int add_fault(struct libusb_device *d, const char *spec)
+{
+    char copy[128], *field[4] = {NULL};
+    snprintf(copy, sizeof copy, "%s", spec);
+    size_t n = 0;
+    for (char *p = copy; p && n < 4; n++) {
+        field[n] = p;
+        p = strchr(p, '/');
+        if (p)
+            *p++ = '\0';
+    }
+    mpf_sim_fault f;
+    memset(&f, 0, sizeof f);
+    if (n >= 3 && strcmp(field[0], "stall") == 0)
+        f.kind = MPF_SIM_FAULT_STALL;
+    else if (n >= 3 && strcmp(field[0], "timeout") == 0)
+        f.kind = MPF_SIM_FAULT_TIMEOUT;
+    else if (n >= 3 && strcmp(field[0], "disconnect") == 0)
+        f.kind = MPF_SIM_FAULT_DISCONNECT;
+    else if (n == 4 && strcmp(field[0], "status") == 0)
+        f.kind = MPF_SIM_FAULT_STATUS;
+    else
+        return -1;
+    size_t o;
+    for (o = 0; o < sizeof fault_ops / sizeof fault_ops[0] && strcmp(field[1], fault_ops[o].name) != 0; o++) {
+    }
+    if (o == sizeof fault_ops / sizeof fault_ops[0] || atoi(field[2]) <= 0)
+        return -1;
+    f.op = fault_ops[o].op;
+    f.nth = (unsigned)atoi(field[2]);
+    if (f.kind == MPF_SIM_FAULT_STATUS) {
+        unsigned s;
+        for (s = 0; s <= MPF_DFU_STATUS_ERR_STALLEDPKT && strcmp(field[3], mpf_dfu_status_name((uint8_t)s)) != 0;
+             s++) {
+        }
+        if (s > MPF_DFU_STATUS_ERR_STALLEDPKT)
+            return -1;
+        f.status = (uint8_t)s;
+    }
+    return mpf_sim_add_fault(d->sim, &f, NULL) == MPF_OK ? 0 : -1;
+}
+
 /* One "chip[:serial[:option...]]" item; "chip:" is a board without a
  * serial number, "chip" one with the virtual device's default. */
 static int add_board(char *item)
@@ -137,6 +208,21 @@ static int add_board(char *item)
             continue;
         if (strcmp(opt, "claim") == 0 && (d->claim_error = error_code(val)) != 0)
             continue;
+        if (strcmp(opt, "appear") == 0 && *val) {
+            snprintf(d->appear_path, sizeof d->appear_path, "%s", val);
+            d->present = 0;
+            continue;
+        }
+        if (strcmp(opt, "onleave") == 0 && *val) {
+            snprintf(d->onleave_path, sizeof d->onleave_path, "%s", val);
+            continue;
+        }
+        if (strcmp(opt, "fault") == 0 && add_fault(d, val) == 0)
+            continue;
+        if (strcmp(opt, "wp") == 0 && *val) {
+            mpf_sim_write_protect(d->sim, (uint32_t)strtoul(val, NULL, 0));
+            continue;
+        }
         if (strcmp(opt, "transfer") == 0 && atoi(val) > 0) {
             mpf_sim_set_transfer_size(d->sim, (uint16_t)atoi(val));
             continue;
@@ -300,6 +386,14 @@ void fake_world_refresh(void)
 {
     for (size_t i = 0; i < fake.count; i++) {
         struct libusb_device *d = &fake.devs[i];
+        /* appear=PATH: a board entering its bootloader on someone's cue. */
+        if (!d->present && d->appear_path[0] && access(d->appear_path, F_OK) == 0) {
+            d->appear_path[0] = '\0';
+            d->present = 1;
+            d->generation++;
+            fake_log(d, "enumerate dfu (appeared)");
+            continue;
+        }
         if (!d->present || d->runtime || mpf_sim_connected(d->sim))
             continue;
         uint32_t jump = 0;
@@ -317,4 +411,17 @@ void fake_world_refresh(void)
             fake_log(d, "gone");
         }
     }
+}
+
+void fake_after_request(struct libusb_device *d)
+{
+    if (!d->onleave_path[0] || d->leave_signalled || d->runtime || !mpf_sim_has_left(d->sim, NULL))
+        return;
+    d->leave_signalled = 1;
+    /* Saved first, so whoever the file wakes finds the flash as it was left. */
+    fake_world_save(d);
+    FILE *f = fopen(d->onleave_path, "w");
+    if (f)
+        fclose(f);
+    fake_log(d, "left dfu, signalled %s", d->onleave_path);
 }

@@ -1,0 +1,162 @@
+/* Skip-unchanged: before anything is erased, read each planned sector and
+ * compare it with what a full flash would leave there: the image's bytes
+ * where the image reaches, 0xFF everywhere else in the sector (a full flash
+ * erases the whole sector, so foreign bytes there mean it must be erased).
+ * A sector that already matches is left alone, which leaves the chip exactly
+ * as a full flash would.
+ *
+ * Reading a sector stops at its first differing block, so a firmware that
+ * changed everywhere costs one UPLOAD per sector. The whole check of an alt
+ * setting runs from one address pointer: the sectors are whole multiples of
+ * wTransferSize apart on every STM32, so each block is one UPLOAD. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dfu/engine_internal.h"
+
+typedef struct check {
+    mpf_dfu *d;
+    const mpf_plan *plan;
+    uint8_t *keep;
+    uint8_t *want; /* wTransferSize bytes */
+    eng_progress progress;
+    size_t kept;
+} check;
+
+static int checkable(const mpf_plan *p, const mpf_plan_erase *e)
+{
+    return !(p->mass_erase && e->alt == 0);
+}
+
+/* *same = 1 when the whole sector matches. */
+static mpf_err check_sector(check *c, eng_reader *r, const mpf_plan_erase *e, int *same,
+                            mpf_error *err)
+{
+    const uint16_t ts = c->d->transfer_size;
+    *same = 1;
+    for (uint32_t off = 0; off < e->size;) {
+        uint32_t left = e->size - off;
+        uint16_t n = left < ts ? (uint16_t)left : ts;
+        uint32_t at = e->address + off;
+        const uint8_t *got = NULL;
+        mpf_err rc = eng_reader_get(r, at, n, &got, err);
+        if (rc != MPF_OK)
+            return rc;
+        eng_expected_bytes(c->plan, e->alt, at, c->want, n);
+        off += n;
+        if (memcmp(got, c->want, n) != 0) {
+            *same = 0;
+            /* The rest of the sector is decided without reading it. */
+            eng_progress_step(c->d, &c->progress, e->size - off + n);
+            return MPF_OK;
+        }
+        eng_progress_step(c->d, &c->progress, n);
+    }
+    return MPF_OK;
+}
+
+/* The device refused an UPLOAD and sits in dfuERROR: clear it, so that the
+ * flash can go on without the check. */
+static mpf_err give_up(check *c, const eng_reader *r, uint32_t address, mpf_error *err)
+{
+    eng_log(c->d, MPF_LOG_WARN,
+            "the device refused to be read at 0x%08" PRIX32 " (%s%s): flashing the remaining "
+            "sectors in full, without checking whether they changed",
+            address, mpf_dfu_status_name(r->refused_status),
+            r->refused_status == MPF_DFU_STATUS_ERR_VENDOR ? ", read protection" : "");
+    mpf_error_clear(err);
+    c->progress.done = c->progress.total; /* the rest is decided: full flash */
+    eng_progress_report(c->d, &c->progress);
+    mpf_err rc = eng_clrstatus(c->d, err);
+    if (rc != MPF_OK)
+        return eng_request_failed(c->d, rc, "clearing the refused read", MPF_DFU_CLRSTATUS, err);
+    return MPF_OK;
+}
+
+static mpf_err check_all(check *c, mpf_error *err)
+{
+    const mpf_plan *p = c->plan;
+    eng_reader r;
+    int open = 0;
+    mpf_err rc = MPF_OK;
+    for (size_t i = 0; i < p->erase_count && rc == MPF_OK; i++) {
+        const mpf_plan_erase *e = &p->erases[i];
+        if (!checkable(p, e))
+            continue;
+        if (open && c->d->current_alt != (int)e->alt) {
+            rc = eng_reader_close(&r, err);
+            open = 0;
+        }
+        if (rc == MPF_OK && !open) {
+            rc = eng_reader_open(&r, c->d, e->alt, err);
+            open = rc == MPF_OK;
+            if (!open)
+                eng_reader_free(&r);
+        }
+        int same = 0;
+        if (rc == MPF_OK)
+            rc = check_sector(c, &r, e, &same, err);
+        if (rc != MPF_OK && open && r.refused) {
+            eng_reader_free(&r);
+            return give_up(c, &r, e->address, err);
+        }
+        c->keep[i] = rc == MPF_OK && same;
+        if (c->keep[i]) {
+            c->kept++;
+            const int kib = e->size % 1024 == 0;
+            eng_log(c->d, MPF_LOG_INFO,
+                    "sector at 0x%08" PRIX32 " (%" PRIu32 " %s) already holds the new contents: "
+                    "not erased, written or verified",
+                    e->address, kib ? e->size / 1024 : e->size, kib ? "KiB" : "bytes");
+        }
+    }
+    if (!open)
+        return rc;
+    if (rc != MPF_OK) {
+        eng_reader_free(&r);
+        return rc;
+    }
+    return eng_reader_close(&r, err);
+}
+
+mpf_err eng_check_sectors(mpf_dfu *d, const mpf_plan *p, uint8_t *keep, mpf_error *err)
+{
+    if (p->erase_count)
+        memset(keep, 0, p->erase_count);
+    check c = {.d = d, .plan = p, .keep = keep, .progress = {MPF_PHASE_READ, 0, 0}};
+    for (size_t i = 0; i < p->erase_count; i++)
+        if (checkable(p, &p->erases[i]))
+            c.progress.total += p->erases[i].size;
+    if (c.progress.total == 0)
+        return MPF_OK;
+    if (!(d->transport->info.func.attributes & MPF_DFU_ATTR_CAN_UPLOAD) || d->transfer_size == 0) {
+        eng_log(d, MPF_LOG_INFO, "the device cannot upload (bitCanUpload is 0), so sectors that "
+                                 "already hold the new contents cannot be found: full flash");
+        return MPF_OK;
+    }
+    c.want = malloc(d->transfer_size);
+    if (!c.want)
+        return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory for a %u-byte compare buffer",
+                             (unsigned)d->transfer_size);
+    eng_progress_report(d, &c.progress);
+    mpf_err rc = check_all(&c, err);
+    free(c.want);
+    if (rc == MPF_OK && c.kept)
+        eng_log(d, MPF_LOG_INFO, "%zu of %zu planned sectors already hold the new contents",
+                c.kept, p->erase_count);
+    return rc;
+}
+
+mpf_err mpf_dfu_check_unchanged(mpf_dfu *d, const mpf_plan *plan, uint8_t *unchanged,
+                                mpf_error *err)
+{
+    if (!plan || (!unchanged && plan->erase_count))
+        return mpf_error_set(err, MPF_ERR_USAGE, "mpf_dfu_check_unchanged: no plan or no result array");
+    mpf_err rc = eng_require_open(d, "checking for unchanged sectors", err);
+    if (rc == MPF_OK)
+        rc = eng_require_dfuse(d, "checking for unchanged sectors", err);
+    if (rc != MPF_OK)
+        return rc;
+    return eng_check_sectors(d, plan, unchanged, err);
+}

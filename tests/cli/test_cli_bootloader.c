@@ -1,0 +1,631 @@
+/* --bootloader and --wait-app, the whole cycle with nothing real: each board
+ * is a fake MicroPython REPL on a pseudo-terminal (tests/support/fake_repl),
+ * listed in a fake sysfs tree (tests/support/fake_sysfs, through
+ * MPFLASH_SYSFS_ROOT and MPFLASH_DEV_ROOT), whose DFU device is a virtual
+ * board behind the fake libusb that only enumerates once the REPL has been
+ * told to enter the bootloader (appear=). When the board leaves DFU mode
+ * (onleave=) its serial port comes back in the sysfs tree. A watcher thread
+ * in this process plays the USB bus's part in between. */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cli_run.h"
+#include "fake_repl.h"
+#include "fake_sysfs.h"
+#include "mpflash/serial.h"
+
+#define F401_FLASH (512u * 1024u)
+#define TEXT_START 0x20000u
+#define MAX_BOARDS 3
+
+#ifdef MPFLASH_FAKE_LIBUSB
+
+typedef struct board_rig {
+    const char *serial;   /* the application's and the DFU device's */
+    const char *tty;      /* "ttyACM0" */
+    const char *devpath;  /* "2": USB path 1-2 */
+    const char *dfu_spec; /* the fake libusb board; NULL = "f401:SERIAL:port=DEVPATH" */
+    int comes_back;       /* the application's port returns after leaving DFU mode */
+    const char *gone_on;  /* with DFU_DETACH: the fake's log line that makes the tty go */
+    fake_repl *repl;
+    char class_target[1024];
+    int gone, back;
+} board_rig;
+
+typedef struct rig {
+    fake_sysfs fs;
+    char dir[512];
+    board_rig b[MAX_BOARDS];
+    size_t n;
+    pthread_t watcher;
+    int started;
+    volatile int stop;
+    char env_usb[4096], env_preload[1024], env_state[600], env_log[600], env_sys[400], env_dev[400],
+        env_asan[512];
+    const char *env[8];
+} rig;
+
+/* Also from the watcher thread, where a failed cmocka assertion cannot
+ * unwind: a file that cannot be made shows as the run's failure instead. */
+static void touch(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (f)
+        fclose(f);
+}
+
+static int contains(const uint8_t *hay, size_t n, const uint8_t *needle, size_t m)
+{
+    for (size_t i = 0; m <= n && i <= n - m; i++)
+        if (memcmp(hay + i, needle, m) == 0)
+            return 1;
+    return 0;
+}
+
+static int exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {0, (long)ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int log_has(const rig *g, const char *line)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/usb.log", g->dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char buf[512];
+    int found = 0;
+    while (!found && fgets(buf, sizeof buf, f))
+        found = strstr(buf, line) != NULL;
+    fclose(f);
+    return found;
+}
+
+/* The bus: a board that took the bootloader command drops its serial port
+ * and its DFU device enumerates; a board that left DFU mode gets its port
+ * back. */
+static void *watch(void *arg)
+{
+    rig *g = arg;
+    while (!g->stop) {
+        for (size_t i = 0; i < g->n; i++) {
+            board_rig *b = &g->b[i];
+            char path[1200];
+            int dropped = b->gone_on ? log_has(g, b->gone_on) : fake_repl_dropped(b->repl);
+            if (!b->gone && dropped) {
+                fake_sysfs_remove_tty(&g->fs, b->tty);
+                snprintf(path, sizeof path, "%s/appear-%s", g->dir, b->serial);
+                touch(path);
+                b->gone = 1;
+            }
+            snprintf(path, sizeof path, "%s/left-%s", g->dir, b->serial);
+            if (b->gone && b->comes_back && !b->back && exists(path)) {
+                char link[1200];
+                snprintf(link, sizeof link, "%s/class/tty/%s", g->fs.sys, b->tty);
+                if (symlink(b->class_target, link) != 0)
+                    continue;
+                snprintf(path, sizeof path, "%s/%s", g->fs.dev, b->tty);
+                touch(path);
+                b->back = 1;
+            }
+        }
+        sleep_ms(5);
+    }
+    return NULL;
+}
+
+static void start(rig *g, const char *name)
+{
+    cli_workdir(name, g->dir, sizeof g->dir);
+    cli_copy_sample(g->dir, "firmware.dfu", "firmware.dfu");
+    assert_int_equal(fake_sysfs_init(&g->fs), 0);
+    size_t used = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        board_rig *b = &g->b[i];
+        fake_usb_tty t = {.tty = b->tty, .bus = 1, .devpath = b->devpath, .interface = 0, .vid = 0xf055,
+                          .pid = 0x9800, .serial = b->serial, .manufacturer = "MicroPython",
+                          .product = "Pyboard Virtual Comm Port in FS Mode"};
+        assert_int_equal(fake_sysfs_add_usb_tty(&g->fs, &t), 0);
+        fake_repl_config cfg = {.start = FAKE_REPL_AT_PROMPT};
+        b->repl = fake_repl_start_board(&cfg);
+        assert_non_null(b->repl);
+        /* The device node is the REPL's pseudo-terminal. */
+        char node[600], link[600];
+        snprintf(node, sizeof node, "%s/%s", g->fs.dev, b->tty);
+        assert_int_equal(unlink(node), 0);
+        assert_int_equal(symlink(fake_repl_port(b->repl), node), 0);
+        snprintf(link, sizeof link, "%s/class/tty/%s", g->fs.sys, b->tty);
+        ssize_t n = readlink(link, b->class_target, sizeof b->class_target - 1);
+        assert_true(n > 0);
+        b->class_target[n] = '\0';
+        char spec[1400];
+        if (b->dfu_spec)
+            snprintf(spec, sizeof spec, "%s", b->dfu_spec);
+        else
+            snprintf(spec, sizeof spec, "f401:%s:port=%s:appear=%s/appear-%s:onleave=%s/left-%s", b->serial,
+                     b->devpath, g->dir, b->serial, g->dir, b->serial);
+        used += (size_t)snprintf(g->env_usb + used, sizeof g->env_usb - used, "%s%s", i ? "," : "MPFLASH_FAKE_USB=",
+                                 spec);
+    }
+    snprintf(g->env_preload, sizeof g->env_preload, "LD_PRELOAD=%s", MPFLASH_FAKE_LIBUSB);
+    snprintf(g->env_state, sizeof g->env_state, "MPFLASH_FAKE_USB_STATE=%s", g->dir);
+    snprintf(g->env_log, sizeof g->env_log, "MPFLASH_FAKE_USB_LOG=%s/usb.log", g->dir);
+    snprintf(g->env_sys, sizeof g->env_sys, "MPFLASH_SYSFS_ROOT=%s", g->fs.sys);
+    snprintf(g->env_dev, sizeof g->env_dev, "MPFLASH_DEV_ROOT=%s", g->fs.dev);
+    const char *asan = getenv("ASAN_OPTIONS");
+    snprintf(g->env_asan, sizeof g->env_asan, "ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "",
+             asan && *asan ? ":" : "");
+    const char *env[] = {g->env_usb, g->env_preload, g->env_state, g->env_log, g->env_sys, g->env_dev, g->env_asan,
+                         NULL};
+    memcpy(g->env, env, sizeof env);
+    g->stop = 0;
+    assert_int_equal(pthread_create(&g->watcher, NULL, watch, g), 0);
+    g->started = 1;
+}
+
+/* Setup and teardown: the rig lives on the heap and is taken down even
+ * when a test fails half-way (cmocka unwinds past the test's frame). */
+static int rig_new(void **state)
+{
+    *state = calloc(1, sizeof(rig));
+    return *state ? 0 : -1;
+}
+
+static int rig_done(void **state)
+{
+    rig *g = *state;
+    if (g->started) {
+        g->stop = 1;
+        pthread_join(g->watcher, NULL);
+    }
+    for (size_t i = 0; i < g->n; i++)
+        fake_repl_stop(g->b[i].repl);
+    if (g->fs.root[0])
+        fake_sysfs_cleanup(&g->fs);
+    free(g);
+    return 0;
+}
+
+#define RUN_RIG(g, r, ...)                                                                                 \
+    do {                                                                                                   \
+        const char *const args_[] = {__VA_ARGS__, NULL};                                                   \
+        cli_run((g)->dir, args_, (g)->env, r);                                                             \
+    } while (0)
+
+/* Exactly what MicroPython's REPL must have been sent. */
+static void assert_repl_got_bootloader(board_rig *b)
+{
+    static const char want[] = "\x03\x03\x01" MPF_SERIAL_BOOTLOADER_CODE "\x04";
+    unsigned char got[512];
+    size_t n = fake_repl_received(b->repl, got, sizeof got);
+    if (n != sizeof want - 1 || memcmp(got, want, n) != 0)
+        fail_msg("the REPL of %s received %zu bytes, not the bootloader sequence", b->serial, n);
+}
+
+/* A board's flash from the fake's state file (records of address, size,
+ * bytes; unrecorded flash is erased). */
+static uint8_t *board_flash(const rig *g, const char *serial)
+{
+    char file[300];
+    snprintf(file, sizeof file, "f401-%s.mem", serial);
+    uint8_t *m = malloc(F401_FLASH);
+    assert_non_null(m);
+    memset(m, 0xFF, F401_FLASH);
+    if (!cli_exists(g->dir, file))
+        return m;
+    size_t len;
+    uint8_t *s = cli_read(g->dir, file, &len);
+    for (size_t at = 0; at + 8 <= len;) {
+        uint32_t addr = (uint32_t)s[at] | (uint32_t)s[at + 1] << 8 | (uint32_t)s[at + 2] << 16 |
+                        (uint32_t)s[at + 3] << 24;
+        uint32_t size = (uint32_t)s[at + 4] | (uint32_t)s[at + 5] << 8 | (uint32_t)s[at + 6] << 16 |
+                        (uint32_t)s[at + 7] << 24;
+        assert_true(at + 8 + size <= len);
+        if (addr >= 0x08000000u && addr + (uint64_t)size <= 0x08000000u + F401_FLASH)
+            memcpy(m + (addr - 0x08000000u), s + at + 8, size);
+        at += 8 + (size_t)size;
+    }
+    free(s);
+    return m;
+}
+
+/* Seed a board's flash before the run. */
+static void seed_flash(const rig *g, const char *serial, const uint8_t *flash)
+{
+    char file[300];
+    snprintf(file, sizeof file, "f401-%s.mem", serial);
+    uint8_t *rec = malloc(F401_FLASH + 8);
+    assert_non_null(rec);
+    uint32_t addr = 0x08000000u, size = F401_FLASH;
+    for (int i = 0; i < 4; i++) {
+        rec[i] = (uint8_t)(addr >> (8 * i));
+        rec[4 + i] = (uint8_t)(size >> (8 * i));
+    }
+    memcpy(rec + 8, flash, F401_FLASH);
+    cli_write(g->dir, file, rec, F401_FLASH + 8);
+    free(rec);
+}
+
+/* What the sample firmware leaves over `before`: sector 0 and sectors 5..7
+ * erased and written, the rest kept. */
+static uint8_t *flashed_over(const uint8_t *before)
+{
+    uint8_t *m = malloc(F401_FLASH);
+    assert_non_null(m);
+    if (before)
+        memcpy(m, before, F401_FLASH);
+    else
+        memset(m, 0xFF, F401_FLASH);
+    memset(m, 0xFF, 0x4000);
+    memset(m + TEXT_START, 0xFF, F401_FLASH - TEXT_START);
+    size_t len0, len1;
+    uint8_t *b0 = cli_read(MPFLASH_SAMPLE_DIR, "firmware0.bin", &len0);
+    uint8_t *b1 = cli_read(MPFLASH_SAMPLE_DIR, "firmware1.bin", &len1);
+    memcpy(m, b0, len0);
+    memcpy(m + TEXT_START, b1, len1);
+    free(b0);
+    free(b1);
+    return m;
+}
+
+static void assert_flash(const rig *g, const char *serial, const uint8_t *want)
+{
+    uint8_t *got = board_flash(g, serial);
+    for (size_t i = 0; i < F401_FLASH; i++)
+        if (got[i] != want[i]) {
+            uint8_t seen = got[i];
+            free(got);
+            fail_msg("board %s differs at 0x%08zX: 0x%02X, expected 0x%02X", serial, 0x08000000u + i, seen,
+                     want[i]);
+        }
+    free(got);
+}
+
+static uint8_t *pattern(uint32_t seed)
+{
+    uint8_t *m = malloc(F401_FLASH);
+    assert_non_null(m);
+    for (size_t i = 0; i < F401_FLASH; i++) {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        m[i] = (uint8_t)seed;
+    }
+    return m;
+}
+
+/* text with every `from` replaced by `to`, for goldens free of temp names. */
+static char *replace_all(const char *text, const char *from, const char *to)
+{
+    size_t n = 0, fl = strlen(from), tl = strlen(to);
+    for (const char *p = text; (p = strstr(p, from)) != NULL; p += fl)
+        n++;
+    char *out = malloc(strlen(text) + n * tl + 1);
+    assert_non_null(out);
+    char *o = out;
+    for (const char *p = text;;) {
+        const char *hit = strstr(p, from);
+        if (!hit) {
+            strcpy(o, p);
+            break;
+        }
+        memcpy(o, p, (size_t)(hit - p));
+        o += hit - p;
+        memcpy(o, to, tl);
+        o += tl;
+        p = hit + fl;
+    }
+    return out;
+}
+
+/* USB times are wall-clock times: "in 8 ms;" becomes "in <time>;". */
+static void mask_times(char *text)
+{
+    for (char *p = text; (p = strstr(p, " in ")) != NULL; p += 4) {
+        char *end = p + 4;
+        while ((*end >= '0' && *end <= '9') || *end == '.')
+            end++;
+        if (end == p + 4 || (strncmp(end, " ms;", 4) != 0 && strncmp(end, " s;", 3) != 0))
+            continue;
+        end = strchr(end, ';');
+        static const char masked[] = " in <time>";
+        memmove(p + sizeof masked - 1, end, strlen(end) + 1);
+        memcpy(p, masked, sizeof masked - 1);
+    }
+}
+
+static void golden_normalized(const rig *g, const char *name, const char *text)
+{
+    char *a = replace_all(text, g->fs.dev, "<dev>");
+    mask_times(a);
+    cli_golden(name, a, strlen(a));
+    free(a);
+}
+
+/* ---- one board ---------------------------------------------------------------------- */
+
+static void one_board(rig *g, int comes_back)
+{
+    g->n = 1;
+    g->b[0] = (board_rig){.serial = "3276345F3234", .tty = "ttyACM0", .devpath = "2", .comes_back = comes_back};
+}
+
+/* The whole cycle: REPL, DFU device, flash, the application's port. */
+static void test_enter_flash_wait(void **state)
+{
+    rig *g = *state;
+    one_board(g, 1);
+    start(g, "boot-one");
+    cli_result r;
+    RUN_RIG(g, &r, "-B", "--wait-app", "5", "--no-progress", "-u", "firmware.dfu");
+    if (r.exit_code != 0)
+        print_error("%s", r.err);
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.err_len, 0);
+    golden_normalized(g, "boot-one.out", r.out);
+    cli_result_free(&r);
+    assert_repl_got_bootloader(&g->b[0]);
+    uint8_t *want = flashed_over(NULL);
+    assert_flash(g, "3276345F3234", want);
+    free(want);
+}
+
+/* The port named, JSON out: the bootloader event and the port in the result. */
+static void test_named_port_json(void **state)
+{
+    rig *g = *state;
+    one_board(g, 1);
+    start(g, "boot-json");
+    cli_result r;
+    /* The pty's own name: the sysfs entry is found through the link. */
+    const char *pty = fake_repl_port(g->b[0].repl);
+    char want[800];
+    RUN_RIG(g, &r, "-B", pty, "--wait-app=5", "--json", "--no-progress", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    snprintf(want, sizeof want,
+             "{\"event\":\"bootloader\",\"port\":\"%s\",\"serial\":\"3276345F3234\",\"path\":\"1-2\","
+             "\"method\":\"repl\"}\n",
+             pty);
+    assert_non_null(strstr(r.out, want));
+    snprintf(want, sizeof want, "\"backup\":null,\"port\":\"%s/ttyACM0\"}\n", g->fs.dev);
+    assert_non_null(strstr(r.out, want));
+    assert_non_null(strstr(r.out, "{\"event\":\"result\",\"command\":\"flash\",\"ok\":true,\"exit_code\":0,"));
+    cli_result_free(&r);
+    assert_repl_got_bootloader(&g->b[0]);
+    uint8_t *flash = flashed_over(NULL);
+    assert_flash(g, "3276345F3234", flash);
+    free(flash);
+}
+
+/* Flashed, left, and the port never came back: exit 7. */
+static void test_app_never_back(void **state)
+{
+    rig *g = *state;
+    one_board(g, 0);
+    start(g, "boot-gone");
+    cli_result r;
+    RUN_RIG(g, &r, "-B", "--wait-app", "1", "--json", "--no-progress", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 7);
+    cli_assert_error_line(&r, "the application's serial port (serial 3276345F3234, port 1-2) did not appear "
+                              "within 1000 ms");
+    assert_non_null(strstr(r.out, "\"ok\":false,\"exit_code\":7,\"error\":\"app-timeout\""));
+    cli_result_free(&r);
+    uint8_t *flash = flashed_over(NULL);
+    assert_flash(g, "3276345F3234", flash); /* the flash itself went through */
+    free(flash);
+}
+
+/* A DFU device that is not the board: refused, nothing flashed. */
+static void test_only_device_is_another(void **state)
+{
+    rig *g = *state;
+    one_board(g, 1);
+    char spec[700];
+    g->b[0].dfu_spec = spec;
+    start(g, "boot-other");
+    snprintf(spec, sizeof spec, "f401:OTHER:port=5:appear=%s/appear-3276345F3234", g->dir);
+    /* start() built the environment from the spec pointer before it was
+     * filled in: build it again. */
+    snprintf(g->env_usb, sizeof g->env_usb, "MPFLASH_FAKE_USB=%s", spec);
+    cli_result r;
+    RUN_RIG(g, &r, "-B", "--wait=1", "-q", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 3);
+    cli_assert_error_line(&r, "after waiting 1 s for its DFU device: the only DFU device (serial OTHER, port 1-5) "
+                              "is not the board (serial 3276345F3234, port 1-2); refusing to flash another board");
+    cli_result_free(&r);
+    assert_repl_got_bootloader(&g->b[0]);
+    uint8_t *blank = malloc(F401_FLASH);
+    assert_non_null(blank);
+    memset(blank, 0xFF, F401_FLASH);
+    assert_flash(g, "OTHER", blank);
+    free(blank);
+}
+
+/* ---- several boards ------------------------------------------------------------------- */
+
+/* Two boards entered at once. Their tty names run the other way round from
+ * their ports, and each starts with flash of its own, so a board flashed or
+ * backed up as the other would show. */
+static void test_two_boards(void **state)
+{
+    rig *g = *state;
+    g->n = 2;
+    g->b[0] = (board_rig){.serial = "2071385A4D30", .tty = "ttyACM0", .devpath = "4", .comes_back = 1};
+    g->b[1] = (board_rig){.serial = "3276345F3234", .tty = "ttyACM1", .devpath = "2", .comes_back = 1};
+    start(g, "boot-two");
+    uint8_t *before[2] = {pattern(0xA11CEu), pattern(0xB0Bu)};
+    for (int i = 0; i < 2; i++)
+        seed_flash(g, g->b[i].serial, before[i]);
+    cli_result r;
+    RUN_RIG(g, &r, "--all", "-B", "--wait-app", "5", "--backup", "kept.dfu", "--json", "--no-progress", "-u",
+            "firmware.dfu");
+    if (r.exit_code != 0)
+        print_error("%s", r.err);
+    assert_int_equal(r.exit_code, 0);
+    for (int i = 0; i < 2; i++) {
+        board_rig *b = &g->b[i];
+        assert_repl_got_bootloader(b);
+        uint8_t *want = flashed_over(before[i]);
+        assert_flash(g, b->serial, want);
+        free(want);
+        /* The board event ties the port it was entered through, its DFU
+         * device and the port it came back on. */
+        char line[1200];
+        snprintf(line, sizeof line,
+                 "{\"event\":\"board\",\"board\":\"%s\",\"serial\":\"%s\",\"path\":\"1-%s\",\"entered\":\"%s/%s\","
+                 "\"ok\":true,",
+                 b->serial, b->serial, b->devpath, g->fs.dev, b->tty);
+        assert_non_null(strstr(r.out, line));
+        snprintf(line, sizeof line, "\"backup\":\"kept.%s.dfu\",\"port\":\"%s/%s\"}", b->serial, g->fs.dev, b->tty);
+        assert_non_null(strstr(r.out, line));
+        /* Its backup holds its own sector 0, not the other board's. */
+        char file[64];
+        snprintf(file, sizeof file, "kept.%s.dfu", b->serial);
+        size_t len;
+        uint8_t *kept = cli_read(g->dir, file, &len);
+        assert_true(contains(kept, len, before[i], 4096));
+        assert_false(contains(kept, len, before[1 - i], 4096));
+        free(kept);
+    }
+    assert_non_null(strstr(r.out, "{\"event\":\"result\",\"command\":\"flash\",\"ok\":true,\"exit_code\":0,"
+                                  "\"dry_run\":false,\"boards\":2,\"failed\":0}\n"));
+    cli_result_free(&r);
+    for (int i = 0; i < 2; i++)
+        free(before[i]);
+}
+
+/* The same in text: the summary table has the port each board came back on. */
+static void test_two_boards_table(void **state)
+{
+    rig *g = *state;
+    g->n = 2;
+    g->b[0] = (board_rig){.serial = "2071385A4D30", .tty = "ttyACM0", .devpath = "4", .comes_back = 1};
+    g->b[1] = (board_rig){.serial = "3276345F3234", .tty = "ttyACM1", .devpath = "2", .comes_back = 1};
+    start(g, "boot-table");
+    cli_result r;
+    RUN_RIG(g, &r, "--all", "-B", "--wait-app", "5", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    char *text = replace_all(r.out, g->fs.dev, "<dev>");
+    assert_non_null(strstr(text, "entering the bootloader: <dev>/ttyACM0 (f055:9800 serial 2071385A4D30 at 1-4), "
+                                 "through the raw REPL\n"
+                                 "entering the bootloader: <dev>/ttyACM1 (f055:9800 serial 3276345F3234 at 1-2), "
+                                 "through the raw REPL\n"));
+    assert_non_null(strstr(text, "\nboard         path  result   bytes"));
+    assert_non_null(strstr(text, "\n2071385A4D30  1-4   ok      306240"));
+    assert_non_null(strstr(text, "  <dev>/ttyACM0\n3276345F3234  1-2   ok      306240"));
+    assert_non_null(strstr(text, "  <dev>/ttyACM1\n"));
+    free(text);
+    /* Off a terminal, progress lines name their board. */
+    assert_non_null(strstr(r.err, "2071385A4D30: write   100%"));
+    assert_non_null(strstr(r.err, "3276345F3234: leave   done\n"));
+    cli_result_free(&r);
+    uint8_t *want = flashed_over(NULL);
+    assert_flash(g, "2071385A4D30", want);
+    assert_flash(g, "3276345F3234", want);
+    free(want);
+}
+
+/* Two boards entered, and two DFU devices that neither serial number nor
+ * port ties to either: refused, nothing flashed. */
+static void test_two_boards_unprovable(void **state)
+{
+    rig *g = *state;
+    g->n = 2;
+    g->b[0] = (board_rig){.serial = "2071385A4D30", .tty = "ttyACM0", .devpath = "4", .comes_back = 1};
+    g->b[1] = (board_rig){.serial = "3276345F3234", .tty = "ttyACM1", .devpath = "2", .comes_back = 1};
+    char spec[2][700];
+    g->b[0].dfu_spec = spec[0];
+    g->b[1].dfu_spec = spec[1];
+    start(g, "boot-unprovable");
+    snprintf(spec[0], sizeof spec[0], "f401:X1:port=7:appear=%s/appear-2071385A4D30", g->dir);
+    snprintf(spec[1], sizeof spec[1], "f401:X2:port=8:appear=%s/appear-3276345F3234", g->dir);
+    snprintf(g->env_usb, sizeof g->env_usb, "MPFLASH_FAKE_USB=%s,%s", spec[0], spec[1]);
+    cli_result r;
+    RUN_RIG(g, &r, "--all", "-B", "--wait=1", "--no-progress", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 3);
+    assert_non_null(strstr(r.err, "mpflash: error: 2071385A4D30: after waiting 1 s for its DFU device: 2 DFU "
+                                  "devices and none has the board's serial number (2071385A4D30) or port (1-4); "
+                                  "refusing to guess"));
+    assert_non_null(strstr(r.err, "mpflash: error: 3276345F3234: after waiting 1 s for its DFU device: 2 DFU "
+                                  "devices and none has the board's serial number (3276345F3234) or port (1-2); "
+                                  "refusing to guess"));
+    assert_non_null(strstr(r.out, "2071385A4D30  -     failed (exit 3)"));
+    cli_result_free(&r);
+    uint8_t *blank = malloc(F401_FLASH);
+    assert_non_null(blank);
+    memset(blank, 0xFF, F401_FLASH);
+    assert_flash(g, "X1", blank);
+    assert_flash(g, "X2", blank);
+    free(blank);
+}
+
+/* Firmware with a DFU run-time interface is detached, not talked to. */
+static void test_detach_instead_of_repl(void **state)
+{
+    rig *g = *state;
+    g->n = 1;
+    char spec[700];
+    g->b[0] = (board_rig){.serial = "RT1", .tty = "ttyACM0", .devpath = "2", .comes_back = 1,
+                         .gone_on = "RT1 enumerate dfu", .dfu_spec = spec};
+    start(g, "boot-detach");
+    snprintf(spec, sizeof spec, "f401:RT1:runtime:port=2:onleave=%s/left-RT1", g->dir);
+    snprintf(g->env_usb, sizeof g->env_usb, "MPFLASH_FAKE_USB=%s", spec);
+    cli_result r;
+    RUN_RIG(g, &r, "-B", "--wait-app", "5", "--json", "--no-progress", "-u", "firmware.dfu");
+    if (r.exit_code != 0)
+        print_error("%s", r.err);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "{\"event\":\"bootloader\",\"port\":null,\"serial\":\"RT1\",\"path\":\"1-2\","
+                                  "\"method\":\"detach\"}\n"));
+    char want[600];
+    snprintf(want, sizeof want, "\"port\":\"%s/ttyACM0\"}\n", g->fs.dev);
+    assert_non_null(strstr(r.out, want));
+    cli_result_free(&r);
+    unsigned char got[16];
+    assert_int_equal(fake_repl_received(g->b[0].repl, got, sizeof got), 0);
+    uint8_t *flash = flashed_over(NULL);
+    assert_flash(g, "RT1", flash);
+    free(flash);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_enter_flash_wait, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_named_port_json, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_app_never_back, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_only_device_is_another, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_two_boards, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_two_boards_table, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_two_boards_unprovable, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_detach_instead_of_repl, rig_new, rig_done),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+#else
+
+int main(void)
+{
+    return 77; /* no fake libusb to stand in for the DFU devices */
+}
+
+#endif

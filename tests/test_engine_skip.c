@@ -1,0 +1,689 @@
+/* Skip-unchanged re-flash (mpf_dfu_flash_ex, mpf_dfu_check_unchanged)
+ * against the virtual STM32F401 bootloader: which sectors are left alone,
+ * the requests that reach the device, and above all that the chip ends up
+ * byte for byte as a full flash (mpf_dfu_flash) leaves it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine_board.h"
+#include "fixtures.h"
+
+#define KIB 1024u
+#define F401_SIZE (512u * KIB)
+#define SECTOR7 0x08060000u
+#define SEED_FS 0x5F5Fu
+/* The fixture's text ends 42 KiB into sector 7. */
+#define TEXT_IN_SECTOR7 (FIXTURE_MP_TEXT_ADDR + FIXTURE_MP_TEXT_DEFAULT_SIZE - SECTOR7)
+
+static const uint32_t f401_sectors[8] = {0x08000000, 0x08004000, 0x08008000, 0x0800C000,
+                                         0x08010000, 0x08020000, 0x08040000, 0x08060000};
+
+static uint32_t sector_size(size_t i)
+{
+    return i < 4 ? 16 * KIB : i == 4 ? 64 * KIB : 128 * KIB;
+}
+
+/* board_flash, but through mpf_dfu_flash_ex; attrs_off clears bmAttributes
+ * bits in what the engine and the plan are told about the device. */
+static mpf_err flash_ex(board *b, const mpf_image *img, const mpf_plan_options *opt, int skip,
+                        uint8_t attrs_off)
+{
+    mpf_plan_options defaults;
+    if (!opt) {
+        mpf_plan_options_default(&defaults);
+        opt = &defaults;
+    }
+    if (b->has_plan)
+        mpf_plan_free(&b->plan);
+    b->has_plan = 0;
+    mpf_error_clear(&b->err);
+    mpf_sim_transport(b->sim, &b->raw);
+    b->raw.info.func.attributes &= (uint8_t)~attrs_off;
+    spy_wrap(&b->spy, &b->raw, &b->t);
+    mpf_err rc = mpf_plan_build(img, &b->t.info, opt, &b->plan, &b->err);
+    if (rc != MPF_OK)
+        return rc;
+    b->has_plan = 1;
+    rc = mpf_dfu_open(&b->d, &b->t, &b->cb, &b->err);
+    if (rc != MPF_OK)
+        return rc;
+    mpf_dfu_flash_options fo;
+    mpf_dfu_flash_options_default(&fo);
+    assert_int_equal(fo.skip_unchanged, 1);
+    fo.skip_unchanged = skip;
+    return mpf_dfu_flash_ex(&b->d, &b->plan, &fo, &b->err);
+}
+
+/* A fresh capture and log, as if the board had just been plugged in. */
+static void fresh_session(board *b)
+{
+    mpf_sim_replug(b->sim);
+    mpf_sim_clear_log(b->sim);
+    capture_free(&b->cap);
+    capture_init(&b->cap, &b->cb);
+}
+
+/* A board holding the fixture image (flashed for real) and a filesystem. */
+static void board_with_firmware(board *b, mpf_image *img)
+{
+    board_new(b, "f401");
+    mpf_image_init(img);
+    assert_int_equal(fixture_micropython_image(img, 0, 7), 0);
+    board_fill(b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS);
+    assert_int_equal(board_flash(b, img, NULL), MPF_OK);
+    fresh_session(b);
+}
+
+static size_t ops(const board *b, mpf_sim_op op)
+{
+    board_log log;
+    board_log_summary(b->sim, 0, &log);
+    return log.by_op[op];
+}
+
+static void assert_erased(const board *b, const uint32_t *sectors, size_t n)
+{
+    assert_int_equal(mpf_sim_erase_count(b->sim), n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(mpf_sim_erase_at(b->sim, i), sectors[i]);
+}
+
+static void assert_same_flash(const board *a, const board *b)
+{
+    uint8_t *x = malloc(F401_SIZE), *y = malloc(F401_SIZE);
+    assert_non_null(x);
+    assert_non_null(y);
+    assert_int_equal(mpf_sim_peek(a->sim, 0x08000000, x, F401_SIZE), 0);
+    assert_int_equal(mpf_sim_peek(b->sim, 0x08000000, y, F401_SIZE), 0);
+    for (size_t i = 0; i < F401_SIZE; i++)
+        if (x[i] != y[i])
+            fail_msg("flash differs at 0x%08zX: 0x%02X, full flash 0x%02X", 0x08000000 + i,
+                     x[i], y[i]);
+    free(x);
+    free(y);
+}
+
+/* Every byte of [address, address+len) reads 0xFF. */
+static int erased(const board *b, uint32_t address, size_t len)
+{
+    uint8_t *buf = malloc(len);
+    assert_non_null(buf);
+    assert_int_equal(mpf_sim_peek(b->sim, address, buf, len), 0);
+    int ok = 1;
+    for (size_t i = 0; i < len; i++)
+        ok &= buf[i] == 0xFF;
+    free(buf);
+    return ok;
+}
+
+static void poke_random(board *b, uint32_t address, size_t len, uint32_t seed)
+{
+    board_fill(b, address, len, seed);
+}
+
+/* ---- re-flash ------------------------------------------------------------ */
+
+static void test_reflash_of_the_same_image_erases_and_writes_nothing(void **state)
+{
+    (void)state;
+    board b;
+    mpf_image img;
+    board_with_firmware(&b, &img);
+    const uint64_t clock0 = mpf_sim_clock_us(b.sim);
+    assert_int_equal(flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+
+    assert_int_equal(mpf_sim_erase_count(b.sim), 0);
+    assert_int_equal(ops(&b, MPF_SIM_OP_ERASE), 0);
+    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 0);
+    /* Every byte of the 4 planned sectors read once, nothing verified. */
+    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), (16 * KIB + 3 * 128 * KIB) / 2048);
+    assert_int_equal(ops(&b, MPF_SIM_OP_SET_ADDRESS), 2); /* the check's, the leave's */
+    assert_int_equal(ops(&b, MPF_SIM_OP_ABORT), 2);
+    assert_int_equal(ops(&b, MPF_SIM_OP_LEAVE), 1);
+    assert_int_equal(b.d.stats.erase_sectors, 0);
+    assert_int_equal(b.d.stats.blocks_down, 0);
+    assert_int_equal(b.d.stats.bytes_down, 0);
+    assert_int_equal(b.d.stats.sectors_unchanged, 4);
+    assert_int_equal(b.d.stats.blocks_unchanged, 150);
+    assert_int_equal(b.d.stats.blocks_up, 200);
+    assert_int_equal(capture_count(&b.cap, MPF_LOG_INFO, "not erased, written or verified"), 4);
+    assert_int_equal(capture_count(&b.cap, MPF_LOG_INFO, "4 of 4 planned sectors"), 1);
+    /* Only the check's read: no erase, write or verify phase was announced. */
+    assert_int_equal(capture_progress_count(&b.cap, MPF_PHASE_ERASE), 0);
+    assert_int_equal(capture_progress_count(&b.cap, MPF_PHASE_WRITE), 0);
+    assert_int_equal(capture_progress_count(&b.cap, MPF_PHASE_VERIFY), 0);
+    assert_true(board_has_image(&b, &img));
+    assert_true(board_holds_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
+    assert_int_equal(mpf_sim_early_count(b.sim), 0);
+    printf("# re-flash: %zu requests, %.3f s modelled\n", mpf_sim_request_count(b.sim),
+           (double)(mpf_sim_clock_us(b.sim) - clock0) / 1e6);
+    mpf_image_free(&img);
+    board_free(&b);
+}
+
+static void test_one_changed_byte_rewrites_only_its_sector(void **state)
+{
+    (void)state;
+    board b;
+    mpf_image img;
+    board_with_firmware(&b, &img);
+    /* 5000 bytes into sector 7: the check reads 3 of its blocks. */
+    img.segments[1].data[SECTOR7 - FIXTURE_MP_TEXT_ADDR + 5000] ^= 0x01;
+    assert_int_equal(flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+
+    const uint32_t want[1] = {SECTOR7};
+    assert_erased(&b, want, 1);
+    const size_t blocks7 = TEXT_IN_SECTOR7 / 2048; /* 21 */
+    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), blocks7);
+    /* The run keeps one pointer, set where its first block is sent. */
+    size_t i = board_log_find(b.sim, MPF_SIM_OP_WRITE, 1);
+    assert_true(i != (size_t)-1);
+    size_t sa = board_log_find(b.sim, MPF_SIM_OP_SET_ADDRESS, 2);
+    assert_true(sa < i);
+    assert_int_equal(mpf_sim_request_at(b.sim, sa)->address, SECTOR7);
+    for (unsigned k = 1; k <= blocks7; k++) {
+        const mpf_sim_request *r = mpf_sim_request_at(b.sim, board_log_find(b.sim, MPF_SIM_OP_WRITE, k));
+        assert_int_equal(r->value, 1 + k);
+        assert_int_equal(r->address, SECTOR7 + (k - 1) * 2048);
+    }
+    /* Check: sectors 0, 5, 6 whole (8 + 64 + 64), sector 7 up to its 3rd
+     * block; verify: sector 7's written blocks only. */
+    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 8 + 64 + 64 + 3 + blocks7);
+    assert_int_equal(b.d.stats.sectors_unchanged, 3);
+    assert_int_equal(b.d.stats.erase_sectors, 1);
+    assert_int_equal(b.d.stats.bytes_down, TEXT_IN_SECTOR7);
+    assert_true(board_has_image(&b, &img));
+    assert_true(erased(&b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
+    assert_true(board_holds_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
+
+    /* Progress totals leave out what was left alone. */
+    const capture *c = &b.cap;
+    uint64_t last_total[MPF_PHASE__COUNT] = {0}, last_done[MPF_PHASE__COUNT] = {0};
+    for (size_t k = 0; k < c->progress_count; k++) {
+        last_total[c->progress[k].phase] = c->progress[k].total;
+        last_done[c->progress[k].phase] = c->progress[k].done;
+    }
+    assert_int_equal(last_total[MPF_PHASE_READ], 16 * KIB + 3 * 128 * KIB);
+    assert_int_equal(last_done[MPF_PHASE_READ], 16 * KIB + 3 * 128 * KIB);
+    assert_int_equal(last_total[MPF_PHASE_ERASE], 1);
+    assert_int_equal(last_done[MPF_PHASE_ERASE], 1);
+    assert_int_equal(last_total[MPF_PHASE_WRITE], TEXT_IN_SECTOR7);
+    assert_int_equal(last_done[MPF_PHASE_WRITE], TEXT_IN_SECTOR7);
+    assert_int_equal(last_total[MPF_PHASE_VERIFY], TEXT_IN_SECTOR7);
+    assert_int_equal(last_done[MPF_PHASE_VERIFY], TEXT_IN_SECTOR7);
+    mpf_image_free(&img);
+    board_free(&b);
+}
+
+static void test_a_new_firmware_costs_one_read_per_sector(void **state)
+{
+    (void)state;
+    board b;
+    mpf_image old;
+    board_with_firmware(&b, &old);
+    mpf_image img;
+    mpf_image_init(&img);
+    assert_int_equal(fixture_micropython_image(&img, 0, 8), 0);
+    mpf_plan_options opt;
+    mpf_plan_options_default(&opt);
+    opt.verify = 0;
+    assert_int_equal(flash_ex(&b, &img, &opt, 1, 0), MPF_OK);
+    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 4);
+    /* One pointer for the whole check: wBlockNum jumps to each sector. */
+    const uint16_t blocks[4] = {2, 2 + 0x20000 / 2048, 2 + 0x40000 / 2048, 2 + 0x60000 / 2048};
+    for (unsigned k = 0; k < 4; k++)
+        assert_int_equal(mpf_sim_request_at(b.sim, board_log_find(b.sim, MPF_SIM_OP_UPLOAD, k + 1))->value,
+                         blocks[k]);
+    assert_int_equal(mpf_sim_request_at(b.sim, board_log_find(b.sim, MPF_SIM_OP_SET_ADDRESS, 1))->address,
+                     0x08000000);
+    const uint32_t want[4] = {0x08000000, 0x08020000, 0x08040000, SECTOR7};
+    assert_erased(&b, want, 4);
+    assert_int_equal(b.d.stats.sectors_unchanged, 0);
+    assert_true(board_has_image(&b, &img));
+    mpf_image_free(&img);
+    mpf_image_free(&old);
+    board_free(&b);
+}
+
+/* ---- partly covered sectors ----------------------------------------------- */
+
+static void test_foreign_bytes_beside_the_image_get_the_sector_erased(void **state)
+{
+    (void)state;
+    board b, full;
+    mpf_image img, same;
+    board_with_firmware(&b, &img);
+    board_with_firmware(&full, &same);
+    /* Behind the text in sector 7, and behind the vector table in sector 0. */
+    poke_random(&b, SECTOR7 + TEXT_IN_SECTOR7 + 100, 300, 91);
+    poke_random(&b, 0x08000000 + FIXTURE_MP_VECTOR_SIZE, 16, 92);
+    poke_random(&full, SECTOR7 + TEXT_IN_SECTOR7 + 100, 300, 91);
+    poke_random(&full, 0x08000000 + FIXTURE_MP_VECTOR_SIZE, 16, 92);
+
+    assert_int_equal(flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    const uint32_t want[2] = {0x08000000, SECTOR7};
+    assert_erased(&b, want, 2);
+    assert_int_equal(b.d.stats.sectors_unchanged, 2);
+    assert_true(erased(&b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
+    assert_true(erased(&b, 0x08000000 + FIXTURE_MP_VECTOR_SIZE, 16 * KIB - FIXTURE_MP_VECTOR_SIZE));
+
+    assert_int_equal(flash_ex(&full, &img, NULL, 0, 0), MPF_OK);
+    assert_same_flash(&b, &full);
+    mpf_image_free(&img);
+    mpf_image_free(&same);
+    board_free(&b);
+    board_free(&full);
+}
+
+/* ---- devices that cannot be read ------------------------------------------ */
+
+static void test_no_can_upload_means_a_full_flash(void **state)
+{
+    (void)state;
+    board b;
+    mpf_image img;
+    board_with_firmware(&b, &img);
+    mpf_plan_options opt;
+    mpf_plan_options_default(&opt);
+    opt.verify = 0; /* the plan refuses verify without canUpload */
+    assert_int_equal(flash_ex(&b, &img, &opt, 1, MPF_DFU_ATTR_CAN_UPLOAD), MPF_OK);
+    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 0);
+    const uint32_t want[4] = {0x08000000, 0x08020000, 0x08040000, SECTOR7};
+    assert_erased(&b, want, 4);
+    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 150);
+    assert_int_equal(capture_count(&b.cap, MPF_LOG_INFO, "bitCanUpload is 0"), 1);
+    assert_true(board_has_image(&b, &img));
+    mpf_image_free(&img);
+    board_free(&b);
+}
+
+static void add_upload_fault(board *b, mpf_sim_fault_kind kind, unsigned nth, uint8_t status)
+{
+    mpf_sim_fault f = {kind, MPF_SIM_OP_UPLOAD, nth, status};
+    assert_int_equal(mpf_sim_add_fault(b->sim, &f, &b->err), MPF_OK);
+}
+
+static void test_a_refused_first_read_clears_the_error_and_flashes_in_full(void **state)
+{
+    (void)state;
+    board b;
+    mpf_image img;
+    board_with_firmware(&b, &img);
+    add_upload_fault(&b, MPF_SIM_FAULT_STATUS, 1, MPF_DFU_STATUS_ERR_VENDOR);
+    assert_int_equal(flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+
+    /* UPLOAD (refused), GETSTATUS (why), CLRSTATUS, then the full flash. */
+    size_t up = board_log_find(b.sim, MPF_SIM_OP_UPLOAD, 1);
+    assert_int_equal(mpf_sim_request_at(b.sim, up)->result, MPF_ERR_USB_STALL);
+    assert_int_equal(mpf_sim_request_at(b.sim, up + 1)->op, MPF_SIM_OP_GETSTATUS);
+    assert_int_equal(mpf_sim_request_at(b.sim, up + 2)->op, MPF_SIM_OP_CLRSTATUS);
+    assert_int_equal(mpf_sim_request_at(b.sim, up + 3)->op, MPF_SIM_OP_ERASE);
+    assert_int_equal(ops(&b, MPF_SIM_OP_CLRSTATUS), 1);
+    const uint32_t want[4] = {0x08000000, 0x08020000, 0x08040000, SECTOR7};
+    assert_erased(&b, want, 4);
+    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 150);
+    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 1 + 150); /* the refused one, the verify */
+    assert_int_equal(capture_count(&b.cap, MPF_LOG_WARN, "refused to be read at 0x08000000 (errVENDOR"),
+                     1);
+    assert_true(board_has_image(&b, &img));
+    mpf_image_free(&img);
+    board_free(&b);
+}
+
+static void test_a_read_refused_later_keeps_the_sectors_already_checked(void **state)
+{
+    (void)state;
+    board b;
+    mpf_image img;
+    board_with_firmware(&b, &img);
+    /* Sector 0 is 8 blocks; the 10th read is sector 5's second. */
+    add_upload_fault(&b, MPF_SIM_FAULT_STATUS, 10, MPF_DFU_STATUS_ERR_TARGET);
+    assert_int_equal(flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    const uint32_t want[3] = {0x08020000, 0x08040000, SECTOR7};
+    assert_erased(&b, want, 3);
+    assert_int_equal(b.d.stats.sectors_unchanged, 1);
+    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 149); /* the vector table's block is left */
+    assert_int_equal(capture_count(&b.cap, MPF_LOG_WARN, "errTARGET"), 1);
+    assert_true(board_has_image(&b, &img));
+    mpf_image_free(&img);
+    board_free(&b);
+}
+
+static void test_read_protection_falls_back_and_fails_as_a_full_flash_would(void **state)
+{
+    (void)state;
+    board b, full;
+    mpf_image img, same;
+    board_with_firmware(&b, &img);
+    board_with_firmware(&full, &same);
+    mpf_sim_set_read_protection(b.sim, 1);
+    mpf_sim_set_read_protection(full.sim, 1);
+    assert_int_equal(flash_ex(&b, &img, NULL, 1, 0), MPF_ERR_DEVICE_STATUS);
+    assert_int_equal(flash_ex(&full, &img, NULL, 0, 0), MPF_ERR_DEVICE_STATUS);
+    /* After the refused read the full flash starts, and meets the same wall. */
+    assert_string_equal(b.err.message, full.err.message);
+    assert_non_null(strstr(b.err.message, "erase of sector at 0x08000000 failed: errVENDOR"));
+    assert_int_equal(capture_count(&b.cap, MPF_LOG_WARN, "errVENDOR, read protection"), 1);
+    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 1);
+    assert_int_equal(ops(&b, MPF_SIM_OP_CLRSTATUS), 1);
+    assert_int_equal(ops(&b, MPF_SIM_OP_ERASE), 1);
+    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 0);
+    mpf_image_free(&img);
+    mpf_image_free(&same);
+    board_free(&b);
+    board_free(&full);
+}
+
+static void test_other_read_failures_stop_before_any_erase(void **state)
+{
+    (void)state;
+    const mpf_sim_fault_kind kinds[2] = {MPF_SIM_FAULT_TIMEOUT, MPF_SIM_FAULT_STALL};
+    const mpf_err want[2] = {MPF_ERR_USB_TIMEOUT, MPF_ERR_USB_STALL};
+    for (size_t k = 0; k < 2; k++) {
+        board b;
+        mpf_image img;
+        board_with_firmware(&b, &img);
+        add_upload_fault(&b, kinds[k], 3, 0);
+        assert_int_equal(flash_ex(&b, &img, NULL, 1, 0), want[k]);
+        assert_non_null(strstr(b.err.message, "read of block 4 at 0x08001000"));
+        assert_int_equal(ops(&b, MPF_SIM_OP_ERASE), 0);
+        assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 0);
+        assert_int_equal(ops(&b, MPF_SIM_OP_CLRSTATUS), 0);
+        assert_true(board_has_image(&b, &img));
+        mpf_image_free(&img);
+        board_free(&b);
+    }
+}
+
+/* ---- dry run -------------------------------------------------------------- */
+
+static void test_check_unchanged_reports_and_changes_nothing(void **state)
+{
+    (void)state;
+    board b;
+    mpf_image img;
+    board_with_firmware(&b, &img);
+    img.segments[1].data[FIXTURE_MP_TEXT_DEFAULT_SIZE - 1] ^= 0x80;
+    mpf_transport raw, t;
+    mpf_sim_transport(b.sim, &raw);
+    t = raw;
+    mpf_plan plan;
+    mpf_plan_options opt;
+    mpf_plan_options_default(&opt);
+    assert_int_equal(mpf_plan_build(&img, &t.info, &opt, &plan, &b.err), MPF_OK);
+    assert_int_equal(plan.erase_count, 4);
+    uint8_t before[F401_SIZE / 64];
+    assert_int_equal(mpf_sim_peek(b.sim, SECTOR7 + TEXT_IN_SECTOR7 - sizeof before, before,
+                                  sizeof before), 0);
+    assert_int_equal(mpf_dfu_open(&b.d, &t, &b.cb, &b.err), MPF_OK);
+    uint8_t unchanged[4] = {9, 9, 9, 9};
+    assert_int_equal(mpf_dfu_check_unchanged(&b.d, &plan, unchanged, &b.err), MPF_OK);
+    assert_int_equal(unchanged[0], 1);
+    assert_int_equal(unchanged[1], 1);
+    assert_int_equal(unchanged[2], 1);
+    assert_int_equal(unchanged[3], 0);
+    assert_int_equal(ops(&b, MPF_SIM_OP_ERASE) + ops(&b, MPF_SIM_OP_WRITE) +
+                         ops(&b, MPF_SIM_OP_LEAVE) + ops(&b, MPF_SIM_OP_MASS_ERASE),
+                     0);
+    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 8 + 64 + 64 + TEXT_IN_SECTOR7 / 2048);
+    assert_int_equal(b.d.stats.sectors_unchanged, 0); /* nothing was left out: nothing ran */
+    assert_int_equal(mpf_sim_state(b.sim), MPF_DFU_STATE_IDLE);
+    uint8_t after[sizeof before];
+    assert_int_equal(mpf_sim_peek(b.sim, SECTOR7 + TEXT_IN_SECTOR7 - sizeof after, after,
+                                  sizeof after), 0);
+    assert_memory_equal(before, after, sizeof before);
+
+    /* Without canUpload: all 0, nothing sent. */
+    mpf_sim_clear_log(b.sim);
+    t.info.func.attributes &= (uint8_t)~MPF_DFU_ATTR_CAN_UPLOAD;
+    assert_int_equal(mpf_dfu_open(&b.d, &t, &b.cb, &b.err), MPF_OK);
+    memset(unchanged, 9, sizeof unchanged);
+    assert_int_equal(mpf_dfu_check_unchanged(&b.d, &plan, unchanged, &b.err), MPF_OK);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(unchanged[i], 0);
+    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD) + ops(&b, MPF_SIM_OP_SET_ADDRESS), 0);
+    mpf_plan_free(&plan);
+    mpf_image_free(&img);
+    board_free(&b);
+}
+
+static void test_flags_from_the_check_spare_the_flash_a_second_read(void **state)
+{
+    (void)state;
+    board b;
+    mpf_image img;
+    board_with_firmware(&b, &img);
+    img.segments[1].data[FIXTURE_MP_TEXT_DEFAULT_SIZE - 1] ^= 0x80;
+    mpf_sim_transport(b.sim, &b.raw);
+    mpf_plan_options opt;
+    mpf_plan_options_default(&opt);
+    mpf_plan_free(&b.plan); /* the first flash's */
+    assert_int_equal(mpf_plan_build(&img, &b.raw.info, &opt, &b.plan, &b.err), MPF_OK);
+    assert_int_equal(mpf_dfu_open(&b.d, &b.raw, &b.cb, &b.err), MPF_OK);
+    uint8_t unchanged[4];
+    assert_int_equal(mpf_dfu_check_unchanged(&b.d, &b.plan, unchanged, &b.err), MPF_OK);
+    const size_t check_reads = ops(&b, MPF_SIM_OP_UPLOAD);
+    assert_int_equal(check_reads, 8 + 64 + 64 + TEXT_IN_SECTOR7 / 2048);
+
+    mpf_dfu_flash_options fo;
+    mpf_dfu_flash_options_default(&fo);
+    assert_null(fo.unchanged);
+    fo.unchanged = unchanged;
+    assert_int_equal(mpf_dfu_flash_ex(&b.d, &b.plan, &fo, &b.err), MPF_OK);
+    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD) - check_reads, TEXT_IN_SECTOR7 / 2048); /* verify */
+    const uint32_t want[1] = {SECTOR7};
+    assert_erased(&b, want, 1);
+    assert_int_equal(b.d.stats.sectors_unchanged, 3);
+    assert_true(board_has_image(&b, &img));
+    assert_true(board_holds_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
+    mpf_image_free(&img);
+    board_free(&b);
+}
+
+static void test_mass_erase_plans_are_not_checked(void **state)
+{
+    (void)state;
+    board b;
+    mpf_image img;
+    board_with_firmware(&b, &img);
+    mpf_plan_options opt;
+    mpf_plan_options_default(&opt);
+    opt.mass_erase = 1;
+    assert_int_equal(flash_ex(&b, &img, &opt, 1, 0), MPF_OK);
+    assert_int_equal(ops(&b, MPF_SIM_OP_MASS_ERASE), 1);
+    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 150); /* the verify only */
+    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 150);
+    assert_true(board_has_image(&b, &img));
+    assert_true(erased(&b, BOARD_FS_ADDR, BOARD_FS_SIZE));
+    mpf_image_free(&img);
+    board_free(&b);
+}
+
+/* ---- randomized: skip-unchanged leaves what a full flash leaves ----------- */
+
+typedef struct rng {
+    uint32_t x;
+} rng;
+
+static uint32_t next(rng *r)
+{
+    r->x ^= r->x << 13;
+    r->x ^= r->x >> 17;
+    r->x ^= r->x << 5;
+    return r->x;
+}
+
+static uint32_t below(rng *r, uint32_t n)
+{
+    return next(r) % n;
+}
+
+/* 1..3 segments, each starting in its own sector and ending before the next
+ * one's sector, spilling over sector ends; random bytes, 0xFF blocks, and
+ * stretches of all 0xFF. */
+static void random_image(rng *r, mpf_image *img)
+{
+    mpf_image_init(img);
+    size_t count = 1 + below(r, 3);
+    size_t first[3];
+    size_t chosen = 0;
+    for (size_t s = 0; s < 8 && chosen < count; s++)
+        if (below(r, 8 - (uint32_t)s) < count - chosen)
+            first[chosen++] = s;
+    for (size_t k = 0; k < chosen; k++) {
+        uint32_t start = f401_sectors[first[k]] + below(r, sector_size(first[k]));
+        uint32_t limit = k + 1 < chosen ? f401_sectors[first[k + 1]] : 0x08080000u;
+        uint32_t room = limit - start;
+        uint32_t size = 1 + below(r, room < 40 * KIB ? room : 40 * KIB);
+        uint8_t *data = malloc(size);
+        assert_non_null(data);
+        fixture_fill_random(data, size, next(r));
+        uint32_t mode = below(r, 4);
+        for (uint32_t off = 0; off < size; off += 2048) {
+            uint32_t n = size - off < 2048 ? size - off : 2048;
+            if (mode == 1 || (mode == 2 && below(r, 3) == 0))
+                memset(data + off, 0xFF, n);
+        }
+        assert_int_equal(mpf_image_add_owned(img, 0, start, data, size, "random", NULL), MPF_OK);
+    }
+    assert_int_equal(mpf_image_normalize(img, NULL), MPF_OK);
+}
+
+/* What a full flash leaves in sector i: 0xFF, then the image. */
+static void expected_sector(const mpf_image *img, size_t i, uint8_t *out)
+{
+    const uint32_t start = f401_sectors[i], size = sector_size(i);
+    memset(out, 0xFF, size);
+    for (size_t k = 0; k < img->count; k++) {
+        const mpf_segment *s = &img->segments[k];
+        uint64_t lo = s->address > start ? s->address : start;
+        uint64_t hi = (uint64_t)s->address + s->size < (uint64_t)start + size
+                          ? (uint64_t)s->address + s->size
+                          : (uint64_t)start + size;
+        if (lo < hi)
+            memcpy(out + (lo - start), s->data + (lo - s->address), (size_t)(hi - lo));
+    }
+}
+
+/* Per sector, one of: erased, random, the full flash's result, that with
+ * one byte changed, that with foreign bytes somewhere. */
+static void random_prior(rng *r, const mpf_image *img, board *a, board *b)
+{
+    for (size_t i = 0; i < 8; i++) {
+        uint32_t size = sector_size(i);
+        uint8_t *buf = malloc(size);
+        assert_non_null(buf);
+        switch (below(r, 5)) {
+        case 0:
+            memset(buf, 0xFF, size);
+            break;
+        case 1:
+            fixture_fill_random(buf, size, next(r));
+            break;
+        default:
+            expected_sector(img, i, buf);
+            break;
+        }
+        uint32_t change = below(r, 4);
+        if (change == 1)
+            buf[below(r, size)] ^= (uint8_t)(1u << below(r, 8));
+        else if (change == 2)
+            buf[below(r, size)] = (uint8_t)next(r);
+        assert_int_equal(mpf_sim_poke(a->sim, f401_sectors[i], buf, size), 0);
+        assert_int_equal(mpf_sim_poke(b->sim, f401_sectors[i], buf, size), 0);
+        free(buf);
+    }
+}
+
+static void test_random_images_and_chips_end_as_a_full_flash_leaves_them(void **state)
+{
+    (void)state;
+    size_t kept = 0, erased_total = 0, checked = 0;
+    for (uint32_t seed = 1; seed <= 200; seed++) {
+        rng r = {seed * 2654435761u ^ 0xA5A5A5A5u};
+        mpf_image img;
+        random_image(&r, &img);
+        board skip, full;
+        board_new(&skip, "f401");
+        board_new(&full, "f401");
+        random_prior(&r, &img, &skip, &full);
+        mpf_plan_options opt;
+        mpf_plan_options_default(&opt);
+        opt.verify = (int)below(&r, 2);
+
+        /* The sectors the flash must change: planned, and not already right. */
+        uint8_t differs[8] = {0};
+        for (size_t i = 0; i < 8; i++) {
+            uint32_t size = sector_size(i);
+            uint8_t *want = malloc(size), *got = malloc(size);
+            assert_non_null(want);
+            assert_non_null(got);
+            expected_sector(&img, i, want);
+            assert_int_equal(mpf_sim_peek(skip.sim, f401_sectors[i], got, size), 0);
+            differs[i] = memcmp(want, got, size) != 0;
+            free(want);
+            free(got);
+        }
+
+        if (flash_ex(&skip, &img, &opt, 1, 0) != MPF_OK)
+            fail_msg("seed %u: skip-unchanged flash: %s", seed, skip.err.message);
+        if (flash_ex(&full, &img, &opt, 0, 0) != MPF_OK)
+            fail_msg("seed %u: full flash: %s", seed, full.err.message);
+        assert_same_flash(&skip, &full);
+        assert_true(board_has_image(&skip, &img));
+
+        /* Exactly the planned sectors that differed were erased. */
+        size_t e = 0;
+        for (size_t p = 0; p < skip.plan.erase_count; p++) {
+            size_t i = 0;
+            while (f401_sectors[i] != skip.plan.erases[p].address)
+                i++;
+            if (differs[i]) {
+                assert_true(e < mpf_sim_erase_count(skip.sim));
+                assert_int_equal(mpf_sim_erase_at(skip.sim, e), f401_sectors[i]);
+                e++;
+            } else {
+                kept++;
+            }
+            checked++;
+        }
+        assert_int_equal(mpf_sim_erase_count(skip.sim), e);
+        assert_int_equal(skip.d.stats.sectors_unchanged, skip.plan.erase_count - e);
+        erased_total += e;
+        mpf_image_free(&img);
+        board_free(&skip);
+        board_free(&full);
+    }
+    /* The cases must exercise both outcomes, or the test proves little. */
+    assert_true(kept > 50);
+    assert_true(erased_total > 50);
+    printf("# 200 cases: %zu planned sectors, %zu left alone, %zu erased\n", checked, kept,
+           erased_total);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reflash_of_the_same_image_erases_and_writes_nothing),
+        cmocka_unit_test(test_one_changed_byte_rewrites_only_its_sector),
+        cmocka_unit_test(test_a_new_firmware_costs_one_read_per_sector),
+        cmocka_unit_test(test_foreign_bytes_beside_the_image_get_the_sector_erased),
+        cmocka_unit_test(test_no_can_upload_means_a_full_flash),
+        cmocka_unit_test(test_a_refused_first_read_clears_the_error_and_flashes_in_full),
+        cmocka_unit_test(test_a_read_refused_later_keeps_the_sectors_already_checked),
+        cmocka_unit_test(test_read_protection_falls_back_and_fails_as_a_full_flash_would),
+        cmocka_unit_test(test_other_read_failures_stop_before_any_erase),
+        cmocka_unit_test(test_check_unchanged_reports_and_changes_nothing),
+        cmocka_unit_test(test_flags_from_the_check_spare_the_flash_a_second_read),
+        cmocka_unit_test(test_mass_erase_plans_are_not_checked),
+        cmocka_unit_test(test_random_images_and_chips_end_as_a_full_flash_leaves_them),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
