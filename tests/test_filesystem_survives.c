@@ -4,8 +4,8 @@
  * those bytes exactly: on both chips, with every engine option, through the
  * file loader, twice in a row, and after a failed flash. Only a mass erase
  * wipes them (a gap-filled raw .bin covers them, so its plan says so before
- * any request). The engine offers no skip-unchanged mode yet (engine.h), so
- * there is nothing of that kind to test. */
+ * any request). All of it with skip-unchanged too (mpf_dfu_flash_ex), which
+ * must also leave an unchanged chip completely alone. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +18,7 @@
 
 #include "engine_board.h"
 #include "fixtures.h"
+#include "hostile_board.h"
 #include "hostile_checks.h"
 
 #define SEED_FS 0xF11E5u
@@ -71,7 +72,10 @@ static void test_only_a_mass_erase_wipes_the_filesystem(void **state)
     (void)state;
     size_t runs = 0;
     for (size_t c = 0; c < sizeof chips / sizeof chips[0]; c++) {
-        for (unsigned combo = 0; combo < 16; combo++) {
+        for (unsigned combo = 0; combo < 32; combo++) {
+            mpf_dfu_flash_options fo;
+            mpf_dfu_flash_options_default(&fo);
+            fo.skip_unchanged = (combo >> 4) & 1;
             mpf_plan_options opt;
             mpf_plan_options_default(&opt);
             opt.verify = combo & 1;
@@ -82,7 +86,7 @@ static void test_only_a_mass_erase_wipes_the_filesystem(void **state)
             new_board(&b, &chips[c]);
             mpf_image img;
             micropython(&img, 100 + combo);
-            if (board_flash(&b, &img, &opt) != MPF_OK)
+            if (hostile_board_flash(&b, &img, &opt, &fo) != MPF_OK)
                 fail_msg("%s combo %u: %s", chips[c].name, combo, b.err.message);
             assert_true(board_has_image(&b, &img));
             assert_int_equal(plan_touches_fs(&b.plan), opt.mass_erase);
@@ -102,7 +106,56 @@ static void test_only_a_mass_erase_wipes_the_filesystem(void **state)
             runs++;
         }
     }
-    assert_int_equal(runs, 32);
+    assert_int_equal(runs, 64);
+}
+
+/* Skip-unchanged on a chip that already holds the firmware: nothing is
+ * erased or written, the files stay; with a new firmware text only the
+ * text's sectors are redone. */
+static void test_skip_unchanged_keeps_the_filesystem_and_touches_nothing_twice(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof chips / sizeof chips[0]; c++) {
+        board b;
+        new_board(&b, &chips[c]);
+        mpf_dfu_flash_options fo;
+        mpf_dfu_flash_options_default(&fo);
+        assert_true(fo.skip_unchanged);
+        mpf_image img;
+        micropython(&img, 41);
+        for (int round = 0; round < 2; round++) {
+            mpf_sim_replug(b.sim);
+            mpf_sim_clear_log(b.sim);
+            if (hostile_board_flash(&b, &img, NULL, &fo) != MPF_OK)
+                fail_msg("%s round %d: %s", chips[c].name, round, b.err.message);
+            assert_true(board_has_image(&b, &img));
+            assert_true(board_holds_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
+            assert_int_equal(hostile_log_count(b.sim, MPF_SIM_OP_ERASE), round ? 0 : 2);
+            assert_int_equal(hostile_log_count(b.sim, MPF_SIM_OP_WRITE), round ? 0 : 1 + 48);
+            assert_int_equal(b.d.stats.sectors_unchanged, round ? 2 : 0);
+            assert_true(mpf_sim_has_left(b.sim, NULL));
+        }
+        /* New text, same vector table: sector 0 stays, sector 5 is redone. */
+        mpf_image next;
+        mpf_image_init(&next);
+        assert_int_equal(mpf_image_add(&next, 0, img.segments[0].address, img.segments[0].data,
+                                       img.segments[0].size, "vectors", NULL), MPF_OK);
+        uint8_t text[4096];
+        fixture_fill_random(text, sizeof text, 42);
+        assert_int_equal(mpf_image_add(&next, 0, FIXTURE_MP_TEXT_ADDR, text, sizeof text, "text",
+                                       NULL), MPF_OK);
+        assert_int_equal(mpf_image_normalize(&next, NULL), MPF_OK);
+        mpf_sim_replug(b.sim);
+        mpf_sim_clear_log(b.sim);
+        assert_int_equal(hostile_board_flash(&b, &next, NULL, &fo), MPF_OK);
+        assert_true(board_has_image(&b, &next));
+        assert_true(board_holds_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
+        assert_int_equal(mpf_sim_erase_count(b.sim), 1);
+        assert_int_equal(mpf_sim_erase_at(b.sim, 0), FIXTURE_MP_TEXT_ADDR);
+        mpf_image_free(&next);
+        mpf_image_free(&img);
+        board_free(&b);
+    }
 }
 
 /* The real path: firmware.dfu bytes through the loader, flashed twice (an
@@ -293,6 +346,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_only_a_mass_erase_wipes_the_filesystem),
+        cmocka_unit_test(test_skip_unchanged_keeps_the_filesystem_and_touches_nothing_twice),
         cmocka_unit_test(test_dfu_file_flashed_twice_keeps_the_filesystem),
         cmocka_unit_test(test_image_next_to_the_filesystem_leaves_it_alone),
         cmocka_unit_test(test_gap_filled_bin_names_the_filesystem_sectors_in_its_plan),

@@ -371,19 +371,27 @@ static void test_layout_strings_that_overflow_are_refused_before_any_request(voi
     static const struct {
         const char *layout;
         mpf_err want;
+        const char *says;
     } cases[] = {
-        {"@Internal Flash  /0xFFFFC000/04*016Kg", MPF_ERR_PROTOCOL},
-        {"@Internal Flash  /0x08000000/4294967295*016Kg", MPF_ERR_PROTOCOL},
-        {"@Internal Flash  /0x08000000/01*4294967295Kg", MPF_ERR_PROTOCOL},
-        {"@Internal Flash  /0x08000000/99999999999999999999*016Kg", MPF_ERR_PROTOCOL},
-        {"@Internal Flash  /0x108000000/04*016Kg", MPF_ERR_PROTOCOL},
-        {"@Internal Flash  /0x08000000/04*4096Mg", MPF_ERR_PROTOCOL},
-        {"@Internal Flash  /0x08000000/00*016Kg", MPF_ERR_PROTOCOL},
-        {"@Internal Flash  /0x08000000/04*016Kg/0x08008000/01*016Kg", MPF_ERR_PROTOCOL},
-        {"@Internal Flash  /0x08000000/04*016Kz", MPF_ERR_PROTOCOL},
-        {"@Internal Flash  /0x08000000/", MPF_ERR_PROTOCOL},
-        {"", MPF_ERR_PROTOCOL},
-        {NULL, MPF_ERR_IMAGE_FIT}, /* long_one */
+        {"@Internal Flash  /0xFFFFC000/04*016Kg", MPF_ERR_PROTOCOL,
+         "character 30: 4 sectors of 16384 bytes from 0xFFFFC000 run past 0xFFFFFFFF"},
+        {"@Internal Flash  /0x08000000/4294967295*016Kg", MPF_ERR_PROTOCOL,
+         "character 30: 4294967295 sectors of 16384 bytes"},
+        {"@Internal Flash  /0x08000000/01*4294967295Kg", MPF_ERR_PROTOCOL,
+         "character 43: a sector of 4294967295K"},
+        {"@Internal Flash  /0x08000000/99999999999999999999*016Kg", MPF_ERR_PROTOCOL,
+         "character 30: the sector count does not fit 32 bits"},
+        {"@Internal Flash  /0x108000000/04*016Kg", MPF_ERR_PROTOCOL,
+         "character 21: the start address does not fit 32 bits"},
+        {"@Internal Flash  /0x08000000/04*4096Mg", MPF_ERR_PROTOCOL, "character 37"},
+        {"@Internal Flash  /0x08000000/00*016Kg", MPF_ERR_PROTOCOL,
+         "character 30: the sector count is 0"},
+        {"@Internal Flash  /0x08000000/04*016Kg/0x08008000/01*016Kg", MPF_ERR_PROTOCOL,
+         "character 50: sectors from 0x08008000 overlap"},
+        {"@Internal Flash  /0x08000000/04*016Kz", MPF_ERR_PROTOCOL, "character 37 ('z')"},
+        {"@Internal Flash  /0x08000000/", MPF_ERR_PROTOCOL, "character 30 (end of string)"},
+        {"", MPF_ERR_PROTOCOL, "expected '@'"},
+        {NULL, MPF_ERR_IMAGE_FIT, "is outside the device's Internal Flash"}, /* long_one */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *layout = cases[i].layout ? cases[i].layout : long_one;
@@ -392,7 +400,9 @@ static void test_layout_strings_that_overflow_are_refused_before_any_request(voi
         dev_connect(v);
         snprintf(v->t.info.alts[0].name, sizeof v->t.info.alts[0].name, "%s", layout);
         mpf_err rc = dev_flash(v, NULL);
-        hostile_assert_error(layout, &v->err, rc, cases[i].want, NULL);
+        const char *needles[] = {cases[i].want == MPF_ERR_PROTOCOL ? "device alt setting 0" : "",
+                                 cases[i].says, NULL};
+        hostile_assert_error(layout, &v->err, rc, cases[i].want, needles);
         if (mpf_sim_request_count(v->sim) != 0)
             fail_msg("\"%s\": %zu requests before the refusal", layout,
                      mpf_sim_request_count(v->sim));

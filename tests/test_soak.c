@@ -3,8 +3,9 @@
  * on the ST ROM (F401, F405) and on mboot. Every run must end either with
  * the image on the chip or with a clean error, must stop at the fault, must
  * not change flash outside what the plan erases, must stay within a bound of
- * modelled time, and the retry on the same board (replugged if it vanished)
- * must succeed. Leaks show under ASan/LSan in CI.
+ * modelled time, and the retry on the same board (replugged every other
+ * run, and whenever it vanished) must succeed. Leaks show under ASan/LSan
+ * in CI.
  *
  * The fault's occurrence is drawn from what a clean run of the same image
  * sends, so it always fires in the faulty run: up to the fault both runs
@@ -21,6 +22,7 @@
 
 #include "engine_board.h"
 #include "fixtures.h"
+#include "hostile_board.h"
 #include "hostile_checks.h"
 
 #define SOAK_RUNS 1000u
@@ -110,7 +112,7 @@ static const mpf_sim_op ops[] = {
 #define OP_COUNT (sizeof ops / sizeof ops[0])
 
 typedef struct soak_stats {
-    size_t runs, ok_despite_fault, retried_after_manifest, stale_erases;
+    size_t runs, ok_despite_fault, retried_after_manifest, stale_commands;
     size_t by_code[MPF_ERR__COUNT];
     size_t by_kind[4];
     uint64_t worst_overshoot_us;
@@ -120,6 +122,8 @@ typedef struct run_setup {
     const chip *c;
     mpf_image img;
     mpf_plan_options opt;
+    mpf_dfu_flash_options fo;
+    const mpf_dfu_flash_options *flash; /* NULL: a full flash */
     int start_in_error;
     uint32_t mark_seed;
 } run_setup;
@@ -138,8 +142,14 @@ static const char *layout_of(board *b)
     return b->raw.info.alts[0].name;
 }
 
-static void check_flash(const char *ctx, board *b, int allow_repeats, const hostile_flash *before)
+/* after_failure: the session follows a failed one on the same board, whose
+ * last stored command may run at this one's start-up (a known engine bug,
+ * reported): a repeated erase of a planned sector, or a block of the same
+ * image, is then tolerated, and counted by the caller. */
+static void check_flash(const char *ctx, board *b, const run_setup *s, int after_failure,
+                        const hostile_flash *before)
 {
+    const int allow_repeats = after_failure;
     uint32_t where = 0;
     if (!hostile_erases_within_plan(b->sim, &b->plan, allow_repeats, &where)) {
         char plan[256] = "", log[256] = "";
@@ -152,8 +162,11 @@ static void check_flash(const char *ctx, board *b, int allow_repeats, const host
         fail_msg("%s: the device erased 0x%08X, which the plan does not erase (plan:%s; "
                  "device:%s)", ctx, (unsigned)where, plan, log);
     }
-    if (!hostile_unchanged_outside_erased(b->sim, layout_of(b), before, &where))
+    if (!hostile_unchanged_outside_erased_or_image(b->sim, layout_of(b), before,
+                                                   after_failure ? &s->img : NULL, &where)) {
+        hostile_dump_log(b->sim);
         fail_msg("%s: 0x%08X changed but its sector was not erased", ctx, (unsigned)where);
+    }
 }
 
 static void check_left(const char *ctx, board *b, const run_setup *s)
@@ -184,6 +197,8 @@ static void soak_one(rng *r, unsigned index, soak_stats *st)
     s.opt.leave = draw(r, 10) < 8;
     s.opt.mass_erase = draw(r, 25) == 0;
     s.start_in_error = draw(r, 10) == 0;
+    mpf_dfu_flash_options_default(&s.fo);
+    s.flash = draw(r, 2) ? &s.fo : NULL; /* skip-unchanged half of the time */
     s.mark_seed = draw(r, UINT32_MAX);
     char ctx[160];
 
@@ -191,7 +206,7 @@ static void soak_one(rng *r, unsigned index, soak_stats *st)
     board clean;
     new_board(&clean, &s);
     snprintf(ctx, sizeof ctx, "run %u (%s) clean", index, s.c->name);
-    if (board_flash(&clean, &s.img, &s.opt) != MPF_OK)
+    if (hostile_board_flash(&clean, &s.img, &s.opt, s.flash) != MPF_OK)
         fail_msg("%s: %s", ctx, clean.err.message);
     assert_true(board_has_image(&clean, &s.img));
     const uint64_t clean_us = mpf_sim_clock_us(clean.sim);
@@ -209,17 +224,17 @@ static void soak_one(rng *r, unsigned index, soak_stats *st)
         .nth = 1 + draw(r, (uint32_t)sent),
         .status = (uint8_t)(1 + draw(r, 15)),
     };
-    snprintf(ctx, sizeof ctx, "run %u (%s, fault kind %d on op %d #%u, status %u%s%s%s)", index,
-             s.c->name, (int)f.kind, (int)f.op, f.nth, (unsigned)f.status,
+    snprintf(ctx, sizeof ctx, "run %u (%s, fault kind %d on op %d #%u, status %u%s%s%s%s)",
+             index, s.c->name, (int)f.kind, (int)f.op, f.nth, (unsigned)f.status,
              s.opt.verify ? ", verify" : "", s.opt.leave ? ", leave" : "",
-             s.opt.mass_erase ? ", mass erase" : "");
+             s.opt.mass_erase ? ", mass erase" : "", s.flash ? ", skip-unchanged" : "");
 
     board b;
     new_board(&b, &s);
     hostile_flash before;
     hostile_snapshot(b.sim, 0x08000000u, s.c->flash_size, &before);
     assert_int_equal(mpf_sim_add_fault(b.sim, &f, &b.err), MPF_OK);
-    mpf_err rc = board_flash(&b, &s.img, &s.opt);
+    mpf_err rc = hostile_board_flash(&b, &s.img, &s.opt, s.flash);
     const uint64_t took = mpf_sim_clock_us(b.sim);
     if (took > clean_us + FAULT_SLACK_US)
         fail_msg("%s: took %llu us of modelled time, the clean run %llu", ctx,
@@ -252,22 +267,23 @@ static void soak_one(rng *r, unsigned index, soak_stats *st)
         if (hostile_log_changes_after(b.sim, at) != 0)
             fail_msg("%s: flash-changing requests after the fault: %s", ctx, b.err.message);
     }
-    check_flash(ctx, &b, 0, &before);
+    check_flash(ctx, &b, &s, 0, &before);
     hostile_snapshot_free(&before);
 
-    /* The retry, on the same board. */
-    if (!mpf_sim_connected(b.sim))
+    /* The retry, on the same board: replugged every other run, else only
+     * if it vanished (then start-up must clear whatever the fault left). */
+    if ((index & 1) || !mpf_sim_connected(b.sim))
         mpf_sim_replug(b.sim);
     mpf_sim_clear_log(b.sim);
     hostile_snapshot(b.sim, 0x08000000u, s.c->flash_size, &before);
     const uint64_t retry_start = mpf_sim_clock_us(b.sim);
-    rc = board_flash(&b, &s.img, &s.opt);
+    rc = hostile_board_flash(&b, &s.img, &s.opt, s.flash);
     if (rc == MPF_ERR_PROTOCOL && strstr(b.err.message, "dfuMANIFEST") &&
         mpf_sim_has_left(b.sim, NULL)) {
         /* the leave's status was lost; this start-up let it finish */
         st->retried_after_manifest++;
         mpf_sim_replug(b.sim);
-        rc = board_flash(&b, &s.img, &s.opt);
+        rc = hostile_board_flash(&b, &s.img, &s.opt, s.flash);
     }
     if (rc != MPF_OK)
         fail_msg("%s: retry: %s (%s)", ctx, mpf_err_name(rc), b.err.message);
@@ -278,11 +294,16 @@ static void soak_one(rng *r, unsigned index, soak_stats *st)
         fail_msg("%s: retry: the image is not on the chip", ctx);
     check_left(ctx, &b, &s);
     /* A command the faulty run stored but never saw executed (its status
-     * request was lost) runs at the retry's start-up: the same plan's
-     * sector, erased twice. Allowed here (no harm to the same image),
-     * counted, and shown to do harm in test_filesystem_survives.c. */
-    check_flash(ctx, &b, 1, &before);
-    st->stale_erases += hostile_repeated_erases(b.sim);
+     * request was lost) runs at the retry's start-up: an erase of the same
+     * plan's sector, or a block of the same image. Tolerated here (no harm
+     * to the same image), counted, and shown to do harm in
+     * test_filesystem_survives.c. */
+    check_flash(ctx, &b, &s, 1, &before);
+    /* start-up found the device busy: it ran a command of the failed run */
+    if (mpf_sim_request_count(b.sim) > 1 &&
+        mpf_sim_request_at(b.sim, 0)->op == MPF_SIM_OP_GETSTATUS &&
+        mpf_sim_request_at(b.sim, 1)->op == MPF_SIM_OP_GETSTATUS)
+        st->stale_commands++;
     hostile_snapshot_free(&before);
     board_free(&b);
     mpf_image_free(&s.img);
@@ -303,12 +324,12 @@ static void test_a_thousand_faulty_flashes(void **state)
     assert_true(st.ok_despite_fault < SOAK_RUNS / 2);
     printf("# %zu faulty flashes: %zu ok anyway, %zu usb-stall, %zu usb-timeout, "
            "%zu usb-disconnected, %zu device-status, %zu protocol; %zu retries had to replug "
-           "after a lost leave status; %zu stale erases ran at a retry's start-up; worst "
+           "after a lost leave status; %zu retries ran a stale command at start-up; worst "
            "fault overshoot %.1f s modelled\n",
            st.runs, st.ok_despite_fault, st.by_code[MPF_ERR_USB_STALL],
            st.by_code[MPF_ERR_USB_TIMEOUT], st.by_code[MPF_ERR_USB_DISCONNECTED],
            st.by_code[MPF_ERR_DEVICE_STATUS], st.by_code[MPF_ERR_PROTOCOL],
-           st.retried_after_manifest, st.stale_erases, (double)st.worst_overshoot_us / 1e6);
+           st.retried_after_manifest, st.stale_commands, (double)st.worst_overshoot_us / 1e6);
 }
 
 int main(void)

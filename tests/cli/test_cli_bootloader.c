@@ -438,12 +438,12 @@ static void test_only_device_is_another(void **state)
 {
     rig *g = *state;
     one_board(g, 1);
-    char spec[700];
+    /* The real spec needs the work directory, which start() creates; until
+     * then an empty one, replaced below. */
+    char spec[700] = "";
     g->b[0].dfu_spec = spec;
     start(g, "boot-other");
     snprintf(spec, sizeof spec, "f401:OTHER:port=5:appear=%s/appear-3276345F3234", g->dir);
-    /* start() built the environment from the spec pointer before it was
-     * filled in: build it again. */
     snprintf(g->env_usb, sizeof g->env_usb, "MPFLASH_FAKE_USB=%s", spec);
     cli_result r;
     RUN_RIG(g, &r, "-B", "--wait=1", "-q", "-u", "firmware.dfu");
@@ -551,7 +551,7 @@ static void test_two_boards_unprovable(void **state)
     g->n = 2;
     g->b[0] = (board_rig){.serial = "2071385A4D30", .tty = "ttyACM0", .devpath = "4", .comes_back = 1};
     g->b[1] = (board_rig){.serial = "3276345F3234", .tty = "ttyACM1", .devpath = "2", .comes_back = 1};
-    char spec[2][700];
+    char spec[2][700] = {"", ""}; /* filled in once start() made the work directory */
     g->b[0].dfu_spec = spec[0];
     g->b[1].dfu_spec = spec[1];
     start(g, "boot-unprovable");
@@ -582,7 +582,7 @@ static void test_detach_instead_of_repl(void **state)
 {
     rig *g = *state;
     g->n = 1;
-    char spec[700];
+    char spec[700] = ""; /* filled in once start() made the work directory */
     g->b[0] = (board_rig){.serial = "RT1", .tty = "ttyACM0", .devpath = "2", .comes_back = 1,
                          .gone_on = "RT1 enumerate dfu", .dfu_spec = spec};
     start(g, "boot-detach");

@@ -107,6 +107,13 @@ void hostile_snapshot_free(hostile_flash *f)
 int hostile_unchanged_outside_erased(const mpf_sim *sim, const char *layout,
                                      const hostile_flash *before, uint32_t *where)
 {
+    return hostile_unchanged_outside_erased_or_image(sim, layout, before, NULL, where);
+}
+
+int hostile_unchanged_outside_erased_or_image(const mpf_sim *sim, const char *layout,
+                                              const hostile_flash *before, const mpf_image *img,
+                                              uint32_t *where)
+{
     mpf_layout l;
     mpf_error err;
     if (mpf_layout_parse(layout, &l, &err) != MPF_OK)
@@ -125,6 +132,14 @@ int hostile_unchanged_outside_erased(const mpf_sim *sim, const char *layout,
             e = hi;
         if (s < e)
             memcpy(now + (s - lo), before->bytes + (s - lo), (size_t)(e - s));
+    }
+    for (size_t i = 0; img && i < img->count; i++) {
+        const mpf_segment *seg = &img->segments[i];
+        for (size_t k = 0; seg->alt == 0 && k < seg->size; k++) {
+            uint64_t a = (uint64_t)seg->address + k;
+            if (a >= lo && a < hi && now[a - lo] == seg->data[k])
+                now[a - lo] = before->bytes[a - lo];
+        }
     }
     int same = memcmp(now, before->bytes, before->size) == 0;
     if (!same) {
@@ -180,4 +195,20 @@ size_t hostile_repeated_erases(const mpf_sim *sim)
         repeats += seen;
     }
     return repeats;
+}
+
+void hostile_dump_log(const mpf_sim *sim)
+{
+    static const char *const names[] = {"any",        "GETSTATUS", "GETSTATE", "CLRSTATUS",
+                                        "ABORT",      "DETACH",    "SET_ADDRESS", "ERASE",
+                                        "MASS_ERASE", "UNPROTECT", "WRITE",    "LEAVE",
+                                        "UPLOAD",     "OTHER",     "SELECT_ALT", "RESET"};
+    for (size_t i = 0; i < mpf_sim_request_count(sim); i++) {
+        const mpf_sim_request *r = mpf_sim_request_at(sim, i);
+        printf("# %4zu %-11s wValue %-5u wLength %-5u 0x%08X %s\n", i,
+               r->op <= MPF_SIM_OP_RESET ? names[r->op] : "?", (unsigned)r->value,
+               (unsigned)r->length, (unsigned)r->address, mpf_err_name(r->result));
+    }
+    for (size_t i = 0; i < mpf_sim_erase_count(sim); i++)
+        printf("# erased 0x%08X\n", (unsigned)mpf_sim_erase_at(sim, i));
 }

@@ -31,6 +31,10 @@ size_t hostile_log_count(const mpf_sim *sim, mpf_sim_op op);
  * set-address, erase, mass erase, read-unprotect, write, leave. */
 size_t hostile_log_changes_after(const mpf_sim *sim, size_t i);
 
+/* Print the device's request log (and erase log) on stdout, "# " first:
+ * for the message of a failing test. */
+void hostile_dump_log(const mpf_sim *sim);
+
 /* The whole of alt 0's flash: base address and size of the chip. */
 typedef struct hostile_flash {
     uint32_t base;
@@ -49,6 +53,12 @@ void hostile_snapshot_free(hostile_flash *f);
  * first changed address in *where. */
 int hostile_unchanged_outside_erased(const mpf_sim *sim, const char *layout,
                                      const hostile_flash *before, uint32_t *where);
+/* The same, but a byte that now holds what img (alt 0) puts there passes
+ * too: for a session after a failed one, whose stored command may run
+ * late (see test_filesystem_survives.c). */
+int hostile_unchanged_outside_erased_or_image(const mpf_sim *sim, const char *layout,
+                                              const hostile_flash *before, const mpf_image *img,
+                                              uint32_t *where);
 
 /* Sectors the device erased (its erase log) are all sectors of the plan
  * (alt 0), each at most once unless allow_repeats. Returns 1 when so; else
