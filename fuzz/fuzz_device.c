@@ -9,7 +9,8 @@
  *  - every wait is bounded: no sleep and no request timeout above the
  *    longest operation (a mass erase, 64 s), and never timeout 0 (for ever);
  *  - once the input is used up the device is gone, and the engine gives up
- *    within a few requests; so a run costs time linear in its input;
+ *    within a few requests; so a run costs time linear in its input, and
+ *    its virtual clock at most two of the longest waits per request;
  *  - after the first failure during a flash (a transport error, or a
  *    status reply with an error) at most one request follows, a GETSTATUS,
  *    and nothing that could change flash;
@@ -44,6 +45,7 @@ typedef struct fdev {
     const uint8_t *in;
     size_t len, pos;
     unsigned after_end;   /* requests answered after the input ran out */
+    uint64_t requests;
     uint64_t now_us;
     uint16_t ts;          /* the wTransferSize the device maps blocks with */
     uint8_t state;        /* the state an honest device would be in */
@@ -93,6 +95,7 @@ static uint32_t le32(const uint8_t *p)
 static int begin(fdev *f, uint8_t request, unsigned timeout_ms, int changes_flash)
 {
     check(timeout_ms > 0 && timeout_ms <= MAX_WAIT_MS);
+    f->requests++;
     if (f->failed) {
         f->after_failure++;
         check(f->after_failure == 1 && request == MPF_DFU_GETSTATUS && !changes_flash);
@@ -392,6 +395,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rc == MPF_OK && action != 1 && plan.leave)
             check(d.left);
     }
+    /* Each request costs at most its timeout and the wait after it: the
+     * input's effect on the (virtual) clock is bounded by its length. */
+    check(f->now_us <= f->requests * 2 * (uint64_t)MAX_WAIT_MS * 1000);
     if (getenv("MPFLASH_FUZZ_VERBOSE"))
         fprintf(stderr, "fuzz_device: action %d, %zu of %zu input bytes, %s%s%s\n", action,
                 f->pos, f->len, mpf_err_name(rc), rc ? ": " : "", rc ? err.message : "");

@@ -188,9 +188,9 @@ static unsigned clean_count(const point *p, mpf_sim_op op)
     return n;
 }
 
-static mpf_phase last_phase(const board *b, size_t from)
+static mpf_phase last_phase(const board *b)
 {
-    if (b->cap.progress_count <= from)
+    if (b->cap.progress_count == 0)
         return MPF_PHASE__COUNT;
     return b->cap.progress[b->cap.progress_count - 1].phase;
 }
@@ -295,9 +295,9 @@ static void run_cell(const point *p, const kind *k)
     assert_int_equal(mpf_err_exit_code(rc), o.exit_code);
     /* a run that goes on past the fault ends with the leave */
     const mpf_phase phase = rc == MPF_OK ? MPF_PHASE_LEAVE : p->phase;
-    if (last_phase(&b, 0) != phase)
+    if (last_phase(&b) != phase)
         fail_msg("%s: the engine's last progress was phase %s, want %s", ctx,
-                 mpf_phase_name(last_phase(&b, 0)), mpf_phase_name(phase));
+                 mpf_phase_name(last_phase(&b)), mpf_phase_name(phase));
 
     const size_t at = hostile_log_nth(b.sim, p->op, nth);
     if (at == (size_t)-1)
@@ -311,9 +311,9 @@ static void run_cell(const point *p, const kind *k)
     } else {
         if (!board_has_image(&b, &img))
             fail_msg("%s: reported success but the image is not on the chip", ctx);
-        if (k->kind == MPF_SIM_FAULT_STATUS)
-            /* cleared at start-up, and said so */
-            assert_int_equal(capture_count(&b.cap, MPF_LOG_WARN, mpf_dfu_status_name(k->status)), 1);
+        if (k->kind == MPF_SIM_FAULT_STATUS) /* cleared at start-up, and said so */
+            assert_int_equal(
+                capture_count(&b.cap, MPF_LOG_WARN, mpf_dfu_status_name(k->status)), 1);
     }
     assert_untouched_outside_erases(ctx, &b, &before);
     if (p->mass_erase && p->op == MPF_SIM_OP_MASS_ERASE) {
@@ -392,7 +392,7 @@ static void test_verify_mismatch_is_exit_code_6_and_stops(void **state)
     const char *needles[] = {"verify failed at 0x08029005", NULL};
     hostile_assert_error("verify mismatch", &b.err, rc, MPF_ERR_VERIFY, needles);
     assert_int_equal(mpf_err_exit_code(rc), 6);
-    assert_int_equal(last_phase(&b, 0), MPF_PHASE_VERIFY);
+    assert_int_equal(last_phase(&b), MPF_PHASE_VERIFY);
     /* it stopped at the block that differs: no leave, no more reads */
     size_t last_upload = hostile_log_nth(b.sim, MPF_SIM_OP_UPLOAD,
                                          (unsigned)hostile_log_count(b.sim, MPF_SIM_OP_UPLOAD));
