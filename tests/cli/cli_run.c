@@ -238,3 +238,18 @@ void cli_assert_error_line(const cli_result *r, const char *what)
         fail();
     }
 }
+
+void cli_assert_file_bytes(const char *dir, const char *name, const uint8_t *want, size_t len,
+                           uint32_t base)
+{
+    size_t got_len;
+    uint8_t *got = cli_read(dir, name, &got_len);
+    assert_int_equal(got_len, len);
+    for (size_t i = 0; i < len; i++)
+        if (got[i] != want[i]) {
+            uint8_t seen = got[i];
+            free(got);
+            fail_msg("%s differs at 0x%08zX: 0x%02X, expected 0x%02X", name, base + i, seen, want[i]);
+        }
+    free(got);
+}

@@ -32,6 +32,10 @@ void cli_golden(const char *name, const char *text, size_t len);
 /* Files (dir may be NULL for an absolute path); failures fail the test. */
 void cli_write(const char *dir, const char *name, const void *buf, size_t len);
 uint8_t *cli_read(const char *dir, const char *name, size_t *len);
+/* Fail unless dir/name holds exactly len bytes equal to want; the first
+ * difference is reported at base + offset (a flash address). */
+void cli_assert_file_bytes(const char *dir, const char *name, const uint8_t *want, size_t len,
+                           uint32_t base);
 int cli_exists(const char *dir, const char *name);
 void cli_copy_sample(const char *dir, const char *sample_name, const char *as);
 

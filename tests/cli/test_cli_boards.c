@@ -74,16 +74,7 @@ static uint8_t *pattern(uint32_t seed)
 
 static void assert_board(const char *dir, const char *state, const uint8_t *want)
 {
-    size_t len;
-    uint8_t *got = cli_read(dir, state, &len);
-    assert_int_equal(len, F401_FLASH);
-    for (size_t i = 0; i < F401_FLASH; i++)
-        if (got[i] != want[i]) {
-            uint8_t seen = got[i];
-            free(got);
-            fail_msg("%s differs at 0x%08zX: 0x%02X, expected 0x%02X", state, 0x08000000u + i, seen, want[i]);
-        }
-    free(got);
+    cli_assert_file_bytes(dir, state, want, F401_FLASH, 0x08000000u);
 }
 
 /* No temporary file left behind by an atomic write. */
