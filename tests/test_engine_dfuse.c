@@ -33,9 +33,9 @@ static void test_sector_erase_waits_exactly_the_poll_timeout(void **state)
     assert_int_equal(f->d.stats.blocks_down, 0);
     assert_int_equal(f->d.current_alt, 0);
     /* The command itself is short; the polls that carry the erase are long. */
-    assert_int_equal(scripted_timeout_at(f->s, 2), MPF_DFU_TIMEOUT_MS);
-    assert_int_equal(scripted_timeout_at(f->s, 3), mpf_dfu_erase_timeout_ms(128 * KIB));
+    assert_int_equal(scripted_timeout_at(f->s, 3), MPF_DFU_TIMEOUT_MS);
     assert_int_equal(scripted_timeout_at(f->s, 4), mpf_dfu_erase_timeout_ms(128 * KIB));
+    assert_int_equal(scripted_timeout_at(f->s, 5), mpf_dfu_erase_timeout_ms(128 * KIB));
 }
 
 static void test_erase_timeouts_cover_twice_the_datasheet_worst_case(void **state)
@@ -63,7 +63,7 @@ static void test_mboot_blocks_the_second_getstatus(void **state)
     assert_script_complete(f->s);
     assert_int_equal(scripted_sleep_count(f->s), 0);
     assert_int_equal(f->d.stats.slept_ms, 0);
-    assert_true(scripted_timeout_at(f->s, 4) > 1900);
+    assert_true(scripted_timeout_at(f->s, 5) > 1900);
 }
 
 static void test_mass_erase_sends_the_bare_command_with_the_longest_timeout(void **state)
@@ -77,8 +77,8 @@ static void test_mass_erase_sends_the_bare_command_with_the_longest_timeout(void
     assert_script_complete(f->s);
     assert_int_equal(f->d.stats.mass_erases, 1);
     assert_int_equal(f->d.stats.erase_sectors, 0);
-    assert_int_equal(scripted_timeout_at(f->s, 3), MPF_DFU_MASS_ERASE_TIMEOUT_MS);
     assert_int_equal(scripted_timeout_at(f->s, 4), MPF_DFU_MASS_ERASE_TIMEOUT_MS);
+    assert_int_equal(scripted_timeout_at(f->s, 5), MPF_DFU_MASS_ERASE_TIMEOUT_MS);
 }
 
 static void test_absurd_poll_timeout_is_capped_with_a_warning(void **state)
@@ -275,7 +275,7 @@ static void test_read_unprotect_treats_the_reset_as_success(void **state)
     assert_int_equal(mpf_dfu_read_unprotect(&f->d, &f->err), MPF_OK);
     assert_script_complete(f->s);
     assert_true(f->d.left);
-    assert_int_equal(scripted_timeout_at(f->s, 3), MPF_DFU_MASS_ERASE_TIMEOUT_MS);
+    assert_int_equal(scripted_timeout_at(f->s, 4), MPF_DFU_MASS_ERASE_TIMEOUT_MS);
     assert_int_equal(capture_count(&f->cap, MPF_LOG_WARN, "erases all of its flash"), 1);
 }
 

@@ -102,8 +102,8 @@ static void test_the_host_sleeps_exactly_the_poll_timeouts(void **state)
     assert_int_equal(log.bad_block_shape, 0);
     assert_int_equal(log.bad_block_number, 0);
     assert_int_equal(log.by_op[MPF_SIM_OP_WRITE], 150);
-    /* start-up 1; 3 per erase, pointer (2 runs, the leave) and block; leave 2 */
-    assert_int_equal(log.dfu_requests, 1 + 3 * (4 + 3 + 150) + 2);
+    /* start-up 2; 3 per erase, pointer (2 runs, the leave) and block; leave 2 */
+    assert_int_equal(log.dfu_requests, 2 + 3 * (4 + 3 + 150) + 2);
     assert_true(board_has_image(&b, &img));
     mpf_image_free(&img);
     board_free(&b);
@@ -304,8 +304,8 @@ static void test_the_check_sets_the_pointer_again_past_block_65535(void **state)
     assert_int_equal(nth(&b, MPF_SIM_OP_UPLOAD, 65534)->value, 65535);
     assert_int_equal(nth(&b, MPF_SIM_OP_UPLOAD, 65535)->value, 2);
     assert_int_equal(nth(&b, MPF_SIM_OP_UPLOAD, 65536)->value, 3);
-    /* after each pointer, before the second, at the end */
-    assert_int_equal(ops(&b, MPF_SIM_OP_ABORT), 4);
+    /* start-up, after each pointer, before the second, at the end */
+    assert_int_equal(ops(&b, MPF_SIM_OP_ABORT), 5);
     mpf_plan_free(&plan);
     mpf_image_free(&img);
     board_free(&b);

@@ -17,9 +17,12 @@ typedef engine_fx fx;
 #define setup engine_fx_setup
 #define teardown engine_fx_teardown
 
-static void test_idle_device_needs_one_getstatus(void **state)
+/* ABORT comes first so that a command a dead session left stored in the
+ * device is dropped, not executed by our GETSTATUS (see engine_open.c). */
+static void test_idle_device_needs_abort_and_one_getstatus(void **state)
 {
     fx *f = *state;
+    scripted_expect_abort(f->s);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
     assert_int_equal(open_it(f), MPF_OK);
     assert_script_complete(f->s);
@@ -27,9 +30,11 @@ static void test_idle_device_needs_one_getstatus(void **state)
     assert_int_equal(f->d.transfer_size, 2048);
     assert_int_equal(f->d.current_alt, -1);
     assert_int_equal(f->d.left, 0);
+    assert_int_equal(f->d.stats.requests[MPF_DFU_ABORT], 1);
     assert_int_equal(f->d.stats.requests[MPF_DFU_GETSTATUS], 1);
-    assert_int_equal(mpf_dfu_stats_total(&f->d.stats), 1);
+    assert_int_equal(mpf_dfu_stats_total(&f->d.stats), 2);
     assert_int_equal(scripted_timeout_at(f->s, 0), MPF_DFU_TIMEOUT_MS);
+    assert_int_equal(scripted_timeout_at(f->s, 1), MPF_DFU_TIMEOUT_MS);
     assert_int_equal(f->cap.progress_count, 2);
     assert_int_equal(f->cap.progress[0].phase, MPF_PHASE_CONNECT);
     assert_int_equal(f->cap.progress[0].done, 0);
@@ -37,9 +42,18 @@ static void test_idle_device_needs_one_getstatus(void **state)
     assert_int_equal(f->cap.progress[1].total, 1);
 }
 
+/* A device in dfuERROR refuses ABORT with a stall; its first status must
+ * still be the one it had, and be cleared the usual way. */
+static void expect_abort_stalled(fx *f)
+{
+    scripted_expect_abort(f->s);
+    scripted_then_fail(f->s, MPF_ERR_USB_STALL);
+}
+
 static void test_rom_error_firmware_is_cleared_quietly(void **state)
 {
     fx *f = *state;
+    expect_abort_stalled(f);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_FIRMWARE, 0, MPF_DFU_STATE_ERROR);
     scripted_expect_clrstatus(f->s);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
@@ -54,6 +68,7 @@ static void test_rom_error_firmware_is_cleared_quietly(void **state)
 static void test_other_error_is_cleared_with_a_warning(void **state)
 {
     fx *f = *state;
+    expect_abort_stalled(f);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_ERASE, 0, MPF_DFU_STATE_ERROR);
     scripted_expect_clrstatus(f->s);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
@@ -62,30 +77,45 @@ static void test_other_error_is_cleared_with_a_warning(void **state)
     assert_int_equal(capture_count(&f->cap, MPF_LOG_WARN, "errERASE"), 1);
 }
 
-static void test_dnload_idle_is_aborted(void **state)
+/* A strict DFU 1.1 device stalls ABORT in dfuDNLOAD-SYNC: the stall that
+ * our own request caused is cleared without alarming anyone. */
+static void test_error_caused_by_our_abort_is_cleared_quietly(void **state)
 {
     fx *f = *state;
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_DNLOAD_IDLE);
-    scripted_expect_abort(f->s);
+    expect_abort_stalled(f);
+    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_STALLEDPKT, 0, MPF_DFU_STATE_ERROR);
+    scripted_expect_clrstatus(f->s);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
     assert_int_equal(open_it(f), MPF_OK);
     assert_script_complete(f->s);
-    assert_int_equal(f->d.stats.requests[MPF_DFU_ABORT], 1);
+    assert_int_equal(capture_count(&f->cap, MPF_LOG_WARN, ""), 0);
+    assert_int_equal(capture_count(&f->cap, MPF_LOG_INFO, ""), 0);
+    assert_int_equal(capture_count(&f->cap, MPF_LOG_DEBUG, "our start-up ABORT"), 1);
 }
 
-static void test_upload_idle_is_aborted(void **state)
+/* A device that ignores ABORT and is still in dfuDNLOAD-IDLE or
+ * dfuUPLOAD-IDLE gets a second one after its status is known. */
+static void test_state_left_by_an_ignored_abort_is_aborted_again(void **state)
 {
-    fx *f = *state;
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_UPLOAD_IDLE);
-    scripted_expect_abort(f->s);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
-    assert_int_equal(open_it(f), MPF_OK);
-    assert_script_complete(f->s);
+    const uint8_t states[] = {MPF_DFU_STATE_DNLOAD_IDLE, MPF_DFU_STATE_UPLOAD_IDLE};
+    for (size_t i = 0; i < sizeof states; i++) {
+        fx *f = *state;
+        scripted_expect_abort(f->s);
+        scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, states[i]);
+        scripted_expect_abort(f->s);
+        scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
+        assert_int_equal(open_it(f), MPF_OK);
+        assert_script_complete(f->s);
+        assert_int_equal(f->d.stats.requests[MPF_DFU_ABORT], 2);
+        engine_fx_teardown(state);
+        assert_int_equal(engine_fx_setup(state), 0);
+    }
 }
 
 static void test_bad_status_in_idle_is_cleared(void **state)
 {
     fx *f = *state;
+    scripted_expect_abort(f->s);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_UNKNOWN, 0, MPF_DFU_STATE_IDLE);
     scripted_expect_clrstatus(f->s);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
@@ -96,6 +126,7 @@ static void test_bad_status_in_idle_is_cleared(void **state)
 static void test_error_that_will_not_clear_names_the_state(void **state)
 {
     fx *f = *state;
+    expect_abort_stalled(f);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_FIRMWARE, 0, MPF_DFU_STATE_ERROR);
     scripted_expect_clrstatus(f->s);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_FIRMWARE, 0, MPF_DFU_STATE_ERROR);
@@ -109,6 +140,7 @@ static void test_error_that_will_not_clear_names_the_state(void **state)
 static void test_runtime_mode_is_refused(void **state)
 {
     fx *f = *state;
+    expect_abort_stalled(f);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_APP_IDLE);
     assert_int_equal(open_it(f), MPF_ERR_PROTOCOL);
     assert_script_complete(f->s);
@@ -116,9 +148,12 @@ static void test_runtime_mode_is_refused(void **state)
     assert_non_null(strstr(f->err.message, "detached first"));
 }
 
+/* A device that answers ABORT while an operation is running (and so did
+ * not drop it) is waited for, not interrupted. */
 static void test_busy_device_is_waited_for_then_aborted(void **state)
 {
     fx *f = *state;
+    scripted_expect_abort(f->s);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 120, MPF_DFU_STATE_DNBUSY);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_DNLOAD_IDLE);
     scripted_expect_abort(f->s);
@@ -130,9 +165,27 @@ static void test_busy_device_is_waited_for_then_aborted(void **state)
     assert_int_equal(f->d.stats.slept_ms, 120);
 }
 
-static void test_usb_error_keeps_its_code(void **state)
+static void test_usb_error_on_abort_keeps_its_code(void **state)
+{
+    const mpf_err codes[] = {MPF_ERR_USB_TIMEOUT, MPF_ERR_USB_DISCONNECTED, MPF_ERR_USB};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        fx *f = *state;
+        scripted_expect_abort(f->s);
+        scripted_then_fail(f->s, codes[i]);
+        assert_int_equal(open_it(f), codes[i]);
+        assert_script_complete(f->s);
+        assert_int_equal(f->err.code, codes[i]);
+        assert_non_null(strstr(f->err.message, "connect: ABORT: "));
+        assert_int_equal(mpf_dfu_stats_total(&f->d.stats), 1);
+        engine_fx_teardown(state);
+        assert_int_equal(engine_fx_setup(state), 0);
+    }
+}
+
+static void test_usb_error_on_status_keeps_its_code(void **state)
 {
     fx *f = *state;
+    scripted_expect_abort(f->s);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
     scripted_then_fail(f->s, MPF_ERR_USB_TIMEOUT);
     assert_int_equal(open_it(f), MPF_ERR_USB_TIMEOUT);
@@ -145,6 +198,7 @@ static void test_short_status_reply_is_a_protocol_error(void **state)
 {
     fx *f = *state;
     const uint8_t three[3] = {0, 0, 0};
+    scripted_expect_abort(f->s);
     scripted_expect_in(f->s, MPF_DFU_GETSTATUS, 0, 6, three, sizeof three);
     assert_int_equal(open_it(f), MPF_ERR_PROTOCOL);
     assert_script_complete(f->s);
@@ -154,7 +208,7 @@ static void test_short_status_reply_is_a_protocol_error(void **state)
 static void test_plain_dfu_device_is_not_flashed(void **state)
 {
     fx *f = *state;
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
+    engine_fx_expect_start_idle(f);
     scripted_transport(f->s, &f->t);
     f->t.info.func.dfu_version = 0x0110;
     assert_int_equal(mpf_dfu_open(&f->d, &f->t, &f->cb, &f->err), MPF_OK);
@@ -165,23 +219,24 @@ static void test_plain_dfu_device_is_not_flashed(void **state)
     plan.leave_address = 0x08000000;
     assert_int_equal(mpf_dfu_flash(&f->d, &plan, &f->err), MPF_ERR_REFUSED);
     assert_non_null(strstr(f->err.message, "0x0110"));
-    assert_int_equal(mpf_dfu_stats_total(&f->d.stats), 1); /* the open's GETSTATUS only */
+    assert_int_equal(mpf_dfu_stats_total(&f->d.stats), 2); /* the open's ABORT and GETSTATUS */
     assert_script_complete(f->s);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_idle_device_needs_one_getstatus, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_device_needs_abort_and_one_getstatus, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rom_error_firmware_is_cleared_quietly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_error_is_cleared_with_a_warning, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dnload_idle_is_aborted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_upload_idle_is_aborted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_caused_by_our_abort_is_cleared_quietly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_state_left_by_an_ignored_abort_is_aborted_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_status_in_idle_is_cleared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_that_will_not_clear_names_the_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runtime_mode_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy_device_is_waited_for_then_aborted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_usb_error_keeps_its_code, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_usb_error_on_abort_keeps_its_code, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_usb_error_on_status_keeps_its_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_short_status_reply_is_a_protocol_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plain_dfu_device_is_not_flashed, setup, teardown),
     };

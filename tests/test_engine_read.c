@@ -108,14 +108,14 @@ static void test_device_without_upload_is_refused_with_no_request(void **state)
 {
     engine_fx *f = *state;
     uint8_t buf[16];
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
+    engine_fx_expect_start_idle(f); /* ABORT, GETSTATUS */
     scripted_transport(f->s, &f->t);
     f->t.info.func.attributes = MPF_DFU_ATTR_CAN_DNLOAD;
     assert_int_equal(mpf_dfu_open(&f->d, &f->t, &f->cb, &f->err), MPF_OK);
     assert_int_equal(mpf_dfu_read(&f->d, 0, 0x08000000, buf, sizeof buf, &f->err),
                      MPF_ERR_REFUSED);
     assert_script_complete(f->s);
-    assert_int_equal(mpf_dfu_stats_total(&f->d.stats), 1);
+    assert_int_equal(mpf_dfu_stats_total(&f->d.stats), 2);
 }
 
 static void test_verify_names_the_first_differing_byte(void **state)

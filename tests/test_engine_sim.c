@@ -38,7 +38,7 @@ static void assert_micropython_requests(board *b, size_t erases, size_t start_re
     assert_int_equal(log.by_op[MPF_SIM_OP_ERASE], erases);
     assert_int_equal(log.by_op[MPF_SIM_OP_MASS_ERASE], 0);
     assert_int_equal(log.by_op[MPF_SIM_OP_UPLOAD], MP_BLOCKS);
-    assert_int_equal(log.by_op[MPF_SIM_OP_ABORT], 2 * 2);
+    assert_int_equal(log.by_op[MPF_SIM_OP_ABORT], 1 + 2 * 2); /* start-up, verify */
     assert_int_equal(log.by_op[MPF_SIM_OP_LEAVE], 1);
     assert_int_equal(log.by_op[MPF_SIM_OP_SELECT_ALT], 1);
     /* start-up, then 3 per erase, pointer and block, then the verify's
@@ -90,7 +90,7 @@ static void flash_on_rom(const char *chip, uint32_t flash_end)
     assert_true(mpf_sim_has_left(b.sim, &jumped));
     assert_int_equal(jumped, 0x08000000);
     assert_true(b.d.left);
-    assert_micropython_requests(&b, 4, 1);
+    assert_micropython_requests(&b, 4, 2);
 
     /* Waited as told: nothing arrived before its bwPollTimeout, and the
      * waits are exactly the poll timeouts the device reported. */
@@ -149,7 +149,7 @@ static void test_micropython_image_under_mboot(void **state)
     uint32_t jumped = 0;
     assert_true(mpf_sim_has_left(b.sim, &jumped));
     assert_int_equal(jumped, 0x08008000);
-    assert_micropython_requests(&b, 4, 1);
+    assert_micropython_requests(&b, 4, 2);
 
     /* Nothing to sleep: the device said 0 and held the next GETSTATUS. */
     assert_int_equal(b.d.stats.slept_ms, 0);
@@ -171,11 +171,12 @@ static void test_rom_starting_in_error_is_cleared_and_waited_for(void **state)
     assert_int_equal(board_flash(&b, &img, NULL), MPF_OK);
     assert_true(board_has_image(&b, &img));
     assert_true(mpf_sim_has_left(b.sim, NULL));
-    /* GETSTATUS, CLRSTATUS, GETSTATUS */
-    assert_int_equal(mpf_sim_request_at(b.sim, 0)->op, MPF_SIM_OP_GETSTATUS);
-    assert_int_equal(mpf_sim_request_at(b.sim, 1)->op, MPF_SIM_OP_CLRSTATUS);
-    assert_int_equal(mpf_sim_request_at(b.sim, 2)->op, MPF_SIM_OP_GETSTATUS);
-    assert_micropython_requests(&b, 4, 3);
+    /* ABORT (stalled: the ROM is in dfuERROR), GETSTATUS, CLRSTATUS, GETSTATUS */
+    assert_int_equal(mpf_sim_request_at(b.sim, 0)->op, MPF_SIM_OP_ABORT);
+    assert_int_equal(mpf_sim_request_at(b.sim, 1)->op, MPF_SIM_OP_GETSTATUS);
+    assert_int_equal(mpf_sim_request_at(b.sim, 2)->op, MPF_SIM_OP_CLRSTATUS);
+    assert_int_equal(mpf_sim_request_at(b.sim, 3)->op, MPF_SIM_OP_GETSTATUS);
+    assert_micropython_requests(&b, 4, 4);
     assert_int_equal(capture_count(&b.cap, MPF_LOG_INFO, "errFIRMWARE"), 1);
     assert_int_equal(capture_count(&b.cap, MPF_LOG_WARN, ""), 0);
     assert_int_equal(capture_count(&b.cap, MPF_LOG_ERROR, ""), 0);

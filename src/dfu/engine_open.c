@@ -1,8 +1,31 @@
 /* Start-up: whatever state an earlier session (or the ROM) left the device
- * in, bring it to dfuIDLE with a clean status before anything else. */
+ * in, bring it to dfuIDLE with a clean status before anything else.
+ *
+ * The first request is ABORT, never GETSTATUS. A session that died between
+ * a DNLOAD and its GETSTATUS leaves the command stored in the device (ST's
+ * ROM sits in dfuDNLOAD-SYNC; mboot keeps it without even changing state),
+ * and on both the next GETSTATUS is what executes it: opening the device to
+ * read it would perform the dead session's erase. ABORT drops the stored
+ * command on both. */
 #include <string.h>
 
 #include "dfu/engine_internal.h"
+
+/* A stall is an answer: the device was in a state that refuses ABORT
+ * (dfuERROR, or a strict DFU 1.1 device mid-download) and is now in
+ * dfuERROR, which the status read below sees and clears. Anything else
+ * means there is no usable device. */
+static mpf_err abort_at_open(mpf_dfu *d, int *stalled, mpf_error *err)
+{
+    mpf_err rc = eng_abort(d, err);
+    *stalled = rc == MPF_ERR_USB_STALL;
+    if (*stalled) {
+        eng_log(d, MPF_LOG_DEBUG, "the device refused ABORT at start-up; reading its status");
+        mpf_error_clear(err);
+        return MPF_OK;
+    }
+    return rc ? eng_request_failed(d, rc, "connect", MPF_DFU_ABORT, err) : MPF_OK;
+}
 
 static mpf_err status_at_open(mpf_dfu *d, mpf_dfu_status_reply *st, mpf_error *err)
 {
@@ -14,11 +37,15 @@ static mpf_err status_at_open(mpf_dfu *d, mpf_dfu_status_reply *st, mpf_error *e
 
 /* Send the one request that takes the device from st->state towards dfuIDLE;
  * *sent is 0 when it already is there. */
-static mpf_err recover(mpf_dfu *d, const mpf_dfu_status_reply *st, int *sent, mpf_error *err)
+static mpf_err recover(mpf_dfu *d, const mpf_dfu_status_reply *st, int abort_stalled, int *sent,
+                       mpf_error *err)
 {
     *sent = 1;
     if (st->state == MPF_DFU_STATE_ERROR) {
-        if (st->status == MPF_DFU_STATUS_ERR_FIRMWARE)
+        if (abort_stalled && st->status == MPF_DFU_STATUS_ERR_STALLEDPKT)
+            /* Our own ABORT put it there: nothing went wrong on the device. */
+            eng_log(d, MPF_LOG_DEBUG, "clearing the error our start-up ABORT caused");
+        else if (st->status == MPF_DFU_STATUS_ERR_FIRMWARE)
             /* ST's ROM bootloader enumerates like this whenever it was
              * entered by the BOOT0 pin with no valid application check. */
             eng_log(d, MPF_LOG_INFO, "device started in dfuERROR (errFIRMWARE), as ROM "
@@ -74,10 +101,14 @@ mpf_err mpf_dfu_open(mpf_dfu *d, mpf_transport *t, const mpf_callbacks *cb, mpf_
     eng_progress_report(d, &progress);
 
     mpf_dfu_status_reply st;
-    mpf_err rc = status_at_open(d, &st, err);
+    int abort_stalled = 0;
+    mpf_err rc = abort_at_open(d, &abort_stalled, err);
+    if (rc == MPF_OK)
+        rc = status_at_open(d, &st, err);
     if (rc == MPF_OK && (st.state == MPF_DFU_STATE_DNBUSY || st.state == MPF_DFU_STATE_DNLOAD_SYNC)) {
-        /* An earlier session was cut off mid-operation: let it finish (it
-         * may be a mass erase) rather than interrupt the flash controller. */
+        /* Only a device that ignored the ABORT gets here, with an operation
+         * already running (it may be a mass erase): let it finish rather
+         * than interrupt the flash controller. */
         mpf_dfu_status_reply first = st;
         rc = eng_wait_from(d, "connect (an earlier operation still running)",
                            MPF_DFU_MASS_ERASE_TIMEOUT_MS, &first, &st, err);
@@ -88,7 +119,7 @@ mpf_err mpf_dfu_open(mpf_dfu *d, mpf_transport *t, const mpf_callbacks *cb, mpf_
     }
     int sent = 0;
     if (rc == MPF_OK)
-        rc = recover(d, &st, &sent, err);
+        rc = recover(d, &st, abort_stalled, &sent, err);
     if (rc == MPF_OK && sent)
         rc = status_at_open(d, &st, err);
     if (rc != MPF_OK)

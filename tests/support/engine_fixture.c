@@ -47,9 +47,15 @@ mpf_err engine_fx_open(engine_fx *f)
     return mpf_dfu_open(&f->d, &f->t, &f->cb, &f->err);
 }
 
+void engine_fx_expect_start_idle(engine_fx *f)
+{
+    scripted_expect_abort(f->s);
+    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
+}
+
 void engine_fx_open_idle(engine_fx *f)
 {
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
+    engine_fx_expect_start_idle(f);
     if (engine_fx_open(f) != MPF_OK)
         fail_msg("open: %s", f->err.message);
     assert_script_complete(f->s);

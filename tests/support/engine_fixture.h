@@ -25,7 +25,9 @@ int engine_fx_teardown(void **state);
 
 /* Take the transport from the script as it is now and run mpf_dfu_open. */
 mpf_err engine_fx_open(engine_fx *f);
-/* Script an idle device's start-up (one GETSTATUS), open it, assert success
+/* Script an idle device's start-up: ABORT, then GETSTATUS saying dfuIDLE. */
+void engine_fx_expect_start_idle(engine_fx *f);
+/* Script an idle device's start-up, open it, assert success
  * and clear the captured callbacks and the script's use so far. */
 void engine_fx_open_idle(engine_fx *f);
 
