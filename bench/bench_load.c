@@ -3,6 +3,13 @@
  * median wall time per load and the peak memory of one load, against the
  * targets < 20 ms and < 2x the file size. A report, not a test: exits 0.
  *
+ * The "fold" row is a .dfu of 16,384 touching 16-byte elements, written in
+ * shuffled order, timed through mpf_load_file and mpf_image_normalize: it
+ * watches the merge of touching segments, which once grew its run once per
+ * element and took seconds. Its memory is dominated by the segment table
+ * (one entry per element before the merge), so its peak/file is high by
+ * nature; the figure to watch there is the time.
+ *
  * Memory: each format is measured in its own child process, forked from a
  * parent that never holds the big buffers, so the children start small. On
  * Linux the child resets its peak-RSS counter (/proc/self/clear_refs) and
@@ -30,6 +37,9 @@
 #define TEXT_SIZE (PAYLOAD - VEC_SIZE)
 #define TARGET_MS 20.0
 #define TARGET_MEM_RATIO 2.0
+#define FOLD_ADDR 0x08000000u
+#define FOLD_ELEMENTS 16384u
+#define FOLD_ELEMENT_SIZE 16u
 
 typedef struct result {
     int ok;
@@ -43,7 +53,8 @@ typedef struct result {
 static const struct {
     const char *name;
     const char *file;
-} formats[] = {{"dfuse", "fw.dfu"}, {"elf", "fw.elf"}, {"ihex", "fw.hex"}};
+    int fold; /* the many-element file: timed with the normalize, checked against the fold image */
+} formats[] = {{"dfuse", "fw.dfu", 0}, {"elf", "fw.elf", 0}, {"ihex", "fw.hex", 0}, {"fold", "fold.dfu", 1}};
 #define FORMAT_COUNT (sizeof formats / sizeof *formats)
 
 static void fill(uint8_t *buf, size_t len, uint32_t seed)
@@ -77,6 +88,52 @@ static int make_image(mpf_image *img, mpf_error *err)
     if (mpf_image_add_owned(img, 0, TEXT_ADDR, text, TEXT_SIZE, "bench: text", err) != MPF_OK)
         return -1;
     return mpf_image_normalize(img, err) == MPF_OK ? 0 : -1;
+}
+
+/* What the fold file must normalize to: one run of all its elements. */
+static int make_fold_image(mpf_image *img, mpf_error *err)
+{
+    size_t size = (size_t)FOLD_ELEMENTS * FOLD_ELEMENT_SIZE;
+    uint8_t *run = malloc(size);
+    mpf_image_init(img);
+    if (!run) {
+        mpf_error_set(err, MPF_ERR_NOMEM, "out of memory for the fold image");
+        return -1;
+    }
+    fill(run, size, 0x5EEDu);
+    return mpf_image_add_owned(img, 0, FOLD_ADDR, run, size, "bench: fold", err) == MPF_OK ? 0 : -1;
+}
+
+/* The fold image cut into its elements, in a shuffled order, as a DfuSe
+ * file: the writer keeps one element per segment, in list order. */
+static int make_fold_dfu(uint8_t **out, size_t *out_len, mpf_error *err)
+{
+    mpf_image whole, parts;
+    mpf_image_init(&parts);
+    int rc = make_fold_image(&whole, err);
+    uint32_t order[FOLD_ELEMENTS];
+    for (uint32_t i = 0; i < FOLD_ELEMENTS; i++)
+        order[i] = i;
+    uint32_t x = 0xC0FFEEu;
+    for (uint32_t i = FOLD_ELEMENTS - 1; i > 0; i--) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        uint32_t j = x % (i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    for (uint32_t i = 0; rc == 0 && i < FOLD_ELEMENTS; i++) {
+        size_t off = (size_t)order[i] * FOLD_ELEMENT_SIZE;
+        if (mpf_image_add(&parts, 0, FOLD_ADDR + (uint32_t)off, whole.segments[0].data + off, FOLD_ELEMENT_SIZE,
+                          "bench: fold element", err) != MPF_OK)
+            rc = -1;
+    }
+    if (rc == 0 && mpf_write_dfuse(&parts, NULL, out, out_len, err) != MPF_OK)
+        rc = -1;
+    mpf_image_free(&parts);
+    mpf_image_free(&whole);
+    return rc;
 }
 
 static void put16(uint8_t *p, uint32_t v)
@@ -137,8 +194,8 @@ static int write_files(const char *dir, mpf_error *err)
         mpf_image_free(&img);
         return -1;
     }
-    uint8_t *bufs[FORMAT_COUNT] = {NULL, NULL, NULL};
-    size_t lens[FORMAT_COUNT] = {0, 0, 0};
+    uint8_t *bufs[FORMAT_COUNT] = {NULL};
+    size_t lens[FORMAT_COUNT] = {0};
     int rc = -1;
     char *hex = NULL;
     if (mpf_write_dfuse(&img, NULL, &bufs[0], &lens[0], err) != MPF_OK)
@@ -150,6 +207,8 @@ static int write_files(const char *dir, mpf_error *err)
     if (mpf_write_ihex(&img, &hex, &lens[2], err) != MPF_OK)
         goto out;
     bufs[2] = (uint8_t *)hex;
+    if (make_fold_dfu(&bufs[3], &lens[3], err) != 0)
+        goto out;
     for (size_t i = 0; i < FORMAT_COUNT; i++) {
         char path[512];
         snprintf(path, sizeof path, "%s/%s", dir, formats[i].file);
@@ -225,9 +284,18 @@ static int same_image(const mpf_image *a, const mpf_image *b)
     return 1;
 }
 
+/* What one run does: read and parse, and for the fold file the merge too. */
+static mpf_err load_once(const char *path, int fold, mpf_image *img, mpf_error *err)
+{
+    mpf_err rc = mpf_load_file(img, path, NULL, NULL, err);
+    if (!rc && fold)
+        rc = mpf_image_normalize(img, err);
+    return rc;
+}
+
 /* Runs in a child: one measured load for memory, then `runs` timed loads,
  * then a check that the file loaded to the reference image. */
-static void measure(const char *path, int runs, result *r)
+static void measure(const char *path, int fold, int runs, result *r)
 {
     mpf_error err = {0};
     mpf_image img;
@@ -242,7 +310,7 @@ static void measure(const char *path, int runs, result *r)
     r->peak_from_hwm = reset_peak_rss();
     long before = r->peak_from_hwm ? proc_status_bytes("VmRSS") : maxrss_bytes();
     mpf_image_init(&img);
-    if (mpf_load_file(&img, path, NULL, NULL, &err) != MPF_OK) {
+    if (load_once(path, fold, &img, &err) != MPF_OK) {
         snprintf(r->error, sizeof r->error, "%s", err.message);
         mpf_image_free(&img);
         return;
@@ -259,7 +327,7 @@ static void measure(const char *path, int runs, result *r)
     for (int i = 0; i < runs; i++) {
         mpf_image_init(&img);
         double t0 = now_ms();
-        mpf_err rc = mpf_load_file(&img, path, NULL, NULL, &err);
+        mpf_err rc = load_once(path, fold, &img, &err);
         ms[i] = now_ms() - t0;
         if (rc != MPF_OK) {
             snprintf(r->error, sizeof r->error, "%s", err.message);
@@ -279,7 +347,7 @@ static void measure(const char *path, int runs, result *r)
     /* A fast loader that loads the wrong thing would be no result at all. */
     mpf_image want;
     mpf_image_init(&want);
-    if (mpf_image_normalize(&img, &err) != MPF_OK || make_image(&want, &err) != 0) {
+    if (mpf_image_normalize(&img, &err) != MPF_OK || (fold ? make_fold_image : make_image)(&want, &err) != 0) {
         snprintf(r->error, sizeof r->error, "%s", err.message);
     } else if (!same_image(&img, &want)) {
         snprintf(r->error, sizeof r->error, "the file loaded, but not to the reference image");
@@ -292,7 +360,7 @@ static void measure(const char *path, int runs, result *r)
 }
 
 /* Measures path in a forked child, which sends its result back through a pipe. */
-static int in_child(const char *path, int runs, result *r)
+static int in_child(const char *path, int fold, int runs, result *r)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -307,7 +375,7 @@ static int in_child(const char *path, int runs, result *r)
         close(fds[0]);
         result mine;
         memset(&mine, 0, sizeof mine);
-        measure(path, runs, &mine);
+        measure(path, fold, runs, &mine);
         ssize_t w = write(fds[1], &mine, sizeof mine);
         close(fds[1]);
         _exit(w == (ssize_t)sizeof mine ? 0 : 1);
@@ -367,14 +435,16 @@ int main(int argc, char **argv)
     memset(res, 0, sizeof res);
     printf("mpflash load benchmark: 2 MiB payload (16 KiB at 0x%08X + %u KiB at 0x%08X), %d loads each\n",
            VEC_ADDR, TEXT_SIZE / 1024, TEXT_ADDR, runs);
-    printf("time = mpf_load_file (read + parse); memory = peak RSS growth during one load\n\n");
+    printf("fold: %u touching %u-byte DfuSe elements in shuffled order, merged into one run\n", FOLD_ELEMENTS,
+           FOLD_ELEMENT_SIZE);
+    printf("time = mpf_load_file (read + parse; fold: + mpf_image_normalize); memory = peak RSS growth during one load\n\n");
     printf("%-6s %10s %4s %10s %10s %10s %12s %8s  %-5s %-5s\n", "format", "file", "segs", "median_ms",
            "min_ms", "max_ms", "peak_bytes", "peak/file", "time", "mem");
     for (size_t i = 0; i < FORMAT_COUNT; i++) {
         char path[512];
         snprintf(path, sizeof path, "%s/%s", dir, formats[i].file);
         result *r = &res[i];
-        if (in_child(path, runs, r) != 0 && !r->error[0])
+        if (in_child(path, formats[i].fold, runs, r) != 0 && !r->error[0])
             snprintf(r->error, sizeof r->error, "measuring child failed");
         if (!r->ok) {
             printf("%-6s ERROR: %s\n", formats[i].name, r->error);

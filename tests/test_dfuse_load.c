@@ -72,6 +72,40 @@ static void expect_bad(const fixture_dfuse *f, const char *message)
     free(buf);
 }
 
+/* Build f and load it, which must succeed; the caller frees img. */
+static void load_good(const fixture_dfuse *f, mpf_image *img)
+{
+    size_t len = 0;
+    uint8_t *buf = fixture_dfuse_build(f, &len);
+    assert_non_null(buf);
+    mpf_image_init(img);
+    mpf_error err = {0};
+    assert_int_equal(load(img, buf, len, NULL, &err), MPF_OK);
+    free(buf);
+}
+
+/* The image holds one segment: this one. */
+static void assert_only_segment(const mpf_image *img, uint8_t alt, uint32_t address, const uint8_t *data,
+                                size_t size)
+{
+    assert_int_equal(img->count, 1);
+    assert_int_equal(img->segments[0].alt, alt);
+    assert_int_equal(img->segments[0].address, address);
+    assert_int_equal(img->segments[0].size, size);
+    assert_memory_equal(img->segments[0].data, data, size);
+}
+
+/* two_element_file plus a target 1 whose dwTargetSize cuts its element
+ * short: target 0 loads before the damage is found. */
+static void file_broken_in_second_target(fixture_dfuse *f)
+{
+    two_element_file(f);
+    fixture_dfuse_target *t1 = fixture_dfuse_add_target(f, 1, "second");
+    fixture_dfuse_add_element(t1, 0x1000, elem_b, 16);
+    t1->size_override = 1;
+    t1->size_field = 23;
+}
+
 static void test_loads_two_elements_exactly(void **state)
 {
     (void)state;
@@ -126,12 +160,8 @@ static void test_several_targets_and_alts(void **state)
     fixture_dfuse_target *t2 = fixture_dfuse_add_target(&f, 2, "OTP");
     fixture_dfuse_add_element(t2, 0x1FFF7800u, elem_b + 4, 2);
     f.image_size_mode = FIXTURE_IMAGE_SIZE_WITH_SUFFIX; /* the other reading of DFUImageSize */
-    size_t len = 0;
-    uint8_t *buf = fixture_dfuse_build(&f, &len);
     mpf_image img;
-    mpf_image_init(&img);
-    mpf_error err = {0};
-    assert_int_equal(load(&img, buf, len, NULL, &err), MPF_OK);
+    load_good(&f, &img);
     assert_int_equal(img.count, 3);
     assert_int_equal(img.segments[1].alt, 1);
     assert_int_equal(img.segments[1].address, 0x1FFFC000u);
@@ -146,7 +176,6 @@ static void test_several_targets_and_alts(void **state)
     assert_int_equal(img.targets[1].alt, 2);
     assert_string_equal(img.targets[1].name, "OTP");
     mpf_image_free(&img);
-    free(buf);
 }
 
 static void test_padding_and_empty_elements_kept_as_they_are(void **state)
@@ -159,17 +188,10 @@ static void test_padding_and_empty_elements_kept_as_they_are(void **state)
     fixture_dfuse_target *t = fixture_dfuse_add_target(&f, 0, "ST...");
     fixture_dfuse_add_element(t, 0x08000000u, padded, 8);
     fixture_dfuse_add_element(t, 0x08004000u, NULL, 0);
-    size_t len = 0;
-    uint8_t *buf = fixture_dfuse_build(&f, &len);
     mpf_image img;
-    mpf_image_init(&img);
-    mpf_error err = {0};
-    assert_int_equal(load(&img, buf, len, NULL, &err), MPF_OK);
-    assert_int_equal(img.count, 1);
-    assert_int_equal(img.segments[0].size, 8);
-    assert_memory_equal(img.segments[0].data, padded, 8);
+    load_good(&f, &img);
+    assert_only_segment(&img, 0, 0x08000000u, padded, 8);
     mpf_image_free(&img);
-    free(buf);
 }
 
 static void test_unterminated_255_char_name(void **state)
@@ -181,17 +203,12 @@ static void test_unterminated_255_char_name(void **state)
     t->named = 7;
     memset(t->name, 'Q', sizeof t->name);
     fixture_dfuse_add_element(t, 0x08000000u, elem_a, 8);
-    size_t len = 0;
-    uint8_t *buf = fixture_dfuse_build(&f, &len);
     mpf_image img;
-    mpf_image_init(&img);
-    mpf_error err = {0};
-    assert_int_equal(load(&img, buf, len, NULL, &err), MPF_OK);
+    load_good(&f, &img);
     assert_int_equal(img.target_count, 1);
     assert_int_equal(strlen(img.targets[0].name), 255);
     assert_int_equal(img.targets[0].name[254], 'Q');
     mpf_image_free(&img);
-    free(buf);
 }
 
 static void test_element_ending_on_last_address(void **state)
@@ -201,15 +218,10 @@ static void test_element_ending_on_last_address(void **state)
     fixture_dfuse_init(&f);
     fixture_dfuse_target *t = fixture_dfuse_add_target(&f, 0, "ST...");
     fixture_dfuse_add_element(t, 0xFFFFFFF8u, elem_a, 8);
-    size_t len = 0;
-    uint8_t *buf = fixture_dfuse_build(&f, &len);
     mpf_image img;
-    mpf_image_init(&img);
-    mpf_error err = {0};
-    assert_int_equal(load(&img, buf, len, NULL, &err), MPF_OK);
-    assert_int_equal(img.segments[0].address, 0xFFFFFFF8u);
+    load_good(&f, &img);
+    assert_only_segment(&img, 0, 0xFFFFFFF8u, elem_a, 8);
     mpf_image_free(&img);
-    free(buf);
 }
 
 static void test_plain_dfu_file(void **state)
@@ -223,11 +235,7 @@ static void test_plain_dfu_file(void **state)
     mpf_error err = {0};
     mpf_load_options opt = {.has_address = 1, .address = 0x08010000u, .alt = 3};
     assert_int_equal(load(&img, buf, len, &opt, &err), MPF_OK);
-    assert_int_equal(img.count, 1);
-    assert_int_equal(img.segments[0].alt, 3);
-    assert_int_equal(img.segments[0].address, 0x08010000u);
-    assert_int_equal(img.segments[0].size, 16);
-    assert_memory_equal(img.segments[0].data, elem_b, 16);
+    assert_only_segment(&img, 3, 0x08010000u, elem_b, 16);
     assert_int_equal(img.format, MPF_FORMAT_DFU);
     assert_int_equal(img.has_suffix, 1);
     assert_int_equal(img.vid, 0x1209);
@@ -516,11 +524,7 @@ static void test_failed_load_leaves_image_as_it_was(void **state)
     img.format = MPF_FORMAT_BIN;
     /* Target 0 loads fine, target 1 is broken: target 0's segments and name go too. */
     fixture_dfuse f;
-    two_element_file(&f);
-    fixture_dfuse_target *t1 = fixture_dfuse_add_target(&f, 1, "second");
-    fixture_dfuse_add_element(t1, 0x1000, elem_b, 16);
-    t1->size_override = 1;
-    t1->size_field = 23;
+    file_broken_in_second_target(&f);
     size_t len = 0;
     uint8_t *buf = fixture_dfuse_build(&f, &len);
     assert_int_equal(load(&img, buf, len, NULL, &err), MPF_ERR_INPUT);
@@ -623,11 +627,7 @@ static void test_owned_plain_dfu_file(void **state)
     /* The buffer is the segment, cut before the suffix. */
     assert_int_equal(mpf_load_buffer_owned(&img, buf, len, "fw.dfu", &opt, &detected, &err), MPF_OK);
     assert_int_equal(detected, MPF_FORMAT_DFU);
-    assert_int_equal(img.count, 1);
-    assert_int_equal(img.segments[0].alt, 2);
-    assert_int_equal(img.segments[0].address, 0x08004000u);
-    assert_int_equal(img.segments[0].size, sizeof elem_b);
-    assert_memory_equal(img.segments[0].data, elem_b, sizeof elem_b);
+    assert_only_segment(&img, 2, 0x08004000u, elem_b, sizeof elem_b);
     assert_int_equal(img.bcd_device, 0x0200);
     assert_int_equal(img.format, MPF_FORMAT_DFU);
     mpf_image_free(&img);
@@ -643,11 +643,7 @@ static void test_owned_failed_load_leaves_image_as_it_was(void **state)
     assert_int_equal(mpf_image_add_target_name(&img, 5, "kept", &err), MPF_OK);
     img.format = MPF_FORMAT_BIN;
     fixture_dfuse f;
-    two_element_file(&f);
-    fixture_dfuse_target *t1 = fixture_dfuse_add_target(&f, 1, "second");
-    fixture_dfuse_add_element(t1, 0x1000, elem_b, 16);
-    t1->size_override = 1;
-    t1->size_field = 23;
+    file_broken_in_second_target(&f);
     size_t len = 0;
     uint8_t *buf = fixture_dfuse_build(&f, &len);
     assert_non_null(buf);

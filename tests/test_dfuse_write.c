@@ -44,13 +44,9 @@ static void assert_message_has(const mpf_error *err, const char *part)
 
 static void assert_same_segments(const mpf_image *a, const mpf_image *b)
 {
-    assert_int_equal(a->count, b->count);
-    for (size_t i = 0; i < a->count; i++) {
-        assert_int_equal(a->segments[i].alt, b->segments[i].alt);
-        assert_int_equal(a->segments[i].address, b->segments[i].address);
-        assert_int_equal(a->segments[i].size, b->segments[i].size);
-        assert_memory_equal(a->segments[i].data, b->segments[i].data, a->segments[i].size);
-    }
+    char why[200];
+    if (!fixture_same_segments(a, b, why, sizeof why))
+        fail_msg("%s", why);
 }
 
 static void test_crc32_known_values(void **state)

@@ -44,13 +44,9 @@ static void assert_segment(const mpf_segment *s, uint32_t address, const uint8_t
 
 static void assert_images_equal(const mpf_image *a, const mpf_image *b)
 {
-    assert_int_equal(a->count, b->count);
-    for (size_t i = 0; i < a->count; i++) {
-        assert_int_equal(a->segments[i].alt, b->segments[i].alt);
-        assert_int_equal(a->segments[i].address, b->segments[i].address);
-        assert_int_equal(a->segments[i].size, b->segments[i].size);
-        assert_memory_equal(a->segments[i].data, b->segments[i].data, a->segments[i].size);
-    }
+    char why[200];
+    if (!fixture_same_segments(a, b, why, sizeof why))
+        fail_msg("%s", why);
 }
 
 /* ---- loading ------------------------------------------------------------ */
@@ -244,6 +240,71 @@ static void line_endings_blank_lines_and_lowercase(void **state)
         assert_segment(&img.segments[0], 0x08000000u, want, 4);
         mpf_image_free(&img);
     }
+}
+
+/* text with every '\n' replaced by ending ("\r" or "\r\n"); malloc'd. */
+static char *with_line_endings(const char *text, const char *ending, size_t *len)
+{
+    size_t lines = 0, n = strlen(text), e = strlen(ending);
+    for (size_t i = 0; i < n; i++)
+        lines += text[i] == '\n';
+    char *out = malloc(n + lines * (e - 1) + 1);
+    assert_non_null(out);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] == '\n') {
+            memcpy(out + o, ending, e);
+            o += e;
+        } else {
+            out[o++] = text[i];
+        }
+    }
+    out[o] = '\0';
+    *len = o;
+    return out;
+}
+
+/* A whole firmware file, not just a few records: LF, CRLF and CR-only
+ * copies are detected as HEX and load to the same segments with the same
+ * line numbers in their sources. */
+static void whole_file_loads_the_same_with_any_line_ending(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    assert_int_equal(fixture_micropython_image(&img, 4096, 7), 0);
+    char *lf = NULL;
+    size_t lf_len = 0;
+    mpf_error err = {0};
+    assert_int_equal(mpf_write_ihex(&img, &lf, &lf_len, &err), MPF_OK);
+    assert_non_null(memchr(lf, '\n', lf_len));
+    assert_null(memchr(lf, '\r', lf_len));
+    const char *endings[] = {"\n", "\r\n", "\r"};
+    mpf_image first;
+    mpf_image_init(&first);
+    for (size_t i = 0; i < sizeof endings / sizeof *endings; i++) {
+        size_t len = 0;
+        char *text = with_line_endings(lf, endings[i], &len);
+        mpf_image got;
+        mpf_image_init(&got);
+        mpf_format detected = MPF_FORMAT_UNKNOWN;
+        if (mpf_load_buffer(&got, (const uint8_t *)text, len, "t.hex", NULL, &detected, &err) != MPF_OK)
+            fail_msg("ending %zu: %s", i, err.message);
+        assert_int_equal(detected, MPF_FORMAT_IHEX);
+        assert_int_equal(mpf_image_normalize(&got, &err), MPF_OK);
+        assert_images_equal(&got, &img);
+        if (i == 0) {
+            first = got;
+        } else {
+            for (size_t k = 0; k < got.count; k++)
+                assert_string_equal(got.segments[k].source, first.segments[k].source);
+            mpf_image_free(&got);
+        }
+        free(text);
+    }
+    mpf_image_free(&first);
+    free(lf);
+    mpf_image_free(&img);
 }
 
 static void line_numbers_count_every_ending_style(void **state)
@@ -623,6 +684,7 @@ int main(void)
         cmocka_unit_test(start_address_records_place_nothing),
         cmocka_unit_test(start_address_records_give_the_entry_point),
         cmocka_unit_test(line_endings_blank_lines_and_lowercase),
+        cmocka_unit_test(whole_file_loads_the_same_with_any_line_ending),
         cmocka_unit_test(line_numbers_count_every_ending_style),
         cmocka_unit_test(failed_load_leaves_image_as_it_was),
         cmocka_unit_test(bad_checksum),

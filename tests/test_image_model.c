@@ -116,13 +116,19 @@ static void test_normalize_orders_by_alt_then_address(void **state)
     mpf_image_free(&img);
 }
 
+/* 1 2 3 4 at 0x100 and 5 6 7 8 at 0x104, added upper first. */
+static void add_touching_pair(mpf_image *img, const char *lower, const char *upper)
+{
+    add(img, 0, 0x104, (const uint8_t[]){5, 6, 7, 8}, 4, upper);
+    add(img, 0, 0x100, (const uint8_t[]){1, 2, 3, 4}, 4, lower);
+}
+
 static void test_touching_segments_merge(void **state)
 {
     (void)state;
     mpf_image img;
     mpf_image_init(&img);
-    add(&img, 0, 0x104, (const uint8_t[]){5, 6, 7, 8}, 4, "second");
-    add(&img, 0, 0x100, (const uint8_t[]){1, 2, 3, 4}, 4, "first");
+    add_touching_pair(&img, "first", "second");
     add(&img, 0, 0x109, (const uint8_t[]){9}, 1, "gap"); /* one byte apart: stays separate */
     mpf_error err = {0};
     assert_int_equal(mpf_image_normalize(&img, &err), MPF_OK);
@@ -167,6 +173,65 @@ static void test_conflicting_overlap_names_both_sources_and_range(void **state)
     /* Every segment is still owned by the image: freeing must not leak. */
     assert_int_equal(img.count, 3);
     mpf_image_free(&img);
+}
+
+/* A conflict found after the run has already grown: the run keeps what it
+ * merged, the conflicting segment and the rest stay owned by the image. */
+static void test_conflict_after_a_merge_keeps_everything_owned(void **state)
+{
+    (void)state;
+    mpf_image img;
+    mpf_image_init(&img);
+    add_touching_pair(&img, "head", "middle");
+    add(&img, 0, 0x106, (const uint8_t[]){7, 0xEE, 9}, 3, "clash");
+    add(&img, 0, 0x200, (const uint8_t[]){0x77}, 1, "later");
+    mpf_error err = {0};
+    assert_int_equal(mpf_image_normalize(&img, &err), MPF_ERR_INPUT);
+    assert_message_has(&err, "head and clash overlap with different data at 0x00000106-0x00000107");
+    assert_message_has(&err, "first difference at 0x00000107");
+    assert_int_equal(img.count, 3);
+    assert_segment(&img.segments[0], 0, 0x100, (const uint8_t[]){1, 2, 3, 4, 5, 6, 7, 8}, 8);
+    assert_string_equal(img.segments[1].source, "clash");
+    assert_string_equal(img.segments[2].source, "later");
+    mpf_image_free(&img);
+}
+
+/* Many small touching pieces, as a .dfu or HEX with thousands of elements
+ * gives: they become one run with every byte in place. */
+#define MANY_PIECES 20000u
+#define PIECE_SIZE 16u
+
+static void test_many_touching_segments_fold_into_one_run(void **state)
+{
+    (void)state;
+    size_t total = (size_t)MANY_PIECES * PIECE_SIZE;
+    uint8_t *whole = malloc(total);
+    uint32_t *order = malloc(MANY_PIECES * sizeof *order);
+    assert_non_null(whole);
+    assert_non_null(order);
+    fixture_fill_random(whole, total, 77);
+    for (uint32_t i = 0; i < MANY_PIECES; i++)
+        order[i] = i;
+    uint8_t r[4];
+    for (uint32_t i = MANY_PIECES - 1; i > 0; i--) {
+        fixture_fill_random(r, sizeof r, i);
+        uint32_t j = (uint32_t)(r[0] | r[1] << 8 | r[2] << 16) % (i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    mpf_image img;
+    mpf_image_init(&img);
+    for (uint32_t i = 0; i < MANY_PIECES; i++) {
+        size_t off = (size_t)order[i] * PIECE_SIZE;
+        add(&img, 0, 0x08000000u + (uint32_t)off, whole + off, PIECE_SIZE, "piece");
+    }
+    mpf_error err = {0};
+    assert_int_equal(mpf_image_normalize(&img, &err), MPF_OK);
+    assert_int_equal(img.count, 1);
+    assert_segment(&img.segments[0], 0, 0x08000000u, whole, total);
+    mpf_image_free(&img);
+    free(order);
+    free(whole);
 }
 
 static void test_alt_settings_kept_apart(void **state)
@@ -368,6 +433,8 @@ int main(void)
         cmocka_unit_test(test_touching_segments_merge),
         cmocka_unit_test(test_identical_overlap_folds),
         cmocka_unit_test(test_conflicting_overlap_names_both_sources_and_range),
+        cmocka_unit_test(test_conflict_after_a_merge_keeps_everything_owned),
+        cmocka_unit_test(test_many_touching_segments_fold_into_one_run),
         cmocka_unit_test(test_alt_settings_kept_apart),
         cmocka_unit_test(test_merge_up_to_the_last_address),
         cmocka_unit_test(test_target_names_and_long_sources),

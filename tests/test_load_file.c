@@ -90,15 +90,30 @@ static void assert_message_has(const mpf_error *err, const char *part)
         fail_msg("message \"%s\" lacks \"%s\"", err->message, part);
 }
 
+static const uint8_t small_dfuse_data[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+
+/* small_dfuse_data at 0x08000000. */
 static uint8_t *small_dfuse(size_t *len)
 {
-    static const uint8_t data[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     fixture_dfuse f;
     fixture_dfuse_init(&f);
-    fixture_dfuse_add_element(fixture_dfuse_add_target(&f, 0, "ST..."), 0x08000000u, data, 8);
+    fixture_dfuse_add_element(fixture_dfuse_add_target(&f, 0, "ST..."), 0x08000000u, small_dfuse_data, 8);
     uint8_t *buf = fixture_dfuse_build(&f, len);
     assert_non_null(buf);
     return buf;
+}
+
+/* 11 22 33 44 at 0x08010000. */
+static const char small_hex[] = ":020000040801F1\n:040000001122334452\n:00000001FF\n";
+static const uint8_t small_hex_data[4] = {0x11, 0x22, 0x33, 0x44};
+
+static const uint8_t raw5[5] = {9, 8, 7, 6, 5};
+
+static void assert_segment_holds(const mpf_segment *s, uint32_t address, const uint8_t *data, size_t size)
+{
+    assert_int_equal(s->address, address);
+    assert_int_equal(s->size, size);
+    assert_memory_equal(s->data, data, size);
 }
 
 /* ---- detection ---------------------------------------------------------- */
@@ -162,47 +177,73 @@ static void test_detect_format(void **state)
     free(dfuse);
 }
 
-/* ---- mpf_load_buffer ---------------------------------------------------- */
+/* ---- mpf_load_buffer and mpf_load_buffer_owned ---------------------------- */
+
+static uint8_t *dup_bytes(const void *data, size_t len)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    memcpy(copy, data, len);
+    return copy;
+}
+
+/* Through mpf_load_buffer, or mpf_load_buffer_owned with a malloc'd copy. */
+static mpf_err load_via(int owned, mpf_image *img, const void *data, size_t len, const char *name,
+                        const mpf_load_options *opt, mpf_format *detected, mpf_error *err)
+{
+    if (owned)
+        return mpf_load_buffer_owned(img, dup_bytes(data, len), len, name, opt, detected, err);
+    return mpf_load_buffer(img, data, len, name, opt, detected, err);
+}
+
+/* Start img and set opt to place raw bytes at 0x08004000, then load a raw
+ * binary, a DfuSe and a HEX file in turn, each through its own loader: how
+ * both dispatch tests begin. */
+static void load_one_of_each(int owned, mpf_image *img, mpf_load_options *opt)
+{
+    mpf_image_init(img);
+    *opt = (mpf_load_options){.has_address = 1, .address = 0x08004000u};
+    mpf_error err = {0};
+    mpf_format detected = MPF_FORMAT_UNKNOWN;
+    assert_int_equal(load_via(owned, img, raw5, 5, "c.bin", opt, &detected, &err), MPF_OK);
+    assert_int_equal(detected, MPF_FORMAT_BIN);
+    assert_segment_holds(&img->segments[0], 0x08004000u, raw5, 5);
+    assert_string_equal(img->segments[0].source, "c.bin");
+    assert_int_equal(img->format, MPF_FORMAT_BIN);
+
+    size_t len = 0;
+    uint8_t *dfuse = small_dfuse(&len);
+    /* The address is for files without one; a DfuSe file keeps its own. */
+    assert_int_equal(load_via(owned, img, dfuse, len, "a.dfu", opt, &detected, &err), MPF_OK);
+    free(dfuse);
+    assert_int_equal(detected, MPF_FORMAT_DFUSE);
+    assert_int_equal(img->count, 2);
+    assert_segment_holds(&img->segments[1], 0x08000000u, small_dfuse_data, 8);
+    assert_int_equal(img->format, MPF_FORMAT_BIN); /* still the first file's */
+
+    assert_int_equal(load_via(owned, img, small_hex, strlen(small_hex), "b.hex", opt, &detected, &err), MPF_OK);
+    assert_int_equal(detected, MPF_FORMAT_IHEX);
+    assert_int_equal(img->count, 3);
+    assert_segment_holds(&img->segments[2], 0x08010000u, small_hex_data, 4);
+}
 
 static void test_load_buffer_dispatch(void **state)
 {
     (void)state;
     mpf_image img;
-    mpf_image_init(&img);
+    mpf_load_options opt;
+    load_one_of_each(0, &img, &opt);
     mpf_error err = {0};
     mpf_format detected = MPF_FORMAT_UNKNOWN;
-    mpf_load_options opt = {.has_address = 1, .address = 0x08004000u};
-
-    size_t len = 0;
-    uint8_t *dfuse = small_dfuse(&len);
-    /* The address is for files without one; a DfuSe file keeps its own. */
-    assert_int_equal(mpf_load_buffer(&img, dfuse, len, "a.dfu", &opt, &detected, &err), MPF_OK);
-    assert_int_equal(detected, MPF_FORMAT_DFUSE);
-    assert_int_equal(img.segments[0].address, 0x08000000u);
-    assert_int_equal(img.format, MPF_FORMAT_DFUSE);
-
-    static const char hex[] = ":020000040801F1\n:040000001122334452\n:00000001FF\n";
-    assert_int_equal(mpf_load_buffer(&img, (const uint8_t *)hex, strlen(hex), "b.hex", &opt, &detected, &err), MPF_OK);
-    assert_int_equal(detected, MPF_FORMAT_IHEX);
-    assert_int_equal(img.count, 2);
-    assert_int_equal(img.segments[1].address, 0x08010000u);
-    assert_int_equal(img.segments[1].size, 4);
-    assert_memory_equal(img.segments[1].data, ((const uint8_t[]){0x11, 0x22, 0x33, 0x44}), 4);
-
-    static const uint8_t raw[5] = {9, 8, 7, 6, 5};
-    assert_int_equal(mpf_load_buffer(&img, raw, sizeof raw, "c.bin", &opt, &detected, &err), MPF_OK);
-    assert_int_equal(detected, MPF_FORMAT_BIN);
-    assert_int_equal(img.segments[2].address, 0x08004000u);
-    assert_memory_equal(img.segments[2].data, raw, 5);
 
     size_t plain_len = 0;
-    uint8_t *plain = fixture_dfu_plain_build(raw, sizeof raw, 0x0483, 0xDF11, 0, &plain_len);
+    uint8_t *plain = fixture_dfu_plain_build(raw5, sizeof raw5, 0x0483, 0xDF11, 0, &plain_len);
     opt.address = 0x08008000u;
     assert_int_equal(mpf_load_buffer(&img, plain, plain_len, "d.dfu", &opt, &detected, &err), MPF_OK);
     assert_int_equal(detected, MPF_FORMAT_DFU);
     assert_int_equal(img.segments[3].address, 0x08008000u);
     assert_int_equal(img.segments[3].size, 5); /* the suffix is not data */
-    assert_int_equal(img.format, MPF_FORMAT_DFUSE); /* still the first file's */
+    assert_int_equal(img.format, MPF_FORMAT_BIN);
 
     /* A suffix with a bad CRC: reported as damage, not flashed as raw bytes. */
     plain[plain_len - 2] ^= 0x10;
@@ -221,7 +262,6 @@ static void test_load_buffer_dispatch(void **state)
     assert_int_equal(img.count, 4);
 
     free(plain);
-    free(dfuse);
     mpf_image_free(&img);
 }
 
@@ -257,56 +297,24 @@ static void test_load_buffer_damaged_hex_gets_the_hex_error(void **state)
     mpf_image_free(&img);
 }
 
-/* ---- mpf_load_buffer_owned ----------------------------------------------- */
-
-static uint8_t *dup_bytes(const void *data, size_t len)
-{
-    uint8_t *copy = malloc(len ? len : 1);
-    assert_non_null(copy);
-    memcpy(copy, data, len);
-    return copy;
-}
-
 static void test_load_buffer_owned_dispatch(void **state)
 {
     (void)state;
-    mpf_image img;
-    mpf_image_init(&img);
     mpf_error err = {0};
     mpf_format detected = MPF_FORMAT_UNKNOWN;
-    mpf_load_options opt = {.has_address = 1, .address = 0x08004000u};
-
-    static const uint8_t raw[5] = {9, 8, 7, 6, 5};
-    assert_int_equal(mpf_load_buffer_owned(&img, dup_bytes(raw, 5), 5, "c.bin", &opt, &detected, &err), MPF_OK);
-    assert_int_equal(detected, MPF_FORMAT_BIN);
-    assert_int_equal(img.segments[0].address, 0x08004000u);
-    assert_int_equal(img.segments[0].size, 5);
-    assert_memory_equal(img.segments[0].data, raw, 5);
-    assert_string_equal(img.segments[0].source, "c.bin");
-    assert_int_equal(img.format, MPF_FORMAT_BIN);
-
-    size_t len = 0;
-    uint8_t *dfuse = small_dfuse(&len);
-    assert_int_equal(mpf_load_buffer_owned(&img, dfuse, len, "a.dfu", &opt, &detected, &err), MPF_OK);
-    assert_int_equal(detected, MPF_FORMAT_DFUSE);
-    assert_int_equal(img.count, 2);
-    assert_int_equal(img.segments[1].address, 0x08000000u);
-    assert_memory_equal(img.segments[1].data, ((const uint8_t[]){1, 2, 3, 4, 5, 6, 7, 8}), 8);
-
-    static const char hex[] = ":020000040801F1\n:040000001122334452\n:00000001FF\n";
-    assert_int_equal(mpf_load_buffer_owned(&img, dup_bytes(hex, strlen(hex)), strlen(hex), "b.hex", &opt, &detected, &err),
-                     MPF_OK);
-    assert_int_equal(detected, MPF_FORMAT_IHEX);
-    assert_int_equal(img.segments[2].address, 0x08010000u);
+    mpf_image img;
+    mpf_load_options opt;
+    load_one_of_each(1, &img, &opt);
 
     /* Every failure frees the buffer (ASan reports a leak otherwise) and adds nothing. */
-    assert_int_equal(mpf_load_buffer_owned(&img, dup_bytes(raw, 5), 5, "c.bin", NULL, &detected, &err), MPF_ERR_INPUT);
+    assert_int_equal(mpf_load_buffer_owned(&img, dup_bytes(raw5, 5), 5, "c.bin", NULL, &detected, &err), MPF_ERR_INPUT);
     assert_string_equal(err.message,
                         "c.bin: a raw binary file has no load address; give an address: 0x08000000:FILE or -s 0x08000000");
     opt.address = 0xFFFFFFFEu;
-    assert_int_equal(mpf_load_buffer_owned(&img, dup_bytes(raw, 5), 5, "c.bin", &opt, &detected, &err), MPF_ERR_INPUT);
+    assert_int_equal(mpf_load_buffer_owned(&img, dup_bytes(raw5, 5), 5, "c.bin", &opt, &detected, &err), MPF_ERR_INPUT);
     assert_int_equal(mpf_load_buffer_owned(&img, NULL, 0, NULL, &opt, &detected, &err), MPF_ERR_INPUT);
-    assert_string_equal(err.message, "(buffer): offset 0: the raw binary file is empty; nothing to flash");
+    assert_string_equal(err.message, "(buffer): the file is empty (0 bytes): nothing to flash; check the file name, or "
+                                     "that the build wrote it");
     assert_int_equal(mpf_load_buffer_owned(&img, NULL, 3, "x", &opt, &detected, &err), MPF_ERR_USAGE);
     assert_int_equal(img.count, 3);
     mpf_image_free(&img);
@@ -531,6 +539,67 @@ static void test_load_file_damaged_hex_is_never_raw(void **state)
     mpf_image_free(&img);
 }
 
+/* Loading d/name with prefix in front ("" or "ADDR:") must fail with
+ * exactly "<path>: <says>" and add nothing. */
+static void expect_file_refused(const tmp_dir *d, const char *prefix, const char *name, const char *says)
+{
+    char spec[600], expected[1200];
+    snprintf(spec, sizeof spec, "%s%s/%s", prefix, d->path, name);
+    snprintf(expected, sizeof expected, "%s/%s: %s", d->path, name, says);
+    mpf_image img;
+    mpf_image_init(&img);
+    mpf_error err = {0};
+    assert_int_equal(mpf_load_file(&img, spec, NULL, NULL, &err), MPF_ERR_INPUT);
+    assert_string_equal(err.message, expected);
+    assert_int_equal(img.count, 0);
+    mpf_image_free(&img);
+}
+
+#define TOO_SHORT(n) \
+    "the file is only " n ": too short to be a DfuSe, DFU, ELF or Intel HEX file, and as a raw binary it has " \
+    "no load address; give one: 0x08000000:FILE or -s 0x08000000"
+#define ONLY_WHITESPACE(n) \
+    "the file holds only whitespace (" n "): no Intel HEX records and no firmware; check the file name, or " \
+    "that the build wrote it"
+#define EMPTY "the file is empty (0 bytes): nothing to flash; check the file name, or that the build wrote it"
+
+/* Files too small to be firmware say what they are, not that a raw binary
+ * lacks an address. */
+static void test_load_file_empty_and_tiny_files(void **state)
+{
+    tmp_dir *d = *state;
+    static const struct {
+        const char *name, *content, *prefix, *says;
+    } cases[] = {
+        {"empty.bin", "", "", EMPTY},
+        /* An address says "raw binary", but there is still nothing to flash. */
+        {"empty.bin", "", "0x08000000:", EMPTY},
+        {"one.bin", "\x01", "", TOO_SHORT("1 byte")},
+        {"three.hex", ":00", "", TOO_SHORT("3 bytes")},
+        {"blank.hex", " \r\n\t\r\n", "", ONLY_WHITESPACE("6 bytes")},
+        {"newline.hex", "\n", "", ONLY_WHITESPACE("1 byte")},
+        /* Four bytes could be a word of firmware: the raw binary's own message. */
+        {"four.bin", "DfuS", "",
+         "a raw binary file has no load address; give an address: 0x08000000:FILE or -s 0x08000000"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        put_file(d, cases[i].name, cases[i].content, strlen(cases[i].content));
+        expect_file_refused(d, cases[i].prefix, cases[i].name, cases[i].says);
+    }
+
+    /* Given an address, a tiny file is the raw binary it is said to be. */
+    char spec[600];
+    snprintf(spec, sizeof spec, "0x08000000:%s/one.bin", d->path);
+    mpf_image img;
+    mpf_image_init(&img);
+    mpf_error err = {0};
+    mpf_format f = MPF_FORMAT_UNKNOWN;
+    assert_int_equal(mpf_load_file(&img, spec, NULL, &f, &err), MPF_OK);
+    assert_int_equal(f, MPF_FORMAT_BIN);
+    assert_segment_holds(&img.segments[0], 0x08000000u, (const uint8_t *)"\x01", 1);
+    mpf_image_free(&img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_load_file_address_prefix),
         cmocka_unit_test(test_load_file_refuses_address_for_files_with_their_own),
         cmocka_unit_test(test_load_file_damaged_hex_is_never_raw),
+        cmocka_unit_test(test_load_file_empty_and_tiny_files),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

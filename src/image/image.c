@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image/source.h"
+
 void mpf_image_init(mpf_image *img)
 {
     memset(img, 0, sizeof *img);
@@ -78,12 +80,7 @@ mpf_err mpf_image_add_owned(mpf_image *img, uint8_t alt, uint32_t address,
     s->address = address;
     s->data = data;
     s->size = size;
-    /* Keep the tail of over-long names: the file name's end says more than its directory. */
-    const char *src = source ? source : "";
-    size_t n = strlen(src);
-    if (n >= sizeof s->source)
-        src += n - (sizeof s->source - 1);
-    memcpy(s->source, src, strlen(src) + 1);
+    mpf_source_copy(s->source, source);
     return MPF_OK;
 }
 
@@ -127,7 +124,27 @@ static int segment_order(const void *a, const void *b)
     return 0;
 }
 
-/* Fold b into a, which starts at or before b and overlaps or touches it. */
+/* The segments from first on that form one run once merged: each starts on
+ * the same alt at or before the end of those before it. Returns the index
+ * after the run and sets *end to one past its last byte. Knowing the extent
+ * up front lets the run's buffer grow once instead of once per segment,
+ * which made thousands of touching elements quadratic. */
+static size_t run_extent(const mpf_segment *segs, size_t count, size_t first, uint64_t *end)
+{
+    uint64_t e = (uint64_t)segs[first].address + segs[first].size;
+    size_t i = first + 1;
+    while (i < count && segs[i].alt == segs[first].alt && segs[i].address <= e) {
+        uint64_t i_end = (uint64_t)segs[i].address + segs[i].size;
+        if (i_end > e)
+            e = i_end;
+        i++;
+    }
+    *end = e;
+    return i;
+}
+
+/* Fold b into a, which starts at or before b and overlaps or touches it.
+ * a->data already has room for the whole run. */
 static mpf_err fold(mpf_segment *a, mpf_segment *b, mpf_error *err)
 {
     uint64_t a_end = (uint64_t)a->address + a->size;
@@ -145,21 +162,47 @@ static mpf_err fold(mpf_segment *a, mpf_segment *b, mpf_error *err)
                     (unsigned)a->alt, (unsigned)(b->address + i));
         }
     }
-    if (b_end <= a_end) {
-        free(b->data);
-        b->data = NULL;
-        return MPF_OK;
+    if (b_end > a_end) {
+        size_t keep = a->size - off; /* bytes of b already present in a */
+        memcpy(a->data + a->size, b->data + keep, b->size - keep);
+        a->size = (size_t)(b_end - a->address);
     }
-    size_t new_size = (size_t)(b_end - a->address);
-    uint8_t *grown = realloc(a->data, new_size);
-    if (!grown)
-        return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory merging segments (%zu bytes)", new_size);
-    size_t keep = a->size - off; /* bytes of b already present in a */
-    memcpy(grown + a->size, b->data + keep, b->size - keep);
-    a->data = grown;
-    a->size = new_size;
     free(b->data);
     b->data = NULL;
+    return MPF_OK;
+}
+
+/* After a failure: move segments[from..count) down to out so the image
+ * stays consistent and mpf_image_free releases everything. */
+static mpf_err keep_rest(mpf_image *img, size_t out, size_t from, mpf_err rc)
+{
+    for (size_t j = from; j < img->count; j++)
+        img->segments[out++] = img->segments[j];
+    img->count = out;
+    return rc;
+}
+
+/* Merge segments[first..next) into segments[out]. */
+static mpf_err merge_run(mpf_image *img, size_t out, size_t first, size_t next, uint64_t end, mpf_error *err)
+{
+    mpf_segment run = img->segments[first];
+    size_t size = (size_t)(end - run.address);
+    if (size > run.size) {
+        uint8_t *grown = realloc(run.data, size);
+        if (!grown)
+            return keep_rest(img, out, first,
+                             mpf_error_set(err, MPF_ERR_NOMEM, "out of memory merging segments into %zu bytes at 0x%08X",
+                                           size, (unsigned)run.address));
+        run.data = grown;
+    }
+    for (size_t j = first + 1; j < next; j++) {
+        mpf_err rc = fold(&run, &img->segments[j], err);
+        if (rc) {
+            img->segments[out] = run;
+            return keep_rest(img, out + 1, j, rc);
+        }
+    }
+    img->segments[out] = run;
     return MPF_OK;
 }
 
@@ -169,22 +212,14 @@ mpf_err mpf_image_normalize(mpf_image *img, mpf_error *err)
         return MPF_OK;
     qsort(img->segments, img->count, sizeof *img->segments, segment_order);
     size_t out = 0;
-    for (size_t i = 1; i < img->count; i++) {
-        mpf_segment *a = &img->segments[out];
-        mpf_segment *b = &img->segments[i];
-        if (b->alt == a->alt && (uint64_t)b->address <= (uint64_t)a->address + a->size) {
-            mpf_err rc = fold(a, b, err);
-            if (rc) {
-                /* Keep the image consistent so mpf_image_free releases everything. */
-                for (size_t j = i; j < img->count; j++)
-                    img->segments[++out] = img->segments[j];
-                img->count = out + 1;
-                return rc;
-            }
-            continue;
-        }
-        img->segments[++out] = *b;
+    for (size_t i = 0; i < img->count; out++) {
+        uint64_t end;
+        size_t next = run_extent(img->segments, img->count, i, &end);
+        mpf_err rc = merge_run(img, out, i, next, end, err);
+        if (rc)
+            return rc;
+        i = next;
     }
-    img->count = out + 1;
+    img->count = out;
     return MPF_OK;
 }

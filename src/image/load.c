@@ -8,6 +8,48 @@
 #include "image/owned_load.h"
 #include "mpflash/image.h"
 
+/* The shortest signature of a known format ("\x7f" "ELF"): anything shorter
+ * can only be a raw binary. */
+#define SHORTEST_SIGNATURE 4
+
+static int only_whitespace(const uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = buf[i];
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '\v' && c != '\f')
+            return 0;
+    }
+    return 1;
+}
+
+/* Content that matched no format and is not plausibly firmware either: say
+ * what the file is rather than calling it a raw binary that lacks an
+ * address. An explicit address says "raw binary", so only emptiness is
+ * refused then. */
+static mpf_err refuse_trivial(const uint8_t *buf, size_t len, const char *name, const mpf_load_options *opt,
+                              mpf_error *err)
+{
+    if (len == 0)
+        return mpf_error_set(err, MPF_ERR_INPUT,
+                             "%s: the file is empty (0 bytes): nothing to flash; check the file name, or that "
+                             "the build wrote it",
+                             name);
+    if (opt->has_address)
+        return MPF_OK;
+    if (only_whitespace(buf, len))
+        return mpf_error_set(err, MPF_ERR_INPUT,
+                             "%s: the file holds only whitespace (%zu byte%s): no Intel HEX records and no "
+                             "firmware; check the file name, or that the build wrote it",
+                             name, len, len == 1 ? "" : "s");
+    if (len < SHORTEST_SIGNATURE)
+        return mpf_error_set(err, MPF_ERR_INPUT,
+                             "%s: the file is only %zu byte%s: too short to be a DfuSe, DFU, ELF or Intel HEX "
+                             "file, and as a raw binary it has no load address; give one: 0x08000000:FILE or "
+                             "-s 0x08000000",
+                             name, len, len == 1 ? "" : "s");
+    return MPF_OK;
+}
+
 static mpf_format detect_for_loading(const uint8_t *buf, size_t len, mpf_format *detected)
 {
     mpf_format f = mpf_detect_format(buf, len);
@@ -21,36 +63,16 @@ static mpf_format detect_for_loading(const uint8_t *buf, size_t len, mpf_format 
     return f;
 }
 
-mpf_err mpf_load_buffer(mpf_image *img, const uint8_t *buf, size_t len, const char *name,
-                        const mpf_load_options *opt, mpf_format *detected, mpf_error *err)
-{
-    static const mpf_load_options no_options = {0};
-    if (!img || (!buf && len))
-        return mpf_error_set(err, MPF_ERR_USAGE, "mpf_load_buffer: img and buf must not be NULL");
-    if (!name)
-        name = "(buffer)";
-    if (!opt)
-        opt = &no_options;
-    switch (detect_for_loading(buf, len, detected)) {
-    case MPF_FORMAT_DFUSE:
-    case MPF_FORMAT_DFU:
-        return mpf_load_dfuse(img, buf, len, name, opt, err);
-    case MPF_FORMAT_ELF:
-        return mpf_load_elf(img, buf, len, name, opt, err);
-    case MPF_FORMAT_IHEX:
-        return mpf_load_ihex(img, buf, len, name, opt, err);
-    default:
-        return mpf_load_bin(img, buf, len, name, opt, err);
-    }
-}
-
-mpf_err mpf_load_buffer_owned(mpf_image *img, uint8_t *buf, size_t len, const char *name,
-                              const mpf_load_options *opt, mpf_format *detected, mpf_error *err)
+/* owned is NULL (the caller keeps buf) or buf itself, taken whatever
+ * happens; api names the public entry point for its usage error. */
+static mpf_err load_detected(mpf_image *img, const uint8_t *buf, size_t len, const char *name,
+                             const mpf_load_options *opt, uint8_t *owned, mpf_format *detected, const char *api,
+                             mpf_error *err)
 {
     static const mpf_load_options no_options = {0};
     if (!img || (!buf && len)) {
-        free(buf);
-        return mpf_error_set(err, MPF_ERR_USAGE, "mpf_load_buffer_owned: img and buf must not be NULL");
+        free(owned);
+        return mpf_error_set(err, MPF_ERR_USAGE, "%s: img and buf must not be NULL", api);
     }
     if (!name)
         name = "(buffer)";
@@ -60,17 +82,36 @@ mpf_err mpf_load_buffer_owned(mpf_image *img, uint8_t *buf, size_t len, const ch
     switch (detect_for_loading(buf, len, detected)) {
     case MPF_FORMAT_DFUSE:
     case MPF_FORMAT_DFU:
-        return mpf_load_dfuse_owned(img, buf, len, name, opt, err);
+        return owned ? mpf_load_dfuse_owned(img, owned, len, name, opt, err)
+                     : mpf_load_dfuse(img, buf, len, name, opt, err);
     case MPF_FORMAT_ELF:
-        return mpf_load_elf_owned(img, buf, len, name, opt, err);
+        return owned ? mpf_load_elf_owned(img, owned, len, name, opt, err)
+                     : mpf_load_elf(img, buf, len, name, opt, err);
     case MPF_FORMAT_IHEX:
         /* Text decodes into new buffers anyway; nothing of it can be reused. */
         rc = mpf_load_ihex(img, buf, len, name, opt, err);
-        free(buf);
-        return rc;
+        break;
     default:
-        return mpf_load_bin_owned(img, buf, len, name, opt, err);
+        rc = refuse_trivial(buf, len, name, opt, err);
+        if (!rc)
+            return owned ? mpf_load_bin_owned(img, owned, len, name, opt, err)
+                         : mpf_load_bin(img, buf, len, name, opt, err);
+        break;
     }
+    free(owned);
+    return rc;
+}
+
+mpf_err mpf_load_buffer(mpf_image *img, const uint8_t *buf, size_t len, const char *name,
+                        const mpf_load_options *opt, mpf_format *detected, mpf_error *err)
+{
+    return load_detected(img, buf, len, name, opt, NULL, detected, "mpf_load_buffer", err);
+}
+
+mpf_err mpf_load_buffer_owned(mpf_image *img, uint8_t *buf, size_t len, const char *name,
+                              const mpf_load_options *opt, mpf_format *detected, mpf_error *err)
+{
+    return load_detected(img, buf, len, name, opt, buf, detected, "mpf_load_buffer_owned", err);
 }
 
 /* "0x08000000" or "134217728": the whole prefix must be a number, so

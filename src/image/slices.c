@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image/source.h"
+
 void mpf_slices_init(mpf_slices *s)
 {
     memset(s, 0, sizeof *s);
@@ -33,12 +35,7 @@ mpf_err mpf_slices_push(mpf_slices *s, uint8_t alt, uint32_t address, size_t off
     e->address = address;
     e->offset = offset;
     e->size = size;
-    /* Same rule as the image: a file name's end says more than its directory. */
-    const char *src = source ? source : "";
-    size_t n = strlen(src);
-    if (n >= sizeof e->source)
-        src += n - (sizeof e->source - 1);
-    memcpy(e->source, src, strlen(src) + 1);
+    mpf_source_copy(e->source, source);
     return MPF_OK;
 }
 

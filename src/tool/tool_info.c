@@ -32,6 +32,10 @@ static void info_json(tool_ctx *ctx, const char *file, mpf_format f, int has_add
         tj_close_object(&j);
     }
     tj_close_array(&j);
+    if (img->has_entry)
+        tj_u64(&j, "entry", img->entry);
+    else
+        tj_str(&j, "entry", NULL);
     tj_bool(&j, "suffix", img->has_suffix);
     if (img->has_suffix) {
         tj_u64(&j, "vid", img->vid);
@@ -57,14 +61,16 @@ static void info_text(tool_ctx *ctx, const char *file, mpf_format f, int has_add
     fprintf(o, "%s: %s (%s)\n", file, tool_format_description(f), mpf_format_name(f));
     for (size_t i = 0; i < img->target_count; i++)
         fprintf(o, "  target: alt %u, name \"%s\"\n", (unsigned)img->targets[i].alt, img->targets[i].name);
-    fprintf(o, "  %zu segment%s, %zu bytes%s\n", img->count, img->count == 1 ? "" : "s", total,
-            has_address ? "" : " (a raw binary has no address: offsets from 0; flash it as ADDR:FILE)");
+    fprintf(o, "  %zu segment%s, %zu byte%s%s\n", img->count, img->count == 1 ? "" : "s", total,
+            total == 1 ? "" : "s", has_address ? "" : " (a raw binary has no address: offsets from 0; flash it as ADDR:FILE)");
     fprintf(o, "  %-3s  %-10s  %-10s  %8s  %s\n", "alt", "start", "end", "size", "CRC-32");
     for (size_t i = 0; i < img->count; i++) {
         const mpf_segment *s = &img->segments[i];
         fprintf(o, "  %-3u  0x%08X  0x%08X  %8zu  0x%08X\n", (unsigned)s->alt, (unsigned)s->address,
                 (unsigned)(s->address + (s->size - 1)), s->size, (unsigned)mpf_crc32(s->data, s->size));
     }
+    if (img->has_entry)
+        fprintf(o, "  entry point: 0x%08X\n", (unsigned)img->entry);
     if (img->has_suffix) {
         fprintf(o, "  DFU suffix: VID 0x%04X, PID 0x%04X, bcdDevice 0x%04X, bcdDFU 0x%04X\n", img->vid, img->pid,
                 img->bcd_device, img->bcd_dfu);

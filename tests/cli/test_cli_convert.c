@@ -220,6 +220,41 @@ static void test_round_trips(void **state)
     free(b1);
 }
 
+/* --info --json on file succeeds and says needle. */
+static void info_json_says(const char *dir, const char *file, const char *needle)
+{
+    cli_result r;
+    RUN(dir, &r, "--info", "--json", file);
+    assert_int_equal(r.exit_code, 0);
+    if (!strstr(r.out, needle))
+        fail_msg("--info --json %s: \"%s\" lacks %s", file, r.out, needle);
+    cli_result_free(&r);
+}
+
+/* A HEX file's start address (record 05) is shown by --info, and is lost
+ * on the way to a .dfu, which has no place for it. */
+static void test_info_shows_the_entry_point(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("info-entry", dir, sizeof dir);
+    static const char hex[] = ":020000040800F2\r\n"
+                              ":0400000001020304F2\r\n"
+                              ":040000050800019559\r\n"
+                              ":00000001FF\r\n";
+    cli_write(dir, "start.hex", hex, sizeof hex - 1);
+    cli_result r;
+    RUN(dir, &r, "--info", "start.hex");
+    assert_int_equal(r.exit_code, 0);
+    cli_golden("info-entry.out", r.out, r.out_len);
+    cli_result_free(&r);
+    info_json_says(dir, "start.hex", "\"entry\":134218133,"); /* 0x08000195 */
+    RUN(dir, &r, "-q", "--convert", "start.dfu", "start.hex");
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    info_json_says(dir, "start.dfu", "\"entry\":null,");
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -252,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_bins_to_dfu_match_independent_writer),
         cmocka_unit_test(test_padding),
         cmocka_unit_test(test_round_trips),
+        cmocka_unit_test(test_info_shows_the_entry_point),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

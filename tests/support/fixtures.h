@@ -98,6 +98,11 @@ uint8_t *fixture_dfuse_build(const fixture_dfuse *f, size_t *len);
 uint8_t *fixture_dfu_plain_build(const uint8_t *data, size_t size, uint16_t vid, uint16_t pid,
                                  uint16_t bcd_device, size_t *len);
 
+/* 1 when a and b hold the same segments (alt, address, size, bytes) in the
+ * same order; else 0, with the first difference described in why. Free of
+ * cmocka so the sample generator can link this file too. */
+int fixture_same_segments(const mpf_image *a, const mpf_image *b, char *why, size_t why_size);
+
 /* The seed of the sample firmware the build writes to sample/firmware.dfu
  * (tests/sample/make_sample.c), so tests can rebuild the same image. */
 #define FIXTURE_SAMPLE_SEED 2024u
