@@ -6,8 +6,11 @@
 # targets appear after this one: set up at the end of the directory.
 function(mpflash_add_cli_tests)
 if(TARGET mpflash AND TARGET sample_firmware)
-  add_library(mpflash_cli_run STATIC ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_run.c)
-  target_include_directories(mpflash_cli_run PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/cli)
+  add_library(mpflash_cli_run STATIC ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_run.c
+              ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_helpers.c)
+  # support/ for the header-only table_tests.h; the CLI tests link nothing else from there.
+  target_include_directories(mpflash_cli_run PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/cli
+                             ${CMAKE_CURRENT_SOURCE_DIR}/support)
   target_link_libraries(mpflash_cli_run PUBLIC PkgConfig::CMOCKA)
   target_compile_definitions(mpflash_cli_run PUBLIC
     MPFLASH_BIN="$<TARGET_FILE:mpflash>"

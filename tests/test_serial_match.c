@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mpflash/serial.h"
+#include "table_tests.h"
 
 /* The unique ID 002d0030 3334510b 32313533 (UID0, UID1, UID2) and the
  * serial the STM32F4 ROM bootloader showed for it, as reported in
@@ -82,155 +83,124 @@ static mpf_device_info dfu(const char *path, const char *serial, mpf_dfu_mode mo
     return d;
 }
 
-static void test_match_by_serial_and_path(void **state)
-{
-    (void)state;
-    mpf_device_info devs[] = {dfu("1-4", "206B31915632", MPF_MODE_DFU),
-                              dfu("1-2", "3276345F3234", MPF_MODE_DFU)};
-    size_t idx = 9;
-    unsigned how = 0;
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_match_dfu("3276345F3234", "1-2", devs, 2, &idx, &how, &err), MPF_OK);
-    assert_int_equal(idx, 1);
-    assert_int_equal(how, MPF_SERIAL_MATCH_SERIAL | MPF_SERIAL_MATCH_PATH);
-}
+typedef struct dfu_spec {
+    const char *path, *serial;
+    mpf_dfu_mode mode;
+} dfu_spec;
 
-static void test_match_by_serial_alone(void **state)
-{
-    (void)state;
+/* One call of mpf_serial_match_dfu: the board (serial, path), the devices seen,
+ * and what must come back. idx 9 means the index is left alone. */
+typedef struct match_case {
+    const char *name;
+    const char *serial, *path;
+    dfu_spec devs[2];
+    size_t count;
+    mpf_err rc;
+    size_t idx;
+    unsigned how;
+    const char *message;
+} match_case;
+
+#define UNTOUCHED 9
+#define BOTH (MPF_SERIAL_MATCH_SERIAL | MPF_SERIAL_MATCH_PATH)
+
+static const match_case match_cases[] = {
+    {"match_by_serial_and_path", "3276345F3234", "1-2",
+     {{"1-4", "206B31915632", MPF_MODE_DFU}, {"1-2", "3276345F3234", MPF_MODE_DFU}}, 2,
+     MPF_OK, 1, BOTH, NULL},
     /* Replugged elsewhere in between, or the port path is unknown. */
-    mpf_device_info devs[] = {dfu("1-4", "206B31915632", MPF_MODE_DFU),
-                              dfu("2-1", ROM_SERIAL, MPF_MODE_DFU)};
-    size_t idx = 9;
-    unsigned how = 0;
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_match_dfu(UID_HEX, "1-2", devs, 2, &idx, &how, &err), MPF_OK);
-    assert_int_equal(idx, 1);
-    assert_int_equal(how, MPF_SERIAL_MATCH_SERIAL);
-    assert_int_equal(mpf_serial_match_dfu(UID_HEX, NULL, devs, 2, &idx, &how, &err), MPF_OK);
-    assert_int_equal(idx, 1);
-}
-
-static void test_match_by_path_when_serials_cannot_be_tied(void **state)
-{
-    (void)state;
+    {"match_by_serial_alone", UID_HEX, "1-2",
+     {{"1-4", "206B31915632", MPF_MODE_DFU}, {"2-1", ROM_SERIAL, MPF_MODE_DFU}}, 2,
+     MPF_OK, 1, MPF_SERIAL_MATCH_SERIAL, NULL},
+    {"match_by_serial_without_path", UID_HEX, NULL,
+     {{"1-4", "206B31915632", MPF_MODE_DFU}, {"2-1", ROM_SERIAL, MPF_MODE_DFU}}, 2,
+     MPF_OK, 1, MPF_SERIAL_MATCH_SERIAL, NULL},
     /* An application serial with no known relation to the DFU serial. */
-    mpf_device_info devs[] = {dfu("1-4", "206B31915632", MPF_MODE_DFU),
-                              dfu("1-3.1", "3276345F3234", MPF_MODE_DFU)};
-    size_t idx = 9;
-    unsigned how = 0;
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_match_dfu("e66038b7133a7a2b", "1-3.1", devs, 2, &idx, &how, &err), MPF_OK);
-    assert_int_equal(idx, 1);
-    assert_int_equal(how, MPF_SERIAL_MATCH_PATH);
-}
+    {"match_by_path_when_serials_cannot_be_tied", "e66038b7133a7a2b", "1-3.1",
+     {{"1-4", "206B31915632", MPF_MODE_DFU}, {"1-3.1", "3276345F3234", MPF_MODE_DFU}}, 2,
+     MPF_OK, 1, MPF_SERIAL_MATCH_PATH, NULL},
+    {"match_refuses_when_nothing_ties", "e66038b7133a7a2b", "1-2",
+     {{"1-4", "206B31915632", MPF_MODE_DFU}, {"1-5", "3276345F3234", MPF_MODE_DFU}}, 2,
+     MPF_ERR_AMBIGUOUS, UNTOUCHED, 0,
+     "2 DFU devices and none has the board's serial number (e66038b7133a7a2b) "
+     "or port (1-2); refusing to guess"},
+    {"match_refuses_contradiction", "3276345F3234", "1-2",
+     {{"1-4", "3276345F3234", MPF_MODE_DFU}, {"1-2", "206B31915632", MPF_MODE_DFU}}, 2,
+     MPF_ERR_AMBIGUOUS, UNTOUCHED, 0,
+     "serial number 3276345F3234 points to the DFU device at 1-4 but its port 1-2 "
+     "holds another DFU device (serial 206B31915632)"},
+    /* Two devices with the board's serial: the path picks one of the two... */
+    {"match_duplicate_serial_by_path", "3276345F3234", "1-2",
+     {{"1-4", "3276345F3234", MPF_MODE_DFU}, {"1-2", "3276345F3234", MPF_MODE_DFU}}, 2,
+     MPF_OK, 1, BOTH, NULL},
+    /* ...and without a path nothing does. */
+    {"match_duplicate_serial_without_path", "3276345F3234", NULL,
+     {{"1-4", "3276345F3234", MPF_MODE_DFU}, {"1-2", "3276345F3234", MPF_MODE_DFU}}, 2,
+     MPF_ERR_AMBIGUOUS, UNTOUCHED, 0,
+     "2 DFU devices match the board (serial 3276345F3234, port none)"},
+    /* The DFU device has no serial and the board's path is unknown: nothing contradicts. */
+    {"match_sole_device", "3276345F3234", NULL, {{"1-2", "", MPF_MODE_DFU}}, 1,
+     MPF_OK, 0, MPF_SERIAL_MATCH_SOLE, NULL},
+    {"match_sole_device_that_is_another_board", "3276345F3234", "1-2",
+     {{"1-4", "206B31915632", MPF_MODE_DFU}}, 1, MPF_ERR_NO_DEVICE, UNTOUCHED, 0,
+     "the only DFU device (serial 206B31915632, port 1-4) is not the board "
+     "(serial 3276345F3234, port 1-2); refusing to flash another board"},
+    /* A board still running its application, with a DFU runtime interface, at the same path. */
+    {"match_ignores_runtime_interfaces", "3276345F3234", "1-2",
+     {{"1-2", "3276345F3234", MPF_MODE_RUNTIME}, {"1-2", "3276345F3234", MPF_MODE_DFU}}, 2,
+     MPF_OK, 1, BOTH, NULL},
+    {"match_runtime_interface_alone", "3276345F3234", "1-2",
+     {{"1-2", "3276345F3234", MPF_MODE_RUNTIME}}, 1, MPF_ERR_NO_DEVICE, UNTOUCHED, 0,
+     "no DFU device found for the board (serial 3276345F3234, port 1-2)"},
+};
 
-static void test_match_refuses_when_nothing_ties(void **state)
+static void run_match_case(void **state)
 {
-    (void)state;
-    mpf_device_info devs[] = {dfu("1-4", "206B31915632", MPF_MODE_DFU),
-                              dfu("1-5", "3276345F3234", MPF_MODE_DFU)};
-    size_t idx = 9;
+    const match_case *c = *state;
+    mpf_device_info devs[2];
+    for (size_t i = 0; i < c->count; i++)
+        devs[i] = dfu(c->devs[i].path, c->devs[i].serial, c->devs[i].mode);
+    size_t idx = UNTOUCHED;
+    /* Not 0, so a refusal that leaves it alone is caught. */
     unsigned how = 7;
     mpf_error err = {0};
-    assert_int_equal(mpf_serial_match_dfu("e66038b7133a7a2b", "1-2", devs, 2, &idx, &how, &err),
-                     MPF_ERR_AMBIGUOUS);
-    assert_int_equal(err.code, MPF_ERR_AMBIGUOUS);
-    assert_int_equal(idx, 9);
-    assert_int_equal(how, 0);
-    assert_non_null(strstr(err.message, "2 DFU devices and none has the board's serial number (e66038b7133a7a2b) "
-                                        "or port (1-2); refusing to guess"));
+    assert_int_equal(mpf_serial_match_dfu(c->serial, c->path, devs, c->count, &idx, &how, &err),
+                     c->rc);
+    assert_int_equal(idx, c->idx);
+    assert_int_equal(how, c->how);
+    if (c->rc != MPF_OK) {
+        assert_int_equal(err.code, c->rc);
+        assert_non_null(strstr(err.message, c->message));
+        /* The answer does not depend on whether the caller asks how. */
+        idx = UNTOUCHED;
+        assert_int_equal(mpf_serial_match_dfu(c->serial, c->path, devs, c->count, &idx, NULL, &err),
+                         c->rc);
+        assert_int_equal(idx, UNTOUCHED);
+    }
 }
 
-static void test_match_refuses_contradiction(void **state)
+static void test_match_bad_arguments(void **state)
 {
     (void)state;
-    mpf_device_info devs[] = {dfu("1-4", "3276345F3234", MPF_MODE_DFU),
-                              dfu("1-2", "206B31915632", MPF_MODE_DFU)};
-    size_t idx = 9;
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_match_dfu("3276345F3234", "1-2", devs, 2, &idx, NULL, &err), MPF_ERR_AMBIGUOUS);
-    assert_non_null(strstr(err.message, "serial number 3276345F3234 points to the DFU device at 1-4 but its port 1-2 "
-                                        "holds another DFU device (serial 206B31915632)"));
-    assert_int_equal(idx, 9);
-}
-
-static void test_match_duplicate_serial(void **state)
-{
-    (void)state;
-    mpf_device_info devs[] = {dfu("1-4", "3276345F3234", MPF_MODE_DFU),
-                              dfu("1-2", "3276345F3234", MPF_MODE_DFU)};
-    size_t idx = 9;
+    mpf_device_info devs[] = {dfu("1-2", "3276345F3234", MPF_MODE_DFU)};
+    size_t idx = UNTOUCHED;
     unsigned how = 0;
     mpf_error err = {0};
-    /* The path picks one of the two. */
-    assert_int_equal(mpf_serial_match_dfu("3276345F3234", "1-2", devs, 2, &idx, &how, &err), MPF_OK);
-    assert_int_equal(idx, 1);
-    assert_int_equal(how, MPF_SERIAL_MATCH_SERIAL | MPF_SERIAL_MATCH_PATH);
-    /* Without a path nothing does. */
-    assert_int_equal(mpf_serial_match_dfu("3276345F3234", NULL, devs, 2, &idx, &how, &err), MPF_ERR_AMBIGUOUS);
-    assert_non_null(strstr(err.message, "2 DFU devices match the board (serial 3276345F3234, port none)"));
-}
-
-static void test_match_sole_device(void **state)
-{
-    (void)state;
-    mpf_device_info one[] = {dfu("1-2", "", MPF_MODE_DFU)};
-    size_t idx = 9;
-    unsigned how = 0;
-    mpf_error err = {0};
-    /* The DFU device has no serial and the board's path is unknown: nothing contradicts. */
-    assert_int_equal(mpf_serial_match_dfu("3276345F3234", NULL, one, 1, &idx, &how, &err), MPF_OK);
-    assert_int_equal(idx, 0);
-    assert_int_equal(how, MPF_SERIAL_MATCH_SOLE);
-}
-
-static void test_match_sole_device_that_is_another_board(void **state)
-{
-    (void)state;
-    mpf_device_info one[] = {dfu("1-4", "206B31915632", MPF_MODE_DFU)};
-    size_t idx = 9;
-    unsigned how = 0;
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_match_dfu("3276345F3234", "1-2", one, 1, &idx, &how, &err), MPF_ERR_NO_DEVICE);
-    assert_non_null(strstr(err.message, "the only DFU device (serial 206B31915632, port 1-4) is not the board "
-                                        "(serial 3276345F3234, port 1-2); refusing to flash another board"));
-    assert_int_equal(idx, 9);
-}
-
-static void test_match_ignores_runtime_interfaces(void **state)
-{
-    (void)state;
-    /* A board still running its application, with a DFU runtime interface, at the same path. */
-    mpf_device_info devs[] = {dfu("1-2", "3276345F3234", MPF_MODE_RUNTIME),
-                              dfu("1-2", "3276345F3234", MPF_MODE_DFU)};
-    size_t idx = 9;
-    unsigned how = 0;
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_match_dfu("3276345F3234", "1-2", devs, 2, &idx, &how, &err), MPF_OK);
-    assert_int_equal(idx, 1);
-    assert_int_equal(mpf_serial_match_dfu("3276345F3234", "1-2", devs, 1, &idx, &how, &err), MPF_ERR_NO_DEVICE);
-    assert_non_null(strstr(err.message, "no DFU device found for the board (serial 3276345F3234, port 1-2)"));
-    assert_int_equal(mpf_serial_match_dfu("3276345F3234", "1-2", NULL, 0, &idx, &how, &err), MPF_ERR_NO_DEVICE);
-    assert_int_equal(mpf_serial_match_dfu("3276345F3234", "1-2", devs, 2, NULL, &how, &err), MPF_ERR_USAGE);
+    assert_int_equal(mpf_serial_match_dfu("3276345F3234", "1-2", NULL, 0, &idx, &how, &err),
+                     MPF_ERR_NO_DEVICE);
+    assert_int_equal(mpf_serial_match_dfu("3276345F3234", "1-2", devs, 1, NULL, &how, &err),
+                     MPF_ERR_USAGE);
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_rom_serial_from_unique_id),
         cmocka_unit_test(test_rom_and_mboot_differ_on_carry),
         cmocka_unit_test(test_rom_serial_rejects_other_forms),
         cmocka_unit_test(test_same_chip),
-        cmocka_unit_test(test_match_by_serial_and_path),
-        cmocka_unit_test(test_match_by_serial_alone),
-        cmocka_unit_test(test_match_by_path_when_serials_cannot_be_tied),
-        cmocka_unit_test(test_match_refuses_when_nothing_ties),
-        cmocka_unit_test(test_match_refuses_contradiction),
-        cmocka_unit_test(test_match_duplicate_serial),
-        cmocka_unit_test(test_match_sole_device),
-        cmocka_unit_test(test_match_sole_device_that_is_another_board),
-        cmocka_unit_test(test_match_ignores_runtime_interfaces),
+        cmocka_unit_test(test_match_bad_arguments),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const test_table tables[] = {TEST_TABLE(match_cases, run_match_case)};
+    return run_tests_and_tables("serial_match", fixed, TABLE_LEN(fixed), tables, TABLE_LEN(tables));
 }

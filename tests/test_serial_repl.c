@@ -17,6 +17,7 @@
 
 #include "fake_repl.h"
 #include "mpflash/serial.h"
+#include "table_tests.h"
 
 #define CODE MPF_SERIAL_BOOTLOADER_CODE
 
@@ -29,16 +30,6 @@ static void capture(void *user, mpf_log_level level, const char *message)
     log_capture *lc = user;
     size_t used = strlen(lc->text);
     snprintf(lc->text + used, sizeof lc->text - used, "[%d] %s\n", (int)level, message);
-}
-
-static mpf_serial_enter_options fast(log_capture *lc)
-{
-    /* Generous bounds: success returns at the hang-up, so they cost nothing
-     * unless something is wrong, and a loaded CI machine stays green. */
-    mpf_serial_enter_options o = {.timeout_ms = 2000, .attempts = 3, .settle_ms = 1000};
-    o.log = capture;
-    o.user = lc;
-    return o;
 }
 
 /* What the board must have received: rounds of Ctrl-C Ctrl-C Ctrl-A, then,
@@ -87,207 +78,127 @@ static fake_repl *board(fake_repl_config cfg)
     return fr;
 }
 
-static void test_at_prompt(void **state)
-{
-    (void)state;
-    log_capture lc = {{0}};
-    fake_repl *fr = board((fake_repl_config){.start = FAKE_REPL_AT_PROMPT});
-    mpf_serial_enter_options o = fast(&lc);
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), &o, &err), MPF_OK);
-    assert_received(fr, 1, CODE);
-    assert_true(fake_repl_dropped(fr));
-    assert_non_null(strstr(lc.text, "dropped off USB: it is entering its bootloader"));
-    fake_repl_stop(fr);
-}
+/* One bootloader entry against a fake board: how the board behaves, the
+ * options, and everything that must come of it. */
+typedef struct repl_case {
+    const char *name;
+    fake_repl_config board;
+    int wait_printed;     /* let a running program print before connecting */
+    int null_options;     /* pass no options at all: the defaults */
+    int log;              /* capture the log (options without a log are quiet) */
+    mpf_serial_enter_options opt;
+    mpf_err rc;
+    unsigned rounds;      /* rounds of Ctrl-C Ctrl-C Ctrl-A; 0: not checked */
+    const char *sent;     /* code the board must have received, NULL: none */
+    int dropped;          /* 1 dropped, 0 still there, -1 not checked */
+    unsigned min_ms, max_ms; /* how long the call may take; 0: not checked */
+    const char *log_has[2];
+    const char *log_lacks;
+    const char *err_after_port; /* the message starts "<port><this>" */
+    const char *err_has[2];
+} repl_case;
 
-static void test_defaults_with_null_options(void **state)
-{
-    (void)state;
-    fake_repl *fr = board((fake_repl_config){.start = FAKE_REPL_AT_PROMPT});
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), NULL, &err), MPF_OK);
-    assert_received(fr, 1, CODE);
-    fake_repl_stop(fr);
-}
+/* Generous bounds: success returns at the hang-up, so they cost nothing
+ * unless something is wrong, and a loaded CI machine stays green. */
+#define FAST(t_ms, tries, s_ms) .log = 1, .opt = {.timeout_ms = (t_ms), .attempts = (tries), .settle_ms = (s_ms)}
 
-static void test_already_in_raw_repl(void **state)
-{
-    (void)state;
-    log_capture lc = {{0}};
-    fake_repl *fr = board((fake_repl_config){.start = FAKE_REPL_IN_RAW});
-    mpf_serial_enter_options o = fast(&lc);
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), &o, &err), MPF_OK);
-    assert_received(fr, 1, CODE);
-    assert_true(fake_repl_dropped(fr));
-    fake_repl_stop(fr);
-}
-
-static void test_busy_program_stops_on_ctrl_c(void **state)
-{
-    (void)state;
-    log_capture lc = {{0}};
-    fake_repl *fr = board((fake_repl_config){.start = FAKE_REPL_RUNNING, .print_every_ms = 1});
-    /* Let it print before we connect. */
-    for (int i = 0; i < 200 && fake_repl_printed(fr) < 200; i++)
-        usleep(10 * 1000);
-    assert_true(fake_repl_printed(fr) >= 200);
-    mpf_serial_enter_options o = fast(&lc);
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), &o, &err), MPF_OK);
-    assert_received(fr, 1, CODE);
-    assert_true(fake_repl_dropped(fr));
-    assert_null(strstr(lc.text, "sending Ctrl-C again"));
-    fake_repl_stop(fr);
-}
-
-static void test_program_swallows_first_ctrl_c_then_retry(void **state)
-{
-    (void)state;
-    log_capture lc = {{0}};
-    /* Both Ctrl-C of the first round are caught by the program; the second round works. */
-    fake_repl *fr = board((fake_repl_config){.start = FAKE_REPL_RUNNING, .ignore_ctrl_c = 2});
-    mpf_serial_enter_options o = fast(&lc);
-    o.timeout_ms = 300; /* the first round has to run out */
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), &o, &err), MPF_OK);
-    assert_received(fr, 2, CODE);
-    assert_non_null(strstr(lc.text, "no raw REPL banner within 300 ms ("));
-    assert_non_null(strstr(lc.text, "bytes so far); sending Ctrl-C again (attempt 2 of 3)"));
-    fake_repl_stop(fr);
-}
-
-static void test_program_never_stops(void **state)
-{
-    (void)state;
-    log_capture lc = {{0}};
-    fake_repl *fr = board((fake_repl_config){.start = FAKE_REPL_RUNNING, .ignore_ctrl_c = 1000,
-                                             .print_every_ms = 1});
-    mpf_serial_enter_options o = fast(&lc);
-    o.attempts = 2;
-    o.timeout_ms = 400;
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), &o, &err), MPF_ERR_PROTOCOL);
-    assert_int_equal(err.code, MPF_ERR_PROTOCOL);
-    assert_non_null(strstr(err.message, fake_repl_port(fr)));
-    assert_non_null(strstr(err.message, "kept printing"));
-    assert_non_null(strstr(err.message, "through 2 rounds of Ctrl-C"));
+static const repl_case repl_cases[] = {
+    {.name = "at_prompt", .board = {.start = FAKE_REPL_AT_PROMPT}, FAST(2000, 3, 1000),
+     .rc = MPF_OK, .rounds = 1, .sent = CODE, .dropped = 1,
+     .log_has = {"dropped off USB: it is entering its bootloader"}},
+    {.name = "defaults_with_null_options", .board = {.start = FAKE_REPL_AT_PROMPT},
+     .null_options = 1, .rc = MPF_OK, .rounds = 1, .sent = CODE, .dropped = -1},
+    {.name = "already_in_raw_repl", .board = {.start = FAKE_REPL_IN_RAW}, FAST(2000, 3, 1000),
+     .rc = MPF_OK, .rounds = 1, .sent = CODE, .dropped = 1},
+    {.name = "busy_program_stops_on_ctrl_c",
+     .board = {.start = FAKE_REPL_RUNNING, .print_every_ms = 1}, .wait_printed = 1,
+     FAST(2000, 3, 1000), .rc = MPF_OK, .rounds = 1, .sent = CODE, .dropped = 1,
+     .log_lacks = "sending Ctrl-C again"},
+    /* Both Ctrl-C of the first round are caught by the program; the second
+     * round works. The first round has to run out, hence the short timeout. */
+    {.name = "program_swallows_first_ctrl_c_then_retry",
+     .board = {.start = FAKE_REPL_RUNNING, .ignore_ctrl_c = 2}, FAST(300, 3, 1000),
+     .rc = MPF_OK, .rounds = 2, .sent = CODE, .dropped = -1,
+     .log_has = {"no raw REPL banner within 300 ms (",
+                 "bytes so far); sending Ctrl-C again (attempt 2 of 3)"}},
     /* The bootloader command is never sent to a board that did not reach the raw REPL. */
-    assert_received(fr, 2, NULL);
-    assert_false(fake_repl_dropped(fr));
-    fake_repl_stop(fr);
-}
+    {.name = "program_never_stops",
+     .board = {.start = FAKE_REPL_RUNNING, .ignore_ctrl_c = 1000, .print_every_ms = 1},
+     FAST(400, 2, 1000), .rc = MPF_ERR_PROTOCOL, .rounds = 2, .sent = NULL, .dropped = 0,
+     .err_after_port = " kept printing", .err_has = {"through 2 rounds of Ctrl-C"}},
+    /* Bounded: two attempts of 100 ms. */
+    {.name = "silent_board_times_out", .board = {.silent = 1},
+     .opt = {.timeout_ms = 100, .attempts = 2}, .rc = MPF_ERR_USB_TIMEOUT, .rounds = 2,
+     .sent = NULL, .dropped = -1, .min_ms = 200, .max_ms = 3000,
+     .err_after_port = " did not answer Ctrl-C/Ctrl-A (2 attempts of 100 ms)"},
+    {.name = "garbage_answers", .board = {.garbage = 1}, .opt = {.timeout_ms = 200, .attempts = 2},
+     .rc = MPF_ERR_PROTOCOL, .rounds = 2, .sent = NULL, .dropped = -1,
+     .err_has = {"answered but never with the raw REPL banner (24 bytes", "\\xfe\\x13\\x80~"}},
+    {.name = "exec_error_is_reported", .board = {.start = FAKE_REPL_AT_PROMPT, .exec_error = 1},
+     FAST(2000, 3, 1000), .rc = MPF_ERR_DEVICE_STATUS, .rounds = 1, .sent = CODE, .dropped = -1,
+     .err_has = {"could not enter its bootloader: the board said "
+                 "\"AttributeError: 'module' object has no attribute 'bootloader'\""}},
+    {.name = "code_that_returns", .board = {.start = FAKE_REPL_AT_PROMPT},
+     .log = 1, .opt = {.timeout_ms = 2000, .attempts = 3, .settle_ms = 1000, .code = "import machine"},
+     .rc = MPF_ERR_DEVICE_STATUS, .rounds = 1, .sent = "import machine", .dropped = -1,
+     .err_has = {"returned to the prompt instead of entering its bootloader"}},
+    {.name = "no_hangup_after_ok", .board = {.start = FAKE_REPL_AT_PROMPT, .stay_after_ok = 1},
+     FAST(2000, 3, 120), .rc = MPF_OK, .rounds = 1, .sent = CODE, .dropped = -1, .min_ms = 120,
+     .log_has = {"OK, no hang-up yet after 120 ms"}},
+    {.name = "drop_before_ok", .board = {.start = FAKE_REPL_AT_PROMPT, .drop_before_ok = 1},
+     FAST(2000, 3, 1000), .rc = MPF_OK, .rounds = 1, .sent = CODE, .dropped = -1,
+     .log_has = {"dropped off USB before its OK arrived"}},
+    {.name = "not_ok", .board = {.start = FAKE_REPL_AT_PROMPT, .answer_not_ok = 1},
+     .opt = {.timeout_ms = 200}, .rc = MPF_ERR_PROTOCOL, .rounds = 0, .dropped = -1,
+     .err_has = {"answered \"NO\" instead of OK"}},
+    {.name = "late_banner_before_ok", .board = {.start = FAKE_REPL_IN_RAW, .late_banner = 1},
+     FAST(2000, 3, 1000), .rc = MPF_OK, .rounds = 1, .sent = CODE, .dropped = 1,
+     .log_has = {"dropped off USB: it is entering its bootloader"}},
+};
 
-static void test_silent_board_times_out(void **state)
+static void run_repl_case(void **state)
 {
-    (void)state;
-    fake_repl *fr = board((fake_repl_config){.silent = 1});
-    mpf_serial_enter_options o = {.timeout_ms = 100, .attempts = 2};
+    const repl_case *c = *state;
+    log_capture lc = {{0}};
+    fake_repl *fr = board(c->board);
+    if (c->wait_printed) {
+        for (int i = 0; i < 200 && fake_repl_printed(fr) < 200; i++)
+            usleep(10 * 1000);
+        assert_true(fake_repl_printed(fr) >= 200);
+    }
+    mpf_serial_enter_options o = c->opt;
+    if (c->log) {
+        o.log = capture;
+        o.user = &lc;
+    }
     mpf_error err = {0};
     uint64_t t0 = ms_now();
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), &o, &err), MPF_ERR_USB_TIMEOUT);
+    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), c->null_options ? NULL : &o, &err),
+                     c->rc);
     uint64_t took = ms_now() - t0;
-    assert_true(took >= 200 && took < 3000); /* bounded: two attempts of 100 ms */
-    char want[160];
-    snprintf(want, sizeof want, "%s did not answer Ctrl-C/Ctrl-A (2 attempts of 100 ms)", fake_repl_port(fr));
-    assert_non_null(strstr(err.message, want));
-    assert_received(fr, 2, NULL);
-    fake_repl_stop(fr);
-}
-
-static void test_garbage_answers(void **state)
-{
-    (void)state;
-    fake_repl *fr = board((fake_repl_config){.garbage = 1});
-    mpf_serial_enter_options o = {.timeout_ms = 200, .attempts = 2};
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), &o, &err), MPF_ERR_PROTOCOL);
-    assert_non_null(strstr(err.message, "answered but never with the raw REPL banner (24 bytes"));
-    assert_non_null(strstr(err.message, "\\xfe\\x13\\x80~"));
-    assert_received(fr, 2, NULL);
-    fake_repl_stop(fr);
-}
-
-static void test_exec_error_is_reported(void **state)
-{
-    (void)state;
-    log_capture lc = {{0}};
-    fake_repl *fr = board((fake_repl_config){.start = FAKE_REPL_AT_PROMPT, .exec_error = 1});
-    mpf_serial_enter_options o = fast(&lc);
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), &o, &err), MPF_ERR_DEVICE_STATUS);
-    assert_non_null(strstr(err.message, "could not enter its bootloader: the board said "
-                                        "\"AttributeError: 'module' object has no attribute 'bootloader'\""));
-    assert_received(fr, 1, CODE);
-    fake_repl_stop(fr);
-}
-
-static void test_code_that_returns(void **state)
-{
-    (void)state;
-    log_capture lc = {{0}};
-    fake_repl *fr = board((fake_repl_config){.start = FAKE_REPL_AT_PROMPT});
-    mpf_serial_enter_options o = fast(&lc);
-    o.code = "import machine";
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), &o, &err), MPF_ERR_DEVICE_STATUS);
-    assert_non_null(strstr(err.message, "returned to the prompt instead of entering its bootloader"));
-    assert_received(fr, 1, "import machine");
-    fake_repl_stop(fr);
-}
-
-static void test_no_hangup_after_ok(void **state)
-{
-    (void)state;
-    log_capture lc = {{0}};
-    fake_repl *fr = board((fake_repl_config){.start = FAKE_REPL_AT_PROMPT, .stay_after_ok = 1});
-    mpf_serial_enter_options o = fast(&lc);
-    o.settle_ms = 120;
-    mpf_error err = {0};
-    uint64_t t0 = ms_now();
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), &o, &err), MPF_OK);
-    assert_true(ms_now() - t0 >= 120);
-    assert_non_null(strstr(lc.text, "OK, no hang-up yet after 120 ms"));
-    assert_received(fr, 1, CODE);
-    fake_repl_stop(fr);
-}
-
-static void test_drop_before_ok(void **state)
-{
-    (void)state;
-    log_capture lc = {{0}};
-    fake_repl *fr = board((fake_repl_config){.start = FAKE_REPL_AT_PROMPT, .drop_before_ok = 1});
-    mpf_serial_enter_options o = fast(&lc);
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), &o, &err), MPF_OK);
-    assert_non_null(strstr(lc.text, "dropped off USB before its OK arrived"));
-    assert_received(fr, 1, CODE);
-    fake_repl_stop(fr);
-}
-
-static void test_not_ok(void **state)
-{
-    (void)state;
-    fake_repl *fr = board((fake_repl_config){.start = FAKE_REPL_AT_PROMPT, .answer_not_ok = 1});
-    mpf_serial_enter_options o = {.timeout_ms = 200};
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), &o, &err), MPF_ERR_PROTOCOL);
-    assert_non_null(strstr(err.message, "answered \"NO\" instead of OK"));
-    fake_repl_stop(fr);
-}
-
-static void test_late_banner_before_ok(void **state)
-{
-    (void)state;
-    log_capture lc = {{0}};
-    fake_repl *fr = board((fake_repl_config){.start = FAKE_REPL_IN_RAW, .late_banner = 1});
-    mpf_serial_enter_options o = fast(&lc);
-    mpf_error err = {0};
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), &o, &err), MPF_OK);
-    assert_received(fr, 1, CODE);
-    assert_true(fake_repl_dropped(fr));
-    assert_non_null(strstr(lc.text, "dropped off USB: it is entering its bootloader"));
+    if (c->min_ms)
+        assert_true(took >= c->min_ms);
+    if (c->max_ms)
+        assert_true(took < c->max_ms);
+    if (c->rc != MPF_OK)
+        assert_int_equal(err.code, c->rc);
+    if (c->rounds)
+        assert_received(fr, c->rounds, c->sent);
+    if (c->dropped >= 0)
+        assert_int_equal(fake_repl_dropped(fr) != 0, c->dropped);
+    for (size_t i = 0; i < 2; i++) {
+        if (c->log_has[i])
+            assert_non_null(strstr(lc.text, c->log_has[i]));
+        if (c->err_has[i])
+            assert_non_null(strstr(err.message, c->err_has[i]));
+    }
+    if (c->log_lacks)
+        assert_null(strstr(lc.text, c->log_lacks));
+    if (c->err_after_port) {
+        char want[256];
+        snprintf(want, sizeof want, "%s%s", fake_repl_port(fr), c->err_after_port);
+        assert_non_null(strstr(err.message, want));
+    }
     fake_repl_stop(fr);
 }
 
@@ -344,25 +255,12 @@ static void test_control_chars_in_code_refused(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_at_prompt),
-        cmocka_unit_test(test_defaults_with_null_options),
-        cmocka_unit_test(test_already_in_raw_repl),
-        cmocka_unit_test(test_busy_program_stops_on_ctrl_c),
-        cmocka_unit_test(test_program_swallows_first_ctrl_c_then_retry),
-        cmocka_unit_test(test_program_never_stops),
-        cmocka_unit_test(test_silent_board_times_out),
-        cmocka_unit_test(test_garbage_answers),
-        cmocka_unit_test(test_exec_error_is_reported),
-        cmocka_unit_test(test_code_that_returns),
-        cmocka_unit_test(test_no_hangup_after_ok),
-        cmocka_unit_test(test_drop_before_ok),
-        cmocka_unit_test(test_not_ok),
-        cmocka_unit_test(test_late_banner_before_ok),
+    static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_missing_port),
         cmocka_unit_test(test_not_a_tty),
         cmocka_unit_test(test_locked_port),
         cmocka_unit_test(test_control_chars_in_code_refused),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const test_table tables[] = {TEST_TABLE(repl_cases, run_repl_case)};
+    return run_tests_and_tables("serial_repl", fixed, TABLE_LEN(fixed), tables, TABLE_LEN(tables));
 }

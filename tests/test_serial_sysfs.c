@@ -271,12 +271,19 @@ static void *add_later(void *arg)
     return NULL;
 }
 
+/* A tree of its own, for tests that change it or need fewer ports. */
+static void own_tree(fake_sysfs *fs, const fake_usb_tty *const *ttys, size_t n)
+{
+    assert_int_equal(fake_sysfs_init(fs), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(fake_sysfs_add_usb_tty(fs, ttys[i]), 0);
+}
+
 static void test_wait_for_port_that_appears(void **state)
 {
     (void)state;
     fake_sysfs fs;
-    assert_int_equal(fake_sysfs_init(&fs), 0);
-    assert_int_equal(fake_sysfs_add_usb_tty(&fs, &ftdi), 0);
+    own_tree(&fs, (const fake_usb_tty *[]){&ftdi}, 1);
     later l = {&fs, pyboard, 150, -1};
     pthread_t t;
     uint64_t t0 = ms_now();
@@ -298,13 +305,11 @@ static void test_wait_for_port_that_appears(void **state)
 static void test_wait_by_path_when_serial_changed(void **state)
 {
     (void)state;
-    fake_sysfs fs;
-    assert_int_equal(fake_sysfs_init(&fs), 0);
     /* New firmware (TinyUSB build) reports the whole unique ID instead. */
     fake_usb_tty reflashed = pyboard;
     reflashed.serial = "30002d000b51343333353132";
-    assert_int_equal(fake_sysfs_add_usb_tty(&fs, &reflashed), 0);
-    assert_int_equal(fake_sysfs_add_usb_tty(&fs, &ftdi), 0);
+    fake_sysfs fs;
+    own_tree(&fs, (const fake_usb_tty *[]){&reflashed, &ftdi}, 2);
     char logs[2048] = "";
     mpf_serial_wait_options o = wait_in(&fs, 300);
     o.log = capture;
@@ -321,11 +326,10 @@ static void test_wait_by_path_when_serial_changed(void **state)
 static void test_wait_needs_the_device_node(void **state)
 {
     (void)state;
-    fake_sysfs fs;
-    assert_int_equal(fake_sysfs_init(&fs), 0);
     fake_usb_tty no_node = pyboard;
     no_node.no_dev_node = 1;
-    assert_int_equal(fake_sysfs_add_usb_tty(&fs, &no_node), 0);
+    fake_sysfs fs;
+    own_tree(&fs, (const fake_usb_tty *[]){&no_node}, 1);
     mpf_serial_wait_options o = wait_in(&fs, 100);
     mpf_serial_port found;
     mpf_error err = {0};
@@ -352,14 +356,12 @@ static void test_wait_ignores_other_boards(void **state)
 static void test_wait_same_serial_on_two_devices(void **state)
 {
     (void)state;
-    fake_sysfs fs;
-    assert_int_equal(fake_sysfs_init(&fs), 0);
     fake_usb_tty twin = pico;
     twin.tty = "ttyACM7";
     twin.devpath = "5";
     twin.serial = pyboard.serial;
-    assert_int_equal(fake_sysfs_add_usb_tty(&fs, &pyboard), 0);
-    assert_int_equal(fake_sysfs_add_usb_tty(&fs, &twin), 0);
+    fake_sysfs fs;
+    own_tree(&fs, (const fake_usb_tty *[]){&pyboard, &twin}, 2);
     mpf_serial_wait_options o = wait_in(&fs, 200);
     mpf_serial_port found;
     mpf_error err = {0};

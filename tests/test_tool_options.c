@@ -27,7 +27,8 @@ typedef struct parse_case {
 
 /* ---- field checks ------------------------------------------------------ */
 
-static void makefile_pydfu(const tool_options *o)
+/* Both deploy lines name the same file and the same ST bootloader. */
+static void makefile_target(const tool_options *o)
 {
     assert_int_equal(o->file_count, 1);
     assert_string_equal(o->files[0], "build-PYBV11/firmware.dfu");
@@ -35,6 +36,11 @@ static void makefile_pydfu(const tool_options *o)
     assert_int_equal(o->filter.pid, 0xDF11);
     assert_int_equal(o->filter.dfu_vid, 0x0483);
     assert_int_equal(o->filter.dfu_pid, 0xDF11);
+}
+
+static void makefile_pydfu(const tool_options *o)
+{
+    makefile_target(o);
     assert_true(o->verify);
     assert_false(o->stay);
     assert_false(o->mass_erase);
@@ -42,12 +48,7 @@ static void makefile_pydfu(const tool_options *o)
 
 static void makefile_dfu_util(const tool_options *o)
 {
-    assert_int_equal(o->file_count, 1);
-    assert_string_equal(o->files[0], "build-PYBV11/firmware.dfu");
-    assert_int_equal(o->filter.vid, 0x0483);
-    assert_int_equal(o->filter.pid, 0xDF11);
-    assert_int_equal(o->filter.dfu_vid, 0x0483);
-    assert_int_equal(o->filter.dfu_pid, 0xDF11);
+    makefile_target(o);
     assert_true(o->alt_set);
     assert_int_equal(o->alt_number, 0);
     assert_int_equal(o->filter.alt, 0);

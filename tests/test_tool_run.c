@@ -201,30 +201,33 @@ static void test_json_escaping(void **state)
     free(buf);
 }
 
+typedef struct format_case {
+    uint64_t value;
+    const char *want;
+} format_case;
+
+static void check_formats(void (*format)(char *, size_t, uint64_t), const format_case *cases,
+                          size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char b[32];
+        format(b, sizeof b, cases[i].value);
+        assert_string_equal(b, cases[i].want);
+    }
+}
+
 static void test_formatting(void **state)
 {
     (void)state;
-    char b[32];
-    tool_format_size(b, sizeof b, 0);
-    assert_string_equal(b, "0 bytes");
-    tool_format_size(b, sizeof b, 1088);
-    assert_string_equal(b, "1088 bytes");
-    tool_format_size(b, sizeof b, 16384);
-    assert_string_equal(b, "16 KiB");
-    tool_format_size(b, sizeof b, 305152);
-    assert_string_equal(b, "298 KiB");
-    tool_format_size(b, sizeof b, 306240);
-    assert_string_equal(b, "299.1 KiB");
-    tool_format_size(b, sizeof b, 1048576);
-    assert_string_equal(b, "1 MiB");
-    tool_format_duration(b, sizeof b, 499);
-    assert_string_equal(b, "0 ms");
-    tool_format_duration(b, sizeof b, 999499);
-    assert_string_equal(b, "999 ms");
-    tool_format_duration(b, sizeof b, 5602000);
-    assert_string_equal(b, "5.6 s");
-    tool_format_duration(b, sizeof b, 754000000);
-    assert_string_equal(b, "12 min 34 s");
+    static const format_case sizes[] = {
+        {0, "0 bytes"},         {1088, "1088 bytes"},    {16384, "16 KiB"},
+        {305152, "298 KiB"},    {306240, "299.1 KiB"},   {1048576, "1 MiB"},
+    };
+    static const format_case durations[] = {
+        {499, "0 ms"}, {999499, "999 ms"}, {5602000, "5.6 s"}, {754000000, "12 min 34 s"},
+    };
+    check_formats(tool_format_size, sizes, sizeof sizes / sizeof sizes[0]);
+    check_formats(tool_format_duration, durations, sizeof durations / sizeof durations[0]);
 }
 
 /* Help goes to io->out, errors to io->err, nothing else. */

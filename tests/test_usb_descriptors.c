@@ -194,14 +194,20 @@ static void test_hostile_bytes(void **state)
                              "interface descriptor at offset 36 is 5 bytes (needs 9)");
 }
 
+/* rom_f4 with its functional descriptor (the last 9 bytes, at 45) cut to
+ * size bytes; d holds 45 + size. */
+static void rom_with_functional_of(uint8_t *d, uint8_t size)
+{
+    memcpy(d, rom_f4, 45u + size);
+    d[2] = (uint8_t)(45u + size);
+    d[45] = size;
+}
+
 static void test_functional_too_short(void **state)
 {
     (void)state;
-    /* rom_f4 with the functional descriptor cut to 5 bytes. */
-    uint8_t d[50];
-    memcpy(d, rom_f4, 50);
-    d[2] = 50;
-    d[45] = 5;
+    uint8_t d[45 + 5];
+    rom_with_functional_of(d, 5);
     mpf_usb_dfu_config cfg;
     mpf_error err = {0};
     assert_int_equal(mpf_usb_parse_config(d, sizeof d, &cfg, &err), MPF_ERR_PROTOCOL);
@@ -213,10 +219,8 @@ static void test_dfu_1_0_functional_descriptor(void **state)
 {
     (void)state;
     /* DFU 1.0 had a 7-byte descriptor without bcdDFUVersion. */
-    uint8_t d[52];
-    memcpy(d, rom_f4, 52);
-    d[2] = 52;
-    d[45] = 7;
+    uint8_t d[45 + 7];
+    rom_with_functional_of(d, 7);
     mpf_usb_dfu_config cfg;
     assert_int_equal(mpf_usb_parse_config(d, sizeof d, &cfg, NULL), MPF_OK);
     assert_int_equal(cfg.interfaces[0].func.transfer_size, 2048);
@@ -339,6 +343,18 @@ static void test_mutations_stay_in_bounds(void **state)
 
 /* ---- libusb structs back to bytes --------------------------------------- */
 
+/* libusb's parsed configuration must come back as exactly the bytes it was
+ * read from. */
+static void assert_bytes_of(const struct libusb_config_descriptor *c, const uint8_t *want, size_t n)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    assert_int_equal(usb_config_to_bytes(c, &bytes, &len, NULL), MPF_OK);
+    assert_int_equal(len, n);
+    assert_memory_equal(bytes, want, n);
+    free(bytes);
+}
+
 static void test_rom_struct_round_trip(void **state)
 {
     (void)state;
@@ -366,12 +382,7 @@ static void test_rom_struct_round_trip(void **state)
                                          .bmAttributes = 0xC0,
                                          .MaxPower = 0x32,
                                          .interface = &itf};
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    assert_int_equal(usb_config_to_bytes(&c, &bytes, &len, NULL), MPF_OK);
-    assert_int_equal(len, sizeof rom_f4);
-    assert_memory_equal(bytes, rom_f4, sizeof rom_f4);
-    free(bytes);
+    assert_bytes_of(&c, rom_f4, sizeof rom_f4);
 }
 
 static void test_composite_struct_round_trip(void **state)
@@ -390,12 +401,7 @@ static void test_composite_struct_round_trip(void **state)
     };
     struct libusb_interface itf[4] = {{&a[0], 1}, {&a[1], 1}, {&a[2], 1}, {&a[3], 1}};
     struct libusb_config_descriptor c = {9, 2, 0x76, 4, 1, 0, 0x80, 0x32, itf, p + 9, 8};
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    assert_int_equal(usb_config_to_bytes(&c, &bytes, &len, NULL), MPF_OK);
-    assert_int_equal(len, sizeof composite);
-    assert_memory_equal(bytes, composite, sizeof composite);
-    free(bytes);
+    assert_bytes_of(&c, composite, sizeof composite);
 }
 
 int main(void)

@@ -10,9 +10,19 @@
 #include <cmocka.h>
 
 #include "mpflash/usb.h"
+#include "table_tests.h"
 
 #define ANY MPF_USB_ANY_ID
 #define NONE MPF_USB_NO_ID
+
+typedef mpf_err (*setter)(mpf_usb_filter *, const char *, mpf_error *);
+
+/* A fresh filter with one option applied, as the command line does it. */
+static mpf_err fresh(mpf_usb_filter *f, setter set, const char *spec, mpf_error *err)
+{
+    mpf_usb_filter_init(f);
+    return set(f, spec, err);
+}
 
 /* ---- -d ------------------------------------------------------------------ */
 
@@ -44,9 +54,8 @@ static void test_ids_good(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof good_ids / sizeof good_ids[0]; i++) {
         mpf_usb_filter f;
-        mpf_usb_filter_init(&f);
         mpf_error err = {0};
-        if (mpf_usb_filter_set_ids(&f, good_ids[i].spec, &err) != MPF_OK)
+        if (fresh(&f, mpf_usb_filter_set_ids, good_ids[i].spec, &err) != MPF_OK)
             fail_msg("'%s': %s", good_ids[i].spec, err.message);
         if (f.vid != good_ids[i].vid || f.pid != good_ids[i].pid ||
             f.dfu_vid != good_ids[i].dfu_vid || f.dfu_pid != good_ids[i].dfu_pid)
@@ -74,9 +83,8 @@ static void test_ids_bad(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof bad_ids / sizeof bad_ids[0]; i++) {
         mpf_usb_filter f;
-        mpf_usb_filter_init(&f);
         mpf_error err = {0};
-        assert_int_equal(mpf_usb_filter_set_ids(&f, bad_ids[i].spec, &err), MPF_ERR_USAGE);
+        assert_int_equal(fresh(&f, mpf_usb_filter_set_ids, bad_ids[i].spec, &err), MPF_ERR_USAGE);
         assert_string_equal(err.message, bad_ids[i].message);
         /* Nothing half-applied. */
         assert_int_equal(f.vid, ANY);
@@ -101,8 +109,7 @@ static void test_serial_forms(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mpf_usb_filter f;
-        mpf_usb_filter_init(&f);
-        assert_int_equal(mpf_usb_filter_set_serial(&f, cases[i].spec, NULL), MPF_OK);
+        assert_int_equal(fresh(&f, mpf_usb_filter_set_serial, cases[i].spec, NULL), MPF_OK);
         assert_string_equal(f.serial, cases[i].serial);
         assert_string_equal(f.dfu_serial, cases[i].dfu_serial);
     }
@@ -110,9 +117,8 @@ static void test_serial_forms(void **state)
     memset(big, 'A', 200);
     big[200] = '\0';
     mpf_usb_filter f;
-    mpf_usb_filter_init(&f);
     mpf_error err = {0};
-    assert_int_equal(mpf_usb_filter_set_serial(&f, big, &err), MPF_ERR_USAGE);
+    assert_int_equal(fresh(&f, mpf_usb_filter_set_serial, big, &err), MPF_ERR_USAGE);
     assert_string_equal(err.message, "serial number is too long (200 characters, at most 127)");
     assert_string_equal(f.serial, "");
 }
@@ -126,17 +132,15 @@ static void test_path_forms(void **state)
                                       "1-1.1.1.1.1.1.1.1", "1-2 "};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         mpf_usb_filter f;
-        mpf_usb_filter_init(&f);
         mpf_error err = {0};
-        if (mpf_usb_filter_set_path(&f, good[i], &err) != MPF_OK)
+        if (fresh(&f, mpf_usb_filter_set_path, good[i], &err) != MPF_OK)
             fail_msg("'%s': %s", good[i], err.message);
         assert_string_equal(f.path, good[i]);
     }
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         mpf_usb_filter f;
-        mpf_usb_filter_init(&f);
         mpf_error err = {0};
-        if (mpf_usb_filter_set_path(&f, bad[i], &err) != MPF_ERR_USAGE)
+        if (fresh(&f, mpf_usb_filter_set_path, bad[i], &err) != MPF_ERR_USAGE)
             fail_msg("'%s' was accepted", bad[i]);
         char want[200];
         snprintf(want, sizeof want,
@@ -167,8 +171,7 @@ static void test_alt_forms(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mpf_usb_filter f;
-        mpf_usb_filter_init(&f);
-        assert_int_equal(mpf_usb_filter_set_alt(&f, cases[i].spec, NULL), MPF_OK);
+        assert_int_equal(fresh(&f, mpf_usb_filter_set_alt, cases[i].spec, NULL), MPF_OK);
         assert_int_equal(f.alt, cases[i].alt);
         assert_string_equal(f.alt_name, cases[i].name);
     }
@@ -229,8 +232,6 @@ static void board_set(mpf_device_info devs[NDEV])
     make(&devs[D], 0x0483, 0xdf11, MPF_MODE_DFU, "", "2-1.4", 0, f405_alts, 1);
 }
 
-typedef mpf_err (*setter)(mpf_usb_filter *, const char *, mpf_error *);
-
 static const struct {
     setter set;
     const char *arg;
@@ -288,90 +289,65 @@ static void test_match_table(void **state)
     assert_true(mpf_usb_filter_match(&f, &devs[C]));
 }
 
-static void test_select_one(void **state)
-{
-    (void)state;
-    mpf_device_info devs[NDEV];
-    board_set(devs);
-    mpf_usb_filter f;
-    mpf_usb_filter_init(&f);
-    assert_int_equal(mpf_usb_filter_set_serial(&f, "BBB", NULL), MPF_OK);
-    size_t index = 99;
-    mpf_error err = {0};
-    assert_int_equal(mpf_usb_select(&f, devs, NULL, NDEV, &index, &err), MPF_OK);
-    assert_int_equal(index, B);
-}
+/* mpf_usb_select over the board set (or over nothing): the filter's -d, -S
+ * and -a (NULL: not given) and what must come back. index 99: left alone. */
+typedef struct select_case {
+    const char *name;
+    const char *ids, *serial, *alt;
+    int nothing_connected;
+    int d_unopenable; /* D could not be opened while listing */
+    mpf_err rc;
+    size_t index;
+    const char *message;
+} select_case;
 
-static void test_ambiguous_lists_both_and_says_how_to_choose(void **state)
-{
-    (void)state;
-    mpf_device_info devs[NDEV];
-    board_set(devs);
-    mpf_usb_filter f;
-    mpf_usb_filter_init(&f);
-    assert_int_equal(mpf_usb_filter_set_ids(&f, "0483:df11", NULL), MPF_OK);
-    assert_int_equal(mpf_usb_filter_set_alt(&f, "1", NULL), MPF_OK);
-    size_t index = 99;
-    mpf_error err = {0};
-    assert_int_equal(mpf_usb_select(&f, devs, NULL, NDEV, &index, &err), MPF_ERR_AMBIGUOUS);
-    assert_int_equal(index, 99);
-    assert_string_equal(err.message,
-                        "2 DFU devices match: 0483:df11 serial AAA at 1-1 (DFU mode); 0483:df11 "
-                        "serial BBB at 1-2 (DFU mode); choose one with -S SERIAL or -p PATH");
-}
+static const select_case select_cases[] = {
+    {"select_one", NULL, "BBB", NULL, 0, 0, MPF_OK, B, NULL},
+    {"ambiguous_lists_both_and_says_how_to_choose", "0483:df11", NULL, "1", 0, 0, MPF_ERR_AMBIGUOUS, 99,
+     "2 DFU devices match: 0483:df11 serial AAA at 1-1 (DFU mode); 0483:df11 "
+     "serial BBB at 1-2 (DFU mode); choose one with -S SERIAL or -p PATH"},
+    {"ambiguous_without_serials_points_to_path", "0483:df11", NULL, NULL, 0, 0, MPF_ERR_AMBIGUOUS, 99,
+     "3 DFU devices match: 0483:df11 serial AAA at 1-1 (DFU mode); 0483:df11 "
+     "serial BBB at 1-2 (DFU mode); 0483:df11 at 2-1.4 (DFU mode); choose "
+     "one with -p PATH (their serial numbers do not tell them apart)"},
+    {"no_match_lists_what_was_seen", ",0483:df11", "ZZZ", "Internal Flash", 0, 1, MPF_ERR_NO_DEVICE, 99,
+     "no DFU device matches runtime ID -:-, DFU ID 0483:df11, serial ZZZ, "
+     "alt setting 'Internal Flash'; seen: 0483:df11 serial AAA at 1-1 (DFU "
+     "mode); 0483:df11 serial BBB at 1-2 (DFU mode); f055:9800 serial CCC at "
+     "1-3 (runtime mode); 0483:df11 at 2-1.4 (DFU mode) [could not be opened: "
+     "permission denied: see the udev rule]"},
+    {"nothing_connected", NULL, NULL, NULL, 1, 0, MPF_ERR_NO_DEVICE, 99,
+     "no DFU device found: put the board in DFU mode (connect BOOT0 to 3.3V "
+     "and press reset, or run machine.bootloader() in MicroPython) and check "
+     "that the USB cable carries data"},
+};
 
-static void test_ambiguous_without_serials_points_to_path(void **state)
+static void run_select_case(void **state)
 {
-    (void)state;
-    mpf_device_info devs[NDEV];
-    board_set(devs);
-    mpf_usb_filter f;
-    mpf_usb_filter_init(&f);
-    assert_int_equal(mpf_usb_filter_set_ids(&f, "0483:df11", NULL), MPF_OK);
-    mpf_error err = {0};
-    size_t index = 0;
-    assert_int_equal(mpf_usb_select(&f, devs, NULL, NDEV, &index, &err), MPF_ERR_AMBIGUOUS);
-    assert_string_equal(err.message,
-                        "3 DFU devices match: 0483:df11 serial AAA at 1-1 (DFU mode); 0483:df11 "
-                        "serial BBB at 1-2 (DFU mode); 0483:df11 at 2-1.4 (DFU mode); choose "
-                        "one with -p PATH (their serial numbers do not tell them apart)");
-}
-
-static void test_no_match_lists_what_was_seen(void **state)
-{
-    (void)state;
+    const select_case *c = *state;
     mpf_device_info devs[NDEV];
     board_set(devs);
     mpf_error notes[NDEV] = {{0}};
-    mpf_error_set(&notes[D], MPF_ERR_USB_ACCESS, "permission denied opening ...");
+    if (c->d_unopenable)
+        mpf_error_set(&notes[D], MPF_ERR_USB_ACCESS, "permission denied opening ...");
     mpf_usb_filter f;
     mpf_usb_filter_init(&f);
-    assert_int_equal(mpf_usb_filter_set_ids(&f, ",0483:df11", NULL), MPF_OK);
-    assert_int_equal(mpf_usb_filter_set_serial(&f, "ZZZ", NULL), MPF_OK);
-    assert_int_equal(mpf_usb_filter_set_alt(&f, "Internal Flash", NULL), MPF_OK);
+    if (c->ids)
+        assert_int_equal(mpf_usb_filter_set_ids(&f, c->ids, NULL), MPF_OK);
+    if (c->serial)
+        assert_int_equal(mpf_usb_filter_set_serial(&f, c->serial, NULL), MPF_OK);
+    if (c->alt)
+        assert_int_equal(mpf_usb_filter_set_alt(&f, c->alt, NULL), MPF_OK);
+    size_t index = 99;
     mpf_error err = {0};
-    size_t index = 0;
-    assert_int_equal(mpf_usb_select(&f, devs, notes, NDEV, &index, &err), MPF_ERR_NO_DEVICE);
-    assert_string_equal(err.message,
-                        "no DFU device matches runtime ID -:-, DFU ID 0483:df11, serial ZZZ, "
-                        "alt setting 'Internal Flash'; seen: 0483:df11 serial AAA at 1-1 (DFU "
-                        "mode); 0483:df11 serial BBB at 1-2 (DFU mode); f055:9800 serial CCC at "
-                        "1-3 (runtime mode); 0483:df11 at 2-1.4 (DFU mode) [could not be opened: "
-                        "permission denied: see the udev rule]");
-}
-
-static void test_nothing_connected(void **state)
-{
-    (void)state;
-    mpf_usb_filter f;
-    mpf_usb_filter_init(&f);
-    mpf_error err = {0};
-    size_t index = 0;
-    assert_int_equal(mpf_usb_select(&f, NULL, NULL, 0, &index, &err), MPF_ERR_NO_DEVICE);
-    assert_string_equal(err.message,
-                        "no DFU device found: put the board in DFU mode (connect BOOT0 to 3.3V "
-                        "and press reset, or run machine.bootloader() in MicroPython) and check "
-                        "that the USB cable carries data");
+    if (c->nothing_connected)
+        assert_int_equal(mpf_usb_select(&f, NULL, NULL, 0, &index, &err), c->rc);
+    else
+        assert_int_equal(mpf_usb_select(&f, devs, c->d_unopenable ? notes : NULL, NDEV, &index, &err),
+                         c->rc);
+    assert_int_equal(index, c->index);
+    if (c->message)
+        assert_string_equal(err.message, c->message);
 }
 
 static void test_filter_alt(void **state)
@@ -501,23 +477,19 @@ static void test_reenumerated_respects_dfu_ids_and_refuses_to_guess(void **state
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_ids_good),
         cmocka_unit_test(test_ids_bad),
         cmocka_unit_test(test_serial_forms),
         cmocka_unit_test(test_path_forms),
         cmocka_unit_test(test_alt_forms),
         cmocka_unit_test(test_match_table),
-        cmocka_unit_test(test_select_one),
-        cmocka_unit_test(test_ambiguous_lists_both_and_says_how_to_choose),
-        cmocka_unit_test(test_ambiguous_without_serials_points_to_path),
-        cmocka_unit_test(test_no_match_lists_what_was_seen),
-        cmocka_unit_test(test_nothing_connected),
         cmocka_unit_test(test_filter_alt),
         cmocka_unit_test(test_port_paths),
         cmocka_unit_test(test_describe),
         cmocka_unit_test(test_reenumerated_by_serial_then_path),
         cmocka_unit_test(test_reenumerated_respects_dfu_ids_and_refuses_to_guess),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const test_table tables[] = {TEST_TABLE(select_cases, run_select_case)};
+    return run_tests_and_tables("usb_filter", fixed, TABLE_LEN(fixed), tables, TABLE_LEN(tables));
 }

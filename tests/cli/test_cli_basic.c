@@ -4,114 +4,100 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
-#include "cli_run.h"
+#include "cli_helpers.h"
+#include "table_tests.h"
 
-#define RUN(dir, r, ...)                                                                                   \
-    do {                                                                                                   \
-        const char *const args_[] = {__VA_ARGS__, NULL};                                                   \
-        cli_run(dir, args_, NULL, r);                                                                      \
-    } while (0)
+/* One run of the binary and what must come of it; a NULL or 0 field is not
+ * checked. */
+typedef struct cli_case {
+    const char *name;
+    const char *args[8]; /* NULL-terminated */
+    int code;
+    int no_out, no_err;     /* nothing on stdout / stderr */
+    const char *golden;     /* stdout equals tests/cli/golden/<golden> */
+    const char *out, *err;  /* stdout / stderr exactly */
+    const char *error_line; /* stderr's first line starts "mpflash: error: " + this */
+} cli_case;
 
-static void test_help(void **state)
-{
-    (void)state;
-    char dir[512];
-    cli_workdir("help", dir, sizeof dir);
-    cli_result r;
-    RUN(dir, &r, "--help");
-    assert_int_equal(r.exit_code, 0);
-    assert_int_equal(r.err_len, 0);
-    cli_golden("help.out", r.out, r.out_len);
-    cli_result_free(&r);
+static const cli_case cases[] = {
+    {"help", {"--help"}, 0, .no_err = 1, .golden = "help.out"},
     /* -h is the same text, whatever else is on the line. */
-    RUN(dir, &r, "-h", "-u", "missing.dfu");
-    assert_int_equal(r.exit_code, 0);
-    cli_golden("help.out", r.out, r.out_len);
-    cli_result_free(&r);
-}
-
-static void test_version(void **state)
-{
-    (void)state;
-    char dir[512];
-    cli_workdir("version", dir, sizeof dir);
-    cli_result r;
-    RUN(dir, &r, "--version");
-    assert_int_equal(r.exit_code, 0);
-    assert_int_equal(r.err_len, 0);
-    cli_golden("version.out", r.out, r.out_len);
-    cli_result_free(&r);
-    RUN(dir, &r, "-V");
-    assert_int_equal(r.exit_code, 0);
-    cli_golden("version.out", r.out, r.out_len);
-    cli_result_free(&r);
-}
-
-static void test_sim_list(void **state)
-{
-    (void)state;
-    char dir[512];
-    cli_workdir("sim-list", dir, sizeof dir);
-    cli_result r;
-    RUN(dir, &r, "--sim", "list");
-    assert_int_equal(r.exit_code, 0);
-    assert_int_equal(r.err_len, 0);
-    cli_golden("sim-list.out", r.out, r.out_len);
-    cli_result_free(&r);
-    RUN(dir, &r, "--sim", "list", "--json");
-    assert_int_equal(r.exit_code, 0);
-    cli_golden("sim-list.json", r.out, r.out_len);
-    cli_result_free(&r);
-}
-
-static void test_list_sim_board(void **state)
-{
-    (void)state;
-    char dir[512];
-    cli_workdir("list-sim", dir, sizeof dir);
-    cli_result r;
-    RUN(dir, &r, "--sim", "f405", "-l");
-    assert_int_equal(r.exit_code, 0);
-    assert_int_equal(r.err_len, 0);
-    cli_golden("list-sim-f405.out", r.out, r.out_len);
-    cli_result_free(&r);
-    RUN(dir, &r, "--sim", "mboot", "-l", "--json");
-    assert_int_equal(r.exit_code, 0);
-    cli_golden("list-sim-mboot.json", r.out, r.out_len);
-    cli_result_free(&r);
+    {"help_with_other_options", {"-h", "-u", "missing.dfu"}, 0, .golden = "help.out"},
+    {"version", {"--version"}, 0, .no_err = 1, .golden = "version.out"},
+    {"version_short", {"-V"}, 0, .golden = "version.out"},
+    {"sim_list", {"--sim", "list"}, 0, .no_err = 1, .golden = "sim-list.out"},
+    {"sim_list_json", {"--sim", "list", "--json"}, 0, .golden = "sim-list.json"},
+    {"list_sim_board", {"--sim", "f405", "-l"}, 0, .no_err = 1, .golden = "list-sim-f405.out"},
+    {"list_sim_board_json", {"--sim", "mboot", "-l", "--json"}, 0, .golden = "list-sim-mboot.json"},
     /* A filter that excludes the virtual board lists nothing; not an error. */
-    RUN(dir, &r, "--sim", "f401", "-l", "-d", "1209:0001");
-    assert_int_equal(r.exit_code, 0);
-    assert_string_equal(r.out, "no DFU devices found\n");
-    cli_result_free(&r);
+    {"list_sim_board_filtered_out", {"--sim", "f401", "-l", "-d", "1209:0001"}, 0,
+     .out = "no DFU devices found\n"},
+    {"info", {"--info", "firmware.dfu"}, 0, .no_err = 1, .golden = "info.out"},
+    {"info_json", {"--info", "--json", "firmware.dfu"}, 0, .golden = "info.json"},
+    /* A raw binary: with and without its address. */
+    {"info_bin", {"--info", "firmware1.bin", "0x08020000:firmware1.bin"}, 0, .golden = "info-bin.out"},
+
+    /* Exit code 1: exactly one line, naming the option, nothing on stdout. */
+    {"usage_unknown_option", {"--frobnicate"}, 1, .no_out = 1,
+     .err = "mpflash: error: unknown option --frobnicate (see mpflash --help)\n"},
+    {"usage_two_commands", {"-l", "-u", "fw.dfu"}, 1,
+     .err = "mpflash: error: -l and -u cannot be used together: give one command per run\n"
+            "mpflash: hint: see mpflash --help\n"},
+    {"usage_nothing_to_do", {NULL}, 1, .error_line = "nothing to do"},
+    {"usage_unknown_chip", {"--sim", "f999", "-l"}, .code = 1},
+    /* With --json the failure is also a result object on stdout. */
+    {"usage_json", {"--json", "-c", "1", "-D", "fw.dfu"}, 1, .golden = "usage-error.json"},
+
+    /* Exit code 2: the file is checked before any board is looked for, so
+     * these fail the same with or without one. */
+    {"bad_file_missing", {"-u", "missing.dfu"}, 2, .error_line = "cannot open missing.dfu"},
+    {"bad_file_truncated", {"-D", "truncated.dfu"}, 2, .error_line = "truncated.dfu: "},
+    {"bad_file_empty", {"0x08000000:empty.bin"}, 2, .error_line = "empty.bin: "},
+    /* A raw binary without an address says how to give one. */
+    {"bad_file_raw_without_address", {"raw.bin"}, 2,
+     .error_line = "raw.bin: a raw binary file has no load address"},
+};
+
+/* Every other file the rows name, good and bad. */
+static void case_files(const char *dir)
+{
+    cli_copy_sample(dir, "firmware1.bin", "firmware1.bin");
+    size_t len;
+    uint8_t *dfu = cli_read(MPFLASH_SAMPLE_DIR, "firmware.dfu", &len);
+    cli_write(dir, "truncated.dfu", dfu, 300);
+    free(dfu);
+    cli_write(dir, "empty.bin", "", 0);
+    cli_write(dir, "raw.bin", "\x00\x01\x02\x03", 4);
 }
 
-static void test_info(void **state)
+static void run_case(void **state)
 {
-    (void)state;
-    char dir[512];
-    cli_workdir("info", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
-    cli_copy_sample(dir, "firmware1.bin", "firmware1.bin");
+    const cli_case *c = *state;
+    char name[128], dir[512];
+    snprintf(name, sizeof name, "basic-%s", c->name);
+    cli_workdir_with_firmware(name, dir, sizeof dir);
+    case_files(dir);
     cli_result r;
-    RUN(dir, &r, "--info", "firmware.dfu");
-    assert_int_equal(r.exit_code, 0);
-    assert_int_equal(r.err_len, 0);
-    cli_golden("info.out", r.out, r.out_len);
-    cli_result_free(&r);
-    RUN(dir, &r, "--info", "--json", "firmware.dfu");
-    assert_int_equal(r.exit_code, 0);
-    cli_golden("info.json", r.out, r.out_len);
-    cli_result_free(&r);
-    /* A raw binary: with and without its address. */
-    RUN(dir, &r, "--info", "firmware1.bin", "0x08020000:firmware1.bin");
-    assert_int_equal(r.exit_code, 0);
-    cli_golden("info-bin.out", r.out, r.out_len);
+    cli_run(dir, c->args, NULL, &r);
+    cli_assert_exit(&r, c->code);
+    if (c->no_out)
+        assert_int_equal(r.out_len, 0);
+    if (c->no_err)
+        assert_int_equal(r.err_len, 0);
+    if (c->golden)
+        cli_golden(c->golden, r.out, r.out_len);
+    if (c->out)
+        assert_string_equal(r.out, c->out);
+    if (c->err)
+        assert_string_equal(r.err, c->err);
+    if (c->error_line)
+        cli_assert_error_line(&r, c->error_line);
     cli_result_free(&r);
 }
 
@@ -142,84 +128,11 @@ static void test_info_bad_crc(void **state)
     cli_result_free(&r);
 }
 
-/* Exit code 1: exactly one line, naming the option, nothing on stdout. */
-static void test_usage_errors(void **state)
-{
-    (void)state;
-    char dir[512];
-    cli_workdir("usage", dir, sizeof dir);
-    cli_result r;
-    RUN(dir, &r, "--frobnicate");
-    assert_int_equal(r.exit_code, 1);
-    assert_int_equal(r.out_len, 0);
-    assert_string_equal(r.err, "mpflash: error: unknown option --frobnicate (see mpflash --help)\n");
-    cli_result_free(&r);
-
-    RUN(dir, &r, "-l", "-u", "fw.dfu");
-    assert_int_equal(r.exit_code, 1);
-    assert_string_equal(r.err, "mpflash: error: -l and -u cannot be used together: give one command per run\n"
-                               "mpflash: hint: see mpflash --help\n");
-    cli_result_free(&r);
-
-    {
-        const char *const args[] = {NULL};
-        cli_run(dir, args, NULL, &r);
-    }
-    assert_int_equal(r.exit_code, 1);
-    cli_assert_error_line(&r, "nothing to do");
-    cli_result_free(&r);
-
-    RUN(dir, &r, "--sim", "f999", "-l");
-    assert_int_equal(r.exit_code, 1);
-    cli_result_free(&r);
-
-    /* With --json the failure is also a result object on stdout. */
-    RUN(dir, &r, "--json", "-c", "1", "-D", "fw.dfu");
-    assert_int_equal(r.exit_code, 1);
-    cli_golden("usage-error.json", r.out, r.out_len);
-    cli_result_free(&r);
-}
-
-/* Exit code 2: the file is checked before any board is looked for, so
- * these fail the same with or without one. */
-static void test_bad_files(void **state)
-{
-    (void)state;
-    char dir[512];
-    cli_workdir("bad-files", dir, sizeof dir);
-    size_t len;
-    uint8_t *dfu = cli_read(MPFLASH_SAMPLE_DIR, "firmware.dfu", &len);
-    cli_write(dir, "truncated.dfu", dfu, 300);
-    free(dfu);
-    cli_write(dir, "empty.bin", "", 0);
-    cli_result r;
-    RUN(dir, &r, "-u", "missing.dfu");
-    assert_int_equal(r.exit_code, 2);
-    cli_assert_error_line(&r, "cannot open missing.dfu");
-    cli_result_free(&r);
-    RUN(dir, &r, "-D", "truncated.dfu");
-    assert_int_equal(r.exit_code, 2);
-    cli_assert_error_line(&r, "truncated.dfu: ");
-    cli_result_free(&r);
-    RUN(dir, &r, "0x08000000:empty.bin");
-    assert_int_equal(r.exit_code, 2);
-    cli_assert_error_line(&r, "empty.bin: ");
-    cli_result_free(&r);
-    /* A raw binary without an address says how to give one. */
-    cli_write(dir, "raw.bin", "\x00\x01\x02\x03", 4);
-    RUN(dir, &r, "raw.bin");
-    assert_int_equal(r.exit_code, 2);
-    cli_assert_error_line(&r, "raw.bin: a raw binary file has no load address");
-    cli_result_free(&r);
-}
-
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_help),         cmocka_unit_test(test_version),
-        cmocka_unit_test(test_sim_list),     cmocka_unit_test(test_list_sim_board),
-        cmocka_unit_test(test_info),         cmocka_unit_test(test_info_bad_crc),
-        cmocka_unit_test(test_usage_errors), cmocka_unit_test(test_bad_files),
+    static const struct CMUnitTest fixed[] = {
+        cmocka_unit_test(test_info_bad_crc),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const test_table tables[] = {TEST_TABLE(cases, run_case)};
+    return run_tests_and_tables("cli_basic", fixed, TABLE_LEN(fixed), tables, TABLE_LEN(tables));
 }

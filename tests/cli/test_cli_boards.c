@@ -13,69 +13,7 @@
 
 #include <cmocka.h>
 
-#include "cli_run.h"
-
-#define F401_FLASH (512u * 1024u)
-#define TEXT_START 0x20000u
-
-#define RUN(dir, r, ...)                                                                                   \
-    do {                                                                                                   \
-        const char *const args_[] = {__VA_ARGS__, NULL};                                                   \
-        cli_run(dir, args_, NULL, r);                                                                      \
-    } while (0)
-
-#define RUN_ENV(dir, env, r, ...)                                                                          \
-    do {                                                                                                   \
-        const char *const args_[] = {__VA_ARGS__, NULL};                                                   \
-        const char *const env_[] = {env, NULL};                                                            \
-        cli_run(dir, args_, env_, r);                                                                      \
-    } while (0)
-
-static uint8_t *sample_over(const uint8_t *before)
-{
-    uint8_t *m = malloc(F401_FLASH);
-    assert_non_null(m);
-    memcpy(m, before, F401_FLASH);
-    /* The plan erases sector 0 and sectors 5..7; the rest keeps its bytes. */
-    memset(m, 0xFF, 0x4000);
-    memset(m + TEXT_START, 0xFF, F401_FLASH - TEXT_START);
-    size_t len0, len1;
-    uint8_t *b0 = cli_read(MPFLASH_SAMPLE_DIR, "firmware0.bin", &len0);
-    uint8_t *b1 = cli_read(MPFLASH_SAMPLE_DIR, "firmware1.bin", &len1);
-    memcpy(m, b0, len0);
-    memcpy(m + TEXT_START, b1, len1);
-    free(b0);
-    free(b1);
-    return m;
-}
-
-static uint8_t *erased(void)
-{
-    uint8_t *m = malloc(F401_FLASH);
-    assert_non_null(m);
-    memset(m, 0xFF, F401_FLASH);
-    return m;
-}
-
-/* A board's flash that is not erased anywhere, different per seed. */
-static uint8_t *pattern(uint32_t seed)
-{
-    uint8_t *m = malloc(F401_FLASH);
-    assert_non_null(m);
-    uint32_t x = seed;
-    for (size_t i = 0; i < F401_FLASH; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        m[i] = (uint8_t)x;
-    }
-    return m;
-}
-
-static void assert_board(const char *dir, const char *state, const uint8_t *want)
-{
-    cli_assert_file_bytes(dir, state, want, F401_FLASH, 0x08000000u);
-}
+#include "cli_helpers.h"
 
 /* No temporary file left behind by an atomic write. */
 static void assert_no_temp_files(const char *dir)
@@ -96,10 +34,8 @@ static void test_all_sim_boards(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("boards-all", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
-    uint8_t *blank = erased();
-    uint8_t *want = sample_over(blank);
+    cli_workdir_with_firmware("boards-all", dir, sizeof dir);
+    uint8_t *want = cli_sample_flashed_over(NULL);
     cli_result r;
     RUN(dir, &r, "--sim", "f401", "--sim-boards", "3", "--all", "--sim-state", "board.bin", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 0);
@@ -108,9 +44,9 @@ static void test_all_sim_boards(void **state)
     assert_non_null(strstr(r.err, "SIM1: write   100%  299.1/299.1 KiB"));
     assert_non_null(strstr(r.err, "SIM3: leave   done\n"));
     cli_result_free(&r);
-    assert_board(dir, "board.SIM1.bin", want);
-    assert_board(dir, "board.SIM2.bin", want);
-    assert_board(dir, "board.SIM3.bin", want);
+    cli_assert_sim_flash(dir, "board.SIM1.bin", want);
+    cli_assert_sim_flash(dir, "board.SIM2.bin", want);
+    cli_assert_sim_flash(dir, "board.SIM3.bin", want);
     assert_false(cli_exists(dir, "board.bin"));
 
     /* Without --all several boards are as ambiguous as on USB. */
@@ -129,7 +65,6 @@ static void test_all_sim_boards(void **state)
     assert_non_null(strstr(r.out, "\"command\":\"list\",\"ok\":true,\"exit_code\":0,\"devices\":2}"));
     cli_result_free(&r);
     free(want);
-    free(blank);
 }
 
 /* A fault on one board: it fails, the others end correct, and the exit code
@@ -138,12 +73,11 @@ static void test_one_board_fails(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("boards-fault", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_workdir_with_firmware("boards-fault", dir, sizeof dir);
     uint8_t *before[3];
     const char *files[3] = {"board.SIM1.bin", "board.SIM2.bin", "board.SIM3.bin"};
     for (int i = 0; i < 3; i++) {
-        before[i] = pattern(0x1000u + (uint32_t)i);
+        before[i] = cli_pattern_flash(0x1000u + (uint32_t)i);
         cli_write(dir, files[i], before[i], F401_FLASH);
     }
     cli_result r;
@@ -161,11 +95,11 @@ static void test_one_board_fails(void **state)
                         "0x08000000-0x08007FFF for itself), and add -v to see every request\n");
     cli_result_free(&r);
     for (int i = 0; i < 3; i += 2) {
-        uint8_t *want = sample_over(before[i]);
-        assert_board(dir, files[i], want);
+        uint8_t *want = cli_sample_flashed_over(before[i]);
+        cli_assert_sim_flash(dir, files[i], want);
         free(want);
     }
-    assert_board(dir, files[1], before[1]); /* failed on its first erase: untouched */
+    cli_assert_sim_flash(dir, files[1], before[1]); /* failed on its first erase: untouched */
 
     /* JSON: a "board" event each, then the result with the counts. */
     RUN_ENV(dir, "MPFLASH_SIM_FAULT=SIM2=status:erase:1:errERASE", &r, "--sim", "f401", "--sim-boards", "3",
@@ -182,18 +116,16 @@ static void test_named_boards(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("boards-named", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
-    uint8_t *blank = erased();
-    uint8_t *want = sample_over(blank);
+    cli_workdir_with_firmware("boards-named", dir, sizeof dir);
+    uint8_t *want = cli_sample_flashed_over(NULL);
     cli_result r;
     RUN(dir, &r, "--sim", "f401", "--sim-boards", "4", "--sim-state", "b.bin", "-S", "SIM4", "-S", "SIM2", "-q",
         "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 0);
     assert_int_equal(r.out_len + r.err_len, 0);
     cli_result_free(&r);
-    assert_board(dir, "b.SIM2.bin", want);
-    assert_board(dir, "b.SIM4.bin", want);
+    cli_assert_sim_flash(dir, "b.SIM2.bin", want);
+    cli_assert_sim_flash(dir, "b.SIM4.bin", want);
     assert_false(cli_exists(dir, "b.SIM1.bin"));
     assert_false(cli_exists(dir, "b.SIM3.bin"));
 
@@ -204,10 +136,9 @@ static void test_named_boards(void **state)
     assert_non_null(strstr(r.out, "SIM1   1-1   ok               306240"));
     cli_assert_error_line(&r, "SIM9: --sim f401: no DFU device matches serial SIM9");
     cli_result_free(&r);
-    assert_board(dir, "c.SIM1.bin", want);
+    cli_assert_sim_flash(dir, "c.SIM1.bin", want);
     assert_false(cli_exists(dir, "c.SIM2.bin"));
     free(want);
-    free(blank);
 }
 
 /* --backup keeps exactly the sectors the flash erases; -u puts them back. */
@@ -215,9 +146,8 @@ static void test_backup_and_restore(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("backup", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
-    uint8_t *original = pattern(0xC0FFEEu);
+    cli_workdir_with_firmware("backup", dir, sizeof dir);
+    uint8_t *original = cli_pattern_flash(0xC0FFEEu);
     cli_write(dir, "board.bin", original, F401_FLASH);
     cli_result r;
     RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "--no-progress", "--backup", "keep.dfu", "-u",
@@ -225,25 +155,23 @@ static void test_backup_and_restore(void **state)
     assert_int_equal(r.exit_code, 0);
     cli_golden("backup.out", r.out, r.out_len);
     cli_result_free(&r);
-    uint8_t *flashed = sample_over(original);
-    assert_board(dir, "board.bin", flashed);
+    uint8_t *flashed = cli_sample_flashed_over(original);
+    cli_assert_sim_flash(dir, "board.bin", flashed);
     free(flashed);
     /* The backup holds the erased sectors, and only those. */
     RUN(dir, &r, "--info", "keep.dfu");
     assert_int_equal(r.exit_code, 0);
     cli_golden("backup-info.out", r.out, r.out_len);
     cli_result_free(&r);
-    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u", "keep.dfu");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
-    assert_board(dir, "board.bin", original);
+    RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u", "keep.dfu");
+    cli_assert_sim_flash(dir, "board.bin", original);
 
     /* An existing backup is not overwritten; nothing is erased for it. */
     RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "--backup", "keep.dfu", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 2);
     cli_assert_error_line(&r, "keep.dfu already exists; mpflash does not overwrite a backup");
     cli_result_free(&r);
-    assert_board(dir, "board.bin", original);
+    cli_assert_sim_flash(dir, "board.bin", original);
 
     /* A read that fails: no backup file, and nothing erased. */
     RUN_ENV(dir, "MPFLASH_SIM_FAULT=timeout:upload:5", &r, "--sim", "f401", "--sim-state", "board.bin", "-q",
@@ -253,7 +181,7 @@ static void test_backup_and_restore(void **state)
     cli_result_free(&r);
     assert_false(cli_exists(dir, "lost.dfu"));
     assert_no_temp_files(dir);
-    assert_board(dir, "board.bin", original);
+    cli_assert_sim_flash(dir, "board.bin", original);
 
     /* --dry-run says what it would keep, and keeps nothing. */
     RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "--dry-run", "--backup", "dry.dfu", "-u",
@@ -265,9 +193,7 @@ static void test_backup_and_restore(void **state)
 
     /* Sectors that already hold the firmware are not erased, so not kept:
      * flashing the same firmware again keeps nothing and writes no file. */
-    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u", "firmware.dfu");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
+    RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u", "firmware.dfu");
     RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "--backup", "again.dfu", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 0);
     assert_string_equal(r.err, "mpflash: warning: --backup: every sector already holds the new contents, so "
@@ -277,16 +203,12 @@ static void test_backup_and_restore(void **state)
 
     /* Several boards: one backup each, named after the board. */
     cli_write(dir, "m.SIM2.bin", original, F401_FLASH);
-    RUN(dir, &r, "--sim", "f401", "--sim-boards", "2", "--all", "--sim-state", "m.bin", "-q", "--backup", "m.dfu",
+    RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-boards", "2", "--all", "--sim-state", "m.bin", "-q", "--backup", "m.dfu",
         "-u", "firmware.dfu");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
     assert_true(cli_exists(dir, "m.SIM1.dfu"));
-    RUN(dir, &r, "--sim", "f401", "--sim-boards", "2", "-S", "SIM2", "--sim-state", "m.bin", "-q", "-u",
+    RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-boards", "2", "-S", "SIM2", "--sim-state", "m.bin", "-q", "-u",
         "m.SIM2.dfu");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
-    assert_board(dir, "m.SIM2.bin", original);
+    cli_assert_sim_flash(dir, "m.SIM2.bin", original);
     free(original);
 }
 

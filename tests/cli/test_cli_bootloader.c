@@ -20,13 +20,11 @@
 
 #include <cmocka.h>
 
-#include "cli_run.h"
+#include "cli_helpers.h"
 #include "fake_repl.h"
 #include "fake_sysfs.h"
 #include "mpflash/serial.h"
 
-#define F401_FLASH (512u * 1024u)
-#define TEXT_START 0x20000u
 #define MAX_BOARDS 3
 
 #ifdef MPFLASH_FAKE_LIBUSB
@@ -134,8 +132,7 @@ static void *watch(void *arg)
 
 static void start(rig *g, const char *name)
 {
-    cli_workdir(name, g->dir, sizeof g->dir);
-    cli_copy_sample(g->dir, "firmware.dfu", "firmware.dfu");
+    cli_workdir_with_firmware(name, g->dir, sizeof g->dir);
     assert_int_equal(fake_sysfs_init(&g->fs), 0);
     size_t used = 0;
     for (size_t i = 0; i < g->n; i++) {
@@ -170,9 +167,7 @@ static void start(rig *g, const char *name)
     snprintf(g->env_log, sizeof g->env_log, "MPFLASH_FAKE_USB_LOG=%s/usb.log", g->dir);
     snprintf(g->env_sys, sizeof g->env_sys, "MPFLASH_SYSFS_ROOT=%s", g->fs.sys);
     snprintf(g->env_dev, sizeof g->env_dev, "MPFLASH_DEV_ROOT=%s", g->fs.dev);
-    const char *asan = getenv("ASAN_OPTIONS");
-    snprintf(g->env_asan, sizeof g->env_asan, "ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "",
-             asan && *asan ? ":" : "");
+    cli_env_asan(g->env_asan, sizeof g->env_asan);
     const char *env[] = {g->env_usb, g->env_preload, g->env_state, g->env_log, g->env_sys, g->env_dev, g->env_asan,
                          NULL};
     memcpy(g->env, env, sizeof env);
@@ -220,96 +215,25 @@ static void assert_repl_got_bootloader(board_rig *b)
         fail_msg("the REPL of %s received %zu bytes, not the bootloader sequence", b->serial, n);
 }
 
-/* A board's flash from the fake's state file (records of address, size,
- * bytes; unrecorded flash is erased). */
-static uint8_t *board_flash(const rig *g, const char *serial)
+/* The fake keeps each board's flash in f401-SERIAL.mem. */
+static void board_file(char *file, size_t size, const char *serial)
 {
-    char file[300];
-    snprintf(file, sizeof file, "f401-%s.mem", serial);
-    uint8_t *m = malloc(F401_FLASH);
-    assert_non_null(m);
-    memset(m, 0xFF, F401_FLASH);
-    if (!cli_exists(g->dir, file))
-        return m;
-    size_t len;
-    uint8_t *s = cli_read(g->dir, file, &len);
-    for (size_t at = 0; at + 8 <= len;) {
-        uint32_t addr = (uint32_t)s[at] | (uint32_t)s[at + 1] << 8 | (uint32_t)s[at + 2] << 16 |
-                        (uint32_t)s[at + 3] << 24;
-        uint32_t size = (uint32_t)s[at + 4] | (uint32_t)s[at + 5] << 8 | (uint32_t)s[at + 6] << 16 |
-                        (uint32_t)s[at + 7] << 24;
-        assert_true(at + 8 + size <= len);
-        if (addr >= 0x08000000u && addr + (uint64_t)size <= 0x08000000u + F401_FLASH)
-            memcpy(m + (addr - 0x08000000u), s + at + 8, size);
-        at += 8 + (size_t)size;
-    }
-    free(s);
-    return m;
+    snprintf(file, size, "f401-%s.mem", serial);
 }
 
 /* Seed a board's flash before the run. */
 static void seed_flash(const rig *g, const char *serial, const uint8_t *flash)
 {
     char file[300];
-    snprintf(file, sizeof file, "f401-%s.mem", serial);
-    uint8_t *rec = malloc(F401_FLASH + 8);
-    assert_non_null(rec);
-    uint32_t addr = 0x08000000u, size = F401_FLASH;
-    for (int i = 0; i < 4; i++) {
-        rec[i] = (uint8_t)(addr >> (8 * i));
-        rec[4 + i] = (uint8_t)(size >> (8 * i));
-    }
-    memcpy(rec + 8, flash, F401_FLASH);
-    cli_write(g->dir, file, rec, F401_FLASH + 8);
-    free(rec);
-}
-
-/* What the sample firmware leaves over `before`: sector 0 and sectors 5..7
- * erased and written, the rest kept. */
-static uint8_t *flashed_over(const uint8_t *before)
-{
-    uint8_t *m = malloc(F401_FLASH);
-    assert_non_null(m);
-    if (before)
-        memcpy(m, before, F401_FLASH);
-    else
-        memset(m, 0xFF, F401_FLASH);
-    memset(m, 0xFF, 0x4000);
-    memset(m + TEXT_START, 0xFF, F401_FLASH - TEXT_START);
-    size_t len0, len1;
-    uint8_t *b0 = cli_read(MPFLASH_SAMPLE_DIR, "firmware0.bin", &len0);
-    uint8_t *b1 = cli_read(MPFLASH_SAMPLE_DIR, "firmware1.bin", &len1);
-    memcpy(m, b0, len0);
-    memcpy(m + TEXT_START, b1, len1);
-    free(b0);
-    free(b1);
-    return m;
+    board_file(file, sizeof file, serial);
+    cli_fake_flash_write(g->dir, file, flash);
 }
 
 static void assert_flash(const rig *g, const char *serial, const uint8_t *want)
 {
-    uint8_t *got = board_flash(g, serial);
-    for (size_t i = 0; i < F401_FLASH; i++)
-        if (got[i] != want[i]) {
-            uint8_t seen = got[i];
-            free(got);
-            fail_msg("board %s differs at 0x%08zX: 0x%02X, expected 0x%02X", serial, 0x08000000u + i, seen,
-                     want[i]);
-        }
-    free(got);
-}
-
-static uint8_t *pattern(uint32_t seed)
-{
-    uint8_t *m = malloc(F401_FLASH);
-    assert_non_null(m);
-    for (size_t i = 0; i < F401_FLASH; i++) {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        m[i] = (uint8_t)seed;
-    }
-    return m;
+    char file[300];
+    board_file(file, sizeof file, serial);
+    cli_assert_fake_flash(g->dir, file, want);
 }
 
 /* text with every `from` replaced by `to`, for goldens free of temp names. */
@@ -376,14 +300,12 @@ static void test_enter_flash_wait(void **state)
     start(g, "boot-one");
     cli_result r;
     RUN_RIG(g, &r, "-B", "--wait-app", "5", "--no-progress", "-u", "firmware.dfu");
-    if (r.exit_code != 0)
-        print_error("%s", r.err);
-    assert_int_equal(r.exit_code, 0);
+    cli_assert_exit(&r, 0);
     assert_int_equal(r.err_len, 0);
     golden_normalized(g, "boot-one.out", r.out);
     cli_result_free(&r);
     assert_repl_got_bootloader(&g->b[0]);
-    uint8_t *want = flashed_over(NULL);
+    uint8_t *want = cli_sample_flashed_over(NULL);
     assert_flash(g, "3276345F3234", want);
     free(want);
 }
@@ -410,7 +332,7 @@ static void test_named_port_json(void **state)
     assert_non_null(strstr(r.out, "{\"event\":\"result\",\"command\":\"flash\",\"ok\":true,\"exit_code\":0,"));
     cli_result_free(&r);
     assert_repl_got_bootloader(&g->b[0]);
-    uint8_t *flash = flashed_over(NULL);
+    uint8_t *flash = cli_sample_flashed_over(NULL);
     assert_flash(g, "3276345F3234", flash);
     free(flash);
 }
@@ -428,7 +350,7 @@ static void test_app_never_back(void **state)
                               "within 1000 ms");
     assert_non_null(strstr(r.out, "\"ok\":false,\"exit_code\":7,\"error\":\"app-timeout\""));
     cli_result_free(&r);
-    uint8_t *flash = flashed_over(NULL);
+    uint8_t *flash = cli_sample_flashed_over(NULL);
     assert_flash(g, "3276345F3234", flash); /* the flash itself went through */
     free(flash);
 }
@@ -452,9 +374,7 @@ static void test_only_device_is_another(void **state)
                               "is not the board (serial 3276345F3234, port 1-2); refusing to flash another board");
     cli_result_free(&r);
     assert_repl_got_bootloader(&g->b[0]);
-    uint8_t *blank = malloc(F401_FLASH);
-    assert_non_null(blank);
-    memset(blank, 0xFF, F401_FLASH);
+    uint8_t *blank = cli_erased_flash();
     assert_flash(g, "OTHER", blank);
     free(blank);
 }
@@ -471,19 +391,17 @@ static void test_two_boards(void **state)
     g->b[0] = (board_rig){.serial = "2071385A4D30", .tty = "ttyACM0", .devpath = "4", .comes_back = 1};
     g->b[1] = (board_rig){.serial = "3276345F3234", .tty = "ttyACM1", .devpath = "2", .comes_back = 1};
     start(g, "boot-two");
-    uint8_t *before[2] = {pattern(0xA11CEu), pattern(0xB0Bu)};
+    uint8_t *before[2] = {cli_pattern_flash(0xA11CEu), cli_pattern_flash(0xB0Bu)};
     for (int i = 0; i < 2; i++)
         seed_flash(g, g->b[i].serial, before[i]);
     cli_result r;
     RUN_RIG(g, &r, "--all", "-B", "--wait-app", "5", "--backup", "kept.dfu", "--json", "--no-progress", "-u",
             "firmware.dfu");
-    if (r.exit_code != 0)
-        print_error("%s", r.err);
-    assert_int_equal(r.exit_code, 0);
+    cli_assert_exit(&r, 0);
     for (int i = 0; i < 2; i++) {
         board_rig *b = &g->b[i];
         assert_repl_got_bootloader(b);
-        uint8_t *want = flashed_over(before[i]);
+        uint8_t *want = cli_sample_flashed_over(before[i]);
         assert_flash(g, b->serial, want);
         free(want);
         /* The board event ties the port it was entered through, its DFU
@@ -537,7 +455,7 @@ static void test_two_boards_table(void **state)
     assert_non_null(strstr(r.err, "2071385A4D30: write   100%"));
     assert_non_null(strstr(r.err, "3276345F3234: leave   done\n"));
     cli_result_free(&r);
-    uint8_t *want = flashed_over(NULL);
+    uint8_t *want = cli_sample_flashed_over(NULL);
     assert_flash(g, "2071385A4D30", want);
     assert_flash(g, "3276345F3234", want);
     free(want);
@@ -569,9 +487,7 @@ static void test_two_boards_unprovable(void **state)
                                   "refusing to guess"));
     assert_non_null(strstr(r.out, "2071385A4D30  -     failed (exit 3)"));
     cli_result_free(&r);
-    uint8_t *blank = malloc(F401_FLASH);
-    assert_non_null(blank);
-    memset(blank, 0xFF, F401_FLASH);
+    uint8_t *blank = cli_erased_flash();
     assert_flash(g, "X1", blank);
     assert_flash(g, "X2", blank);
     free(blank);
@@ -590,9 +506,7 @@ static void test_detach_instead_of_repl(void **state)
     snprintf(g->env_usb, sizeof g->env_usb, "MPFLASH_FAKE_USB=%s", spec);
     cli_result r;
     RUN_RIG(g, &r, "-B", "--wait-app", "5", "--json", "--no-progress", "-u", "firmware.dfu");
-    if (r.exit_code != 0)
-        print_error("%s", r.err);
-    assert_int_equal(r.exit_code, 0);
+    cli_assert_exit(&r, 0);
     assert_non_null(strstr(r.out, "{\"event\":\"bootloader\",\"port\":null,\"serial\":\"RT1\",\"path\":\"1-2\","
                                   "\"method\":\"detach\"}\n"));
     char want[600];
@@ -601,7 +515,7 @@ static void test_detach_instead_of_repl(void **state)
     cli_result_free(&r);
     unsigned char got[16];
     assert_int_equal(fake_repl_received(g->b[0].repl, got, sizeof got), 0);
-    uint8_t *flash = flashed_over(NULL);
+    uint8_t *flash = cli_sample_flashed_over(NULL);
     assert_flash(g, "RT1", flash);
     free(flash);
 }

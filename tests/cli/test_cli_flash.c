@@ -10,72 +10,24 @@
 
 #include <cmocka.h>
 
-#include "cli_run.h"
+#include "cli_helpers.h"
 
-#define F401_FLASH (512u * 1024u)
 #define FS_START 0x4000u  /* sectors 1..4: MicroPython's filesystem */
 #define FS_SIZE 0x1C000u
-#define TEXT_START 0x20000u
-
-#define RUN(dir, r, ...)                                                                                   \
-    do {                                                                                                   \
-        const char *const args_[] = {__VA_ARGS__, NULL};                                                   \
-        cli_run(dir, args_, NULL, r);                                                                      \
-    } while (0)
-
-#define RUN_ENV(dir, env, r, ...)                                                                          \
-    do {                                                                                                   \
-        const char *const args_[] = {__VA_ARGS__, NULL};                                                   \
-        const char *const env_[] = {env, NULL};                                                            \
-        cli_run(dir, args_, env_, r);                                                                      \
-    } while (0)
-
-/* The F401's flash as the sample leaves it on an erased board. */
-static uint8_t *expected_board(void)
-{
-    uint8_t *m = malloc(F401_FLASH);
-    assert_non_null(m);
-    memset(m, 0xFF, F401_FLASH);
-    size_t len0, len1;
-    uint8_t *b0 = cli_read(MPFLASH_SAMPLE_DIR, "firmware0.bin", &len0);
-    uint8_t *b1 = cli_read(MPFLASH_SAMPLE_DIR, "firmware1.bin", &len1);
-    memcpy(m, b0, len0);
-    memcpy(m + TEXT_START, b1, len1);
-    free(b0);
-    free(b1);
-    return m;
-}
-
-static void assert_board(const char *dir, const char *state, const uint8_t *want)
-{
-    cli_assert_file_bytes(dir, state, want, F401_FLASH, 0x08000000u);
-}
-
-static void filesystem_pattern(uint8_t *p, size_t n)
-{
-    uint32_t x = 0x12345678u;
-    for (size_t i = 0; i < n; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        p[i] = (uint8_t)x;
-    }
-}
 
 static void test_flash_and_read_back(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("flash", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
-    uint8_t *want = expected_board();
+    cli_workdir_with_firmware("flash", dir, sizeof dir);
+    uint8_t *want = cli_sample_flashed_over(NULL);
     cli_result r;
     RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 0);
     cli_golden("flash.out", r.out, r.out_len);
     cli_golden("flash.err", r.err, r.err_len); /* progress: a line per 10% off a terminal */
     cli_result_free(&r);
-    assert_board(dir, "board.bin", want);
+    cli_assert_sim_flash(dir, "board.bin", want);
 
     /* Another process reads it back. */
     RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-U", "back.bin", "-s", "0x08000000:0x80000",
@@ -84,7 +36,7 @@ static void test_flash_and_read_back(void **state)
     assert_int_equal(r.err_len, 0);
     cli_golden("read.out", r.out, r.out_len);
     cli_result_free(&r);
-    assert_board(dir, "back.bin", want);
+    cli_assert_sim_flash(dir, "back.bin", want);
 
     /* An existing file is never replaced by a read without --force. */
     memset(want, 0x5A, 64);
@@ -103,8 +55,8 @@ static void test_flash_and_read_back(void **state)
     assert_int_equal(r.out_len + r.err_len, 0);
     cli_result_free(&r);
     free(want);
-    want = expected_board();
-    assert_board(dir, "back.bin", want);
+    want = cli_sample_flashed_over(NULL);
+    cli_assert_sim_flash(dir, "back.bin", want);
     free(want);
 }
 
@@ -114,38 +66,28 @@ static void test_filesystem_survives(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("filesystem", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_workdir_with_firmware("filesystem", dir, sizeof dir);
     uint8_t *fs = malloc(FS_SIZE);
     assert_non_null(fs);
-    filesystem_pattern(fs, FS_SIZE);
+    cli_fill_pattern(fs, FS_SIZE, 0x12345678u);
     cli_write(dir, "fs.bin", fs, FS_SIZE);
-    cli_result r;
-    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "0x08004000:fs.bin");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
-    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u", "firmware.dfu");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
-    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-U", "fs-back.bin", "-s",
+    RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-state", "board.bin", "-q", "0x08004000:fs.bin");
+    RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u", "firmware.dfu");
+    RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-state", "board.bin", "-q", "-U", "fs-back.bin", "-s",
         "0x08004000:0x1C000");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
     size_t len;
     uint8_t *back = cli_read(dir, "fs-back.bin", &len);
     assert_int_equal(len, FS_SIZE);
     assert_memory_equal(back, fs, FS_SIZE);
     free(back);
-    uint8_t *want = expected_board();
+    uint8_t *want = cli_sample_flashed_over(NULL);
     memcpy(want + FS_START, fs, FS_SIZE);
-    assert_board(dir, "board.bin", want);
+    cli_assert_sim_flash(dir, "board.bin", want);
 
     /* The contrast: -m erases everything first, filesystem included. */
-    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-m", "-u", "firmware.dfu");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
+    RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-state", "board.bin", "-q", "-m", "-u", "firmware.dfu");
     memset(want + FS_START, 0xFF, FS_SIZE);
-    assert_board(dir, "board.bin", want);
+    cli_assert_sim_flash(dir, "board.bin", want);
     free(want);
     free(fs);
 }
@@ -158,18 +100,13 @@ static void test_makefile_command_lines(void **state)
     char dir[512];
     cli_workdir("makefile", dir, sizeof dir);
     cli_copy_sample(dir, "firmware.dfu", "build-PYBV11/firmware.dfu");
-    uint8_t *want = expected_board();
-    cli_result r;
-    RUN(dir, &r, "--sim", "f401", "--sim-state", "pydfu.bin", "--vid", "0x0483", "--pid", "0xDF11", "-u",
+    uint8_t *want = cli_sample_flashed_over(NULL);
+    RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-state", "pydfu.bin", "--vid", "0x0483", "--pid", "0xDF11", "-u",
         "build-PYBV11/firmware.dfu");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
-    assert_board(dir, "pydfu.bin", want);
-    RUN(dir, &r, "--sim", "f401", "--sim-state", "dfu-util.bin", "-a", "0", "-d", "0x0483:0xDF11", "-D",
+    cli_assert_sim_flash(dir, "pydfu.bin", want);
+    RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-state", "dfu-util.bin", "-a", "0", "-d", "0x0483:0xDF11", "-D",
         "build-PYBV11/firmware.dfu", "-s", ":leave");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
-    assert_board(dir, "dfu-util.bin", want);
+    cli_assert_sim_flash(dir, "dfu-util.bin", want);
     free(want);
 }
 
@@ -181,13 +118,11 @@ static void test_raw_binary_and_exit(void **state)
     cli_workdir("raw", dir, sizeof dir);
     cli_copy_sample(dir, "firmware1.bin", "firmware1.bin");
     cli_result r;
-    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-D", "firmware1.bin", "-s",
+    RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-state", "board.bin", "-q", "-D", "firmware1.bin", "-s",
         "0x08020000:leave");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
-    uint8_t *want = expected_board();
+    uint8_t *want = cli_sample_flashed_over(NULL);
     memset(want, 0xFF, TEXT_START);
-    assert_board(dir, "board.bin", want);
+    cli_assert_sim_flash(dir, "board.bin", want);
     free(want);
     RUN(dir, &r, "--sim", "f401", "-x", "--no-progress");
     assert_int_equal(r.exit_code, 0);
@@ -199,8 +134,7 @@ static void test_dry_run(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("dry-run", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_workdir_with_firmware("dry-run", dir, sizeof dir);
     cli_result r;
     RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "--dry-run", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 0);
@@ -218,8 +152,7 @@ static void test_json_flash(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("json", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_workdir_with_firmware("json", dir, sizeof dir);
     cli_result r;
     RUN(dir, &r, "--sim", "f401", "--json", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 0);
@@ -236,8 +169,7 @@ static void test_verbosity(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("verbosity", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_workdir_with_firmware("verbosity", dir, sizeof dir);
     cli_result r;
     RUN(dir, &r, "--sim", "f401", "-q", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 0);
@@ -262,14 +194,11 @@ static void test_failures(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("failures", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_workdir_with_firmware("failures", dir, sizeof dir);
     cli_copy_sample(dir, "firmware0.bin", "firmware0.bin");
-    uint8_t *want = expected_board();
+    uint8_t *want = cli_sample_flashed_over(NULL);
     cli_result r;
-    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u", "firmware.dfu");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
+    RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u", "firmware.dfu");
 
     /* 2: past the end of the F401's 512 KiB; refused before any erase. */
     RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "0x08000000:firmware0.bin",
@@ -277,7 +206,7 @@ static void test_failures(void **state)
     assert_int_equal(r.exit_code, 2);
     cli_assert_error_line(&r, "firmware0.bin: 0x08080000 is outside");
     cli_result_free(&r);
-    assert_board(dir, "board.bin", want);
+    cli_assert_sim_flash(dir, "board.bin", want);
 
     /* 3: the filter matches no board. */
     RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-d", "1209:0001", "-u", "firmware.dfu");
@@ -295,19 +224,15 @@ static void test_failures(void **state)
     cli_result_free(&r);
 
     /* 5: the board reports errERASE on the first erase: nothing changed. */
-    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "--mass-erase", "-x");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
-    uint8_t *erased = malloc(F401_FLASH);
-    assert_non_null(erased);
-    memset(erased, 0xFF, F401_FLASH);
-    assert_board(dir, "board.bin", erased);
+    RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-state", "board.bin", "-q", "--mass-erase", "-x");
+    uint8_t *erased = cli_erased_flash();
+    cli_assert_sim_flash(dir, "board.bin", erased);
     RUN_ENV(dir, "MPFLASH_SIM_FAULT=status:erase:1:errERASE", &r, "--sim", "f401", "--sim-state", "board.bin",
             "-q", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 5);
     cli_assert_error_line(&r, "erase of sector at 0x08000000 failed: errERASE");
     cli_result_free(&r);
-    assert_board(dir, "board.bin", erased);
+    cli_assert_sim_flash(dir, "board.bin", erased);
     free(erased);
 
     /* 5 again: a write-protected sector refuses the data. */
@@ -323,7 +248,7 @@ static void test_failures(void **state)
     cli_assert_error_line(&r, "verify failed at 0x08020010");
     cli_result_free(&r);
     want[TEXT_START + 0x10] = (uint8_t)~want[TEXT_START + 0x10];
-    assert_board(dir, "board.bin", want);
+    cli_assert_sim_flash(dir, "board.bin", want);
     /* --no-verify cannot notice. */
     RUN_ENV(dir, "MPFLASH_SIM_FAULT=flip:0x08020010", &r, "--sim", "f401", "-q", "--no-verify", "-u",
             "firmware.dfu");
@@ -353,13 +278,10 @@ static void test_skip_unchanged(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("skip", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
-    uint8_t *want = expected_board();
+    cli_workdir_with_firmware("skip", dir, sizeof dir);
+    uint8_t *want = cli_sample_flashed_over(NULL);
     cli_result r;
-    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u", "firmware.dfu");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
+    RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u", "firmware.dfu");
     /* One byte off in sector 6, and a stray byte in sector 7 past the image:
      * both sectors must be erased again; sectors 0 and 5 stay. */
     size_t len;
@@ -377,7 +299,7 @@ static void test_skip_unchanged(void **state)
     assert_int_equal(r.exit_code, 0);
     cli_golden("skip.out", r.out, r.out_len);
     cli_result_free(&r);
-    assert_board(dir, "board.bin", want);
+    cli_assert_sim_flash(dir, "board.bin", want);
     /* Nothing left to do; --json counts it. */
     RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "--json", "--no-progress", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 0);
@@ -390,7 +312,7 @@ static void test_skip_unchanged(void **state)
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.out, "\"sectors_erased\":4,\"sectors_skipped\":0,"));
     cli_result_free(&r);
-    assert_board(dir, "board.bin", want);
+    cli_assert_sim_flash(dir, "board.bin", want);
     free(want);
 }
 

@@ -13,10 +13,7 @@
 
 #include <cmocka.h>
 
-#include "cli_run.h"
-
-#define F401_FLASH (512u * 1024u)
-#define TEXT_START 0x20000u
+#include "cli_helpers.h"
 
 #ifdef MPFLASH_FAKE_LIBUSB
 
@@ -28,16 +25,13 @@ typedef struct usb_env {
     const char *list[5];
 } usb_env;
 
-/* The preload, the boards, their state directory. ASan insists on being
- * first in the library list; a preloaded fake comes before it, harmlessly. */
+/* The preload, the boards, their state directory. */
 static const char *const *fake_env(usb_env *e, const char *dir, const char *boards)
 {
     snprintf(e->preload, sizeof e->preload, "LD_PRELOAD=%s", MPFLASH_FAKE_LIBUSB);
     snprintf(e->boards, sizeof e->boards, "MPFLASH_FAKE_USB=%s", boards);
     snprintf(e->state, sizeof e->state, "MPFLASH_FAKE_USB_STATE=%s", dir);
-    const char *asan = getenv("ASAN_OPTIONS");
-    snprintf(e->asan, sizeof e->asan, "ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "",
-             asan && *asan ? ":" : "");
+    cli_env_asan(e->asan, sizeof e->asan);
     e->list[0] = e->preload;
     e->list[1] = e->boards;
     e->list[2] = e->state;
@@ -46,64 +40,19 @@ static const char *const *fake_env(usb_env *e, const char *dir, const char *boar
     return e->list;
 }
 
-#define RUN_USB(dir, boards, r, ...)                                                                       \
-    do {                                                                                                   \
-        const char *const args_[] = {__VA_ARGS__, NULL};                                                   \
-        usb_env e_;                                                                                        \
-        cli_run(dir, args_, fake_env(&e_, dir, boards), r);                                                \
+#define RUN_USB(dir, boards, r, ...)                                                               \
+    do {                                                                                           \
+        const char *const args_[] = {__VA_ARGS__, NULL};                                           \
+        usb_env e_;                                                                                \
+        cli_run(dir, args_, fake_env(&e_, dir, boards), r);                                        \
     } while (0)
 
-/* A board's internal flash out of the fake's state file: records of
- * address (u32 LE), size (u32 LE), bytes; unrecorded flash is erased. */
-static uint8_t *board_flash(const char *dir, const char *file)
-{
-    uint8_t *m = malloc(F401_FLASH);
-    assert_non_null(m);
-    memset(m, 0xFF, F401_FLASH);
-    if (!cli_exists(dir, file))
-        return m;
-    size_t len;
-    uint8_t *s = cli_read(dir, file, &len);
-    for (size_t at = 0; at + 8 <= len;) {
-        uint32_t addr = (uint32_t)s[at] | (uint32_t)s[at + 1] << 8 | (uint32_t)s[at + 2] << 16 |
-                        (uint32_t)s[at + 3] << 24;
-        uint32_t size = (uint32_t)s[at + 4] | (uint32_t)s[at + 5] << 8 | (uint32_t)s[at + 6] << 16 |
-                        (uint32_t)s[at + 7] << 24;
-        assert_true(at + 8 + size <= len);
-        if (addr >= 0x08000000u && addr + (uint64_t)size <= 0x08000000u + F401_FLASH)
-            memcpy(m + (addr - 0x08000000u), s + at + 8, size);
-        at += 8 + (size_t)size;
-    }
-    free(s);
-    return m;
-}
-
-static uint8_t *flashed_sample(void)
-{
-    uint8_t *m = malloc(F401_FLASH);
-    assert_non_null(m);
-    memset(m, 0xFF, F401_FLASH);
-    size_t len0, len1;
-    uint8_t *b0 = cli_read(MPFLASH_SAMPLE_DIR, "firmware0.bin", &len0);
-    uint8_t *b1 = cli_read(MPFLASH_SAMPLE_DIR, "firmware1.bin", &len1);
-    memcpy(m, b0, len0);
-    memcpy(m + TEXT_START, b1, len1);
-    free(b0);
-    free(b1);
-    return m;
-}
-
-static void assert_flash(const char *dir, const char *file, const uint8_t *want)
-{
-    uint8_t *got = board_flash(dir, file);
-    for (size_t i = 0; i < F401_FLASH; i++)
-        if (got[i] != want[i]) {
-            uint8_t seen = got[i];
-            free(got);
-            fail_msg("%s differs at 0x%08zX: 0x%02X, expected 0x%02X", file, 0x08000000u + i, seen, want[i]);
-        }
-    free(got);
-}
+#define RUN_USB_EXPECT(dir, boards, code, ...)                                                     \
+    do {                                                                                           \
+        const char *const args_[] = {__VA_ARGS__, NULL};                                           \
+        usb_env e_;                                                                                \
+        cli_run_expect(dir, args_, fake_env(&e_, dir, boards), code);                              \
+    } while (0)
 
 static void test_list(void **state)
 {
@@ -133,17 +82,12 @@ static void test_makefile_command_lines(void **state)
     char dir[512];
     cli_workdir("usb-makefile", dir, sizeof dir);
     cli_copy_sample(dir, "firmware.dfu", "build-PYBV11/firmware.dfu");
-    uint8_t *want = flashed_sample();
-    cli_result r;
-    RUN_USB(dir, "f401:PYDFU", &r, "--vid", "0x0483", "--pid", "0xDF11", "-u", "build-PYBV11/firmware.dfu");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
-    assert_flash(dir, "f401-PYDFU.mem", want);
-    RUN_USB(dir, "f401:DFUUTIL", &r, "-a", "0", "-d", "0x0483:0xDF11", "-D", "build-PYBV11/firmware.dfu", "-s",
+    uint8_t *want = cli_sample_flashed_over(NULL);
+    RUN_USB_EXPECT(dir, "f401:PYDFU", 0, "--vid", "0x0483", "--pid", "0xDF11", "-u", "build-PYBV11/firmware.dfu");
+    cli_assert_fake_flash(dir, "f401-PYDFU.mem", want);
+    RUN_USB_EXPECT(dir, "f401:DFUUTIL", 0, "-a", "0", "-d", "0x0483:0xDF11", "-D", "build-PYBV11/firmware.dfu", "-s",
             ":leave");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
-    assert_flash(dir, "f401-DFUUTIL.mem", want);
+    cli_assert_fake_flash(dir, "f401-DFUUTIL.mem", want);
     free(want);
 }
 
@@ -152,8 +96,7 @@ static void test_choosing_among_boards(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("usb-choose", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_workdir_with_firmware("usb-choose", dir, sizeof dir);
     const char *boards = "f401:AAA:port=1,f401:BBB:port=4";
     cli_result r;
     RUN_USB(dir, boards, &r, "-q", "-u", "firmware.dfu");
@@ -161,22 +104,16 @@ static void test_choosing_among_boards(void **state)
     assert_string_equal(r.err, "mpflash: error: 2 DFU devices match: 0483:df11 serial AAA at 1-1 (DFU mode); "
                                "0483:df11 serial BBB at 1-4 (DFU mode); choose one with -S SERIAL or -p PATH\n");
     cli_result_free(&r);
-    uint8_t *erased = malloc(F401_FLASH);
-    assert_non_null(erased);
-    memset(erased, 0xFF, F401_FLASH);
-    assert_flash(dir, "f401-AAA.mem", erased);
-    assert_flash(dir, "f401-BBB.mem", erased);
+    uint8_t *erased = cli_erased_flash();
+    cli_assert_fake_flash(dir, "f401-AAA.mem", erased);
+    cli_assert_fake_flash(dir, "f401-BBB.mem", erased);
 
-    uint8_t *want = flashed_sample();
-    RUN_USB(dir, boards, &r, "-q", "-S", "BBB", "-u", "firmware.dfu");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
-    assert_flash(dir, "f401-AAA.mem", erased);
-    assert_flash(dir, "f401-BBB.mem", want);
-    RUN_USB(dir, boards, &r, "-q", "-p", "1-1", "-u", "firmware.dfu");
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
-    assert_flash(dir, "f401-AAA.mem", want);
+    uint8_t *want = cli_sample_flashed_over(NULL);
+    RUN_USB_EXPECT(dir, boards, 0, "-q", "-S", "BBB", "-u", "firmware.dfu");
+    cli_assert_fake_flash(dir, "f401-AAA.mem", erased);
+    cli_assert_fake_flash(dir, "f401-BBB.mem", want);
+    RUN_USB_EXPECT(dir, boards, 0, "-q", "-p", "1-1", "-u", "firmware.dfu");
+    cli_assert_fake_flash(dir, "f401-AAA.mem", want);
     free(want);
     free(erased);
 }
@@ -185,8 +122,7 @@ static void test_no_board(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("usb-none", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_workdir_with_firmware("usb-none", dir, sizeof dir);
     cli_result r;
     RUN_USB(dir, "", &r, "-q", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 3);
@@ -210,8 +146,7 @@ static void test_usb_errors(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("usb-errors", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_workdir_with_firmware("usb-errors", dir, sizeof dir);
     cli_result r;
     RUN_USB(dir, "f401:P1:open=access", &r, "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 4);
@@ -230,16 +165,11 @@ static void test_runtime_board(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("usb-runtime", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_workdir_with_firmware("usb-runtime", dir, sizeof dir);
     cli_result r;
-    RUN_USB(dir, "f401:RT1:runtime", &r, "-q", "-u", "firmware.dfu");
-    if (r.exit_code != 0)
-        print_error("%s", r.err);
-    assert_int_equal(r.exit_code, 0);
-    cli_result_free(&r);
-    uint8_t *want = flashed_sample();
-    assert_flash(dir, "f401-RT1.mem", want);
+    RUN_USB_EXPECT(dir, "f401:RT1:runtime", 0, "-q", "-u", "firmware.dfu");
+    uint8_t *want = cli_sample_flashed_over(NULL);
+    cli_assert_fake_flash(dir, "f401-RT1.mem", want);
     free(want);
     RUN_USB(dir, "f401:RT2:runtime", &r, "-e");
     assert_int_equal(r.exit_code, 0);
@@ -261,18 +191,15 @@ static void test_all_boards_one_fault(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("usb-all", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_workdir_with_firmware("usb-all", dir, sizeof dir);
     const char *boards = "f401:AAA:port=1,f401:BBB:port=2:fault=status/erase/2/errERASE,f401:CCC:port=3,"
                          "f401:RRR:port=4:runtime";
     /* BBB starts with flash of its own, so what the fault left shows. */
-    uint8_t *seed = malloc(F401_FLASH + 8);
+    uint8_t *seed = malloc(F401_FLASH);
     assert_non_null(seed);
-    const uint8_t head[8] = {0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x08, 0x00}; /* 0x08000000, 512 KiB */
-    memcpy(seed, head, 8);
     for (size_t i = 0; i < F401_FLASH; i++)
-        seed[8 + i] = (uint8_t)(i * 7u + (i >> 11));
-    cli_write(dir, "f401-BBB.mem", seed, F401_FLASH + 8);
+        seed[i] = (uint8_t)(i * 7u + (i >> 11));
+    cli_fake_flash_write(dir, "f401-BBB.mem", seed);
     cli_result r;
     RUN_USB(dir, boards, &r, "--all", "--no-progress", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 5);
@@ -284,13 +211,13 @@ static void test_all_boards_one_fault(void **state)
                                   "its application; add --bootloader to switch it to DFU mode\n"));
     assert_non_null(strstr(r.err, "mpflash: error: BBB: erase of sector at 0x08020000 failed: errERASE"));
     cli_result_free(&r);
-    uint8_t *want = flashed_sample();
-    assert_flash(dir, "f401-AAA.mem", want);
-    assert_flash(dir, "f401-CCC.mem", want);
+    uint8_t *want = cli_sample_flashed_over(NULL);
+    cli_assert_fake_flash(dir, "f401-AAA.mem", want);
+    cli_assert_fake_flash(dir, "f401-CCC.mem", want);
     /* BBB: its first sector erased, the fault on the second erase, and
      * nothing written (erasing comes first). */
-    memset(seed + 8, 0xFF, 0x4000);
-    assert_flash(dir, "f401-BBB.mem", seed + 8);
+    memset(seed, 0xFF, 0x4000);
+    cli_assert_fake_flash(dir, "f401-BBB.mem", seed);
 
     /* Several -S: exactly those boards. */
     RUN_USB(dir, "f401:AAA:port=1,f401:BBB:port=2,f401:CCC:port=3", &r, "-S", "CCC", "-S", "BBB", "-q", "-u",
@@ -299,8 +226,8 @@ static void test_all_boards_one_fault(void **state)
     assert_int_equal(r.out_len + r.err_len, 0);
     cli_result_free(&r);
     /* Flashed now; sectors 1..4 (the filesystem) keep their bytes. */
-    memcpy(want + 0x4000, seed + 8 + 0x4000, TEXT_START - 0x4000);
-    assert_flash(dir, "f401-BBB.mem", want);
+    memcpy(want + 0x4000, seed + 0x4000, TEXT_START - 0x4000);
+    cli_assert_fake_flash(dir, "f401-BBB.mem", want);
     free(seed);
     free(want);
 }

@@ -62,6 +62,41 @@ static void put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
+/* A good file with up to three little-endian fields (1, 2 or 4 bytes wide)
+ * set to a bad value: most of the corpus is one of these. */
+typedef struct field {
+    size_t at;
+    unsigned width; /* 0: no more fields */
+    uint32_t value;
+} field;
+
+typedef struct variant {
+    const char *name;
+    field set[3];
+    int stale_crc; /* a .dfu whose suffix CRC is left as it was */
+} variant;
+
+static void add_variants(corpus *c, size_t (*base)(uint8_t *), void (*recrc)(uint8_t *, size_t),
+                         const variant *v, size_t n)
+{
+    uint8_t f[MAX_FILE];
+    for (size_t i = 0; i < n; i++) {
+        size_t len = base(f);
+        for (size_t k = 0; k < 3 && v[i].set[k].width; k++) {
+            uint8_t *p = f + v[i].set[k].at;
+            if (v[i].set[k].width == 1)
+                *p = (uint8_t)v[i].set[k].value;
+            else if (v[i].set[k].width == 2)
+                put16(p, v[i].set[k].value);
+            else
+                put32(p, v[i].set[k].value);
+        }
+        if (recrc && !v[i].stale_crc)
+            recrc(f, len);
+        add(c, v[i].name, f, len);
+    }
+}
+
 /* DFU suffix CRC: reflected 0xEDB88320, init all ones, no final XOR. */
 static uint32_t crc_raw(const uint8_t *p, size_t n)
 {
@@ -171,85 +206,31 @@ static void dfuse_files(corpus *c)
     f[len - 1] ^= 0x01;
     add(c, "dfuse_crc_wrong.dfu", f, len);
 
-    len = dfuse_base(f);
-    memcpy(f, "DfuSx", 5);
-    recrc(f, len);
-    add(c, "dfuse_signature_wrong.dfu", f, len);
-
-    len = dfuse_base(f);
-    memcpy(f + DS_TARGET, "Targex", 6);
-    recrc(f, len);
-    add(c, "dfuse_target_signature_wrong.dfu", f, len);
-
-    len = dfuse_base(f);
-    memcpy(f + len - 8, "UFX", 3);
-    add(c, "dfuse_suffix_signature_wrong.dfu", f, len);
-
-    len = dfuse_base(f);
-    f[len - 5] = 15;
-    recrc(f, len);
-    add(c, "dfuse_suffix_length_wrong.dfu", f, len);
-
-    len = dfuse_base(f);
-    f[5] = 2;
-    recrc(f, len);
-    add(c, "dfuse_version_2.dfu", f, len);
-
-    len = dfuse_base(f);
-    put32(f + 6, 1000);
-    recrc(f, len);
-    add(c, "dfuse_image_size_wrong.dfu", f, len);
-
-    len = dfuse_base(f);
-    f[10] = 0;
-    recrc(f, len);
-    add(c, "dfuse_zero_targets.dfu", f, len);
-
-    len = dfuse_base(f);
-    f[10] = 255;
-    recrc(f, len);
-    add(c, "dfuse_255_targets_one_present.dfu", f, len);
-
-    len = dfuse_base(f);
-    put32(f + DS_T_SIZE, 0xFFFFFFF0u);
-    recrc(f, len);
-    add(c, "dfuse_target_size_huge.dfu", f, len);
-
-    len = dfuse_base(f);
-    put32(f + DS_T_SIZE, DS_BODY - DS_E0 - 8);
-    recrc(f, len);
-    add(c, "dfuse_target_size_short.dfu", f, len);
-
-    len = dfuse_base(f);
-    put32(f + DS_E1 + 4, 129);
-    recrc(f, len);
-    add(c, "dfuse_element_past_end.dfu", f, len);
-
-    len = dfuse_base(f);
-    put32(f + DS_E0 + 4, 0xFFFFFFF8u);
-    recrc(f, len);
-    add(c, "dfuse_element_size_huge.dfu", f, len);
-
-    len = dfuse_base(f);
-    put32(f + DS_E1, 0xFFFFFFC0u); /* 128 bytes from here pass 2^32 */
-    recrc(f, len);
-    add(c, "dfuse_address_wraps_2_32.dfu", f, len);
-
-    len = dfuse_base(f);
-    put32(f + DS_E1, 0x08000020u); /* lands on element 0's last 32 bytes, other data */
-    recrc(f, len);
-    add(c, "dfuse_overlap_different_data.dfu", f, len);
-
-    /* A small file that claims a million elements. */
-    len = dfuse_base(f);
-    put32(f + DS_T_COUNT, 1000000u);
-    recrc(f, len);
-    add(c, "dfuse_million_elements_claimed.dfu", f, len);
-
-    len = dfuse_base(f);
-    put32(f + DS_T_COUNT, 3);
-    recrc(f, len);
-    add(c, "dfuse_element_count_too_high.dfu", f, len);
+    /* The CRC is made right again after each change (except where the
+     * change is in the suffix's signature), so the change itself is what
+     * must be caught. */
+    static const variant fields[] = {
+        {"dfuse_signature_wrong.dfu", {{4, 1, 'x'}}, 0},              /* "DfuSx" */
+        {"dfuse_target_signature_wrong.dfu", {{DS_TARGET + 5, 1, 'x'}}, 0}, /* "Targex" */
+        {"dfuse_suffix_signature_wrong.dfu", {{DS_BODY + 10, 1, 'X'}}, 1},  /* "UFX" */
+        {"dfuse_suffix_length_wrong.dfu", {{DS_BODY + 11, 1, 15}}, 0},
+        {"dfuse_version_2.dfu", {{5, 1, 2}}, 0},
+        {"dfuse_image_size_wrong.dfu", {{6, 4, 1000}}, 0},
+        {"dfuse_zero_targets.dfu", {{10, 1, 0}}, 0},
+        {"dfuse_255_targets_one_present.dfu", {{10, 1, 255}}, 0},
+        {"dfuse_target_size_huge.dfu", {{DS_T_SIZE, 4, 0xFFFFFFF0u}}, 0},
+        {"dfuse_target_size_short.dfu", {{DS_T_SIZE, 4, DS_BODY - DS_E0 - 8}}, 0},
+        {"dfuse_element_past_end.dfu", {{DS_E1 + 4, 4, 129}}, 0},
+        {"dfuse_element_size_huge.dfu", {{DS_E0 + 4, 4, 0xFFFFFFF8u}}, 0},
+        /* 128 bytes from here pass 2^32. */
+        {"dfuse_address_wraps_2_32.dfu", {{DS_E1, 4, 0xFFFFFFC0u}}, 0},
+        /* Lands on element 0's last 32 bytes, other data. */
+        {"dfuse_overlap_different_data.dfu", {{DS_E1, 4, 0x08000020u}}, 0},
+        /* A small file that claims a million elements. */
+        {"dfuse_million_elements_claimed.dfu", {{DS_T_COUNT, 4, 1000000u}}, 0},
+        {"dfuse_element_count_too_high.dfu", {{DS_T_COUNT, 4, 3}}, 0},
+    };
+    add_variants(c, dfuse_base, recrc, fields, sizeof fields / sizeof fields[0]);
 
     /* Junk between the last target and the suffix. */
     dfuse_base(f);
@@ -325,72 +306,29 @@ static void elf_files(corpus *c)
         snprintf(name, sizeof name, "elf_cut_%03zu.elf", cuts[i]);
         add(c, name, f, cuts[i]);
     }
-    size_t len = elf_base(f);
-    put32(f + E_PH1 + 4, 4000); /* p_offset past the end */
-    add(c, "elf_offset_past_end.elf", f, len);
-
-    len = elf_base(f);
-    put32(f + E_PH1 + 4, 0xFFFFFFF0u); /* offset + filesz wraps 32 bits */
-    add(c, "elf_offset_wraps.elf", f, len);
-
-    len = elf_base(f);
-    put32(f + E_PH1 + 16, 512); /* filesz > memsz */
-    add(c, "elf_filesz_over_memsz.elf", f, len);
-
-    len = elf_base(f);
-    put32(f + 28, 4000);
-    add(c, "elf_phoff_past_end.elf", f, len);
-
-    len = elf_base(f);
-    put16(f + 44, 0xFFFE);
-    add(c, "elf_phnum_huge.elf", f, len);
-
-    len = elf_base(f);
-    put16(f + 44, 0);
-    add(c, "elf_phnum_zero.elf", f, len);
-
-    len = elf_base(f);
-    put16(f + 42, 16);
-    add(c, "elf_phentsize_small.elf", f, len);
-
-    len = elf_base(f);
-    put32(f + E_PH1 + 12, 0xFFFFFFC0u);
-    add(c, "elf_paddr_wraps_2_32.elf", f, len);
-
-    len = elf_base(f);
-    put32(f + E_PH1 + 12, 0x08000020u); /* stored over .isr_vector, other bytes */
-    add(c, "elf_overlap_different_data.elf", f, len);
-
-    len = elf_base(f);
-    put32(f + E_PH0 + 16, 0); /* only .bss-like segments */
-    put32(f + E_PH1 + 16, 0);
-    add(c, "elf_nothing_to_load.elf", f, len);
-
-    len = elf_base(f);
-    f[4] = 2;
-    add(c, "elf_class64.elf", f, len);
-
-    len = elf_base(f);
-    f[4] = 7;
-    add(c, "elf_class_invalid.elf", f, len);
-
-    len = elf_base(f);
-    f[5] = 2;
-    f[18] = 0; /* big-endian EM_ARM */
-    f[19] = 40;
-    add(c, "elf_big_endian.elf", f, len);
-
-    len = elf_base(f);
-    put16(f + 16, 1);
-    add(c, "elf_relocatable.elf", f, len);
-
-    len = elf_base(f);
-    put16(f + 18, 62);
-    add(c, "elf_x86_64_machine.elf", f, len);
-
-    len = elf_base(f);
-    f[6] = 0;
-    add(c, "elf_version_0.elf", f, len);
+    static const variant fields[] = {
+        {"elf_offset_past_end.elf", {{E_PH1 + 4, 4, 4000}}, 0}, /* p_offset past the end */
+        /* offset + filesz wraps 32 bits */
+        {"elf_offset_wraps.elf", {{E_PH1 + 4, 4, 0xFFFFFFF0u}}, 0},
+        {"elf_filesz_over_memsz.elf", {{E_PH1 + 16, 4, 512}}, 0},
+        {"elf_phoff_past_end.elf", {{28, 4, 4000}}, 0},
+        {"elf_phnum_huge.elf", {{44, 2, 0xFFFE}}, 0},
+        {"elf_phnum_zero.elf", {{44, 2, 0}}, 0},
+        {"elf_phentsize_small.elf", {{42, 2, 16}}, 0},
+        {"elf_paddr_wraps_2_32.elf", {{E_PH1 + 12, 4, 0xFFFFFFC0u}}, 0},
+        /* stored over .isr_vector, other bytes */
+        {"elf_overlap_different_data.elf", {{E_PH1 + 12, 4, 0x08000020u}}, 0},
+        /* only .bss-like segments */
+        {"elf_nothing_to_load.elf", {{E_PH0 + 16, 4, 0}, {E_PH1 + 16, 4, 0}}, 0},
+        {"elf_class64.elf", {{4, 1, 2}}, 0},
+        {"elf_class_invalid.elf", {{4, 1, 7}}, 0},
+        /* big-endian, EM_ARM written big-endian too */
+        {"elf_big_endian.elf", {{5, 1, 2}, {18, 1, 0}, {19, 1, 40}}, 0},
+        {"elf_relocatable.elf", {{16, 2, 1}}, 0},
+        {"elf_x86_64_machine.elf", {{18, 2, 62}}, 0},
+        {"elf_version_0.elf", {{6, 1, 0}}, 0},
+    };
+    add_variants(c, elf_base, NULL, fields, sizeof fields / sizeof fields[0]);
 }
 
 /* ---- Intel HEX ------------------------------------------------------------ */
@@ -433,56 +371,56 @@ static void hx_data(hexfile *h, uint16_t offset, uint32_t seed)
     hx(h, 0, offset, d, sizeof d, 0);
 }
 
+/* A new file that starts as they all do: upper address 0x0800. */
+static void hx_start(hexfile *h)
+{
+    memset(h, 0, sizeof *h);
+    hx(h, 4, 0, ext_0800, 2, 0);
+}
+
 static void hex_files(corpus *c)
 {
     hexfile h;
     uint8_t d[16];
 
-    memset(&h, 0, sizeof h);
-    hx(&h, 4, 0, ext_0800, 2, 0);
+    hx_start(&h);
     hx_data(&h, 0, 6);
     hx(&h, 0, 0x10, (const uint8_t *)"0123456789abcdef", 16, 1); /* checksum off by one */
     hx(&h, 1, 0, NULL, 0, 0);
     add(c, "hex_bad_checksum.hex", h.text, h.len);
 
-    memset(&h, 0, sizeof h);
-    hx(&h, 4, 0, ext_0800, 2, 0);
+    hx_start(&h);
     hx_data(&h, 0, 7);
     hx(&h, 6, 0, ext_0800, 2, 0); /* no type 06 in Intel HEX */
     hx(&h, 1, 0, NULL, 0, 0);
     add(c, "hex_unknown_record_type.hex", h.text, h.len);
 
-    memset(&h, 0, sizeof h);
-    hx(&h, 4, 0, ext_0800, 2, 0);
+    hx_start(&h);
     hx_data(&h, 0, 8);
     hx_data(&h, 0x10, 9);
     add(c, "hex_no_eof_record.hex", h.text, h.len);
 
-    memset(&h, 0, sizeof h);
-    hx(&h, 4, 0, ext_0800, 2, 0);
+    hx_start(&h);
     hx_data(&h, 0, 10);
     hx(&h, 1, 0, NULL, 0, 0);
     hx_data(&h, 0x10, 11);
     add(c, "hex_data_after_eof.hex", h.text, h.len);
 
-    memset(&h, 0, sizeof h);
-    hx(&h, 4, 0, ext_0800, 2, 0);
-    hx_raw(&h, ":1000000001020304050607080910111213141516F\n");
-    hx(&h, 1, 0, NULL, 0, 0);
-    add(c, "hex_odd_digit_count.hex", h.text, h.len);
-
-    memset(&h, 0, sizeof h);
-    hx(&h, 4, 0, ext_0800, 2, 0);
-    hx_raw(&h, ":10000000010203040506070809G0111213141516A6\n");
-    hx(&h, 1, 0, NULL, 0, 0);
-    add(c, "hex_non_hex_character.hex", h.text, h.len);
-
-    memset(&h, 0, sizeof h);
-    hx(&h, 4, 0, ext_0800, 2, 0);
-    /* says 0x10 data bytes, carries 8 */
-    hx_raw(&h, ":100000000102030405060708D0\n");
-    hx(&h, 1, 0, NULL, 0, 0);
-    add(c, "hex_length_mismatch.hex", h.text, h.len);
+    /* One bad line between the address record and the EOF record. */
+    static const struct {
+        const char *name, *line;
+    } bad_lines[] = {
+        {"hex_odd_digit_count.hex", ":1000000001020304050607080910111213141516F\n"},
+        {"hex_non_hex_character.hex", ":10000000010203040506070809G0111213141516A6\n"},
+        /* says 0x10 data bytes, carries 8 */
+        {"hex_length_mismatch.hex", ":100000000102030405060708D0\n"},
+    };
+    for (size_t i = 0; i < sizeof bad_lines / sizeof bad_lines[0]; i++) {
+        hx_start(&h);
+        hx_raw(&h, bad_lines[i].line);
+        hx(&h, 1, 0, NULL, 0, 0);
+        add(c, bad_lines[i].name, h.text, h.len);
+    }
 
     memset(&h, 0, sizeof h);
     static const uint8_t ext_ffff[2] = {0xFF, 0xFF};
@@ -493,15 +431,13 @@ static void hex_files(corpus *c)
     hx(&h, 1, 0, NULL, 0, 0);
     add(c, "hex_address_wraps_2_32.hex", h.text, h.len);
 
-    memset(&h, 0, sizeof h);
-    hx(&h, 4, 0, ext_0800, 2, 0);
+    hx_start(&h);
     hx_data(&h, 0x100, 13);
     hx_data(&h, 0x108, 14); /* half on top of the previous record, other bytes */
     hx(&h, 1, 0, NULL, 0, 0);
     add(c, "hex_overlap_different_data.hex", h.text, h.len);
 
-    memset(&h, 0, sizeof h);
-    hx(&h, 4, 0, ext_0800, 2, 0);
+    hx_start(&h);
     hx(&h, 1, 0, NULL, 0, 0);
     add(c, "hex_no_data_records.hex", h.text, h.len);
 
@@ -512,14 +448,12 @@ static void hex_files(corpus *c)
     hx(&h, 1, 0, NULL, 0, 0);
     add(c, "hex_extended_address_3_bytes.hex", h.text, h.len);
 
-    memset(&h, 0, sizeof h);
-    hx(&h, 4, 0, ext_0800, 2, 0);
+    hx_start(&h);
     hx_data(&h, 0, 16);
     h.len -= 12; /* cut in the middle of the data record */
     add(c, "hex_cut_mid_record.hex", h.text, h.len);
 
-    memset(&h, 0, sizeof h);
-    hx(&h, 4, 0, ext_0800, 2, 0);
+    hx_start(&h);
     hx_raw(&h, ":00000001\n"); /* EOF record without a checksum byte */
     add(c, "hex_short_record.hex", h.text, h.len);
 
