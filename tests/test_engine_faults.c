@@ -36,7 +36,8 @@ static const fault_point points[] = {
     {"set-address", MPF_SIM_OP_SET_ADDRESS, 2, MPF_DFU_STATUS_ERR_TARGET,
      "set address 0x08020000"},
     {"mid-write", MPF_SIM_OP_WRITE, 40, MPF_DFU_STATUS_ERR_WRITE, "write of block 40 at 0x08033000"},
-    {"mid-verify", MPF_SIM_OP_UPLOAD, 10, MPF_DFU_STATUS_ERR_VENDOR, "read of block 10 at 0x08024000"},
+    {"mid-verify", MPF_SIM_OP_UPLOAD, 10, MPF_DFU_STATUS_ERR_VENDOR,
+     "verify of 0x08020000-0x0806A7FF: read of block 10 at 0x08024000"},
 };
 
 static const mpf_sim_fault_kind kinds[] = {MPF_SIM_FAULT_STALL, MPF_SIM_FAULT_TIMEOUT,
@@ -60,8 +61,9 @@ static mpf_err expected_code(const fault_point *p, mpf_sim_fault_kind k)
         return MPF_ERR_USB_DISCONNECTED;
     case MPF_SIM_FAULT_STATUS:
     default:
-        if (p->op == MPF_SIM_OP_UPLOAD)
-            return MPF_ERR_USB_STALL; /* the device stalls it and sets the status */
+        if (p->op == MPF_SIM_OP_UPLOAD) /* the device stalls it and sets the status */
+            return p->status == MPF_DFU_STATUS_ERR_VENDOR ? MPF_ERR_DEVICE_STATUS
+                                                          : MPF_ERR_USB_STALL;
         if (p->op == MPF_SIM_OP_GETSTATUS && p->nth == 1)
             return MPF_OK; /* an error found at start-up is cleared */
         return MPF_ERR_DEVICE_STATUS;

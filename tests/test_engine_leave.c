@@ -92,18 +92,40 @@ static void test_disconnect_on_the_leave_request_is_success(void **state)
     assert_true(f->d.left);
 }
 
-static void test_refused_leave_request_is_an_error(void **state)
+/* The leave request stalls; the device then reports dfuERROR with status. */
+static mpf_err leave_stalled_by(engine_fx *f, uint8_t status)
 {
-    engine_fx *f = *state;
     engine_fx_open_idle(f);
     expect_leave_request(f->s, 0x08000000);
     scripted_then_fail(f->s, MPF_ERR_USB_STALL);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_STALLEDPKT, 0, MPF_DFU_STATE_ERROR);
-    assert_int_equal(mpf_dfu_leave(&f->d, 0x08000000, &f->err), MPF_ERR_USB_STALL);
+    scripted_expect_getstatus(f->s, status, 0, MPF_DFU_STATE_ERROR);
+    return mpf_dfu_leave(&f->d, 0x08000000, &f->err);
+}
+
+static void test_refused_leave_request_is_an_error(void **state)
+{
+    engine_fx *f = *state;
+    assert_int_equal(leave_stalled_by(f, MPF_DFU_STATUS_ERR_STALLEDPKT), MPF_ERR_USB_STALL);
     assert_script_complete(f->s);
     assert_false(f->d.left);
     assert_non_null(strstr(f->err.message, "leave at 0x08000000: DNLOAD: "));
     assert_non_null(strstr(f->err.message, "errSTALLEDPKT, dfuERROR: it refused to leave"));
+}
+
+/* Read protection is the reason the device gave: exit code 5, and the
+ * way out, which is never taken on the user's behalf. */
+static void test_leave_refused_for_read_protection_says_how_to_unprotect(void **state)
+{
+    engine_fx *f = *state;
+    assert_int_equal(leave_stalled_by(f, MPF_DFU_STATUS_ERR_VENDOR), MPF_ERR_DEVICE_STATUS);
+    assert_script_complete(f->s); /* no unprotect, nothing after the status */
+    assert_false(f->d.left);
+    assert_int_equal(f->err.code, MPF_ERR_DEVICE_STATUS);
+    assert_int_equal(mpf_err_exit_code(f->err.code), 5);
+    assert_non_null(strstr(f->err.message, "leave at 0x08000000 failed: errVENDOR (dfuERROR)"));
+    assert_non_null(strstr(f->err.message, "read-protected (RDP level 1)"));
+    assert_non_null(strstr(f->err.message, "--unprotect --force (or -s :unprotect:force)"));
+    assert_int_equal(f->d.stats.requests[MPF_DFU_DNLOAD], 2); /* set-address, leave */
 }
 
 static void test_stall_on_the_leave_request_of_a_resetting_device_is_success(void **state)
@@ -179,6 +201,7 @@ int main(void)
         T(test_disconnect_after_leave_is_success),
         T(test_disconnect_on_the_leave_request_is_success),
         T(test_refused_leave_request_is_an_error),
+        T(test_leave_refused_for_read_protection_says_how_to_unprotect),
         T(test_stall_on_the_leave_request_of_a_resetting_device_is_success),
         T(test_incomplete_firmware_status_is_an_error),
         T(test_timeout_after_leave_is_still_an_error),

@@ -20,44 +20,6 @@
 #define KIB 1024u
 #define TEXT 0x08020000u
 
-static mpf_err flash_ex(board *b, const mpf_image *img, const mpf_plan_options *opt, int skip)
-{
-    mpf_plan_options defaults;
-    if (!opt) {
-        mpf_plan_options_default(&defaults);
-        opt = &defaults;
-    }
-    if (b->has_plan)
-        mpf_plan_free(&b->plan);
-    b->has_plan = 0;
-    mpf_error_clear(&b->err);
-    mpf_sim_transport(b->sim, &b->raw);
-    spy_wrap(&b->spy, &b->raw, &b->t);
-    mpf_err rc = mpf_plan_build(img, &b->t.info, opt, &b->plan, &b->err);
-    if (rc != MPF_OK)
-        return rc;
-    b->has_plan = 1;
-    rc = mpf_dfu_open(&b->d, &b->t, &b->cb, &b->err);
-    if (rc != MPF_OK)
-        return rc;
-    mpf_dfu_flash_options fo = {.skip_unchanged = skip};
-    return mpf_dfu_flash_ex(&b->d, &b->plan, &fo, &b->err);
-}
-
-static size_t ops(const board *b, mpf_sim_op op)
-{
-    board_log log;
-    board_log_summary(b->sim, 0, &log);
-    return log.by_op[op];
-}
-
-static const mpf_sim_request *nth(const board *b, mpf_sim_op op, unsigned n)
-{
-    size_t i = board_log_find(b->sim, op, n);
-    assert_true(i != (size_t)-1);
-    return mpf_sim_request_at(b->sim, i);
-}
-
 static uint64_t ceil_ms(uint64_t us)
 {
     return (us + 999) / 1000;
@@ -81,7 +43,7 @@ static void test_the_host_sleeps_exactly_the_poll_timeouts(void **state)
     mpf_plan_options opt;
     mpf_plan_options_default(&opt);
     opt.verify = 0;
-    assert_int_equal(flash_ex(&b, &img, &opt, 0), MPF_OK);
+    assert_int_equal(board_flash_ex(&b, &img, &opt, 0, 0), MPF_OK);
 
     /* What the ROM reports: each operation's time rounded up to whole ms. */
     const mpf_timing *t = mpf_timing_stm32f4();
@@ -120,7 +82,7 @@ static void test_mboot_needs_no_sleep(void **state)
     mpf_image_init(&img);
     assert_int_equal(fixture_micropython_image(&img, 0, 4), 0);
     img.segments[0].address = 0x08008000;
-    assert_int_equal(flash_ex(&b, &img, NULL, 1), MPF_OK);
+    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
     assert_int_equal(b.d.stats.slept_ms, 0);
     assert_int_equal(mpf_sim_early_count(b.sim), 0);
     assert_true(board_has_image(&b, &img));
@@ -145,17 +107,17 @@ static void test_a_blank_block_in_a_run_is_skipped_by_wblocknum(void **state)
     assert_int_equal(mpf_image_normalize(&img, NULL), MPF_OK);
     assert_int_equal(board_flash(&b, &img, NULL), MPF_OK); /* a full flash skips it too */
 
-    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 3);
-    assert_int_equal(nth(&b, MPF_SIM_OP_SET_ADDRESS, 1)->address, TEXT);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 3);
+    assert_int_equal(board_nth(&b, MPF_SIM_OP_SET_ADDRESS, 1)->address, TEXT);
     const uint16_t blocks[3] = {2, 4, 5};
     for (unsigned k = 0; k < 3; k++) {
-        assert_int_equal(nth(&b, MPF_SIM_OP_WRITE, k + 1)->value, blocks[k]);
-        assert_int_equal(nth(&b, MPF_SIM_OP_WRITE, k + 1)->address, TEXT + (blocks[k] - 2) * 2048u);
+        assert_int_equal(board_nth(&b, MPF_SIM_OP_WRITE, k + 1)->value, blocks[k]);
+        assert_int_equal(board_nth(&b, MPF_SIM_OP_WRITE, k + 1)->address, TEXT + (blocks[k] - 2) * 2048u);
     }
     /* One pointer for the run, one for the verify, one for the leave. */
-    assert_int_equal(ops(&b, MPF_SIM_OP_SET_ADDRESS), 3);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_SET_ADDRESS), 3);
     /* The verify reads the skipped block too: it must be 0xFF. */
-    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 4);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 4);
     assert_int_equal(b.d.stats.blocks_blank, 1);
     assert_int_equal(b.d.stats.blocks_down, 3);
     assert_int_equal(b.d.stats.bytes_down, sizeof data - 2048);
@@ -176,6 +138,8 @@ static void test_a_blank_first_block_moves_the_pointer_not_the_count(void **stat
     (void)state;
     board b;
     board_new(&b, "f401");
+    /* Old contents, so the sector is erased and its 0xFF blocks are the erase's. */
+    board_fill(&b, TEXT, 128 * KIB, 0x78);
     uint8_t data[2 * 2048 + 2048];
     memset(data, 0xFF, sizeof data);
     fixture_fill_random(data + 2 * 2048, 2048, 32);
@@ -183,11 +147,11 @@ static void test_a_blank_first_block_moves_the_pointer_not_the_count(void **stat
     mpf_image_init(&img);
     add_bytes(&img, TEXT, data, sizeof data);
     assert_int_equal(mpf_image_normalize(&img, NULL), MPF_OK);
-    assert_int_equal(flash_ex(&b, &img, NULL, 1), MPF_OK);
-    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 1);
+    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 1);
     /* check, write run, verify, leave */
-    assert_int_equal(nth(&b, MPF_SIM_OP_SET_ADDRESS, 2)->address, TEXT + 2 * 2048);
-    assert_int_equal(nth(&b, MPF_SIM_OP_WRITE, 1)->value, 2);
+    assert_int_equal(board_nth(&b, MPF_SIM_OP_SET_ADDRESS, 2)->address, TEXT + 2 * 2048);
+    assert_int_equal(board_nth(&b, MPF_SIM_OP_WRITE, 1)->value, 2);
     assert_int_equal(b.d.stats.blocks_blank, 2);
     assert_true(board_has_image(&b, &img));
     mpf_image_free(&img);
@@ -207,10 +171,10 @@ static void test_an_all_blank_image_sends_no_data_but_is_verified(void **state)
     add_bytes(&img, 0x08004000, data, sizeof data);
     assert_int_equal(mpf_image_normalize(&img, NULL), MPF_OK);
     assert_int_equal(board_flash(&b, &img, NULL), MPF_OK);
-    assert_int_equal(ops(&b, MPF_SIM_OP_ERASE), 1);
-    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 0);
-    assert_int_equal(ops(&b, MPF_SIM_OP_SET_ADDRESS), 2); /* verify, leave: no write pointer */
-    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 8);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_ERASE), 1);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 0);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_SET_ADDRESS), 2); /* verify, leave: no write pointer */
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 8);
     assert_true(board_has_image(&b, &img));
     mpf_image_free(&img);
     board_free(&b);
@@ -233,10 +197,10 @@ static void test_blank_blocks_in_memory_not_erased_are_sent(void **state)
     opt.force = 1;
     opt.verify = 0;
     opt.leave = 0;
-    assert_int_equal(flash_ex(&b, &img, &opt, 1), MPF_OK);
+    assert_int_equal(board_flash_ex(&b, &img, &opt, 1, 0), MPF_OK);
     assert_int_equal(b.plan.erase_count, 0);
-    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 1);
-    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 0);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 1);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 0);
     assert_int_equal(b.d.stats.blocks_blank, 0);
     mpf_image_free(&img);
     board_free(&b);
@@ -259,9 +223,9 @@ static void test_mass_erase_skips_blank_blocks(void **state)
     mpf_plan_options_default(&opt);
     opt.mass_erase = 1;
     assert_int_equal(board_flash(&b, &img, &opt), MPF_OK);
-    assert_int_equal(ops(&b, MPF_SIM_OP_MASS_ERASE), 1);
-    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 2);
-    assert_int_equal(nth(&b, MPF_SIM_OP_WRITE, 2)->value, 5);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_MASS_ERASE), 1);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 2);
+    assert_int_equal(board_nth(&b, MPF_SIM_OP_WRITE, 2)->value, 5);
     assert_true(board_has_image(&b, &img));
     mpf_image_free(&img);
     board_free(&b);
@@ -298,14 +262,14 @@ static void test_the_check_sets_the_pointer_again_past_block_65535(void **state)
     assert_int_equal(mpf_dfu_check_unchanged(&b.d, &plan, unchanged, &b.err), MPF_OK);
     for (size_t i = 0; i < 12; i++)
         assert_int_equal(unchanged[i], 1);
-    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 65536);
-    assert_int_equal(ops(&b, MPF_SIM_OP_SET_ADDRESS), 2);
-    assert_int_equal(nth(&b, MPF_SIM_OP_SET_ADDRESS, 2)->address, 0x08000000 + 65534u * 16);
-    assert_int_equal(nth(&b, MPF_SIM_OP_UPLOAD, 65534)->value, 65535);
-    assert_int_equal(nth(&b, MPF_SIM_OP_UPLOAD, 65535)->value, 2);
-    assert_int_equal(nth(&b, MPF_SIM_OP_UPLOAD, 65536)->value, 3);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 65536);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_SET_ADDRESS), 2);
+    assert_int_equal(board_nth(&b, MPF_SIM_OP_SET_ADDRESS, 2)->address, 0x08000000 + 65534u * 16);
+    assert_int_equal(board_nth(&b, MPF_SIM_OP_UPLOAD, 65534)->value, 65535);
+    assert_int_equal(board_nth(&b, MPF_SIM_OP_UPLOAD, 65535)->value, 2);
+    assert_int_equal(board_nth(&b, MPF_SIM_OP_UPLOAD, 65536)->value, 3);
     /* start-up, after each pointer, before the second, at the end */
-    assert_int_equal(ops(&b, MPF_SIM_OP_ABORT), 5);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_ABORT), 5);
     mpf_plan_free(&plan);
     mpf_image_free(&img);
     board_free(&b);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -205,13 +206,20 @@ static void test_short_status_reply_is_a_protocol_error(void **state)
     assert_non_null(strstr(f->err.message, "GETSTATUS returned 3 bytes"));
 }
 
+/* Open an idle device whose functional descriptor says otherwise. */
+static void open_idle_as(fx *f, uint16_t dfu_version, uint16_t transfer_size)
+{
+    engine_fx_expect_start_idle(f);
+    scripted_transport(f->s, &f->t);
+    f->t.info.func.dfu_version = dfu_version;
+    f->t.info.func.transfer_size = transfer_size;
+    assert_int_equal(mpf_dfu_open(&f->d, &f->t, &f->cb, &f->err), MPF_OK);
+}
+
 static void test_plain_dfu_device_is_not_flashed(void **state)
 {
     fx *f = *state;
-    engine_fx_expect_start_idle(f);
-    scripted_transport(f->s, &f->t);
-    f->t.info.func.dfu_version = 0x0110;
-    assert_int_equal(mpf_dfu_open(&f->d, &f->t, &f->cb, &f->err), MPF_OK);
+    open_idle_as(f, 0x0110, 2048);
     assert_false(f->d.dfuse);
     mpf_plan plan;
     memset(&plan, 0, sizeof plan);
@@ -219,6 +227,65 @@ static void test_plain_dfu_device_is_not_flashed(void **state)
     plan.leave_address = 0x08000000;
     assert_int_equal(mpf_dfu_flash(&f->d, &plan, &f->err), MPF_ERR_REFUSED);
     assert_non_null(strstr(f->err.message, "0x0110"));
+    assert_int_equal(mpf_dfu_stats_total(&f->d.stats), 2); /* the open's ABORT and GETSTATUS */
+    assert_script_complete(f->s);
+}
+
+/* A device may report any byte: the message keeps the number, so the user
+ * can look it up (DFU 1.1 defines states 0-10 and statuses 0x00-0x0F). */
+static void test_unknown_state_and_status_keep_their_number(void **state)
+{
+    fx *f = *state;
+    scripted_expect_abort(f->s);
+    scripted_expect_getstatus(f->s, 0x3C, 0, 42);
+    scripted_expect_clrstatus(f->s);
+    scripted_expect_getstatus(f->s, 0x3C, 0, 42);
+    assert_int_equal(open_it(f), MPF_ERR_PROTOCOL);
+    assert_script_complete(f->s);
+    assert_non_null(strstr(f->err.message,
+                           "connect: device is in state 42 (unknown) (status 0x3C (unknown))"));
+    assert_int_equal(
+        capture_count(&f->cap, MPF_LOG_WARN, "reports status 0x3C (unknown) in state 42 (unknown)"),
+        1);
+}
+
+/* A defined value has its own name; any other is exactly `unknown`. */
+static void assert_named(const char *name, int defined, const char *unknown)
+{
+    assert_non_null(name);
+    if (defined)
+        assert_null(strstr(name, "unknown"));
+    else
+        assert_string_equal(name, unknown);
+}
+
+static void test_every_state_and_status_byte_has_a_name(void **state)
+{
+    (void)state;
+    for (unsigned v = 0; v <= 255; v++) {
+        char want[32];
+        snprintf(want, sizeof want, "state %u (unknown)", v);
+        assert_named(mpf_dfu_state_name((uint8_t)v), v <= MPF_DFU_STATE_ERROR, want);
+        snprintf(want, sizeof want, "status 0x%02X (unknown)", v);
+        assert_named(mpf_dfu_status_name((uint8_t)v), v <= MPF_DFU_STATUS_ERR_STALLEDPKT, want);
+    }
+    assert_string_equal(mpf_dfu_state_name(MPF_DFU_STATE_ERROR), "dfuERROR");
+    assert_string_equal(mpf_dfu_status_name(MPF_DFU_STATUS_ERR_STALLEDPKT), "errSTALLEDPKT");
+}
+
+/* A set-address or erase is 5 bytes; a device that takes fewer per
+ * transfer is refused before any command, by every call that sends one. */
+static void test_transfer_size_below_a_command_is_refused_before_any_command(void **state)
+{
+    fx *f = *state;
+    open_idle_as(f, MPF_DFU_VERSION_DFUSE, 4);
+    assert_int_equal(mpf_dfu_erase_sector(&f->d, 0, 0x08000000, 0, &f->err), MPF_ERR_PROTOCOL);
+    assert_non_null(strstr(f->err.message, "erase of sector at 0x08000000: the device reports "
+                                           "wTransferSize 4, less than the 5 bytes"));
+    assert_int_equal(mpf_dfu_leave(&f->d, 0x08000000, &f->err), MPF_ERR_PROTOCOL);
+    assert_non_null(strstr(f->err.message, "leave at 0x08000000: the device reports "
+                                           "wTransferSize 4"));
+    assert_false(f->d.left);
     assert_int_equal(mpf_dfu_stats_total(&f->d.stats), 2); /* the open's ABORT and GETSTATUS */
     assert_script_complete(f->s);
 }
@@ -239,6 +306,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_usb_error_on_status_keeps_its_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_short_status_reply_is_a_protocol_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plain_dfu_device_is_not_flashed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_state_and_status_keep_their_number, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_state_and_status_byte_has_a_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transfer_size_below_a_command_is_refused_before_any_command, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "engine_board.h"
 #include "engine_fixture.h"
 #include "fixtures.h"
 
@@ -63,21 +64,68 @@ static void test_short_reply_before_the_end_is_an_error(void **state)
                         "read of block 3 at 0x08000800: device returned 100 of 2048 bytes");
 }
 
-static void test_stalled_upload_keeps_the_stall_code(void **state)
+/* A 64-byte read at 0x08000000 whose UPLOAD stalls; the device then
+ * reports dfuERROR with status. */
+static mpf_err read_stalled_by(engine_fx *f, uint8_t status)
 {
-    engine_fx *f = *state;
     uint8_t buf[64];
     engine_fx_open_idle(f);
     scripted_expect_select_alt(f->s, 0);
     expect_pointer(f->s, 0x08000000);
     scripted_expect_upload(f->s, 2, 64, NULL, 0);
     scripted_then_fail(f->s, MPF_ERR_USB_STALL);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_VENDOR, 0, MPF_DFU_STATE_ERROR);
-    assert_int_equal(mpf_dfu_read(&f->d, 0, 0x08000000, buf, sizeof buf, &f->err),
-                     MPF_ERR_USB_STALL);
+    scripted_expect_getstatus(f->s, status, 0, MPF_DFU_STATE_ERROR);
+    return mpf_dfu_read(&f->d, 0, 0x08000000, buf, sizeof buf, &f->err);
+}
+
+static void test_stalled_upload_keeps_the_stall_code(void **state)
+{
+    engine_fx *f = *state;
+    assert_int_equal(read_stalled_by(f, MPF_DFU_STATUS_ERR_ADDRESS), MPF_ERR_USB_STALL);
     assert_script_complete(f->s);
     assert_non_null(strstr(f->err.message, "read of block 2 at 0x08000000: UPLOAD: "));
-    assert_non_null(strstr(f->err.message, "errVENDOR"));
+    assert_non_null(strstr(f->err.message, "device then reported errADDRESS, dfuERROR"));
+}
+
+/* Read protection stalls the UPLOAD and says why: that is the device's
+ * answer (exit code 5) with the way out, not a USB fault (exit code 4). */
+static void test_upload_refused_for_read_protection_is_a_device_status(void **state)
+{
+    engine_fx *f = *state;
+    assert_int_equal(read_stalled_by(f, MPF_DFU_STATUS_ERR_VENDOR), MPF_ERR_DEVICE_STATUS);
+    assert_script_complete(f->s); /* nothing after the GETSTATUS that said why */
+    assert_int_equal(f->err.code, MPF_ERR_DEVICE_STATUS);
+    assert_int_equal(mpf_err_exit_code(f->err.code), 5);
+    assert_non_null(strstr(f->err.message,
+                           "read of block 2 at 0x08000000 failed: errVENDOR (dfuERROR)"));
+    assert_non_null(strstr(f->err.message, "read-protected (RDP level 1)"));
+    assert_non_null(strstr(f->err.message, "--unprotect --force (or -s :unprotect:force)"));
+    assert_null(strchr(f->err.message, '\n'));
+}
+
+/* The same on the virtual ROM bootloader with RDP level 1. */
+static void test_reading_a_read_protected_chip_says_how_to_unprotect(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "f401");
+    mpf_sim_set_read_protection(b.sim, 1);
+    mpf_sim_transport(b.sim, &b.t);
+    uint8_t buf[4096];
+    assert_int_equal(mpf_dfu_open(&b.d, &b.t, &b.cb, &b.err), MPF_OK);
+    mpf_err rc = mpf_dfu_read(&b.d, 0, 0x08004000, buf, sizeof buf, &b.err);
+    assert_int_equal(rc, MPF_ERR_DEVICE_STATUS);
+    assert_int_equal(mpf_err_exit_code(rc), 5);
+    assert_non_null(strstr(b.err.message,
+                           "read of block 2 at 0x08004000 failed: errVENDOR (dfuERROR)"));
+    assert_non_null(strstr(b.err.message, "--unprotect --force (or -s :unprotect:force)"));
+    /* It asked why once, and left the protection alone. */
+    const size_t n = mpf_sim_request_count(b.sim);
+    assert_int_equal(mpf_sim_request_at(b.sim, n - 2)->op, MPF_SIM_OP_UPLOAD);
+    assert_int_equal(mpf_sim_request_at(b.sim, n - 1)->op, MPF_SIM_OP_GETSTATUS);
+    for (size_t i = 0; i < n; i++)
+        assert_int_not_equal(mpf_sim_request_at(b.sim, i)->op, MPF_SIM_OP_UNPROTECT);
+    board_free(&b);
 }
 
 static void test_read_past_65535_blocks_re_points(void **state)
@@ -164,6 +212,8 @@ int main(void)
         T(test_read_sets_pointer_aborts_and_uploads_from_block_2),
         T(test_short_reply_before_the_end_is_an_error),
         T(test_stalled_upload_keeps_the_stall_code),
+        T(test_upload_refused_for_read_protection_is_a_device_status),
+        cmocka_unit_test(test_reading_a_read_protected_chip_says_how_to_unprotect),
         T16(test_read_past_65535_blocks_re_points),
         T(test_device_without_upload_is_refused_with_no_request),
         T(test_verify_names_the_first_differing_byte),

@@ -30,37 +30,6 @@ static uint32_t sector_size(size_t i)
     return i < 4 ? 16 * KIB : i == 4 ? 64 * KIB : 128 * KIB;
 }
 
-/* board_flash, but through mpf_dfu_flash_ex; attrs_off clears bmAttributes
- * bits in what the engine and the plan are told about the device. */
-static mpf_err flash_ex(board *b, const mpf_image *img, const mpf_plan_options *opt, int skip,
-                        uint8_t attrs_off)
-{
-    mpf_plan_options defaults;
-    if (!opt) {
-        mpf_plan_options_default(&defaults);
-        opt = &defaults;
-    }
-    if (b->has_plan)
-        mpf_plan_free(&b->plan);
-    b->has_plan = 0;
-    mpf_error_clear(&b->err);
-    mpf_sim_transport(b->sim, &b->raw);
-    b->raw.info.func.attributes &= (uint8_t)~attrs_off;
-    spy_wrap(&b->spy, &b->raw, &b->t);
-    mpf_err rc = mpf_plan_build(img, &b->t.info, opt, &b->plan, &b->err);
-    if (rc != MPF_OK)
-        return rc;
-    b->has_plan = 1;
-    rc = mpf_dfu_open(&b->d, &b->t, &b->cb, &b->err);
-    if (rc != MPF_OK)
-        return rc;
-    mpf_dfu_flash_options fo;
-    mpf_dfu_flash_options_default(&fo);
-    assert_int_equal(fo.skip_unchanged, 1);
-    fo.skip_unchanged = skip;
-    return mpf_dfu_flash_ex(&b->d, &b->plan, &fo, &b->err);
-}
-
 /* A fresh capture and log, as if the board had just been plugged in. */
 static void fresh_session(board *b)
 {
@@ -79,13 +48,6 @@ static void board_with_firmware(board *b, mpf_image *img)
     board_fill(b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS);
     assert_int_equal(board_flash(b, img, NULL), MPF_OK);
     fresh_session(b);
-}
-
-static size_t ops(const board *b, mpf_sim_op op)
-{
-    board_log log;
-    board_log_summary(b->sim, 0, &log);
-    return log.by_op[op];
 }
 
 static void assert_erased(const board *b, const uint32_t *sectors, size_t n)
@@ -110,15 +72,21 @@ static void assert_same_flash(const board *a, const board *b)
     free(y);
 }
 
+static int erased_bytes(const uint8_t *buf, size_t len)
+{
+    int ok = 1;
+    for (size_t i = 0; i < len; i++)
+        ok &= buf[i] == 0xFF;
+    return ok;
+}
+
 /* Every byte of [address, address+len) reads 0xFF. */
 static int erased(const board *b, uint32_t address, size_t len)
 {
     uint8_t *buf = malloc(len);
     assert_non_null(buf);
     assert_int_equal(mpf_sim_peek(b->sim, address, buf, len), 0);
-    int ok = 1;
-    for (size_t i = 0; i < len; i++)
-        ok &= buf[i] == 0xFF;
+    int ok = erased_bytes(buf, len);
     free(buf);
     return ok;
 }
@@ -126,6 +94,52 @@ static int erased(const board *b, uint32_t address, size_t len)
 static void poke_random(board *b, uint32_t address, size_t len, uint32_t seed)
 {
     board_fill(b, address, len, seed);
+}
+
+#define WORDS_MAX 8192
+
+/* The expected request words (board_log_words), built up piece by piece. */
+typedef struct words {
+    char s[WORDS_MAX];
+    size_t n;
+} words;
+
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void say(words *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    w->n += (size_t)vsnprintf(w->s + w->n, sizeof w->s - w->n, fmt, ap);
+    va_end(ap);
+    assert_true(w->n < sizeof w->s);
+}
+
+/* " up:first ... up:last" */
+static void say_range(words *w, const char *op, unsigned first, unsigned last)
+{
+    for (unsigned k = first; k <= last; k++)
+        say(w, " %s:%u", op, k);
+}
+
+static void assert_words(const board *b, const words *want)
+{
+    static char got[WORDS_MAX];
+    board_log_words(b->sim, 0, got, sizeof got);
+    size_t at = 0;
+    while (got[at] && got[at] == want->s[at])
+        at++;
+    if (got[at] || want->s[at]) {
+        while (at && got[at - 1] != ' ')
+            at--;
+        fail_msg("requests differ from word %zu on:\n got: %.200s\nwant: %.200s", at, got + at,
+                 want->s + at);
+    }
+    board_log log;
+    board_log_summary(b->sim, 0, &log);
+    assert_int_equal(log.bad_block_shape, 0);
+    assert_int_equal(mpf_sim_early_count(b->sim), 0);
 }
 
 /* ---- re-flash ------------------------------------------------------------ */
@@ -137,16 +151,16 @@ static void test_reflash_of_the_same_image_erases_and_writes_nothing(void **stat
     mpf_image img;
     board_with_firmware(&b, &img);
     const uint64_t clock0 = mpf_sim_clock_us(b.sim);
-    assert_int_equal(flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
 
     assert_int_equal(mpf_sim_erase_count(b.sim), 0);
-    assert_int_equal(ops(&b, MPF_SIM_OP_ERASE), 0);
-    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 0);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_ERASE), 0);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 0);
     /* Every byte of the 4 planned sectors read once, nothing verified. */
-    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), (16 * KIB + 3 * 128 * KIB) / 2048);
-    assert_int_equal(ops(&b, MPF_SIM_OP_SET_ADDRESS), 2); /* the check's, the leave's */
-    assert_int_equal(ops(&b, MPF_SIM_OP_ABORT), 3); /* start-up, after the check's pointer, at its end */
-    assert_int_equal(ops(&b, MPF_SIM_OP_LEAVE), 1);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), (16 * KIB + 3 * 128 * KIB) / 2048);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_SET_ADDRESS), 2); /* the check's, the leave's */
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_ABORT), 3); /* start-up, after the check's pointer, at its end */
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_LEAVE), 1);
     assert_int_equal(b.d.stats.erase_sectors, 0);
     assert_int_equal(b.d.stats.blocks_down, 0);
     assert_int_equal(b.d.stats.bytes_down, 0);
@@ -176,12 +190,12 @@ static void test_one_changed_byte_rewrites_only_its_sector(void **state)
     board_with_firmware(&b, &img);
     /* 5000 bytes into sector 7: the check reads 3 of its blocks. */
     img.segments[1].data[SECTOR7 - FIXTURE_MP_TEXT_ADDR + 5000] ^= 0x01;
-    assert_int_equal(flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
 
     const uint32_t want[1] = {SECTOR7};
     assert_erased(&b, want, 1);
     const size_t blocks7 = TEXT_IN_SECTOR7 / 2048; /* 21 */
-    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), blocks7);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), blocks7);
     /* The run keeps one pointer, set where its first block is sent. */
     size_t i = board_log_find(b.sim, MPF_SIM_OP_WRITE, 1);
     assert_true(i != (size_t)-1);
@@ -195,7 +209,7 @@ static void test_one_changed_byte_rewrites_only_its_sector(void **state)
     }
     /* Check: sectors 0, 5, 6 whole (8 + 64 + 64), sector 7 up to its 3rd
      * block; verify: sector 7's written blocks only. */
-    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 8 + 64 + 64 + 3 + blocks7);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 8 + 64 + 64 + 3 + blocks7);
     assert_int_equal(b.d.stats.sectors_unchanged, 3);
     assert_int_equal(b.d.stats.erase_sectors, 1);
     assert_int_equal(b.d.stats.bytes_down, TEXT_IN_SECTOR7);
@@ -222,6 +236,9 @@ static void test_one_changed_byte_rewrites_only_its_sector(void **state)
     board_free(&b);
 }
 
+/* Another firmware in every sector: one UPLOAD per sector shows each one
+ * must be erased, all before the first erase; then the flash runs as a full
+ * one would. */
 static void test_a_new_firmware_costs_one_read_per_sector(void **state)
 {
     (void)state;
@@ -234,18 +251,20 @@ static void test_a_new_firmware_costs_one_read_per_sector(void **state)
     mpf_plan_options opt;
     mpf_plan_options_default(&opt);
     opt.verify = 0;
-    assert_int_equal(flash_ex(&b, &img, &opt, 1, 0), MPF_OK);
-    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 4);
+    assert_int_equal(board_flash_ex(&b, &img, &opt, 1, 0), MPF_OK);
     /* One pointer for the whole check: wBlockNum jumps to each sector. */
-    const uint16_t blocks[4] = {2, 2 + 0x20000 / 2048, 2 + 0x40000 / 2048, 2 + 0x60000 / 2048};
-    for (unsigned k = 0; k < 4; k++)
-        assert_int_equal(mpf_sim_request_at(b.sim, board_log_find(b.sim, MPF_SIM_OP_UPLOAD, k + 1))->value,
-                         blocks[k]);
-    assert_int_equal(mpf_sim_request_at(b.sim, board_log_find(b.sim, MPF_SIM_OP_SET_ADDRESS, 1))->address,
-                     0x08000000);
-    const uint32_t want[4] = {0x08000000, 0x08020000, 0x08040000, SECTOR7};
-    assert_erased(&b, want, 4);
+    words want = {{0}, 0};
+    say(&want, "abort alt:0 addr:08000000 abort up:2 up:%u up:%u up:%u abort", 2 + 0x20000 / 2048,
+        2 + 0x40000 / 2048, 2 + 0x60000 / 2048);
+    say(&want, " erase:08000000 erase:08020000 erase:08040000 erase:%08X", (unsigned)SECTOR7);
+    say(&want, " addr:08000000 wr:2 addr:08020000");
+    say_range(&want, "wr", 2, 150);
+    say(&want, " addr:08000000 leave");
+    assert_words(&b, &want);
+    const uint32_t erases[4] = {0x08000000, 0x08020000, 0x08040000, SECTOR7};
+    assert_erased(&b, erases, 4);
     assert_int_equal(b.d.stats.sectors_unchanged, 0);
+    assert_int_equal(b.d.stats.sectors_blank, 0);
     assert_true(board_has_image(&b, &img));
     mpf_image_free(&img);
     mpf_image_free(&old);
@@ -267,14 +286,14 @@ static void test_foreign_bytes_beside_the_image_get_the_sector_erased(void **sta
     poke_random(&full, SECTOR7 + TEXT_IN_SECTOR7 + 100, 300, 91);
     poke_random(&full, 0x08000000 + FIXTURE_MP_VECTOR_SIZE, 16, 92);
 
-    assert_int_equal(flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
     const uint32_t want[2] = {0x08000000, SECTOR7};
     assert_erased(&b, want, 2);
     assert_int_equal(b.d.stats.sectors_unchanged, 2);
     assert_true(erased(&b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
     assert_true(erased(&b, 0x08000000 + FIXTURE_MP_VECTOR_SIZE, 16 * KIB - FIXTURE_MP_VECTOR_SIZE));
 
-    assert_int_equal(flash_ex(&full, &img, NULL, 0, 0), MPF_OK);
+    assert_int_equal(board_flash_ex(&full, &img, NULL, 0, 0), MPF_OK);
     assert_same_flash(&b, &full);
     mpf_image_free(&img);
     mpf_image_free(&same);
@@ -293,11 +312,11 @@ static void test_no_can_upload_means_a_full_flash(void **state)
     mpf_plan_options opt;
     mpf_plan_options_default(&opt);
     opt.verify = 0; /* the plan refuses verify without canUpload */
-    assert_int_equal(flash_ex(&b, &img, &opt, 1, MPF_DFU_ATTR_CAN_UPLOAD), MPF_OK);
-    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 0);
+    assert_int_equal(board_flash_ex(&b, &img, &opt, 1, MPF_DFU_ATTR_CAN_UPLOAD), MPF_OK);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 0);
     const uint32_t want[4] = {0x08000000, 0x08020000, 0x08040000, SECTOR7};
     assert_erased(&b, want, 4);
-    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 150);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 150);
     assert_int_equal(capture_count(&b.cap, MPF_LOG_INFO, "bitCanUpload is 0"), 1);
     assert_true(board_has_image(&b, &img));
     mpf_image_free(&img);
@@ -317,7 +336,7 @@ static void test_a_refused_first_read_clears_the_error_and_flashes_in_full(void 
     mpf_image img;
     board_with_firmware(&b, &img);
     add_upload_fault(&b, MPF_SIM_FAULT_STATUS, 1, MPF_DFU_STATUS_ERR_VENDOR);
-    assert_int_equal(flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
 
     /* UPLOAD (refused), GETSTATUS (why), CLRSTATUS, then the full flash. */
     size_t up = board_log_find(b.sim, MPF_SIM_OP_UPLOAD, 1);
@@ -325,11 +344,11 @@ static void test_a_refused_first_read_clears_the_error_and_flashes_in_full(void 
     assert_int_equal(mpf_sim_request_at(b.sim, up + 1)->op, MPF_SIM_OP_GETSTATUS);
     assert_int_equal(mpf_sim_request_at(b.sim, up + 2)->op, MPF_SIM_OP_CLRSTATUS);
     assert_int_equal(mpf_sim_request_at(b.sim, up + 3)->op, MPF_SIM_OP_ERASE);
-    assert_int_equal(ops(&b, MPF_SIM_OP_CLRSTATUS), 1);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_CLRSTATUS), 1);
     const uint32_t want[4] = {0x08000000, 0x08020000, 0x08040000, SECTOR7};
     assert_erased(&b, want, 4);
-    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 150);
-    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 1 + 150); /* the refused one, the verify */
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 150);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 1 + 150); /* the refused one, the verify */
     assert_int_equal(capture_count(&b.cap, MPF_LOG_WARN, "refused to be read at 0x08000000 (errVENDOR"),
                      1);
     assert_true(board_has_image(&b, &img));
@@ -345,11 +364,11 @@ static void test_a_read_refused_later_keeps_the_sectors_already_checked(void **s
     board_with_firmware(&b, &img);
     /* Sector 0 is 8 blocks; the 10th read is sector 5's second. */
     add_upload_fault(&b, MPF_SIM_FAULT_STATUS, 10, MPF_DFU_STATUS_ERR_TARGET);
-    assert_int_equal(flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
     const uint32_t want[3] = {0x08020000, 0x08040000, SECTOR7};
     assert_erased(&b, want, 3);
     assert_int_equal(b.d.stats.sectors_unchanged, 1);
-    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 149); /* the vector table's block is left */
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 149); /* the vector table's block is left */
     assert_int_equal(capture_count(&b.cap, MPF_LOG_WARN, "errTARGET"), 1);
     assert_true(board_has_image(&b, &img));
     mpf_image_free(&img);
@@ -365,16 +384,16 @@ static void test_read_protection_falls_back_and_fails_as_a_full_flash_would(void
     board_with_firmware(&full, &same);
     mpf_sim_set_read_protection(b.sim, 1);
     mpf_sim_set_read_protection(full.sim, 1);
-    assert_int_equal(flash_ex(&b, &img, NULL, 1, 0), MPF_ERR_DEVICE_STATUS);
-    assert_int_equal(flash_ex(&full, &img, NULL, 0, 0), MPF_ERR_DEVICE_STATUS);
+    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_ERR_DEVICE_STATUS);
+    assert_int_equal(board_flash_ex(&full, &img, NULL, 0, 0), MPF_ERR_DEVICE_STATUS);
     /* After the refused read the full flash starts, and meets the same wall. */
     assert_string_equal(b.err.message, full.err.message);
     assert_non_null(strstr(b.err.message, "erase of sector at 0x08000000 failed: errVENDOR"));
     assert_int_equal(capture_count(&b.cap, MPF_LOG_WARN, "errVENDOR, read protection"), 1);
-    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 1);
-    assert_int_equal(ops(&b, MPF_SIM_OP_CLRSTATUS), 1);
-    assert_int_equal(ops(&b, MPF_SIM_OP_ERASE), 1);
-    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 0);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 1);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_CLRSTATUS), 1);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_ERASE), 1);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 0);
     mpf_image_free(&img);
     mpf_image_free(&same);
     board_free(&b);
@@ -391,11 +410,11 @@ static void test_other_read_failures_stop_before_any_erase(void **state)
         mpf_image img;
         board_with_firmware(&b, &img);
         add_upload_fault(&b, kinds[k], 3, 0);
-        assert_int_equal(flash_ex(&b, &img, NULL, 1, 0), want[k]);
+        assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), want[k]);
         assert_non_null(strstr(b.err.message, "read of block 4 at 0x08001000"));
-        assert_int_equal(ops(&b, MPF_SIM_OP_ERASE), 0);
-        assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 0);
-        assert_int_equal(ops(&b, MPF_SIM_OP_CLRSTATUS), 0);
+        assert_int_equal(board_ops(&b, MPF_SIM_OP_ERASE), 0);
+        assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 0);
+        assert_int_equal(board_ops(&b, MPF_SIM_OP_CLRSTATUS), 0);
         assert_true(board_has_image(&b, &img));
         mpf_image_free(&img);
         board_free(&b);
@@ -429,10 +448,10 @@ static void test_check_unchanged_reports_and_changes_nothing(void **state)
     assert_int_equal(unchanged[1], 1);
     assert_int_equal(unchanged[2], 1);
     assert_int_equal(unchanged[3], 0);
-    assert_int_equal(ops(&b, MPF_SIM_OP_ERASE) + ops(&b, MPF_SIM_OP_WRITE) +
-                         ops(&b, MPF_SIM_OP_LEAVE) + ops(&b, MPF_SIM_OP_MASS_ERASE),
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_ERASE) + board_ops(&b, MPF_SIM_OP_WRITE) +
+                         board_ops(&b, MPF_SIM_OP_LEAVE) + board_ops(&b, MPF_SIM_OP_MASS_ERASE),
                      0);
-    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 8 + 64 + 64 + TEXT_IN_SECTOR7 / 2048);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 8 + 64 + 64 + TEXT_IN_SECTOR7 / 2048);
     assert_int_equal(b.d.stats.sectors_unchanged, 0); /* nothing was left out: nothing ran */
     assert_int_equal(mpf_sim_state(b.sim), MPF_DFU_STATE_IDLE);
     uint8_t after[sizeof before];
@@ -448,7 +467,7 @@ static void test_check_unchanged_reports_and_changes_nothing(void **state)
     assert_int_equal(mpf_dfu_check_unchanged(&b.d, &plan, unchanged, &b.err), MPF_OK);
     for (size_t i = 0; i < 4; i++)
         assert_int_equal(unchanged[i], 0);
-    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD) + ops(&b, MPF_SIM_OP_SET_ADDRESS), 0);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD) + board_ops(&b, MPF_SIM_OP_SET_ADDRESS), 0);
     mpf_plan_free(&plan);
     mpf_image_free(&img);
     board_free(&b);
@@ -469,15 +488,16 @@ static void test_flags_from_the_check_spare_the_flash_a_second_read(void **state
     assert_int_equal(mpf_dfu_open(&b.d, &b.raw, &b.cb, &b.err), MPF_OK);
     uint8_t unchanged[4];
     assert_int_equal(mpf_dfu_check_unchanged(&b.d, &b.plan, unchanged, &b.err), MPF_OK);
-    const size_t check_reads = ops(&b, MPF_SIM_OP_UPLOAD);
+    const size_t check_reads = board_ops(&b, MPF_SIM_OP_UPLOAD);
     assert_int_equal(check_reads, 8 + 64 + 64 + TEXT_IN_SECTOR7 / 2048);
 
     mpf_dfu_flash_options fo;
     mpf_dfu_flash_options_default(&fo);
+    assert_int_equal(fo.skip_unchanged, 1);
     assert_null(fo.unchanged);
     fo.unchanged = unchanged;
     assert_int_equal(mpf_dfu_flash_ex(&b.d, &b.plan, &fo, &b.err), MPF_OK);
-    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD) - check_reads, TEXT_IN_SECTOR7 / 2048); /* verify */
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD) - check_reads, TEXT_IN_SECTOR7 / 2048); /* verify */
     const uint32_t want[1] = {SECTOR7};
     assert_erased(&b, want, 1);
     assert_int_equal(b.d.stats.sectors_unchanged, 3);
@@ -496,12 +516,181 @@ static void test_mass_erase_plans_are_not_checked(void **state)
     mpf_plan_options opt;
     mpf_plan_options_default(&opt);
     opt.mass_erase = 1;
-    assert_int_equal(flash_ex(&b, &img, &opt, 1, 0), MPF_OK);
-    assert_int_equal(ops(&b, MPF_SIM_OP_MASS_ERASE), 1);
-    assert_int_equal(ops(&b, MPF_SIM_OP_UPLOAD), 150); /* the verify only */
-    assert_int_equal(ops(&b, MPF_SIM_OP_WRITE), 150);
+    assert_int_equal(board_flash_ex(&b, &img, &opt, 1, 0), MPF_OK);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_MASS_ERASE), 1);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 150); /* the verify only */
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 150);
     assert_true(board_has_image(&b, &img));
     assert_true(erased(&b, BOARD_FS_ADDR, BOARD_FS_SIZE));
+    mpf_image_free(&img);
+    board_free(&b);
+}
+
+/* ---- sectors that need no erase ------------------------------------------- */
+
+/* A blank sector is read whole, not erased, and gets only its blocks that
+ * are not all 0xFF; verify reads back exactly those. */
+static void test_a_blank_sector_is_read_whole_and_written_without_an_erase(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "f401");
+    board_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS);
+    /* Blocks 2..7 of 0x08020000: data, 0xFF, data, 0xFF, data, 100 bytes. */
+    uint8_t data[5 * 2048 + 100];
+    fixture_fill_random(data, sizeof data, 41);
+    memset(data + 2048, 0xFF, 2048);
+    memset(data + 3 * 2048, 0xFF, 2048);
+    mpf_image img;
+    mpf_image_init(&img);
+    assert_int_equal(mpf_image_add(&img, 0, 0x08020000, data, sizeof data, "test", NULL), MPF_OK);
+    assert_int_equal(mpf_image_normalize(&img, NULL), MPF_OK);
+    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+
+    words want = {{0}, 0};
+    say(&want, "abort alt:0 addr:08020000 abort");
+    say_range(&want, "up", 2, 65); /* the whole 128 KiB sector */
+    say(&want, " abort addr:08020000 wr:2 wr:4 wr:6 wr:7");
+    say(&want, " addr:08020000 abort up:2 up:4 up:6 up:7 abort");
+    say(&want, " addr:08020000 leave");
+    assert_words(&b, &want);
+    assert_int_equal(mpf_sim_erase_count(b.sim), 0);
+    assert_int_equal(b.d.stats.erase_sectors, 0);
+    assert_int_equal(b.d.stats.sectors_blank, 1);
+    assert_int_equal(b.d.stats.sectors_unchanged, 0);
+    assert_int_equal(b.d.stats.blocks_unchanged, 2);
+    assert_int_equal(capture_count(&b.cap, MPF_LOG_INFO, "written without an erase"), 1);
+    assert_true(board_has_image(&b, &img));
+    assert_true(erased(&b, 0x08020000 + sizeof data, 128 * KIB - sizeof data));
+    assert_true(board_holds_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
+    mpf_image_free(&img);
+    board_free(&b);
+}
+
+/* A flash cut off halfway: its sectors are erased and the first 99 blocks
+ * written. Flashed again, nothing is erased and only the rest is sent. */
+static void test_an_interrupted_flash_resumes_where_it_stopped(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "f401");
+    board_fill(&b, 0x08000000, 512 * KIB, 0x31); /* an old firmware everywhere */
+    board_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS);
+    mpf_image img;
+    mpf_image_init(&img);
+    assert_int_equal(fixture_micropython_image(&img, 0, 7), 0);
+    mpf_sim_fault cut = {MPF_SIM_FAULT_DISCONNECT, MPF_SIM_OP_WRITE, 100, 0};
+    assert_int_equal(mpf_sim_add_fault(b.sim, &cut, &b.err), MPF_OK);
+    assert_int_not_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    assert_int_equal(mpf_sim_erase_count(b.sim), 4);
+    fresh_session(&b);
+
+    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    /* The vector table's block and 98 of the text's were written. */
+    const unsigned sent = 98, text_blocks = (FIXTURE_MP_TEXT_DEFAULT_SIZE + 2047) / 2048;
+    const uint32_t resume = FIXTURE_MP_TEXT_ADDR + sent * 2048;
+    words want = {{0}, 0};
+    say(&want, "abort alt:0 addr:08000000 abort");
+    say_range(&want, "up", 2, 9); /* sector 0 */
+    say_range(&want, "up", 2 + 64, 2 + 64 + 3 * 64 - 1); /* sectors 5, 6, 7 */
+    say(&want, " abort addr:%08X", (unsigned)resume);
+    say_range(&want, "wr", 2, 2 + text_blocks - sent - 1);
+    say(&want, " addr:%08X abort", (unsigned)resume);
+    say_range(&want, "up", 2, 2 + text_blocks - sent - 1);
+    say(&want, " abort addr:08000000 leave");
+    assert_words(&b, &want);
+    assert_int_equal(mpf_sim_erase_count(b.sim), 0);
+    assert_int_equal(b.d.stats.sectors_unchanged, 2);
+    assert_int_equal(b.d.stats.sectors_blank, 2);
+    assert_true(board_has_image(&b, &img));
+    assert_true(erased(&b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
+    assert_true(board_holds_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
+    mpf_image_free(&img);
+    board_free(&b);
+}
+
+/* A write-protected sector that reads blank: not erasing it must not hide
+ * the protection. The ROM "erases" such a sector without a word, so its full
+ * flash too first hears of it at the write: errWRITE, the same error at the
+ * same block. mboot refuses the erase, and now the write. */
+static void test_a_write_protected_blank_sector_still_fails(void **state)
+{
+    (void)state;
+    const char *chips[2] = {"f401", "mboot"};
+    for (size_t c = 0; c < 2; c++) {
+        for (int verify = 0; verify <= 1; verify++) {
+            board skip, full;
+            board_new(&skip, chips[c]);
+            board_new(&full, chips[c]);
+            mpf_sim_write_protect(skip.sim, 0x08040000);
+            mpf_sim_write_protect(full.sim, 0x08040000);
+            mpf_image img;
+            mpf_image_init(&img);
+            assert_int_equal(fixture_micropython_image(&img, 0, 7), 0);
+            if (c == 1)
+                img.segments[0].address = 0x08008000; /* past mboot itself */
+            mpf_plan_options opt;
+            mpf_plan_options_default(&opt);
+            opt.verify = verify;
+            assert_int_equal(board_flash_ex(&full, &img, &opt, 0, 0), MPF_ERR_DEVICE_STATUS);
+            assert_int_equal(board_flash_ex(&skip, &img, &opt, 1, 0), MPF_ERR_DEVICE_STATUS);
+            assert_int_equal(skip.d.stats.erase_sectors, 0);
+            assert_int_equal(skip.d.stats.sectors_blank, 4);
+            assert_non_null(strstr(skip.err.message, "write of block 66 at 0x08040000 failed"));
+            if (c == 0)
+                assert_string_equal(skip.err.message, full.err.message);
+            assert_false(board_has_image(&skip, &img));
+            mpf_image_free(&img);
+            board_free(&skip);
+            board_free(&full);
+        }
+    }
+}
+
+/* The dry run's answer, and a flash given it: blank sectors are marked, and
+ * the flash (which no longer knows which of their blocks were right) sends
+ * every block of them that is not all 0xFF, without erasing. */
+static void test_the_check_marks_blank_sectors_for_the_flash(void **state)
+{
+    (void)state;
+    board b;
+    mpf_image img;
+    board_with_firmware(&b, &img);
+    /* Sector 6 from its 10th block on, and all of sector 7, blank again. */
+    uint8_t ff[128 * KIB];
+    memset(ff, 0xFF, sizeof ff);
+    assert_int_equal(mpf_sim_poke(b.sim, 0x08040000 + 10 * 2048, ff, 128 * KIB - 10 * 2048), 0);
+    assert_int_equal(mpf_sim_poke(b.sim, SECTOR7, ff, 128 * KIB), 0);
+    mpf_sim_transport(b.sim, &b.raw);
+    mpf_plan_options opt;
+    mpf_plan_options_default(&opt);
+    mpf_plan_free(&b.plan);
+    assert_int_equal(mpf_plan_build(&img, &b.raw.info, &opt, &b.plan, &b.err), MPF_OK);
+    assert_int_equal(mpf_dfu_open(&b.d, &b.raw, &b.cb, &b.err), MPF_OK);
+    uint8_t action[4];
+    assert_int_equal(mpf_dfu_check_unchanged(&b.d, &b.plan, action, &b.err), MPF_OK);
+    assert_int_equal(action[0], MPF_SECTOR_UNCHANGED);
+    assert_int_equal(action[1], MPF_SECTOR_UNCHANGED);
+    assert_int_equal(action[2], MPF_SECTOR_BLANK);
+    assert_int_equal(action[3], MPF_SECTOR_BLANK);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 8 + 3 * 64);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_ERASE) + board_ops(&b, MPF_SIM_OP_WRITE), 0);
+
+    mpf_sim_clear_log(b.sim);
+    mpf_dfu_flash_options fo;
+    mpf_dfu_flash_options_default(&fo);
+    fo.unchanged = action;
+    assert_int_equal(mpf_dfu_flash_ex(&b.d, &b.plan, &fo, &b.err), MPF_OK);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_ERASE), 0);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 64 + TEXT_IN_SECTOR7 / 2048);
+    assert_int_equal(b.d.stats.sectors_blank, 2);
+    assert_true(board_has_image(&b, &img));
+
+    /* Anything but an mpf_sector_action is refused before a request. */
+    mpf_sim_clear_log(b.sim);
+    action[1] = 3;
+    assert_int_equal(mpf_dfu_flash_ex(&b.d, &b.plan, &fo, &b.err), MPF_ERR_USAGE);
+    assert_int_equal(mpf_sim_request_count(b.sim), 0);
     mpf_image_free(&img);
     board_free(&b);
 }
@@ -572,26 +761,60 @@ static void expected_sector(const mpf_image *img, size_t i, uint8_t *out)
     }
 }
 
-/* Per sector, one of: erased, random, the full flash's result, that with
- * one byte changed, that with foreign bytes somewhere. */
+/* A block of the sector's full-flash result whose bytes are all 0xFF, or -1. */
+static long blank_target_block(const uint8_t *want, uint32_t size, rng *r)
+{
+    const uint32_t blocks = size / 2048, from = below(r, blocks);
+    for (uint32_t k = 0; k < blocks; k++) {
+        uint32_t at = (from + k) % blocks * 2048;
+        size_t i = 0;
+        while (i < 2048 && want[at + i] == 0xFF)
+            i++;
+        if (i == 2048)
+            return (long)at;
+    }
+    return -1;
+}
+
+/* Per sector, one of: erased; random; the full flash's result; a flash of
+ * it cut off (its start right, 0xFF from a block boundary or any byte on);
+ * blank but for one stray byte; the result with foreign bytes in a block
+ * that should be all 0xFF. The last two and the full flash's result then
+ * perhaps get one bit or byte changed anywhere. */
 static void random_prior(rng *r, const mpf_image *img, board *a, board *b)
 {
     for (size_t i = 0; i < 8; i++) {
         uint32_t size = sector_size(i);
         uint8_t *buf = malloc(size);
         assert_non_null(buf);
-        switch (below(r, 5)) {
+        expected_sector(img, i, buf);
+        const uint32_t kind = below(r, 8);
+        switch (kind) {
         case 0:
             memset(buf, 0xFF, size);
             break;
         case 1:
             fixture_fill_random(buf, size, next(r));
             break;
-        default:
-            expected_sector(img, i, buf);
+        case 2: {
+            uint32_t cut = below(r, 2) ? below(r, size / 2048) * 2048 : below(r, size);
+            memset(buf + cut, 0xFF, size - cut);
             break;
         }
-        uint32_t change = below(r, 4);
+        case 3:
+            memset(buf, 0xFF, size);
+            buf[below(r, size)] = (uint8_t)below(r, 0xFF);
+            break;
+        case 4: {
+            long at = blank_target_block(buf, size, r);
+            if (at >= 0)
+                fixture_fill_random(buf + at, 2048, next(r));
+            break;
+        }
+        default:
+            break;
+        }
+        uint32_t change = kind >= 4 ? below(r, 4) : 0;
         if (change == 1)
             buf[below(r, size)] ^= (uint8_t)(1u << below(r, 8));
         else if (change == 2)
@@ -602,10 +825,51 @@ static void random_prior(rng *r, const mpf_image *img, board *a, board *b)
     }
 }
 
+/* What skip-unchanged must do with sector i, from what the chip holds: an
+ * erase unless every 2 KiB block is right already or all 0xFF. */
+static mpf_sector_action needed_action(const board *b, const mpf_image *img, size_t i)
+{
+    const uint32_t size = sector_size(i);
+    uint8_t *want = malloc(size), *got = malloc(size);
+    assert_non_null(want);
+    assert_non_null(got);
+    expected_sector(img, i, want);
+    assert_int_equal(mpf_sim_peek(b->sim, f401_sectors[i], got, size), 0);
+    mpf_sector_action action = MPF_SECTOR_UNCHANGED;
+    for (uint32_t at = 0; at < size && action != MPF_SECTOR_ERASE; at += 2048) {
+        if (memcmp(want + at, got + at, 2048) == 0)
+            continue;
+        action = erased_bytes(got + at, 2048) ? MPF_SECTOR_BLANK : MPF_SECTOR_ERASE;
+    }
+    free(want);
+    free(got);
+    return action;
+}
+
+/* Every block the flash wrote was read back by the verify after it. */
+static void assert_writes_verified(const board *b, uint32_t seed)
+{
+    const size_t n = mpf_sim_request_count(b->sim);
+    for (size_t i = 0; i < n; i++) {
+        const mpf_sim_request *w = mpf_sim_request_at(b->sim, i);
+        if (w->op != MPF_SIM_OP_WRITE)
+            continue;
+        uint64_t covered = w->address;
+        for (size_t j = i + 1; j < n && covered < (uint64_t)w->address + w->length; j++) {
+            const mpf_sim_request *u = mpf_sim_request_at(b->sim, j);
+            if (u->op == MPF_SIM_OP_UPLOAD && u->address <= covered &&
+                (uint64_t)u->address + u->length > covered)
+                covered = (uint64_t)u->address + u->length;
+        }
+        if (covered < (uint64_t)w->address + w->length)
+            fail_msg("seed %u: the write at 0x%08X was not verified", seed, (unsigned)w->address);
+    }
+}
+
 static void test_random_images_and_chips_end_as_a_full_flash_leaves_them(void **state)
 {
     (void)state;
-    size_t kept = 0, erased_total = 0, checked = 0;
+    size_t count[3] = {0}, checked = 0;
     for (uint32_t seed = 1; seed <= 200; seed++) {
         rng r = {seed * 2654435761u ^ 0xA5A5A5A5u};
         mpf_image img;
@@ -618,54 +882,49 @@ static void test_random_images_and_chips_end_as_a_full_flash_leaves_them(void **
         mpf_plan_options_default(&opt);
         opt.verify = (int)below(&r, 2);
 
-        /* The sectors the flash must change: planned, and not already right. */
-        uint8_t differs[8] = {0};
-        for (size_t i = 0; i < 8; i++) {
-            uint32_t size = sector_size(i);
-            uint8_t *want = malloc(size), *got = malloc(size);
-            assert_non_null(want);
-            assert_non_null(got);
-            expected_sector(&img, i, want);
-            assert_int_equal(mpf_sim_peek(skip.sim, f401_sectors[i], got, size), 0);
-            differs[i] = memcmp(want, got, size) != 0;
-            free(want);
-            free(got);
-        }
+        mpf_sector_action needed[8];
+        for (size_t i = 0; i < 8; i++)
+            needed[i] = needed_action(&skip, &img, i);
 
-        if (flash_ex(&skip, &img, &opt, 1, 0) != MPF_OK)
+        if (board_flash_ex(&skip, &img, &opt, 1, 0) != MPF_OK)
             fail_msg("seed %u: skip-unchanged flash: %s", seed, skip.err.message);
-        if (flash_ex(&full, &img, &opt, 0, 0) != MPF_OK)
+        if (board_flash_ex(&full, &img, &opt, 0, 0) != MPF_OK)
             fail_msg("seed %u: full flash: %s", seed, full.err.message);
         assert_same_flash(&skip, &full);
         assert_true(board_has_image(&skip, &img));
+        if (opt.verify)
+            assert_writes_verified(&skip, seed);
 
-        /* Exactly the planned sectors that differed were erased. */
-        size_t e = 0;
+        /* Exactly the planned sectors that needed an erase were erased. */
+        size_t e = 0, by_action[3] = {0};
         for (size_t p = 0; p < skip.plan.erase_count; p++) {
             size_t i = 0;
             while (f401_sectors[i] != skip.plan.erases[p].address)
                 i++;
-            if (differs[i]) {
-                assert_true(e < mpf_sim_erase_count(skip.sim));
-                assert_int_equal(mpf_sim_erase_at(skip.sim, e), f401_sectors[i]);
+            by_action[needed[i]]++;
+            if (needed[i] == MPF_SECTOR_ERASE) {
+                if (e >= mpf_sim_erase_count(skip.sim) || mpf_sim_erase_at(skip.sim, e) != f401_sectors[i])
+                    fail_msg("seed %u: sector at 0x%08X was not erased", seed, (unsigned)f401_sectors[i]);
                 e++;
-            } else {
-                kept++;
             }
             checked++;
         }
         assert_int_equal(mpf_sim_erase_count(skip.sim), e);
-        assert_int_equal(skip.d.stats.sectors_unchanged, skip.plan.erase_count - e);
-        erased_total += e;
+        assert_int_equal(skip.d.stats.sectors_unchanged, by_action[MPF_SECTOR_UNCHANGED]);
+        assert_int_equal(skip.d.stats.sectors_blank, by_action[MPF_SECTOR_BLANK]);
+        for (size_t k = 0; k < 3; k++)
+            count[k] += by_action[k];
         mpf_image_free(&img);
         board_free(&skip);
         board_free(&full);
     }
-    /* The cases must exercise both outcomes, or the test proves little. */
-    assert_true(kept > 50);
-    assert_true(erased_total > 50);
-    printf("# 200 cases: %zu planned sectors, %zu left alone, %zu erased\n", checked, kept,
-           erased_total);
+    printf("# 200 cases: %zu planned sectors, %zu left alone, %zu written without an erase, "
+           "%zu erased\n", checked, count[MPF_SECTOR_UNCHANGED], count[MPF_SECTOR_BLANK],
+           count[MPF_SECTOR_ERASE]);
+    /* The cases must exercise every outcome, or the test proves little. */
+    assert_true(count[MPF_SECTOR_UNCHANGED] > 50);
+    assert_true(count[MPF_SECTOR_BLANK] > 50);
+    assert_true(count[MPF_SECTOR_ERASE] > 50);
 }
 
 int main(void)
@@ -683,6 +942,10 @@ int main(void)
         cmocka_unit_test(test_check_unchanged_reports_and_changes_nothing),
         cmocka_unit_test(test_flags_from_the_check_spare_the_flash_a_second_read),
         cmocka_unit_test(test_mass_erase_plans_are_not_checked),
+        cmocka_unit_test(test_a_blank_sector_is_read_whole_and_written_without_an_erase),
+        cmocka_unit_test(test_an_interrupted_flash_resumes_where_it_stopped),
+        cmocka_unit_test(test_a_write_protected_blank_sector_still_fails),
+        cmocka_unit_test(test_the_check_marks_blank_sectors_for_the_flash),
         cmocka_unit_test(test_random_images_and_chips_end_as_a_full_flash_leaves_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /* The fault matrix: every fault kind (STALL, timeout, disconnect, and each
  * error status a flash can fail with) at every phase of flashing a
- * MicroPython image onto the virtual F401 (start-up, set-address, sector
- * erase, mass erase, mid-write, verify, leave). test_engine_faults.c checks
+ * MicroPython image onto the virtual F401 (start-up ABORT and status,
+ * set-address, sector erase, mass erase, mid-write, verify, leave).
+ * test_engine_faults.c checks
  * the first points with one status each; this file widens that to the whole
  * matrix and checks, for every cell:
  *  - the result: a one-line error naming the operation, its address and
@@ -39,6 +40,10 @@
 /* No run may take longer than this on the virtual clock. */
 #define MAX_MODELLED_US (200ull * 1000 * 1000)
 
+/* Faults a point shrugs off: the flash goes on and succeeds. */
+#define SURVIVES_STALL 1u  /* a STALL there is an answer, not a failure */
+#define SURVIVES_STATUS 2u /* an error status found there is cleared */
+
 typedef struct point {
     const char *name;
     mpf_phase phase;   /* where the engine is when the fault hits */
@@ -46,29 +51,44 @@ typedef struct point {
     unsigned nth;      /* 0: the last of op in a clean run */
     int mass_erase;
     int start_in_error;
+    unsigned survives; /* SURVIVES_* */
     const char *what;  /* operation and address the message must name */
 } point;
 
+/* The text is written and verified as one run, 0x08020000-0x08047FFF. */
+#define VERIFY_TEXT "verify of 0x08020000-0x08047FFF: "
+
 static const point points[] = {
-    {"start-up", MPF_PHASE_CONNECT, MPF_SIM_OP_GETSTATUS, 1, 0, 0, "connect: GETSTATUS"},
-    {"start-up clear", MPF_PHASE_CONNECT, MPF_SIM_OP_CLRSTATUS, 1, 0, 1, "connect: CLRSTATUS"},
-    {"sector erase", MPF_PHASE_ERASE, MPF_SIM_OP_ERASE, 2, 0, 0, "erase of sector at 0x08020000"},
-    /* open 1, erase 0x08000000 2-3, erase 0x08020000 4 (runs it) and 5 */
-    {"sector erase result", MPF_PHASE_ERASE, MPF_SIM_OP_GETSTATUS, 5, 0, 0,
+    /* The first request of every session. A stall is how a device in
+     * dfuERROR answers it; a status fault on it is a stall that leaves that
+     * status, which the start-up then clears. */
+    {"start-up abort", MPF_PHASE_CONNECT, MPF_SIM_OP_ABORT, 1, 0, 0,
+     SURVIVES_STALL | SURVIVES_STATUS, "connect: ABORT"},
+    {"start-up", MPF_PHASE_CONNECT, MPF_SIM_OP_GETSTATUS, 1, 0, 0, SURVIVES_STATUS,
+     "connect: GETSTATUS"},
+    {"start-up clear", MPF_PHASE_CONNECT, MPF_SIM_OP_CLRSTATUS, 1, 0, 1, 0, "connect: CLRSTATUS"},
+    {"sector erase", MPF_PHASE_ERASE, MPF_SIM_OP_ERASE, 2, 0, 0, 0,
      "erase of sector at 0x08020000"},
-    {"mass erase", MPF_PHASE_ERASE, MPF_SIM_OP_MASS_ERASE, 1, 1, 0, "mass erase"},
+    /* open 1, erase 0x08000000 2-3, erase 0x08020000 4 (runs it) and 5 */
+    {"sector erase result", MPF_PHASE_ERASE, MPF_SIM_OP_GETSTATUS, 5, 0, 0, 0,
+     "erase of sector at 0x08020000"},
+    {"mass erase", MPF_PHASE_ERASE, MPF_SIM_OP_MASS_ERASE, 1, 1, 0, 0, "mass erase"},
     /* open 1, mass erase 2 (runs it) and 3: the chip is already blank */
-    {"mass erase result", MPF_PHASE_ERASE, MPF_SIM_OP_GETSTATUS, 3, 1, 0, "mass erase"},
-    {"set-address", MPF_PHASE_WRITE, MPF_SIM_OP_SET_ADDRESS, 2, 0, 0, "set address 0x08020000"},
-    /* WRITE 1 is the vector table; WRITE n >= 2 is wBlockNum n of the text */
-    {"mid-write", MPF_PHASE_WRITE, MPF_SIM_OP_WRITE, 20, 0, 0, "write of block 20 at 0x08029000"},
-    {"verify set-address", MPF_PHASE_VERIFY, MPF_SIM_OP_SET_ADDRESS, 4, 0, 0,
+    {"mass erase result", MPF_PHASE_ERASE, MPF_SIM_OP_GETSTATUS, 3, 1, 0, 0, "mass erase"},
+    {"set-address", MPF_PHASE_WRITE, MPF_SIM_OP_SET_ADDRESS, 2, 0, 0, 0,
      "set address 0x08020000"},
-    {"verify", MPF_PHASE_VERIFY, MPF_SIM_OP_UPLOAD, 20, 0, 0, "read of block 20 at 0x08029000"},
-    {"leave set-address", MPF_PHASE_LEAVE, MPF_SIM_OP_SET_ADDRESS, 5, 0, 0,
+    /* WRITE 1 is the vector table; WRITE n >= 2 is wBlockNum n of the text */
+    {"mid-write", MPF_PHASE_WRITE, MPF_SIM_OP_WRITE, 20, 0, 0, 0,
+     "write of block 20 at 0x08029000"},
+    /* The write finished: the message must say it was the read-back. */
+    {"verify set-address", MPF_PHASE_VERIFY, MPF_SIM_OP_SET_ADDRESS, 4, 0, 0, 0,
+     VERIFY_TEXT "set address 0x08020000"},
+    {"verify", MPF_PHASE_VERIFY, MPF_SIM_OP_UPLOAD, 20, 0, 0, 0,
+     VERIFY_TEXT "read of block 20 at 0x08029000"},
+    {"leave set-address", MPF_PHASE_LEAVE, MPF_SIM_OP_SET_ADDRESS, 5, 0, 0, 0,
      "set address 0x08000000"},
-    {"leave", MPF_PHASE_LEAVE, MPF_SIM_OP_LEAVE, 1, 0, 0, "leave at 0x08000000"},
-    {"leave status", MPF_PHASE_LEAVE, MPF_SIM_OP_GETSTATUS, 0, 0, 0, "leave at 0x08000000"},
+    {"leave", MPF_PHASE_LEAVE, MPF_SIM_OP_LEAVE, 1, 0, 0, 0, "leave at 0x08000000"},
+    {"leave status", MPF_PHASE_LEAVE, MPF_SIM_OP_GETSTATUS, 0, 0, 0, 0, "leave at 0x08000000"},
 };
 
 typedef struct kind {
@@ -116,6 +136,8 @@ static void expect(const point *p, const kind *k, outcome *out)
     o.needles[0] = p->what;
     switch (k->kind) {
     case MPF_SIM_FAULT_STALL:
+        if (p->survives & SURVIVES_STALL)
+            break;
         if (is_leave(p) && p->op == MPF_SIM_OP_GETSTATUS)
             break; /* the device reset under the status request: it left */
         o.code = MPF_ERR_USB_STALL;
@@ -136,12 +158,16 @@ static void expect(const point *p, const kind *k, outcome *out)
         break;
     case MPF_SIM_FAULT_STATUS:
     default:
-        if (p->op == MPF_SIM_OP_GETSTATUS && p->nth == 1)
+        if (p->survives & SURVIVES_STATUS)
             break; /* found at start-up: cleared, and the flash goes on */
-        if (is_dnload(p->op) || p->op == MPF_SIM_OP_GETSTATUS) {
+        if (is_dnload(p->op) || p->op == MPF_SIM_OP_GETSTATUS ||
+            (p->op == MPF_SIM_OP_UPLOAD && k->status == MPF_DFU_STATUS_ERR_VENDOR)) {
+            /* an UPLOAD refused for read protection is the device's answer */
             o.code = MPF_ERR_DEVICE_STATUS;
             snprintf(o.status_needle, sizeof o.status_needle, " failed: %s (dfuERROR)",
                      mpf_dfu_status_name(k->status));
+            if (k->status == MPF_DFU_STATUS_ERR_VENDOR) /* with the way out */
+                o.needles[2] = "read-protected (RDP level 1)";
             o.after = p->op == MPF_SIM_OP_GETSTATUS ? 0 : 1;
         } else {
             /* UPLOAD, CLRSTATUS: the device stalls them and keeps the status */
@@ -314,6 +340,8 @@ static void run_cell(const point *p, const kind *k)
         if (k->kind == MPF_SIM_FAULT_STATUS) /* cleared at start-up, and said so */
             assert_int_equal(
                 capture_count(&b.cap, MPF_LOG_WARN, mpf_dfu_status_name(k->status)), 1);
+        if (k->kind == MPF_SIM_FAULT_STALL) /* the error its own ABORT caused: no news */
+            assert_int_equal(capture_count(&b.cap, MPF_LOG_WARN, ""), 0);
     }
     assert_untouched_outside_erases(ctx, &b, &before);
     if (p->mass_erase && p->op == MPF_SIM_OP_MASS_ERASE) {

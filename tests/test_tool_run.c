@@ -43,13 +43,14 @@ static void release(captured *c)
 }
 
 /* On a terminal each phase is one line, redrawn with \r and cleared to the
- * end with ESC[K; the line ends when the phase does. */
+ * end with ESC[K; the line ends when the phase does. --full, because the
+ * virtual board starts blank and would otherwise need no erase phase. */
 static void test_tty_progress(void **state)
 {
     (void)state;
-    char *argv[] = {"mpflash", "--sim", "f401", "-u", SAMPLE, NULL};
+    char *argv[] = {"mpflash", "--sim", "f401", "--full", "-u", SAMPLE, NULL};
     captured c;
-    run(&c, 1, NULL, 5, argv);
+    run(&c, 1, NULL, 6, argv);
     assert_int_equal(c.code, 0);
     assert_non_null(strstr(c.err, "\rerase    25%  1/4 sectors"));
     assert_non_null(strstr(c.err, "\rwrite   100%  299.1/299.1 KiB"));
@@ -62,6 +63,21 @@ static void test_tty_progress(void **state)
     for (const char *p = c.err; (p = strstr(p, "\rwrite ")) != NULL; p++)
         redraws++;
     assert_true(redraws >= 100 && redraws <= 101);
+    release(&c);
+}
+
+/* A blank board is checked whole and written without an erase, and the
+ * progress says so: a check phase, no erase phase. */
+static void test_tty_progress_on_a_blank_board(void **state)
+{
+    (void)state;
+    char *argv[] = {"mpflash", "--sim", "f401", "-u", SAMPLE, NULL};
+    captured c;
+    run(&c, 1, NULL, 5, argv);
+    assert_int_equal(c.code, 0);
+    assert_non_null(strstr(c.err, "\rcheck   100%  400.0/400.0 KiB"));
+    assert_null(strstr(c.err, "\rerase "));
+    assert_non_null(strstr(c.err, "\rwrite   100%  299.1/299.1 KiB"));
     release(&c);
 }
 
@@ -252,10 +268,14 @@ static void test_streams(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tty_progress),      cmocka_unit_test(test_quiet_and_json_own_stdout),
+        cmocka_unit_test(test_tty_progress),
+        cmocka_unit_test(test_tty_progress_on_a_blank_board),
+        cmocka_unit_test(test_quiet_and_json_own_stdout),
         cmocka_unit_test(test_tty_progress_several_boards),
-        cmocka_unit_test(test_sim_fault_through_io), cmocka_unit_test(test_sim_fault_grammar),
-        cmocka_unit_test(test_json_escaping),     cmocka_unit_test(test_formatting),
+        cmocka_unit_test(test_sim_fault_through_io),
+        cmocka_unit_test(test_sim_fault_grammar),
+        cmocka_unit_test(test_json_escaping),
+        cmocka_unit_test(test_formatting),
         cmocka_unit_test(test_streams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

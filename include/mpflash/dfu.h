@@ -90,7 +90,8 @@ typedef struct mpf_dfu_status_reply {
     uint8_t string_index;
 } mpf_dfu_status_reply;
 
-/* "dfuIDLE", "errERASE", ...; "state?"/"status?" for unknown values. */
+/* "dfuIDLE", "errERASE", ...; values DFU 1.1 does not define keep their number:
+ * "state 42 (unknown)", "status 0x3C (unknown)". Constant strings. */
 const char *mpf_dfu_state_name(uint8_t state);
 const char *mpf_dfu_status_name(uint8_t status);
 /* A sentence for a status: "device is unable to erase memory". */

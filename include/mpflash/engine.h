@@ -43,8 +43,10 @@ typedef struct mpf_callbacks {
     /* done/total are bytes (write, verify, read) or sectors (erase). Each
      * phase's total is known before its first report; during a flash the
      * erase, write and verify totals leave out the sectors skip-unchanged
-     * found already right, so they can be smaller than the plan's. Blocks of
-     * 0xFF that need not be sent still count as written. */
+     * found already right (and the erase total the blank ones, the write
+     * and verify totals their blocks already right), so they can be smaller
+     * than the plan's. Blocks of 0xFF that need not be sent after an erase
+     * still count as written. */
     void (*progress)(void *user, mpf_phase phase, uint64_t done, uint64_t total);
     void (*log)(void *user, mpf_log_level level, const char *message);
     void *user;
@@ -66,6 +68,9 @@ typedef struct mpf_dfu_stats {
     uint32_t blocks_unchanged;  /* data blocks not sent: in such a sector */
     uint32_t blocks_blank;      /* data blocks not sent: all 0xFF, in a sector this
                                  * flash erased */
+    uint32_t sectors_blank;     /* planned erases skipped: the sector was blank (0xFF)
+                                 * wherever it had to change, so it was programmed
+                                 * without one */
 } mpf_dfu_stats;
 
 /* Request timeouts. The GETSTATUS that follows a command waits as long as the
@@ -73,8 +78,9 @@ typedef struct mpf_dfu_stats {
  * that GETSTATUS until an erase has finished. Each bound is at least twice
  * the STM32F4 datasheet's worst case at x8 parallelism (16 KiB 0.8 s, 64 KiB
  * 2.4 s, 128 KiB 4 s, mass erase 32 s). A bwPollTimeout above an operation's
- * bound is capped at that bound (with a WARN), and an operation that keeps the
- * device in dfuDNBUSY for twice its bound is MPF_ERR_PROTOCOL. */
+ * bound is capped at that bound (with a WARN once per mpf_dfu_open, later ones
+ * at DEBUG), and an operation that keeps the device in dfuDNBUSY for twice its
+ * bound is MPF_ERR_PROTOCOL. */
 #define MPF_DFU_TIMEOUT_MS 5000u             /* ordinary requests, data blocks, set-address */
 #define MPF_DFU_MASS_ERASE_TIMEOUT_MS 64000u /* mass erase and read-unprotect */
 /* Sector erase: 1 s plus 64 ms per KiB (16 KiB: 2.0 s, 64 KiB: 5.1 s, 128 KiB: 9.2 s). */
@@ -93,6 +99,8 @@ typedef struct mpf_dfu {
     int left;               /* the device left DFU mode (leave, read-unprotect): then
                              * mpf_dfu_leave does nothing and the calls that need the
                              * device are refused with MPF_ERR_USAGE until mpf_dfu_open */
+    int poll_cap_warned;    /* a capped bwPollTimeout was logged at WARN: a device that
+                             * asks for it on every block is told about once */
 } mpf_dfu;
 
 /* Bring the device to dfuIDLE (GETSTATUS; CLRSTATUS out of dfuERROR; ABORT
@@ -109,22 +117,41 @@ mpf_err mpf_dfu_open(mpf_dfu *d, mpf_transport *t, const mpf_callbacks *cb, mpf_
  * (often dfuERROR), and the next mpf_dfu_open clears it. */
 mpf_err mpf_dfu_flash(mpf_dfu *d, const mpf_plan *plan, mpf_error *err);
 
+/* What a flash with skip_unchanged does with a planned sector. Nonzero means
+ * "not erased", so 0/1 flags from before MPF_SECTOR_BLANK keep their meaning. */
+typedef enum mpf_sector_action {
+    MPF_SECTOR_ERASE = 0,     /* erased and written (also: not checked) */
+    MPF_SECTOR_UNCHANGED = 1, /* already holds its new contents: left alone */
+    MPF_SECTOR_BLANK = 2      /* 0xFF wherever it changes: written without an erase */
+} mpf_sector_action;
+
 /* How mpf_dfu_flash_ex runs a plan. Whatever the options, the chip ends up
  * byte for byte as mpf_dfu_flash leaves it. */
 typedef struct mpf_dfu_flash_options {
-    /* Read every planned sector before erasing anything, and leave alone the
-     * sectors that already hold what the flash would leave there (the image
-     * bytes, 0xFF where the image does not reach): no erase, no data, no
-     * verify. Reading a sector stops at its first block that differs. A
-     * device that cannot upload, or refuses to (read protection), gets a
-     * full flash and a log line. Alt 0 of a mass-erase plan is not checked. */
+    /* Read every planned sector before erasing anything, block by block,
+     * and erase only the sectors that need it. Each block read either
+     * already holds what a full flash leaves there (the image bytes, 0xFF
+     * where the image does not reach), or is all 0xFF (flash programming
+     * only clears bits, so it can take its new bytes without an erase), or
+     * neither: then reading stops and the sector is erased and written. A
+     * sector of the first kind only is left alone (no erase, data or
+     * verify: MPF_SECTOR_UNCHANGED); one with blocks of the second kind is
+     * not erased, and only those blocks are sent and verified
+     * (MPF_SECTOR_BLANK). A device that cannot upload, or refuses to (read
+     * protection), gets a full flash and a log line. Alt 0 of a mass-erase
+     * plan is not checked. */
     int skip_unchanged;
     /* With skip_unchanged: what mpf_dfu_check_unchanged found for this plan
-     * on this device in this session (one flag per plan->erases[i]), so the
-     * flash does not read the sectors again. Trusted as given: a flag set
-     * for a sector that differs leaves it unflashed. NULL = check now. */
+     * on this device in this session (one mpf_sector_action per
+     * plan->erases[i]), so the flash does not read the sectors again.
+     * Trusted as given: a sector marked unchanged that differs is left
+     * unflashed. Since the flags do not say which blocks of a blank sector
+     * already held their bytes, such a sector gets every block whose new
+     * bytes are not all 0xFF (programming a byte with what it holds clears
+     * no bit). NULL = check now. */
     const uint8_t *unchanged;
 } mpf_dfu_flash_options;
+
 
 /* skip_unchanged on, unchanged NULL. */
 void mpf_dfu_flash_options_default(mpf_dfu_flash_options *o);
@@ -141,11 +168,12 @@ mpf_err mpf_dfu_flash_ex(mpf_dfu *d, const mpf_plan *plan, const mpf_dfu_flash_o
                          mpf_error *err);
 
 /* For a dry run: read the planned sectors as skip-unchanged would, and set
- * unchanged[i] (one entry per plan->erases[i]) to 1 when a flash with
- * skip_unchanged would leave that sector alone, else 0. Sends only
+ * unchanged[i] (one entry per plan->erases[i]) to the mpf_sector_action a
+ * flash with skip_unchanged would take there. Sends only
  * set-address, ABORT and UPLOAD (and CLRSTATUS after a refused read): flash
  * is not changed, but the address pointer is. A device that cannot be read
- * gives all 0 and a log line, as the flash would then do everything. */
+ * gives all MPF_SECTOR_ERASE and a log line, as the flash would then do
+ * everything. */
 mpf_err mpf_dfu_check_unchanged(mpf_dfu *d, const mpf_plan *plan, uint8_t *unchanged,
                                 mpf_error *err);
 

@@ -21,7 +21,7 @@ mpf_err eng_require_open(const mpf_dfu *d, const char *what, mpf_error *err)
     return MPF_OK;
 }
 
-mpf_err eng_require_dfuse(const mpf_dfu *d, const char *what, mpf_error *err)
+static mpf_err require_dfuse_version(const mpf_dfu *d, const char *what, mpf_error *err)
 {
     if (d->dfuse)
         return MPF_OK;
@@ -29,6 +29,27 @@ mpf_err eng_require_dfuse(const mpf_dfu *d, const char *what, mpf_error *err)
                          "%s needs an ST DfuSe device (bcdDFUVersion 0x011A); this one "
                          "reports 0x%04X, plain DFU 1.1, which has no addresses",
                          what, (unsigned)d->transport->info.func.dfu_version);
+}
+
+/* Set-address and sector erase are 5 bytes (command + address), and a
+ * device takes no more per DNLOAD than its wTransferSize: below that it
+ * cannot be pointed anywhere, so it is refused before the first command
+ * rather than after an erase. 0 is not refused here: it means the
+ * descriptor gives nothing to go by, and the plan's size stands in. */
+#define ADDRESSED_COMMAND_BYTES 5u
+
+mpf_err eng_require_dfuse(const mpf_dfu *d, const char *what, mpf_error *err)
+{
+    mpf_err rc = require_dfuse_version(d, what, err);
+    if (rc != MPF_OK || d->transfer_size == 0 || d->transfer_size >= ADDRESSED_COMMAND_BYTES)
+        return rc;
+    return mpf_error_set(err, MPF_ERR_PROTOCOL,
+                         "%s: the device reports wTransferSize %u, less than the %u bytes of a "
+                         "DfuSe set-address or erase command, so it cannot be given an "
+                         "address; its USB descriptor is wrong or it is not an ST DfuSe "
+                         "bootloader (those report 2048): replug it and check what "
+                         "mpflash -l shows",
+                         what, (unsigned)d->transfer_size, ADDRESSED_COMMAND_BYTES);
 }
 
 mpf_err eng_use_alt(mpf_dfu *d, uint8_t alt, mpf_error *err)
@@ -97,7 +118,7 @@ mpf_err mpf_dfu_mass_erase(mpf_dfu *d, uint8_t alt, mpf_error *err)
     const char *what = "mass erase";
     mpf_err rc = eng_require_open(d, what, err);
     if (rc == MPF_OK)
-        rc = eng_require_dfuse(d, what, err);
+        rc = require_dfuse_version(d, what, err); /* a 1-byte command: any size will do */
     if (rc == MPF_OK)
         rc = eng_use_alt(d, alt, err);
     if (rc != MPF_OK)
@@ -117,7 +138,7 @@ mpf_err mpf_dfu_read_unprotect(mpf_dfu *d, mpf_error *err)
     const char *what = "read unprotect";
     mpf_err rc = eng_require_open(d, what, err);
     if (rc == MPF_OK)
-        rc = eng_require_dfuse(d, what, err);
+        rc = require_dfuse_version(d, what, err); /* a 1-byte command: any size will do */
     if (rc == MPF_OK)
         rc = eng_use_alt(d, d->current_alt >= 0 ? (uint8_t)d->current_alt : 0, err);
     if (rc != MPF_OK)

@@ -12,7 +12,9 @@
  *    flash would be left erased-but-unwritten by that reset, and nothing
  *    written before it could be verified.
  * With skip-unchanged every sector is read before the first erase (reads
- * change nothing), so each phase's total is known when it starts.
+ * change nothing), so each phase's total is known when it starts; the
+ * sectors it finds blank where they change are simply not erased, and
+ * their writes go out with the rest of the run they belong to.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -23,7 +25,7 @@
 typedef struct flash_run {
     const mpf_plan *plan;
     eng_map map;
-    uint8_t *keep; /* per plan erase: left alone, it already holds the result */
+    uint8_t *action; /* per plan erase: mpf_sector_action */
     uint16_t block_size;
     eng_progress erase, write, verify;
 } flash_run;
@@ -47,11 +49,11 @@ static int next_alt(const mpf_plan *p, int after, uint8_t *alt)
 }
 
 /* A mass erase replaces the sector erases of alt 0; skip-unchanged drops
- * the sectors that already hold the result. */
+ * the sectors that already hold the result or can be written without one. */
 static int erase_skipped(const flash_run *r, size_t i)
 {
     const mpf_plan_erase *e = &r->plan->erases[i];
-    return (r->plan->mass_erase && e->alt == 0) || r->keep[i];
+    return (r->plan->mass_erase && e->alt == 0) || r->action[i] != MPF_SECTOR_ERASE;
 }
 
 static mpf_err erase_alt(mpf_dfu *d, flash_run *r, uint8_t alt, mpf_error *err)
@@ -177,23 +179,44 @@ void mpf_dfu_flash_options_default(mpf_dfu_flash_options *o)
     o->skip_unchanged = 1;
 }
 
+/* What to do with each planned sector: given, found by reading, or (full
+ * flash) erase them all. */
+static mpf_err decide(mpf_dfu *d, flash_run *r, const mpf_dfu_flash_options *opt, mpf_error *err)
+{
+    const mpf_plan *plan = r->plan;
+    if (!opt->skip_unchanged)
+        return MPF_OK;
+    if (!opt->unchanged) {
+        if (d->transfer_size) {
+            mpf_err rc = eng_map_alloc_done(&r->map, d->transfer_size, err);
+            if (rc != MPF_OK)
+                return rc;
+        }
+        return eng_check_sectors(d, plan, r->action, d->transfer_size ? &r->map : NULL, err);
+    }
+    for (size_t i = 0; i < plan->erase_count; i++) {
+        if (opt->unchanged[i] > MPF_SECTOR_BLANK)
+            return mpf_error_set(err, MPF_ERR_USAGE, "mpf_dfu_flash_ex: unchanged[%zu] is %u, not "
+                                 "an mpf_sector_action (0, 1 or 2)", i, (unsigned)opt->unchanged[i]);
+        if (!(plan->mass_erase && plan->erases[i].alt == 0))
+            r->action[i] = opt->unchanged[i];
+    }
+    return MPF_OK;
+}
+
 static mpf_err run(mpf_dfu *d, flash_run *r, const mpf_dfu_flash_options *opt, mpf_error *err)
 {
     const mpf_plan *plan = r->plan;
-    if (opt->skip_unchanged && opt->unchanged) {
-        for (size_t i = 0; i < plan->erase_count; i++)
-            r->keep[i] = opt->unchanged[i] && !(plan->mass_erase && plan->erases[i].alt == 0);
-    } else if (opt->skip_unchanged) {
-        mpf_err rc = eng_check_sectors(d, plan, r->keep, err);
-        if (rc != MPF_OK)
-            return rc;
-    }
+    mpf_err decided = decide(d, r, opt, err);
+    if (decided != MPF_OK)
+        return decided;
     r->erase.phase = MPF_PHASE_ERASE;
     r->write.phase = MPF_PHASE_WRITE;
     r->verify.phase = MPF_PHASE_VERIFY;
     for (size_t i = 0; i < plan->erase_count; i++) {
         r->erase.total += !erase_skipped(r, i);
-        d->stats.sectors_unchanged += r->keep[i];
+        d->stats.sectors_unchanged += r->action[i] == MPF_SECTOR_UNCHANGED;
+        d->stats.sectors_blank += r->action[i] == MPF_SECTOR_BLANK;
     }
     r->erase.total += plan->mass_erase ? 1 : 0;
     r->write.total = bytes_to_do(r, r->block_size);
@@ -213,9 +236,9 @@ static mpf_err run(mpf_dfu *d, flash_run *r, const mpf_dfu_flash_options *opt, m
     }
     eng_log(d, MPF_LOG_DEBUG,
             "%" PRIu64 " sectors erased, %" PRIu64 " bytes written%s; left out: %" PRIu32
-            " unchanged sectors, %" PRIu32 " blocks of 0xFF",
+            " unchanged sectors, %" PRIu32 " erases of blank sectors, %" PRIu32 " blocks of 0xFF",
             r->erase.done, r->write.done, plan->verify ? " and verified" : "",
-            d->stats.sectors_unchanged, d->stats.blocks_blank);
+            d->stats.sectors_unchanged, d->stats.sectors_blank, d->stats.blocks_blank);
     if (plan->leave)
         return mpf_dfu_leave(d, plan->leave_address, err);
     return MPF_OK;
@@ -242,14 +265,15 @@ mpf_err mpf_dfu_flash_ex(mpf_dfu *d, const mpf_plan *plan, const mpf_dfu_flash_o
                 "writing in %u-byte blocks while the device's wTransferSize is %u: the "
                 "address is set before every block, doubling the requests",
                 (unsigned)r.block_size, (unsigned)d->transfer_size);
-    r.keep = calloc(plan->erase_count ? plan->erase_count : 1, 1);
-    if (!r.keep)
+    r.action = calloc(plan->erase_count ? plan->erase_count : 1, 1);
+    if (!r.action)
         return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory for %zu sector flags",
                              plan->erase_count);
     r.map.plan = plan;
-    r.map.keep = r.keep;
+    r.map.action = r.action;
     rc = run(d, &r, opt, err);
-    free(r.keep);
+    eng_map_free_done(&r.map);
+    free(r.action);
     return rc;
 }
 

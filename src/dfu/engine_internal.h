@@ -91,13 +91,25 @@ mpf_err eng_set_address(mpf_dfu *d, uint32_t address, mpf_error *err);
 /* ---- engine_map.c: what a flash does with each sector and block ---------- */
 typedef struct eng_map {
     const mpf_plan *plan;
-    const uint8_t *keep; /* per plan erase: 1 = already right, left alone; NULL = none */
+    const uint8_t *action; /* per plan erase: mpf_sector_action; NULL = erase them all */
+    /* Per block the check read (wTransferSize from each sector's start,
+     * sector i's first at first[i]): 1 = it already held its new bytes.
+     * NULL = not known, every block of a blank sector is taken as 0xFF. */
+    uint8_t *done;
+    size_t *first;
+    uint32_t chunk;
 } eng_map;
+
+/* Room for done[] (chunk bytes per entry) over every planned sector. */
+mpf_err eng_map_alloc_done(eng_map *m, uint32_t chunk, mpf_error *err);
+void eng_map_free_done(eng_map *m);
 
 typedef enum eng_fate {
     ENG_SEND = 0,   /* the block goes to the device */
-    ENG_SKIP_BLANK, /* all 0xFF in sectors this flash erases: the erase wrote it */
-    ENG_SKIP_KEPT   /* only in sectors left alone: nothing to do, nothing to verify */
+    ENG_SKIP_BLANK, /* nothing to program, and it reaches into a sector this flash
+                     * erases, whose 0xFF the erase wrote: verified */
+    ENG_SKIP_KEPT   /* only bytes the chip already held, in sectors not erased:
+                     * nothing to do, nothing to verify */
 } eng_fate;
 
 eng_fate eng_block_fate(const eng_map *m, uint8_t alt, uint32_t address, const uint8_t *data,
@@ -155,9 +167,12 @@ mpf_err eng_verify_run(eng_reader *r, const eng_map *m, const mpf_plan_write *w,
                        eng_progress *progress, mpf_error *err);
 
 /* ---- engine_skip.c: skip-unchanged ------------------------------------------- */
-/* keep[i] = 1 when plan->erases[i] already holds what a full flash leaves
- * there. Reads every checkable sector up to its first differing block; a
- * device that cannot or will not be read leaves the rest at 0 (logged). */
-mpf_err eng_check_sectors(mpf_dfu *d, const mpf_plan *p, uint8_t *keep, mpf_error *err);
+/* action[i] = what a flash must do with plan->erases[i] (mpf_sector_action).
+ * Reads every checkable sector up to its first block that is neither right
+ * already nor all 0xFF; a device that cannot or will not be read leaves the
+ * rest at MPF_SECTOR_ERASE (logged). With found non-NULL (and its done[]
+ * allocated), the blocks that were right already are marked there. */
+mpf_err eng_check_sectors(mpf_dfu *d, const mpf_plan *p, uint8_t *action, eng_map *found,
+                          mpf_error *err);
 
 #endif

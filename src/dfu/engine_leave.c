@@ -87,6 +87,9 @@ mpf_err mpf_dfu_leave(mpf_dfu *d, uint32_t address, mpf_error *err)
             *err = status_err;
         return eng_request_failed(d, rc, what, MPF_DFU_GETSTATUS, err);
     }
+    if (dnload_rc != MPF_OK && st.state == MPF_DFU_STATE_ERROR &&
+        st.status == MPF_DFU_STATUS_ERR_VENDOR)
+        return eng_status_error(err, what, &st); /* refused for read protection */
     if (dnload_rc != MPF_OK && !manifesting(st.state)) {
         if (err)
             *err = dnload_err;

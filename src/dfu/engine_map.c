@@ -1,6 +1,7 @@
 /* Which planned sectors a flash erases, and so which data blocks it must
  * send. The plan's erases and writes are sorted by (alt, address), so both
  * lookups are binary searches. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dfu/engine_internal.h"
@@ -58,33 +59,94 @@ int eng_all_ff(const uint8_t *data, size_t len)
     return 1;
 }
 
+mpf_err eng_map_alloc_done(eng_map *m, uint32_t chunk, mpf_error *err)
+{
+    const mpf_plan *p = m->plan;
+    size_t total = 0;
+    m->first = malloc((p->erase_count ? p->erase_count : 1) * sizeof *m->first);
+    if (!m->first)
+        return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory for %zu sector entries",
+                             p->erase_count);
+    for (size_t i = 0; i < p->erase_count; i++) {
+        m->first[i] = total;
+        total += (p->erases[i].size + (size_t)chunk - 1) / chunk;
+    }
+    m->done = calloc(total ? total : 1, 1);
+    if (!m->done) {
+        free(m->first);
+        m->first = NULL;
+        return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory for %zu block flags", total);
+    }
+    m->chunk = chunk;
+    return MPF_OK;
+}
+
+void eng_map_free_done(eng_map *m)
+{
+    free(m->done);
+    free(m->first);
+    m->done = NULL;
+    m->first = NULL;
+}
+
+/* [address, address + len) lies in sector i, which is not erased: does any
+ * byte there still need programming? Only bytes in blocks the check did not
+ * find right already, and of those only the ones that are not 0xFF (the
+ * check found them 0xFF; an unknown block counts as 0xFF, the state
+ * MPF_SECTOR_BLANK promises). */
+static int blank_piece_needs(const eng_map *m, size_t i, uint32_t address, const uint8_t *data,
+                             size_t len)
+{
+    if (!m->done)
+        return !eng_all_ff(data, len);
+    const uint32_t base = m->plan->erases[i].address;
+    for (size_t off = 0; off < len;) {
+        const uint32_t in_sector = address + (uint32_t)off - base;
+        const size_t k = in_sector / m->chunk;
+        size_t n = m->chunk - in_sector % m->chunk;
+        if (n > len - off)
+            n = len - off;
+        if (!m->done[m->first[i] + k] && !eng_all_ff(data + off, n))
+            return 1;
+        off += n;
+    }
+    return 0;
+}
+
 eng_fate eng_block_fate(const eng_map *m, uint8_t alt, uint32_t address, const uint8_t *data,
                         size_t len)
 {
     const mpf_plan *p = m->plan;
     if (p->mass_erase && alt == 0)
         return eng_all_ff(data, len) ? ENG_SKIP_BLANK : ENG_SEND;
-    int kept = 0, erased = 0;
+    /* Sent when any byte must be programmed; bytes of the block that the
+     * chip already holds then go again, which clears no bit. */
+    int erased = 0, needs = 0;
     const uint64_t end = (uint64_t)address + len;
-    for (uint64_t at = address; at < end;) {
+    for (uint64_t at = address; at < end && !needs;) {
         long i = eng_plan_sector(p, alt, (uint32_t)at);
         if (i < 0)
             /* Memory this flash does not erase (OTP, option bytes): the
              * bytes there are unknown, so the block must go. */
             return ENG_SEND;
-        if (m->keep && m->keep[i])
-            kept = 1;
-        else
+        const mpf_plan_erase *e = &p->erases[i];
+        const uint64_t to = (uint64_t)e->address + e->size < end ? (uint64_t)e->address + e->size : end;
+        const uint8_t *piece = data + (at - address);
+        const size_t n = (size_t)(to - at);
+        switch (m->action ? m->action[i] : MPF_SECTOR_ERASE) {
+        case MPF_SECTOR_UNCHANGED:
+            break;
+        case MPF_SECTOR_BLANK:
+            needs = blank_piece_needs(m, (size_t)i, (uint32_t)at, piece, n);
+            break;
+        default:
             erased = 1;
-        at = (uint64_t)p->erases[i].address + p->erases[i].size;
+            needs = !eng_all_ff(piece, n);
+            break;
+        }
+        at = to;
     }
-    if (!erased)
-        return ENG_SKIP_KEPT;
-    /* A block that also reaches into a sector left alone is sent whole: the
-     * bytes there are the image's already, so programming them again clears
-     * no bit. (No STM32 layout has such blocks: sectors are multiples of
-     * 2 KiB.) */
-    if (!kept && eng_all_ff(data, len))
-        return ENG_SKIP_BLANK;
-    return ENG_SEND;
+    if (needs)
+        return ENG_SEND;
+    return erased ? ENG_SKIP_BLANK : ENG_SKIP_KEPT;
 }

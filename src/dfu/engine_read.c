@@ -88,6 +88,10 @@ static mpf_err upload_failed(eng_reader *r, mpf_err rc, const char *what, mpf_er
     if (asked && st.state == MPF_DFU_STATE_ERROR && st.status != MPF_DFU_STATUS_ERR_STALLEDPKT) {
         r->refused = 1;
         r->refused_status = st.status;
+        /* Read protection is the device's answer, not a USB fault, and it
+         * comes with something the user can do about it. */
+        if (st.status == MPF_DFU_STATUS_ERR_VENDOR)
+            return eng_status_error(err, what, &st);
     }
     return rc;
 }
@@ -192,6 +196,19 @@ static mpf_err compare(const uint8_t *want, const uint8_t *got, size_t len, uint
                          address + (uint32_t)i, (unsigned)want[i], (unsigned)got[i]);
 }
 
+/* What went wrong reading back is told apart from what went wrong writing:
+ * the write finished, so the firmware may well be on the chip. */
+static mpf_err verify_failed(mpf_err rc, const mpf_plan_write *w, mpf_error *err)
+{
+    if (rc == MPF_ERR_VERIFY)
+        return rc; /* already a verify message, with the address that differs */
+    mpf_error_prefix(err, "verify of 0x%08" PRIX32 "-0x%08" PRIX32, w->address,
+                     w->address + (uint32_t)(w->size - 1));
+    return rc;
+}
+
+/* The run ends back in dfuIDLE, so the ABORT that ends its reads fails as
+ * part of the verify, not of whatever comes next. */
 mpf_err eng_verify_run(eng_reader *r, const eng_map *m, const mpf_plan_write *w,
                        eng_progress *progress, mpf_error *err)
 {
@@ -212,5 +229,7 @@ mpf_err eng_verify_run(eng_reader *r, const eng_map *m, const mpf_plan_write *w,
         if (rc == MPF_OK)
             eng_progress_step(r->d, progress, n);
     }
-    return rc;
+    if (rc == MPF_OK)
+        rc = eng_reader_rewind(r, err);
+    return rc == MPF_OK ? MPF_OK : verify_failed(rc, w, err);
 }

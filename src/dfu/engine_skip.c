@@ -2,13 +2,19 @@
  * compare it with what a full flash would leave there: the image's bytes
  * where the image reaches, 0xFF everywhere else in the sector (a full flash
  * erases the whole sector, so foreign bytes there mean it must be erased).
- * A sector that already matches is left alone, which leaves the chip exactly
- * as a full flash would.
  *
- * Reading a sector stops at its first differing block, so a firmware that
- * changed everywhere costs one UPLOAD per sector. The whole check of an alt
- * setting runs from one address pointer: the sectors are whole multiples of
- * wTransferSize apart on every STM32, so each block is one UPLOAD. */
+ * Each block read is right already, or all 0xFF, or neither. STM32F4 flash
+ * programming only clears bits and the F4 has no ECC, so a block of 0xFF
+ * takes any new bytes without an erase: a sector of the first two kinds
+ * only is not erased (a blank chip, a chip after a mass erase, a flash
+ * interrupted mid-sector), and one of the first kind only is left alone.
+ * Either way the chip ends exactly as a full flash would leave it.
+ *
+ * Reading a sector stops at its first block of the third kind, so a
+ * firmware that changed everywhere still costs one UPLOAD per sector. The
+ * whole check of an alt setting runs from one address pointer: the sectors
+ * are whole multiples of wTransferSize apart on every STM32, so each block
+ * is one UPLOAD. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +24,11 @@
 typedef struct check {
     mpf_dfu *d;
     const mpf_plan *plan;
-    uint8_t *keep;
-    uint8_t *want; /* wTransferSize bytes */
+    uint8_t *action;
+    eng_map *found; /* NULL: the blocks already right are not recorded */
+    uint8_t *want;  /* wTransferSize bytes */
     eng_progress progress;
-    size_t kept;
+    size_t kept, blank;
 } check;
 
 static int checkable(const mpf_plan *p, const mpf_plan_erase *e)
@@ -29,12 +36,12 @@ static int checkable(const mpf_plan *p, const mpf_plan_erase *e)
     return !(p->mass_erase && e->alt == 0);
 }
 
-/* *same = 1 when the whole sector matches. */
-static mpf_err check_sector(check *c, eng_reader *r, const mpf_plan_erase *e, int *same,
-                            mpf_error *err)
+static mpf_err check_sector(check *c, eng_reader *r, size_t i, mpf_error *err)
 {
+    const mpf_plan_erase *e = &c->plan->erases[i];
     const uint16_t ts = c->d->transfer_size;
-    *same = 1;
+    uint8_t *done = c->found ? c->found->done + c->found->first[i] : NULL;
+    c->action[i] = MPF_SECTOR_UNCHANGED;
     for (uint32_t off = 0; off < e->size;) {
         uint32_t left = e->size - off;
         uint16_t n = left < ts ? (uint16_t)left : ts;
@@ -45,8 +52,13 @@ static mpf_err check_sector(check *c, eng_reader *r, const mpf_plan_erase *e, in
             return rc;
         eng_expected_bytes(c->plan, e->alt, at, c->want, n);
         off += n;
-        if (memcmp(got, c->want, n) != 0) {
-            *same = 0;
+        if (memcmp(got, c->want, n) == 0) {
+            if (done)
+                done[(off - n) / ts] = 1;
+        } else if (eng_all_ff(got, n)) {
+            c->action[i] = MPF_SECTOR_BLANK;
+        } else {
+            c->action[i] = MPF_SECTOR_ERASE;
             /* The rest of the sector is decided without reading it. */
             eng_progress_step(c->d, &c->progress, e->size - off + n);
             return MPF_OK;
@@ -54,6 +66,25 @@ static mpf_err check_sector(check *c, eng_reader *r, const mpf_plan_erase *e, in
         eng_progress_step(c->d, &c->progress, n);
     }
     return MPF_OK;
+}
+
+static void log_decision(check *c, const mpf_plan_erase *e, uint8_t action)
+{
+    const int kib = e->size % 1024 == 0;
+    const uint32_t size = kib ? e->size / 1024 : e->size;
+    if (action == MPF_SECTOR_UNCHANGED) {
+        c->kept++;
+        eng_log(c->d, MPF_LOG_INFO,
+                "sector at 0x%08" PRIX32 " (%" PRIu32 " %s) already holds the new contents: "
+                "not erased, written or verified",
+                e->address, size, kib ? "KiB" : "bytes");
+    } else if (action == MPF_SECTOR_BLANK) {
+        c->blank++;
+        eng_log(c->d, MPF_LOG_INFO,
+                "sector at 0x%08" PRIX32 " (%" PRIu32 " %s) is blank wherever it changes: "
+                "written without an erase",
+                e->address, size, kib ? "KiB" : "bytes");
+    }
 }
 
 /* The device refused an UPLOAD and sits in dfuERROR: clear it, so that the
@@ -94,21 +125,16 @@ static mpf_err check_all(check *c, mpf_error *err)
             if (!open)
                 eng_reader_free(&r);
         }
-        int same = 0;
         if (rc == MPF_OK)
-            rc = check_sector(c, &r, e, &same, err);
-        if (rc != MPF_OK && open && r.refused) {
-            eng_reader_free(&r);
-            return give_up(c, &r, e->address, err);
-        }
-        c->keep[i] = rc == MPF_OK && same;
-        if (c->keep[i]) {
-            c->kept++;
-            const int kib = e->size % 1024 == 0;
-            eng_log(c->d, MPF_LOG_INFO,
-                    "sector at 0x%08" PRIX32 " (%" PRIu32 " %s) already holds the new contents: "
-                    "not erased, written or verified",
-                    e->address, kib ? e->size / 1024 : e->size, kib ? "KiB" : "bytes");
+            rc = check_sector(c, &r, i, err);
+        if (rc != MPF_OK) {
+            c->action[i] = MPF_SECTOR_ERASE;
+            if (open && r.refused) {
+                eng_reader_free(&r);
+                return give_up(c, &r, e->address, err);
+            }
+        } else {
+            log_decision(c, e, c->action[i]);
         }
     }
     if (!open)
@@ -120,11 +146,13 @@ static mpf_err check_all(check *c, mpf_error *err)
     return eng_reader_close(&r, err);
 }
 
-mpf_err eng_check_sectors(mpf_dfu *d, const mpf_plan *p, uint8_t *keep, mpf_error *err)
+mpf_err eng_check_sectors(mpf_dfu *d, const mpf_plan *p, uint8_t *action, eng_map *found,
+                          mpf_error *err)
 {
     if (p->erase_count)
-        memset(keep, 0, p->erase_count);
-    check c = {.d = d, .plan = p, .keep = keep, .progress = {MPF_PHASE_READ, 0, 0}};
+        memset(action, MPF_SECTOR_ERASE, p->erase_count);
+    check c = {.d = d, .plan = p, .action = action, .found = found,
+               .progress = {MPF_PHASE_READ, 0, 0}};
     for (size_t i = 0; i < p->erase_count; i++)
         if (checkable(p, &p->erases[i]))
             c.progress.total += p->erases[i].size;
@@ -135,6 +163,9 @@ mpf_err eng_check_sectors(mpf_dfu *d, const mpf_plan *p, uint8_t *keep, mpf_erro
                                  "already hold the new contents cannot be found: full flash");
         return MPF_OK;
     }
+    if (found && found->chunk != d->transfer_size)
+        return mpf_error_set(err, MPF_ERR_INTERNAL, "the check records %" PRIu32 "-byte blocks "
+                             "but reads %u-byte ones", found->chunk, (unsigned)d->transfer_size);
     c.want = malloc(d->transfer_size);
     if (!c.want)
         return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory for a %u-byte compare buffer",
@@ -145,6 +176,9 @@ mpf_err eng_check_sectors(mpf_dfu *d, const mpf_plan *p, uint8_t *keep, mpf_erro
     if (rc == MPF_OK && c.kept)
         eng_log(d, MPF_LOG_INFO, "%zu of %zu planned sectors already hold the new contents",
                 c.kept, p->erase_count);
+    if (rc == MPF_OK && c.blank)
+        eng_log(d, MPF_LOG_INFO, "%zu of %zu planned sectors need no erase: blank wherever "
+                "they change", c.blank, p->erase_count);
     return rc;
 }
 
@@ -158,5 +192,5 @@ mpf_err mpf_dfu_check_unchanged(mpf_dfu *d, const mpf_plan *plan, uint8_t *uncha
         rc = eng_require_dfuse(d, "checking for unchanged sectors", err);
     if (rc != MPF_OK)
         return rc;
-    return eng_check_sectors(d, plan, unchanged, err);
+    return eng_check_sectors(d, plan, unchanged, NULL, err);
 }

@@ -23,8 +23,10 @@ mpf_err eng_status_error(mpf_error *err, const char *what, const mpf_dfu_status_
                   mpf_dfu_status_name(st->status), mpf_dfu_state_name(st->state));
     if (st->status == MPF_DFU_STATUS_ERR_VENDOR)
         /* Never acted on here: removing read protection erases the whole chip. */
-        eng_error_append(err, ": the chip is read-protected (RDP level 1); --unprotect removes "
-                              "the protection by erasing all of its flash");
+        eng_error_append(err, ": the chip is read-protected (RDP level 1); removing that "
+                              "erases all of its flash, filesystem included, so it is never "
+                              "done on its own: run with --unprotect --force (or "
+                              "-s :unprotect:force), then flash again");
     else
         eng_error_append(err, ": %s", mpf_dfu_status_description(st->status));
     return MPF_ERR_DEVICE_STATUS;
@@ -55,6 +57,17 @@ mpf_err eng_request_failed(mpf_dfu *d, mpf_err code, const char *what, uint8_t r
     mpf_dfu_status_reply st;
     int asked;
     return eng_request_failed_status(d, code, what, request, &st, &asked, err);
+}
+
+/* A device that asks for an absurd wait usually asks for it after every
+ * block: the first time is worth a warning, the rest only repeat it. */
+static void log_capped(mpf_dfu *d, uint32_t asked_ms, const char *what, uint32_t limit_ms)
+{
+    eng_log(d, d->poll_cap_warned ? MPF_LOG_DEBUG : MPF_LOG_WARN,
+            "device asked to wait %" PRIu32 " ms before polling again after %s; "
+            "waiting %" PRIu32 " ms instead, the longest that can take",
+            asked_ms, what, limit_ms);
+    d->poll_cap_warned = 1;
 }
 
 static int busy(uint8_t state)
@@ -103,10 +116,7 @@ mpf_err eng_wait_from(mpf_dfu *d, const char *what, uint32_t limit_ms,
         uint32_t wait_ms = st.poll_timeout_ms;
         if (wait_ms > limit_ms) {
             if (!warned)
-                eng_log(d, MPF_LOG_WARN,
-                        "device asked to wait %" PRIu32 " ms before polling again after %s; "
-                        "waiting %" PRIu32 " ms instead, the longest that can take",
-                        wait_ms, what, limit_ms);
+                log_capped(d, wait_ms, what, limit_ms);
             warned = 1;
             wait_ms = limit_ms;
         }

@@ -1,6 +1,8 @@
 /* The safety rules every front end gets, because they live in the plan:
  * an image that would make a chip permanently unflashable is refused
- * outright; regions whose writing cannot be undone by reflashing need force. */
+ * outright; regions whose writing cannot be undone by reflashing need force;
+ * an image the device would refuse half-way is refused before anything is
+ * erased. */
 #include <string.h>
 
 #include "dfu/plan_internal.h"
@@ -57,10 +59,45 @@ static mpf_err check_rdp(plan_ctx *c, const mpf_segment *seg)
     return MPF_OK;
 }
 
+/* MicroPython's mboot lives in the first 32 KiB of an STM32F4's flash and
+ * answers an erase or write there with errADDRESS, although its layout
+ * string calls the region writable: a bare device error, where the user
+ * needs to hear that the image is the wrong build. It enumerates with the
+ * ROM's VID:PID, so its manufacturer
+ * string is what tells it apart: mboot's default is "MicroPython", ST's ROM
+ * says "STMicroelectronics". An mboot built with another string is not
+ * recognised here and refuses the write itself, as before. */
+#define MBOOT_MANUFACTURER "MicroPython"
+#define MBOOT_START 0x08000000u
+#define MBOOT_SIZE 0x8000u
+
+static mpf_err check_mboot(plan_ctx *c, const mpf_segment *seg)
+{
+    if (seg->alt != 0 || strcmp(c->dev->manufacturer, MBOOT_MANUFACTURER) != 0)
+        return MPF_OK;
+    const uint64_t end = (uint64_t)seg->address + seg->size;
+    if (seg->address >= MBOOT_START + MBOOT_SIZE || end <= MBOOT_START)
+        return MPF_OK;
+    const uint64_t stop = end < MBOOT_START + MBOOT_SIZE ? end : MBOOT_START + MBOOT_SIZE;
+    const uint32_t from = seg->address > MBOOT_START ? seg->address : MBOOT_START;
+    const uint32_t to = (uint32_t)(stop - 1);
+    /* No --force: the device refuses it whatever we send. */
+    return mpf_error_set(c->err, MPF_ERR_REFUSED,
+                         "%s: the image writes 0x%08X-0x%08X, but this board runs MicroPython's "
+                         "mboot, which occupies 0x%08X-0x%08X and refuses to be overwritten (the "
+                         "image is linked for a board without mboot): flash the firmware built "
+                         "for mboot (USE_MBOOT=1), whose text starts at 0x%08X; --force cannot "
+                         "change this",
+                         seg->source, from, to, MBOOT_START, MBOOT_START + MBOOT_SIZE - 1,
+                         MBOOT_START + MBOOT_SIZE);
+}
+
 mpf_err plan_check_safety(plan_ctx *c)
 {
     for (size_t s = 0; s < c->img->count; s++) {
         mpf_err e = check_rdp(c, &c->img->segments[s]);
+        if (!e)
+            e = check_mboot(c, &c->img->segments[s]);
         if (e)
             return e;
     }

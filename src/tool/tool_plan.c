@@ -3,8 +3,20 @@
  * lives in them and survives. */
 #include "tool/tool_plan.h"
 
+#include "mpflash/engine.h"
 #include "mpflash/layout.h"
 #include "tool/tool_json.h"
+
+/* What the flash will do with a sector, by mpf_sector_action: as the dry
+ * run shows it, and as --json names it. */
+static const char *const action_text[3] = {"erase + write", "skip (unchanged)",
+                                           "write without erase (blank)"};
+static const char *const action_json[3] = {"erase", "unchanged", "blank"};
+
+static size_t action_index(uint8_t action)
+{
+    return action <= MPF_SECTOR_BLANK ? action : MPF_SECTOR_ERASE;
+}
 
 static int erased(const mpf_plan *plan, uint8_t alt, uint32_t start)
 {
@@ -78,10 +90,13 @@ static void show_json(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info
         tj_u64(&j, "alt", plan->erases[i].alt);
         tj_u64(&j, "address", plan->erases[i].address);
         tj_u64(&j, "size", plan->erases[i].size);
-        if (unchanged)
-            tj_bool(&j, "unchanged", unchanged[i]);
-        else
+        if (unchanged) {
+            tj_bool(&j, "unchanged", unchanged[i] == MPF_SECTOR_UNCHANGED);
+            tj_str(&j, "action", action_json[action_index(unchanged[i])]);
+        } else {
             tj_str(&j, "unchanged", NULL);
+            tj_str(&j, "action", NULL);
+        }
         tj_close_object(&j);
     }
     tj_close_array(&j);
@@ -126,27 +141,30 @@ void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *
     }
     if (plan->mass_erase)
         tool_say(ctx, "  mass erase of alt %u (all of it)\n", dev->num_alts ? (unsigned)dev->alts[0].alt : 0u);
-    size_t skipped = 0;
+    size_t kept = 0, blank = 0;
     uint64_t skipped_bytes = 0;
-    for (size_t i = 0; unchanged && i < plan->erase_count; i++)
-        if (unchanged[i]) {
-            skipped++;
+    for (size_t i = 0; unchanged && i < plan->erase_count; i++) {
+        kept += unchanged[i] == MPF_SECTOR_UNCHANGED;
+        blank += unchanged[i] == MPF_SECTOR_BLANK;
+        if (unchanged[i] != MPF_SECTOR_ERASE)
             skipped_bytes += plan->erases[i].size;
-        }
-    if (skipped) {
-        tool_format_size(erase_size, sizeof erase_size, plan->erase_bytes - skipped_bytes);
-        tool_say(ctx, "  erase %zu sector%s (%s); %zu more already hold%s the new contents:\n",
-                 plan->erase_count - skipped, plan->erase_count - skipped == 1 ? "" : "s", erase_size, skipped,
-                 skipped == 1 ? "s" : "");
-    } else {
-        tool_say(ctx, "  erase %zu sector%s (%s):\n", plan->erase_count, plan->erase_count == 1 ? "" : "s",
-                 erase_size);
     }
+    const size_t erased = plan->erase_count - kept - blank;
+    tool_format_size(erase_size, sizeof erase_size, plan->erase_bytes - skipped_bytes);
+    tool_say(ctx, "  erase %zu sector%s (%s)", erased, erased == 1 ? "" : "s", erase_size);
+    if (kept)
+        tool_say(ctx, "; %zu more already hold%s the new contents", kept, kept == 1 ? "s" : "");
+    if (blank)
+        tool_say(ctx, "; %zu more %s blank where %s change%s, so need%s no erase", blank,
+                 blank == 1 ? "is" : "are", blank == 1 ? "it" : "they", blank == 1 ? "s" : "",
+                 blank == 1 ? "s" : "");
+    tool_say(ctx, ":\n");
     for (size_t i = 0; i < plan->erase_count; i++) {
         char sz[32];
         tool_format_size(sz, sizeof sz, plan->erases[i].size);
-        tool_say(ctx, "    alt %u  0x%08X  %s%s\n", (unsigned)plan->erases[i].alt,
-                 (unsigned)plan->erases[i].address, sz, unchanged && unchanged[i] ? "  skip (unchanged)" : "");
+        tool_say(ctx, "    alt %u  0x%08X  %s%s%s\n", (unsigned)plan->erases[i].alt,
+                 (unsigned)plan->erases[i].address, sz, unchanged ? "  " : "",
+                 unchanged ? action_text[action_index(unchanged[i])] : "");
     }
     tool_say(ctx, "  write %zu range%s (%llu bytes, %zu blocks of up to %u bytes):\n", plan->write_count,
              plan->write_count == 1 ? "" : "s", (unsigned long long)plan->write_bytes, mpf_plan_block_count(plan),

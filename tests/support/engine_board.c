@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,7 +48,9 @@ int board_holds_fill(const board *b, uint32_t address, size_t len, uint32_t seed
     return same;
 }
 
-mpf_err board_flash(board *b, const mpf_image *img, const mpf_plan_options *opt)
+/* Plan from the enumeration info (no request yet), then open. */
+static mpf_err plan_and_open(board *b, const mpf_image *img, const mpf_plan_options *opt,
+                             uint8_t attrs_off)
 {
     mpf_plan_options defaults;
     if (!opt) {
@@ -59,15 +62,31 @@ mpf_err board_flash(board *b, const mpf_image *img, const mpf_plan_options *opt)
     b->has_plan = 0;
     mpf_error_clear(&b->err);
     mpf_sim_transport(b->sim, &b->raw);
+    b->raw.info.func.attributes &= (uint8_t)~attrs_off;
     spy_wrap(&b->spy, &b->raw, &b->t);
     mpf_err rc = mpf_plan_build(img, &b->t.info, opt, &b->plan, &b->err);
     if (rc != MPF_OK)
         return rc;
     b->has_plan = 1;
-    rc = mpf_dfu_open(&b->d, &b->t, &b->cb, &b->err);
+    return mpf_dfu_open(&b->d, &b->t, &b->cb, &b->err);
+}
+
+mpf_err board_flash(board *b, const mpf_image *img, const mpf_plan_options *opt)
+{
+    mpf_err rc = plan_and_open(b, img, opt, 0);
+    return rc == MPF_OK ? mpf_dfu_flash(&b->d, &b->plan, &b->err) : rc;
+}
+
+mpf_err board_flash_ex(board *b, const mpf_image *img, const mpf_plan_options *opt, int skip,
+                       uint8_t attrs_off)
+{
+    mpf_err rc = plan_and_open(b, img, opt, attrs_off);
     if (rc != MPF_OK)
         return rc;
-    return mpf_dfu_flash(&b->d, &b->plan, &b->err);
+    mpf_dfu_flash_options fo;
+    mpf_dfu_flash_options_default(&fo);
+    fo.skip_unchanged = skip;
+    return mpf_dfu_flash_ex(&b->d, &b->plan, &fo, &b->err);
 }
 
 int board_has_image(const board *b, const mpf_image *img)
@@ -133,6 +152,21 @@ size_t board_log_find(const mpf_sim *sim, mpf_sim_op op, unsigned nth)
     return (size_t)-1;
 }
 
+size_t board_ops(const board *b, mpf_sim_op op)
+{
+    board_log log;
+    board_log_summary(b->sim, 0, &log);
+    return log.by_op[op];
+}
+
+const mpf_sim_request *board_nth(const board *b, mpf_sim_op op, unsigned nth)
+{
+    size_t i = board_log_find(b->sim, op, nth);
+    if (i == (size_t)-1)
+        fail_msg("no request %u of op %d in the log", nth, (int)op);
+    return mpf_sim_request_at(b->sim, i);
+}
+
 size_t board_log_flash_changes_after(const mpf_sim *sim, size_t i)
 {
     const size_t n = mpf_sim_request_count(sim);
@@ -152,4 +186,52 @@ size_t board_log_flash_changes_after(const mpf_sim *sim, size_t i)
         }
     }
     return changes;
+}
+
+static int log_word(const mpf_sim_request *r, char *w, size_t size)
+{
+    switch (r->op) {
+    case MPF_SIM_OP_GETSTATUS:
+        return 0;
+    case MPF_SIM_OP_ABORT:
+        return snprintf(w, size, "abort");
+    case MPF_SIM_OP_CLRSTATUS:
+        return snprintf(w, size, "clr");
+    case MPF_SIM_OP_SELECT_ALT:
+        return snprintf(w, size, "alt:%u", (unsigned)r->value);
+    case MPF_SIM_OP_SET_ADDRESS:
+        return snprintf(w, size, "addr:%08X", (unsigned)r->address);
+    case MPF_SIM_OP_ERASE:
+        return snprintf(w, size, "erase:%08X", (unsigned)r->address);
+    case MPF_SIM_OP_MASS_ERASE:
+        return snprintf(w, size, "mass");
+    case MPF_SIM_OP_UPLOAD:
+        return snprintf(w, size, "up:%u", (unsigned)r->value);
+    case MPF_SIM_OP_WRITE:
+        return snprintf(w, size, "wr:%u", (unsigned)r->value);
+    case MPF_SIM_OP_LEAVE:
+        return snprintf(w, size, "leave");
+    case MPF_SIM_OP_RESET:
+        return snprintf(w, size, "reset");
+    default:
+        return snprintf(w, size, "op:%d", (int)r->op);
+    }
+}
+
+void board_log_words(const mpf_sim *sim, size_t from, char *out, size_t size)
+{
+    const size_t n = mpf_sim_request_count(sim);
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = from; i < n; i++) {
+        char w[32];
+        if (log_word(mpf_sim_request_at(sim, i), w, sizeof w) <= 0)
+            continue;
+        size_t need = strlen(w) + (used ? 1 : 0);
+        if (used + need + 4 >= size) {
+            snprintf(out + used, size - used, "...");
+            return;
+        }
+        used += (size_t)snprintf(out + used, size - used, "%s%s", used ? " " : "", w);
+    }
 }

@@ -45,6 +45,12 @@ int board_holds_fill(const board *b, uint32_t address, size_t len, uint32_t seed
  * kept in b->plan until the next run or board_free. */
 mpf_err board_flash(board *b, const mpf_image *img, const mpf_plan_options *opt);
 
+/* The same through mpf_dfu_flash_ex: skip = skip_unchanged; attrs_off
+ * clears bmAttributes bits in what the plan and the engine are told about
+ * the device. */
+mpf_err board_flash_ex(board *b, const mpf_image *img, const mpf_plan_options *opt, int skip,
+                       uint8_t attrs_off);
+
 /* 1 when every segment of img is in the device's memory byte for byte. */
 int board_has_image(const board *b, const mpf_image *img);
 
@@ -60,7 +66,16 @@ typedef struct board_log {
 void board_log_summary(const mpf_sim *sim, size_t from, board_log *out);
 /* Index of the nth (1-based) logged request of op, or (size_t)-1. */
 size_t board_log_find(const mpf_sim *sim, mpf_sim_op op, unsigned nth);
+/* How many requests of op the log holds. */
+size_t board_ops(const board *b, mpf_sim_op op);
+/* The nth (1-based) logged request of op; fails the test if there is none. */
+const mpf_sim_request *board_nth(const board *b, mpf_sim_op op, unsigned nth);
 /* Logged requests after index i that change flash or the address pointer. */
 size_t board_log_flash_changes_after(const mpf_sim *sim, size_t i);
+/* The logged requests from `from` on as words, GETSTATUS left out:
+ * "abort", "clr", "alt:N", "addr:HEX", "erase:HEX", "mass", "up:N" and
+ * "wr:N" (wBlockNum), "leave", "reset", "op:N" for anything else. Always
+ * NUL-terminated; cut short (ending in "...") when out does not hold it. */
+void board_log_words(const mpf_sim *sim, size_t from, char *out, size_t size);
 
 #endif
