@@ -150,6 +150,12 @@ typedef struct mpf_dfu_flash_options {
      * bytes are not all 0xFF (programming a byte with what it holds clears
      * no bit). NULL = check now. */
     const uint8_t *unchanged;
+    /* If not NULL: receives the mpf_sector_action taken for each
+     * plan->erases[i] once it is decided (before the first erase), so a
+     * caller that let the flash do the check (unchanged NULL, which also
+     * remembers which blocks of a blank sector were already right) can
+     * still report what happened. Left as it is when nothing was decided. */
+    uint8_t *actions;
 } mpf_dfu_flash_options;
 
 

@@ -86,7 +86,9 @@ typedef struct mpf_plan {
  *   writable, or an alt setting the device does not have;
  * - MPF_ERR_REFUSED: writing an "Option Bytes" or "OTP..." region (names
  *   compared ignoring case) without opt->force, and
- *   always an image setting the STM32F2/F4 RDP byte (0x1FFFC001) to 0xCC;
+ *   always an image setting the STM32F2/F4 RDP byte (0x1FFFC001) to 0xCC,
+ *   and always alt 0 data in the first 32 KiB of a device whose
+ *   manufacturer string says it is MicroPython's mboot (mboot lives there);
  * - MPF_ERR_PROTOCOL: a device layout string that does not parse, or
  *   wTransferSize 0 with no override;
  * - MPF_ERR_INPUT: an empty image without mass_erase;

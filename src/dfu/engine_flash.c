@@ -210,6 +210,8 @@ static mpf_err run(mpf_dfu *d, flash_run *r, const mpf_dfu_flash_options *opt, m
     mpf_err decided = decide(d, r, opt, err);
     if (decided != MPF_OK)
         return decided;
+    if (opt->actions && plan->erase_count)
+        memcpy(opt->actions, r->action, plan->erase_count);
     r->erase.phase = MPF_PHASE_ERASE;
     r->write.phase = MPF_PHASE_WRITE;
     r->verify.phase = MPF_PHASE_VERIFY;

@@ -23,6 +23,7 @@ typedef struct tool_flash_result {
     uint64_t erase_bytes;    /* in the sectors erased (skipped ones not) */
     uint32_t sectors_erased;
     uint32_t sectors_skipped; /* already held the image (skip-unchanged) */
+    uint32_t sectors_blank;   /* written without an erase: 0xFF wherever they change */
     int mass_erase, verified, left;
     uint32_t leave_address;
     uint64_t requests;

@@ -186,6 +186,7 @@ static void keep_results(tool_board *b, const mpf_dfu *d, const uint8_t *unchang
             b->res.erase_bytes -= plan->erases[i].size;
     b->res.sectors_erased = d->stats.erase_sectors;
     b->res.sectors_skipped = d->stats.sectors_unchanged;
+    b->res.sectors_blank = d->stats.sectors_blank;
     b->res.mass_erase = plan->mass_erase;
     b->res.verified = plan->verify;
     b->res.left = plan->leave;
@@ -193,21 +194,93 @@ static void keep_results(tool_board *b, const mpf_dfu *d, const uint8_t *unchang
     b->res.requests = mpf_dfu_stats_total(&d->stats);
 }
 
+/* The engine's progress as it passes on to the board's tool_progress: after
+ * a failure it is the only record of which erases and writes completed (the
+ * engine's counters also count the request that failed). */
+typedef struct flash_seen {
+    mpf_callbacks next;
+    int reached[MPF_PHASE__COUNT];
+    uint64_t done[MPF_PHASE__COUNT], total[MPF_PHASE__COUNT];
+} flash_seen;
+
+static void seen_progress(void *user, mpf_phase phase, uint64_t done, uint64_t total)
+{
+    flash_seen *s = user;
+    if ((unsigned)phase < MPF_PHASE__COUNT) {
+        s->reached[phase] = 1;
+        s->done[phase] = done;
+        s->total[phase] = total;
+    }
+    if (s->next.progress)
+        s->next.progress(s->next.user, phase, done, total);
+}
+
+static void seen_log(void *user, mpf_log_level level, const char *message)
+{
+    flash_seen *s = user;
+    if (s->next.log)
+        s->next.log(s->next.user, level, message);
+}
+
+/* A board that failed reports what it did before it stopped, so a rack's
+ * report can tell a board that never answered from one that failed halfway
+ * (docs/json.md: zero where the board did not get that far). */
+static void keep_partial_results(tool_board *b, const mpf_dfu *d, const uint8_t *unchanged, const flash_seen *s)
+{
+    const mpf_plan *plan = &b->plan;
+    const uint64_t erased_steps = s->done[MPF_PHASE_ERASE];
+    /* A mass erase is the erase phase's first step. */
+    const int mass_ran = plan->mass_erase && erased_steps > 0;
+    uint64_t sectors = erased_steps - (mass_ran ? 1u : 0u), counted = 0;
+    b->res.mass_erase = mass_ran;
+    b->res.sectors_erased = (uint32_t)sectors;
+    b->res.sectors_skipped = d->stats.sectors_unchanged;
+    b->res.sectors_blank = d->stats.sectors_blank;
+    b->res.erase_bytes = 0;
+    for (size_t i = 0; i < plan->erase_count; i++) {
+        const mpf_plan_erase *e = &plan->erases[i];
+        if (mass_ran && e->alt == 0)
+            b->res.erase_bytes += e->size;
+        else if (!(plan->mass_erase && e->alt == 0) && !(unchanged && unchanged[i]) && counted < sectors) {
+            b->res.erase_bytes += e->size;
+            counted++;
+        }
+    }
+    /* The write total leaves out what skipped sectors already hold; with
+     * nothing to send the write phase is never announced. */
+    if (s->reached[MPF_PHASE_WRITE])
+        b->res.bytes_written = plan->write_bytes - (s->total[MPF_PHASE_WRITE] - s->done[MPF_PHASE_WRITE]);
+    else if (s->reached[MPF_PHASE_VERIFY] || s->reached[MPF_PHASE_LEAVE])
+        b->res.bytes_written = plan->write_bytes;
+    b->res.bytes_sent = d->stats.bytes_down;
+    b->res.verified = plan->verify && s->reached[MPF_PHASE_VERIFY] &&
+                      s->done[MPF_PHASE_VERIFY] == s->total[MPF_PHASE_VERIFY];
+    b->res.requests = mpf_dfu_stats_total(&d->stats);
+}
+
 mpf_err tool_flash_run(tool_ctx *ctx, tool_board *b, tool_progress *prog, mpf_error *err)
 {
-    mpf_callbacks cb;
-    tool_progress_callbacks(prog, &cb);
+    flash_seen seen;
+    memset(&seen, 0, sizeof seen);
+    tool_progress_callbacks(prog, &seen.next);
+    mpf_callbacks cb = {seen_progress, seen_log, &seen};
     uint64_t start = tool_device_now_us(&b->dev);
     b->res.ran = 1;
     prog->read_name = "check";
     mpf_dfu d;
+    /* Zero counts if the open gives up before it starts counting. */
+    memset(&d, 0, sizeof d);
     mpf_err rc = mpf_dfu_open(&d, &b->dev.transport, &cb, err);
-    /* Which sectors already hold their new contents, read once: the backup
-     * keeps only what will really be erased, and the flash skips the rest
-     * without reading it again. */
-    uint8_t *unchanged = NULL;
-    if (!rc)
-        rc = find_unchanged(ctx, &d, &b->plan, &unchanged, err);
+    /* With --backup, which sectors will really be erased must be known
+     * before the flash starts: read once here and handed to the flash.
+     * Otherwise the flash does the reading itself, which also lets it skip
+     * the blocks of a blank sector that already hold their bytes (the
+     * rest of an interrupted flash); it reports its decisions back. */
+    uint8_t *unchanged = calloc(b->plan.erase_count ? b->plan.erase_count : 1, 1);
+    if (!rc && !unchanged)
+        rc = mpf_error_set(err, MPF_ERR_NOMEM, "out of memory");
+    if (!rc && ctx->opt.backup_file && !ctx->opt.full)
+        rc = mpf_dfu_check_unchanged(&d, &b->plan, unchanged, err);
     if (!rc && ctx->opt.backup_file) {
         tool_flash_backup_file(ctx, b, b->res.backup_file, sizeof b->res.backup_file);
         rc = tool_backup_sectors(&d, prog, &b->plan, unchanged, &b->dev.transport.info, b->res.backup_file,
@@ -221,11 +294,14 @@ mpf_err tool_flash_run(tool_ctx *ctx, tool_board *b, tool_progress *prog, mpf_er
     mpf_dfu_flash_options fo;
     mpf_dfu_flash_options_default(&fo);
     fo.skip_unchanged = !ctx->opt.full;
-    fo.unchanged = unchanged;
+    fo.unchanged = ctx->opt.backup_file ? unchanged : NULL;
+    fo.actions = unchanged;
     if (!rc)
         rc = mpf_dfu_flash_ex(&d, &b->plan, &fo, err);
     if (!rc)
         keep_results(b, &d, unchanged);
+    else
+        keep_partial_results(b, &d, unchanged, &seen);
     free(unchanged);
     tool_progress_end_line(prog);
     b->res.elapsed_us = tool_device_now_us(&b->dev) - start;

@@ -40,6 +40,7 @@ void tool_flash_result_json(tool_ctx *ctx, tool_json *j, const tool_board *b)
     tj_u64(j, "bytes_sent", r->bytes_sent);
     tj_u64(j, "sectors_erased", r->sectors_erased);
     tj_u64(j, "sectors_skipped", r->sectors_skipped);
+    tj_u64(j, "sectors_blank", r->sectors_blank);
     tj_u64(j, "erase_bytes", r->erase_bytes);
     tj_bool(j, "mass_erase", r->mass_erase);
     tj_bool(j, "verified", r->verified);
@@ -65,19 +66,18 @@ static void summary(tool_ctx *ctx, const tool_board *b)
     if (r->backup_file[0])
         tool_say(ctx, "backup: %llu bytes of the erased sectors in %s (restore with mpflash -u %s)\n",
                  (unsigned long long)r->backup_bytes, r->backup_file, r->backup_file);
+    tool_say(ctx, "done: wrote %llu bytes, erased %s%u sector%s (%s)", (unsigned long long)r->bytes_written,
+             r->mass_erase ? "all flash, " : "", (unsigned)r->sectors_erased, r->sectors_erased == 1 ? "" : "s",
+             erased);
+    if (r->sectors_blank)
+        tool_say(ctx, ", wrote %u blank sector%s without an erase", (unsigned)r->sectors_blank,
+                 r->sectors_blank == 1 ? "" : "s");
     if (r->sectors_skipped)
+        tool_say(ctx, ", skipped %u that already held the firmware", (unsigned)r->sectors_skipped);
+    if (r->sectors_blank || r->sectors_skipped)
         /* The image's size no longer says what was sent. */
-        tool_say(ctx, "done: erased %u sector%s (%s) and skipped %u that already held the firmware, sent %llu of "
-                 "%llu bytes%s in %s%s; ",
-                 (unsigned)r->sectors_erased, r->sectors_erased == 1 ? "" : "s", erased,
-                 (unsigned)r->sectors_skipped, (unsigned long long)r->bytes_sent,
-                 (unsigned long long)r->bytes_written, r->verified ? ", verified," : ",", took,
-                 b->dev.sim ? " of modelled device time" : "");
-    else
-        tool_say(ctx, "done: wrote %llu bytes, erased %s%u sector%s (%s)%s in %s%s; ",
-                 (unsigned long long)r->bytes_written, r->mass_erase ? "all flash, " : "",
-                 (unsigned)r->sectors_erased, r->sectors_erased == 1 ? "" : "s", erased,
-                 r->verified ? ", verified," : ",", took, b->dev.sim ? " of modelled device time" : "");
+        tool_say(ctx, ", sent %llu bytes", (unsigned long long)r->bytes_sent);
+    tool_say(ctx, "%s in %s%s; ", r->verified ? ", verified," : ",", took, b->dev.sim ? " of modelled device time" : "");
     if (r->left)
         tool_say(ctx, "the board is starting the new firmware at 0x%08X\n", (unsigned)r->leave_address);
     else

@@ -45,7 +45,7 @@ static const char help_text[] =
     "  -t, --transfer-size N    bytes per USB request (default: the board's)\n"
     "  --full                   erase and write every sector the firmware\n"
     "                           touches (default: skip sectors that already\n"
-    "                           hold it)\n"
+    "                           hold it, write blank ones without erasing)\n"
     "  --backup FILE            first read the sectors about to be erased into\n"
     "                           FILE, a .dfu that -u FILE restores\n"
     "  --force                  overwrite the -U or --backup file; flash a .dfu\n"

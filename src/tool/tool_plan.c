@@ -133,10 +133,14 @@ void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *
     tool_format_size(erase_size, sizeof erase_size, plan->erase_bytes);
     tool_format_duration(eta, sizeof eta, plan->estimated_us);
     if (!full) {
-        tool_say(ctx, "plan: %s%zu sector%s (%s) to erase, %llu bytes to write%s%s; about %s\n",
+        /* The board is read next: sectors already right or blank are then
+         * not erased, and the estimate (a full flash's) drops with them. */
+        const int checked = !ctx->opt.full && !plan->mass_erase;
+        tool_say(ctx, "plan: %s%zu sector%s (%s) to erase%s, %llu bytes to write%s%s; about %s\n",
                  plan->mass_erase ? "mass erase, " : "", plan->erase_count, plan->erase_count == 1 ? "" : "s",
-                 erase_size, (unsigned long long)plan->write_bytes, plan->verify ? ", verify" : "",
-                 plan->leave ? ", then start the firmware" : ", then stay in DFU mode", eta);
+                 erase_size, checked ? " where needed" : "", (unsigned long long)plan->write_bytes,
+                 plan->verify ? ", verify" : "", plan->leave ? ", then start the firmware" : ", then stay in DFU mode",
+                 eta);
         return;
     }
     if (plan->mass_erase)

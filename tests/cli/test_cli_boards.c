@@ -81,8 +81,9 @@ static void test_one_board_fails(void **state)
         cli_write(dir, files[i], before[i], F401_FLASH);
     }
     cli_result r;
+    /* --full: the boards start blank and would otherwise need no erase. */
     RUN_ENV(dir, "MPFLASH_SIM_FAULT=SIM2=status:erase:1:errERASE", &r, "--sim", "f401,f401,f401", "--all",
-            "--sim-state", "board.bin", "--no-progress", "-u", "firmware.dfu");
+            "--sim-state", "board.bin", "--no-progress", "--full", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 5);
     cli_golden("boards-fault.out", r.out, r.out_len);
     assert_string_equal(r.err,
@@ -103,7 +104,7 @@ static void test_one_board_fails(void **state)
 
     /* JSON: a "board" event each, then the result with the counts. */
     RUN_ENV(dir, "MPFLASH_SIM_FAULT=SIM2=status:erase:1:errERASE", &r, "--sim", "f401", "--sim-boards", "3",
-            "--all", "--json", "--no-progress", "-u", "firmware.dfu");
+            "--all", "--json", "--no-progress", "--full", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 5);
     cli_golden("boards-fault.json", r.out, r.out_len);
     cli_result_free(&r);
@@ -201,7 +202,9 @@ static void test_backup_and_restore(void **state)
     cli_result_free(&r);
     assert_false(cli_exists(dir, "again.dfu"));
 
-    /* Several boards: one backup each, named after the board. */
+    /* Several boards: one backup each, named after the board (both hold
+     * something else, so both erase). */
+    cli_write(dir, "m.SIM1.bin", original, F401_FLASH);
     cli_write(dir, "m.SIM2.bin", original, F401_FLASH);
     RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-boards", "2", "--all", "--sim-state", "m.bin", "-q", "--backup", "m.dfu",
         "-u", "firmware.dfu");

@@ -228,7 +228,7 @@ static void test_failures(void **state)
     uint8_t *erased = cli_erased_flash();
     cli_assert_sim_flash(dir, "board.bin", erased);
     RUN_ENV(dir, "MPFLASH_SIM_FAULT=status:erase:1:errERASE", &r, "--sim", "f401", "--sim-state", "board.bin",
-            "-q", "-u", "firmware.dfu");
+            "-q", "--full", "-u", "firmware.dfu"); /* --full: a blank board would need no erase */
     assert_int_equal(r.exit_code, 5);
     cli_assert_error_line(&r, "erase of sector at 0x08000000 failed: errERASE");
     cli_result_free(&r);
@@ -274,6 +274,28 @@ static void test_failures(void **state)
 
 /* Flashing what the board already holds skips the sectors that hold it,
  * and the chip ends exactly as a full flash leaves it. */
+/* A flash cut off halfway on a blank board is finished, not redone: no
+ * erase, and only the blocks that never arrived are sent (51 of 150). */
+static void test_interrupted_flash_is_resumed(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir_with_firmware("resume", dir, sizeof dir);
+    cli_result r;
+    RUN_ENV(dir, "MPFLASH_SIM_FAULT=timeout:write:100", &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-u",
+            "firmware.dfu");
+    cli_assert_exit(&r, 4);
+    cli_result_free(&r);
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "--json", "--no-progress", "-u", "firmware.dfu");
+    cli_assert_exit(&r, 0);
+    assert_non_null(strstr(r.out, "\"bytes_written\":306240,\"bytes_sent\":104448,\"sectors_erased\":0,"
+                                  "\"sectors_skipped\":2,\"sectors_blank\":2,\"erase_bytes\":0,"));
+    cli_result_free(&r);
+    uint8_t *want = cli_sample_flashed_over(NULL);
+    cli_assert_sim_flash(dir, "board.bin", want);
+    free(want);
+}
+
 static void test_skip_unchanged(void **state)
 {
     (void)state;
@@ -328,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_verbosity),
         cmocka_unit_test(test_failures),
         cmocka_unit_test(test_skip_unchanged),
+        cmocka_unit_test(test_interrupted_flash_is_resumed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
