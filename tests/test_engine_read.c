@@ -128,6 +128,57 @@ static void test_reading_a_read_protected_chip_says_how_to_unprotect(void **stat
     board_free(&b);
 }
 
+/* The device numbers UPLOAD blocks in its own wTransferSize, so reading in
+ * other pieces (-t) must point at each one: the bytes must be the same as
+ * a read in the device's size, on a chip full of distinct bytes. */
+static void test_read_in_smaller_pieces_points_at_each(void **state)
+{
+    (void)state;
+    const uint16_t sizes[] = {2048, 1024, 100};
+    const size_t len = 8192;
+    uint8_t *want = malloc(len), *got = malloc(len);
+    assert_non_null(want);
+    assert_non_null(got);
+    fixture_fill_random(want, len, 77);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        board b;
+        board_new(&b, "f401");
+        board_fill(&b, 0x08020000, len, 77);
+        mpf_sim_transport(b.sim, &b.t);
+        assert_int_equal(mpf_dfu_open(&b.d, &b.t, &b.cb, &b.err), MPF_OK);
+        b.d.read_size = sizes[i];
+        memset(got, 0, len);
+        if (mpf_dfu_read(&b.d, 0, 0x08020000, got, len, &b.err) != MPF_OK)
+            fail_msg("read in %u-byte pieces: %s", (unsigned)sizes[i], b.err.message);
+        assert_memory_equal(got, want, len);
+        const size_t pieces = (len + sizes[i] - 1) / sizes[i];
+        assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), pieces);
+        /* One pointer in the device's own size, one per piece otherwise. */
+        assert_int_equal(board_ops(&b, MPF_SIM_OP_SET_ADDRESS), sizes[i] == 2048 ? 1 : pieces);
+        board_free(&b);
+    }
+    free(want);
+    free(got);
+}
+
+/* Pieces larger than the device's buffer would stall: refused first. */
+static void test_read_in_larger_pieces_is_refused_before_any_request(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "f401");
+    mpf_sim_transport(b.sim, &b.t);
+    assert_int_equal(mpf_dfu_open(&b.d, &b.t, &b.cb, &b.err), MPF_OK);
+    const size_t before = mpf_sim_request_count(b.sim);
+    b.d.read_size = 4096;
+    uint8_t buf[4096];
+    assert_int_equal(mpf_dfu_read(&b.d, 0, 0x08020000, buf, sizeof buf, &b.err), MPF_ERR_USAGE);
+    assert_non_null(strstr(b.err.message, "a read size of 4096 bytes is more than the device sends "
+                                          "per request (wTransferSize 2048)"));
+    assert_int_equal(mpf_sim_request_count(b.sim), before);
+    board_free(&b);
+}
+
 static void test_read_past_65535_blocks_re_points(void **state)
 {
     engine_fx *f = *state;
@@ -214,6 +265,8 @@ int main(void)
         T(test_stalled_upload_keeps_the_stall_code),
         T(test_upload_refused_for_read_protection_is_a_device_status),
         cmocka_unit_test(test_reading_a_read_protected_chip_says_how_to_unprotect),
+        cmocka_unit_test(test_read_in_smaller_pieces_points_at_each),
+        cmocka_unit_test(test_read_in_larger_pieces_is_refused_before_any_request),
         T16(test_read_past_65535_blocks_re_points),
         T(test_device_without_upload_is_refused_with_no_request),
         T(test_verify_names_the_first_differing_byte),

@@ -557,6 +557,12 @@ static void test_transfer_size(void **state)
     assert_int_equal(mpf_plan_block_count(&p), 300);
     mpf_plan_free(&p);
 
+    /* More than the device takes would only fail after the erases. */
+    b->opt.transfer_size = 4096;
+    expect_refusal(&b->img, &b->dev, &b->opt, MPF_ERR_USAGE,
+                   "a transfer size of 4096 bytes is more than the device takes per request "
+                   "(wTransferSize 2048): use 2048 or less, or leave the option out");
+
     b->dev.func.transfer_size = 0;
     b->opt.transfer_size = 0;
     expect_refusal(&b->img, &b->dev, &b->opt, MPF_ERR_PROTOCOL, "device reports wTransferSize 0");

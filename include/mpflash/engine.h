@@ -101,6 +101,9 @@ typedef struct mpf_dfu {
                              * device are refused with MPF_ERR_USAGE until mpf_dfu_open */
     int poll_cap_warned;    /* a capped bwPollTimeout was logged at WARN: a device that
                              * asks for it on every block is told about once */
+    uint16_t read_size;     /* bytes per UPLOAD in mpf_dfu_read; 0 = transfer_size. The
+                             * device numbers UPLOAD blocks in its own wTransferSize, so
+                             * any other size sets the pointer before every block */
 } mpf_dfu;
 
 /* Bring the device to dfuIDLE (GETSTATUS; CLRSTATUS out of dfuERROR; ABORT

@@ -138,6 +138,7 @@ typedef struct eng_reader {
     mpf_dfu *d;
     uint8_t *buf;
     uint32_t pointer;
+    uint16_t stride; /* the device's bytes per UPLOAD block; 0 = point at every block */
     int pointed;   /* the pointer is ours: blocks can be addressed from it */
     int uploading; /* in dfuUPLOAD-IDLE: ABORT before the next DNLOAD */
     int refused;   /* an UPLOAD was refused: dfuERROR with refused_status */

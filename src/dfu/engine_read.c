@@ -21,15 +21,17 @@ mpf_err eng_reader_open(eng_reader *r, mpf_dfu *d, uint8_t alt, mpf_error *err)
     if (!(d->transport->info.func.attributes & MPF_DFU_ATTR_CAN_UPLOAD))
         return mpf_error_set(err, MPF_ERR_REFUSED, "the device cannot upload (bitCanUpload is 0), "
                              "so memory cannot be read back");
-    if (d->transfer_size == 0)
+    if (d->transfer_size == 0 && d->read_size == 0)
         return mpf_error_set(err, MPF_ERR_PROTOCOL, "the device reports wTransferSize 0");
     rc = eng_use_alt(d, alt, err);
     if (rc != MPF_OK)
         return rc;
-    r->buf = malloc(d->transfer_size);
+    r->stride = d->transfer_size;
+    const uint16_t room = d->read_size > d->transfer_size ? d->read_size : d->transfer_size;
+    r->buf = malloc(room);
     if (!r->buf)
         return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory for a %u-byte read buffer",
-                             (unsigned)d->transfer_size);
+                             (unsigned)room);
     return MPF_OK;
 }
 
@@ -99,9 +101,9 @@ static mpf_err upload_failed(eng_reader *r, mpf_err rc, const char *what, mpf_er
 mpf_err eng_reader_get(eng_reader *r, uint32_t address, uint16_t len, const uint8_t **data,
                        mpf_error *err)
 {
-    const uint16_t ts = r->d->transfer_size;
+    const uint16_t ts = r->stride;
     uint32_t block = 0;
-    if (r->pointed && address >= r->pointer && (address - r->pointer) % ts == 0)
+    if (r->pointed && ts && address >= r->pointer && (address - r->pointer) % ts == 0)
         block = (address - r->pointer) / ts + MPF_DFUSE_FIRST_DATA_BLOCK;
     if (block == 0 || block > UINT16_MAX) {
         mpf_err rc = point_at(r, address, err);
@@ -133,11 +135,20 @@ mpf_err eng_read_range(mpf_dfu *d, uint8_t alt, uint32_t address, size_t len, en
     if (len - 1 > UINT32_MAX - address)
         return mpf_error_set(err, MPF_ERR_USAGE, "read of %zu bytes at 0x%08" PRIX32
                              " runs past the end of the address space", len, address);
+    if (d->read_size && d->transfer_size && d->read_size > d->transfer_size)
+        return mpf_error_set(err, MPF_ERR_USAGE,
+                             "a read size of %u bytes is more than the device sends per request "
+                             "(wTransferSize %u): use %u or less, or leave it out",
+                             (unsigned)d->read_size, (unsigned)d->transfer_size,
+                             (unsigned)d->transfer_size);
     eng_reader r;
     mpf_err rc = eng_reader_open(&r, d, alt, err);
+    const uint16_t chunk = d->read_size ? d->read_size : d->transfer_size;
+    if (chunk != d->transfer_size)
+        r.stride = 0; /* block n would not be n - 2 chunks past the pointer */
     for (size_t off = 0; rc == MPF_OK && off < len;) {
         size_t left = len - off;
-        uint16_t n = left < d->transfer_size ? (uint16_t)left : d->transfer_size;
+        uint16_t n = left < chunk ? (uint16_t)left : chunk;
         uint32_t at = address + (uint32_t)off;
         const uint8_t *data = NULL;
         rc = eng_reader_get(&r, at, n, &data, err);

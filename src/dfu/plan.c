@@ -63,6 +63,14 @@ static mpf_err plan_transfer_size(plan_ctx *c)
         return mpf_error_set(c->err, MPF_ERR_PROTOCOL,
                              "device reports wTransferSize 0, so no data can be sent; give a "
                              "transfer size explicitly (2048 for STM32 bootloaders)");
+    /* The device stalls a block larger than its buffer, and the first block
+     * is only sent after the erases: refuse now, while nothing is lost. */
+    if (c->dev->func.transfer_size && ts > c->dev->func.transfer_size)
+        return mpf_error_set(c->err, MPF_ERR_USAGE,
+                             "a transfer size of %u bytes is more than the device takes per "
+                             "request (wTransferSize %u): use %u or less, or leave the option out",
+                             (unsigned)ts, (unsigned)c->dev->func.transfer_size,
+                             (unsigned)c->dev->func.transfer_size);
     c->plan->transfer_size = ts;
     return MPF_OK;
 }

@@ -114,7 +114,7 @@ static mpf_err read_on_device(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     mpf_dfu d;
     rc = mpf_dfu_open(&d, &dev->transport, &cb, err);
     if (!rc && ctx->opt.transfer_size)
-        d.transfer_size = ctx->opt.transfer_size; /* -t: reads use it as writes do */
+        d.read_size = ctx->opt.transfer_size; /* -t: reads use it as writes do */
     if (!rc)
         rc = mpf_dfu_read(&d, alt, start, buf, len, err);
     uint64_t took = tool_device_now_us(dev) - t0;

@@ -37,6 +37,17 @@ static void test_flash_and_read_back(void **state)
     cli_golden("read.out", r.out, r.out_len);
     cli_result_free(&r);
     cli_assert_sim_flash(dir, "back.bin", want);
+    /* In smaller pieces (-t) the same bytes; larger ones than the board
+     * sends are refused before anything is read. */
+    RUN_EXPECT(dir, 0, "--sim", "f401", "--sim-state", "board.bin", "-q", "-t", "1000", "-U", "back1000.bin", "-s",
+               "0x08000000:0x80000");
+    cli_assert_sim_flash(dir, "back1000.bin", want);
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "-q", "-t", "4096", "-U", "back4096.bin", "-s",
+        "0x08000000:0x80000");
+    cli_assert_exit(&r, 1);
+    cli_assert_error_line(&r, "a read size of 4096 bytes is more than the device sends per request");
+    cli_result_free(&r);
+    assert_false(cli_exists(dir, "back4096.bin"));
 
     /* An existing file is never replaced by a read without --force. */
     memset(want, 0x5A, 64);
