@@ -39,22 +39,26 @@ static void fresh_session(board *b)
     capture_init(&b->cap, &b->cb);
 }
 
-/* A board holding the fixture image (flashed for real) and a filesystem. */
-static void board_with_firmware(board *b, mpf_image *img)
+/* The sectors the fixture image plans: 0, 5, 6 and 7. */
+static const uint32_t planned[4] = {0x08000000, 0x08020000, 0x08040000, SECTOR7};
+
+/* The case's board holding its image (the fixture's, flashed for real) and
+ * a filesystem. */
+static void with_firmware(board_case *c)
 {
-    board_new(b, "f401");
-    mpf_image_init(img);
-    assert_int_equal(fixture_micropython_image(img, 0, 7), 0);
-    board_fill(b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS);
-    assert_int_equal(board_flash(b, img, NULL), MPF_OK);
-    fresh_session(b);
+    assert_int_equal(fixture_micropython_image(&c->img, 0, 7), 0);
+    board_fill(&c->b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS);
+    assert_int_equal(board_flash(&c->b, &c->img, NULL), MPF_OK);
+    fresh_session(&c->b);
 }
 
-static void assert_erased(const board *b, const uint32_t *sectors, size_t n)
+/* The same, and a second board just like it in full (closed by the test),
+ * for a full flash to show what skip-unchanged has to match. */
+static void with_firmware_and_twin(board_case *c, board_case *full)
 {
-    assert_int_equal(mpf_sim_erase_count(b->sim), n);
-    for (size_t i = 0; i < n; i++)
-        assert_int_equal(mpf_sim_erase_at(b->sim, i), sectors[i]);
+    with_firmware(c);
+    board_case_open(full, "f401");
+    with_firmware(full);
 }
 
 static void assert_same_flash(const board *a, const board *b)
@@ -89,11 +93,6 @@ static int erased(const board *b, uint32_t address, size_t len)
     int ok = erased_bytes(buf, len);
     free(buf);
     return ok;
-}
-
-static void poke_random(board *b, uint32_t address, size_t len, uint32_t seed)
-{
-    board_fill(b, address, len, seed);
 }
 
 #define WORDS_MAX 8192
@@ -146,83 +145,79 @@ static void assert_words(const board *b, const words *want)
 
 static void test_reflash_of_the_same_image_erases_and_writes_nothing(void **state)
 {
-    (void)state;
-    board b;
-    mpf_image img;
-    board_with_firmware(&b, &img);
-    const uint64_t clock0 = mpf_sim_clock_us(b.sim);
-    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    board_case *c = *state;
+    board *b = &c->b;
+    with_firmware(c);
+    const uint64_t clock0 = mpf_sim_clock_us(b->sim);
+    assert_int_equal(board_flash_ex(b, &c->img, NULL, 1, 0), MPF_OK);
 
-    assert_int_equal(mpf_sim_erase_count(b.sim), 0);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_ERASE), 0);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 0);
+    assert_int_equal(mpf_sim_erase_count(b->sim), 0);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_ERASE), 0);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_WRITE), 0);
     /* Every byte of the 4 planned sectors read once, nothing verified. */
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), (16 * KIB + 3 * 128 * KIB) / 2048);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_SET_ADDRESS), 2); /* the check's, the leave's */
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_ABORT), 3); /* start-up, after the check's pointer, at its end */
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_LEAVE), 1);
-    assert_int_equal(b.d.stats.erase_sectors, 0);
-    assert_int_equal(b.d.stats.blocks_down, 0);
-    assert_int_equal(b.d.stats.bytes_down, 0);
-    assert_int_equal(b.d.stats.sectors_unchanged, 4);
-    assert_int_equal(b.d.stats.blocks_unchanged, 150);
-    assert_int_equal(b.d.stats.blocks_up, 200);
-    assert_int_equal(capture_count(&b.cap, MPF_LOG_INFO, "not erased, written or verified"), 4);
-    assert_int_equal(capture_count(&b.cap, MPF_LOG_INFO, "4 of 4 planned sectors"), 1);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_UPLOAD), (16 * KIB + 3 * 128 * KIB) / 2048);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_SET_ADDRESS), 2); /* the check's, the leave's */
+    assert_int_equal(board_ops(b, MPF_SIM_OP_ABORT), 3); /* start-up, after the check's pointer, at its end */
+    assert_int_equal(board_ops(b, MPF_SIM_OP_LEAVE), 1);
+    assert_int_equal(b->d.stats.erase_sectors, 0);
+    assert_int_equal(b->d.stats.blocks_down, 0);
+    assert_int_equal(b->d.stats.bytes_down, 0);
+    assert_int_equal(b->d.stats.sectors_unchanged, 4);
+    assert_int_equal(b->d.stats.blocks_unchanged, 150);
+    assert_int_equal(b->d.stats.blocks_up, 200);
+    assert_int_equal(capture_count(&b->cap, MPF_LOG_INFO, "not erased, written or verified"), 4);
+    assert_int_equal(capture_count(&b->cap, MPF_LOG_INFO, "4 of 4 planned sectors"), 1);
     /* Only the check's read: no erase, write or verify phase was announced. */
-    assert_int_equal(capture_progress_count(&b.cap, MPF_PHASE_ERASE), 0);
-    assert_int_equal(capture_progress_count(&b.cap, MPF_PHASE_WRITE), 0);
-    assert_int_equal(capture_progress_count(&b.cap, MPF_PHASE_VERIFY), 0);
-    assert_true(board_has_image(&b, &img));
-    assert_true(board_holds_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
-    assert_int_equal(mpf_sim_early_count(b.sim), 0);
-    printf("# re-flash: %zu requests, %.3f s modelled\n", mpf_sim_request_count(b.sim),
-           (double)(mpf_sim_clock_us(b.sim) - clock0) / 1e6);
-    mpf_image_free(&img);
-    board_free(&b);
+    assert_int_equal(capture_progress_count(&b->cap, MPF_PHASE_ERASE), 0);
+    assert_int_equal(capture_progress_count(&b->cap, MPF_PHASE_WRITE), 0);
+    assert_int_equal(capture_progress_count(&b->cap, MPF_PHASE_VERIFY), 0);
+    assert_true(board_has_image(b, &c->img));
+    assert_true(board_holds_fill(b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
+    assert_int_equal(mpf_sim_early_count(b->sim), 0);
+    printf("# re-flash: %zu requests, %.3f s modelled\n", mpf_sim_request_count(b->sim),
+           (double)(mpf_sim_clock_us(b->sim) - clock0) / 1e6);
 }
 
 static void test_one_changed_byte_rewrites_only_its_sector(void **state)
 {
-    (void)state;
-    board b;
-    mpf_image img;
-    board_with_firmware(&b, &img);
+    board_case *c = *state;
+    board *b = &c->b;
+    with_firmware(c);
     /* 5000 bytes into sector 7: the check reads 3 of its blocks. */
-    img.segments[1].data[SECTOR7 - FIXTURE_MP_TEXT_ADDR + 5000] ^= 0x01;
-    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    c->img.segments[1].data[SECTOR7 - FIXTURE_MP_TEXT_ADDR + 5000] ^= 0x01;
+    assert_int_equal(board_flash_ex(b, &c->img, NULL, 1, 0), MPF_OK);
 
     const uint32_t want[1] = {SECTOR7};
-    assert_erased(&b, want, 1);
+    board_assert_erased(b, want, 1);
     const size_t blocks7 = TEXT_IN_SECTOR7 / 2048; /* 21 */
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), blocks7);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_WRITE), blocks7);
     /* The run keeps one pointer, set where its first block is sent. */
-    size_t i = board_log_find(b.sim, MPF_SIM_OP_WRITE, 1);
+    size_t i = board_log_find(b->sim, MPF_SIM_OP_WRITE, 1);
     assert_true(i != (size_t)-1);
-    size_t sa = board_log_find(b.sim, MPF_SIM_OP_SET_ADDRESS, 2);
+    size_t sa = board_log_find(b->sim, MPF_SIM_OP_SET_ADDRESS, 2);
     assert_true(sa < i);
-    assert_int_equal(mpf_sim_request_at(b.sim, sa)->address, SECTOR7);
+    assert_int_equal(mpf_sim_request_at(b->sim, sa)->address, SECTOR7);
     for (unsigned k = 1; k <= blocks7; k++) {
-        const mpf_sim_request *r = mpf_sim_request_at(b.sim, board_log_find(b.sim, MPF_SIM_OP_WRITE, k));
+        const mpf_sim_request *r = mpf_sim_request_at(b->sim, board_log_find(b->sim, MPF_SIM_OP_WRITE, k));
         assert_int_equal(r->value, 1 + k);
         assert_int_equal(r->address, SECTOR7 + (k - 1) * 2048);
     }
     /* Check: sectors 0, 5, 6 whole (8 + 64 + 64), sector 7 up to its 3rd
      * block; verify: sector 7's written blocks only. */
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 8 + 64 + 64 + 3 + blocks7);
-    assert_int_equal(b.d.stats.sectors_unchanged, 3);
-    assert_int_equal(b.d.stats.erase_sectors, 1);
-    assert_int_equal(b.d.stats.bytes_down, TEXT_IN_SECTOR7);
-    assert_true(board_has_image(&b, &img));
-    assert_true(erased(&b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
-    assert_true(board_holds_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
+    assert_int_equal(board_ops(b, MPF_SIM_OP_UPLOAD), 8 + 64 + 64 + 3 + blocks7);
+    assert_int_equal(b->d.stats.sectors_unchanged, 3);
+    assert_int_equal(b->d.stats.erase_sectors, 1);
+    assert_int_equal(b->d.stats.bytes_down, TEXT_IN_SECTOR7);
+    assert_true(board_has_image(b, &c->img));
+    assert_true(erased(b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
+    assert_true(board_holds_fill(b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
 
     /* Progress totals leave out what was left alone. */
-    const capture *c = &b.cap;
+    const capture *cap = &b->cap;
     uint64_t last_total[MPF_PHASE__COUNT] = {0}, last_done[MPF_PHASE__COUNT] = {0};
-    for (size_t k = 0; k < c->progress_count; k++) {
-        last_total[c->progress[k].phase] = c->progress[k].total;
-        last_done[c->progress[k].phase] = c->progress[k].done;
+    for (size_t k = 0; k < cap->progress_count; k++) {
+        last_total[cap->progress[k].phase] = cap->progress[k].total;
+        last_done[cap->progress[k].phase] = cap->progress[k].done;
     }
     assert_int_equal(last_total[MPF_PHASE_READ], 16 * KIB + 3 * 128 * KIB);
     assert_int_equal(last_done[MPF_PHASE_READ], 16 * KIB + 3 * 128 * KIB);
@@ -232,8 +227,6 @@ static void test_one_changed_byte_rewrites_only_its_sector(void **state)
     assert_int_equal(last_done[MPF_PHASE_WRITE], TEXT_IN_SECTOR7);
     assert_int_equal(last_total[MPF_PHASE_VERIFY], TEXT_IN_SECTOR7);
     assert_int_equal(last_done[MPF_PHASE_VERIFY], TEXT_IN_SECTOR7);
-    mpf_image_free(&img);
-    board_free(&b);
 }
 
 /* Another firmware in every sector: one UPLOAD per sector shows each one
@@ -241,17 +234,14 @@ static void test_one_changed_byte_rewrites_only_its_sector(void **state)
  * one would. */
 static void test_a_new_firmware_costs_one_read_per_sector(void **state)
 {
-    (void)state;
-    board b;
-    mpf_image old;
-    board_with_firmware(&b, &old);
+    board_case *c = *state;
+    board *b = &c->b;
+    with_firmware(c);
     mpf_image img;
     mpf_image_init(&img);
     assert_int_equal(fixture_micropython_image(&img, 0, 8), 0);
-    mpf_plan_options opt;
-    mpf_plan_options_default(&opt);
-    opt.verify = 0;
-    assert_int_equal(board_flash_ex(&b, &img, &opt, 1, 0), MPF_OK);
+    c->opt.verify = 0;
+    assert_int_equal(board_flash_ex(b, &img, &c->opt, 1, 0), MPF_OK);
     /* One pointer for the whole check: wBlockNum jumps to each sector. */
     words want = {{0}, 0};
     say(&want, "abort alt:0 addr:08000000 abort up:2 up:%u up:%u up:%u abort", 2 + 0x20000 / 2048,
@@ -260,67 +250,54 @@ static void test_a_new_firmware_costs_one_read_per_sector(void **state)
     say(&want, " addr:08000000 wr:2 addr:08020000");
     say_range(&want, "wr", 2, 150);
     say(&want, " addr:08000000 leave");
-    assert_words(&b, &want);
-    const uint32_t erases[4] = {0x08000000, 0x08020000, 0x08040000, SECTOR7};
-    assert_erased(&b, erases, 4);
-    assert_int_equal(b.d.stats.sectors_unchanged, 0);
-    assert_int_equal(b.d.stats.sectors_blank, 0);
-    assert_true(board_has_image(&b, &img));
+    assert_words(b, &want);
+    board_assert_erased(b, planned, 4);
+    assert_int_equal(b->d.stats.sectors_unchanged, 0);
+    assert_int_equal(b->d.stats.sectors_blank, 0);
+    assert_true(board_has_image(b, &img));
     mpf_image_free(&img);
-    mpf_image_free(&old);
-    board_free(&b);
 }
 
 /* ---- partly covered sectors ----------------------------------------------- */
 
 static void test_foreign_bytes_beside_the_image_get_the_sector_erased(void **state)
 {
-    (void)state;
-    board b, full;
-    mpf_image img, same;
-    board_with_firmware(&b, &img);
-    board_with_firmware(&full, &same);
+    board_case *c = *state, full;
+    board *b = &c->b;
+    with_firmware_and_twin(c, &full);
     /* Behind the text in sector 7, and behind the vector table in sector 0. */
-    poke_random(&b, SECTOR7 + TEXT_IN_SECTOR7 + 100, 300, 91);
-    poke_random(&b, 0x08000000 + FIXTURE_MP_VECTOR_SIZE, 16, 92);
-    poke_random(&full, SECTOR7 + TEXT_IN_SECTOR7 + 100, 300, 91);
-    poke_random(&full, 0x08000000 + FIXTURE_MP_VECTOR_SIZE, 16, 92);
+    board *both[2] = {b, &full.b};
+    for (size_t k = 0; k < 2; k++) {
+        board_fill(both[k], SECTOR7 + TEXT_IN_SECTOR7 + 100, 300, 91);
+        board_fill(both[k], 0x08000000 + FIXTURE_MP_VECTOR_SIZE, 16, 92);
+    }
 
-    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    assert_int_equal(board_flash_ex(b, &c->img, NULL, 1, 0), MPF_OK);
     const uint32_t want[2] = {0x08000000, SECTOR7};
-    assert_erased(&b, want, 2);
-    assert_int_equal(b.d.stats.sectors_unchanged, 2);
-    assert_true(erased(&b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
-    assert_true(erased(&b, 0x08000000 + FIXTURE_MP_VECTOR_SIZE, 16 * KIB - FIXTURE_MP_VECTOR_SIZE));
+    board_assert_erased(b, want, 2);
+    assert_int_equal(b->d.stats.sectors_unchanged, 2);
+    assert_true(erased(b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
+    assert_true(erased(b, 0x08000000 + FIXTURE_MP_VECTOR_SIZE, 16 * KIB - FIXTURE_MP_VECTOR_SIZE));
 
-    assert_int_equal(board_flash_ex(&full, &img, NULL, 0, 0), MPF_OK);
-    assert_same_flash(&b, &full);
-    mpf_image_free(&img);
-    mpf_image_free(&same);
-    board_free(&b);
-    board_free(&full);
+    assert_int_equal(board_flash_ex(&full.b, &c->img, NULL, 0, 0), MPF_OK);
+    assert_same_flash(b, &full.b);
+    board_case_close(&full);
 }
 
 /* ---- devices that cannot be read ------------------------------------------ */
 
 static void test_no_can_upload_means_a_full_flash(void **state)
 {
-    (void)state;
-    board b;
-    mpf_image img;
-    board_with_firmware(&b, &img);
-    mpf_plan_options opt;
-    mpf_plan_options_default(&opt);
-    opt.verify = 0; /* the plan refuses verify without canUpload */
-    assert_int_equal(board_flash_ex(&b, &img, &opt, 1, MPF_DFU_ATTR_CAN_UPLOAD), MPF_OK);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 0);
-    const uint32_t want[4] = {0x08000000, 0x08020000, 0x08040000, SECTOR7};
-    assert_erased(&b, want, 4);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 150);
-    assert_int_equal(capture_count(&b.cap, MPF_LOG_INFO, "bitCanUpload is 0"), 1);
-    assert_true(board_has_image(&b, &img));
-    mpf_image_free(&img);
-    board_free(&b);
+    board_case *c = *state;
+    board *b = &c->b;
+    with_firmware(c);
+    c->opt.verify = 0; /* the plan refuses verify without canUpload */
+    assert_int_equal(board_flash_ex(b, &c->img, &c->opt, 1, MPF_DFU_ATTR_CAN_UPLOAD), MPF_OK);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_UPLOAD), 0);
+    board_assert_erased(b, planned, 4);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_WRITE), 150);
+    assert_int_equal(capture_count(&b->cap, MPF_LOG_INFO, "bitCanUpload is 0"), 1);
+    assert_true(board_has_image(b, &c->img));
 }
 
 static void add_upload_fault(board *b, mpf_sim_fault_kind kind, unsigned nth, uint8_t status)
@@ -331,73 +308,61 @@ static void add_upload_fault(board *b, mpf_sim_fault_kind kind, unsigned nth, ui
 
 static void test_a_refused_first_read_clears_the_error_and_flashes_in_full(void **state)
 {
-    (void)state;
-    board b;
-    mpf_image img;
-    board_with_firmware(&b, &img);
-    add_upload_fault(&b, MPF_SIM_FAULT_STATUS, 1, MPF_DFU_STATUS_ERR_VENDOR);
-    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    board_case *c = *state;
+    board *b = &c->b;
+    with_firmware(c);
+    add_upload_fault(b, MPF_SIM_FAULT_STATUS, 1, MPF_DFU_STATUS_ERR_VENDOR);
+    assert_int_equal(board_flash_ex(b, &c->img, NULL, 1, 0), MPF_OK);
 
     /* UPLOAD (refused), GETSTATUS (why), CLRSTATUS, then the full flash. */
-    size_t up = board_log_find(b.sim, MPF_SIM_OP_UPLOAD, 1);
-    assert_int_equal(mpf_sim_request_at(b.sim, up)->result, MPF_ERR_USB_STALL);
-    assert_int_equal(mpf_sim_request_at(b.sim, up + 1)->op, MPF_SIM_OP_GETSTATUS);
-    assert_int_equal(mpf_sim_request_at(b.sim, up + 2)->op, MPF_SIM_OP_CLRSTATUS);
-    assert_int_equal(mpf_sim_request_at(b.sim, up + 3)->op, MPF_SIM_OP_ERASE);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_CLRSTATUS), 1);
-    const uint32_t want[4] = {0x08000000, 0x08020000, 0x08040000, SECTOR7};
-    assert_erased(&b, want, 4);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 150);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 1 + 150); /* the refused one, the verify */
-    assert_int_equal(capture_count(&b.cap, MPF_LOG_WARN, "refused to be read at 0x08000000 (errVENDOR"),
+    size_t up = board_log_find(b->sim, MPF_SIM_OP_UPLOAD, 1);
+    assert_int_equal(mpf_sim_request_at(b->sim, up)->result, MPF_ERR_USB_STALL);
+    assert_int_equal(mpf_sim_request_at(b->sim, up + 1)->op, MPF_SIM_OP_GETSTATUS);
+    assert_int_equal(mpf_sim_request_at(b->sim, up + 2)->op, MPF_SIM_OP_CLRSTATUS);
+    assert_int_equal(mpf_sim_request_at(b->sim, up + 3)->op, MPF_SIM_OP_ERASE);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_CLRSTATUS), 1);
+    board_assert_erased(b, planned, 4);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_WRITE), 150);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_UPLOAD), 1 + 150); /* the refused one, the verify */
+    assert_int_equal(capture_count(&b->cap, MPF_LOG_WARN, "refused to be read at 0x08000000 (errVENDOR"),
                      1);
-    assert_true(board_has_image(&b, &img));
-    mpf_image_free(&img);
-    board_free(&b);
+    assert_true(board_has_image(b, &c->img));
 }
 
 static void test_a_read_refused_later_keeps_the_sectors_already_checked(void **state)
 {
-    (void)state;
-    board b;
-    mpf_image img;
-    board_with_firmware(&b, &img);
+    board_case *c = *state;
+    board *b = &c->b;
+    with_firmware(c);
     /* Sector 0 is 8 blocks; the 10th read is sector 5's second. */
-    add_upload_fault(&b, MPF_SIM_FAULT_STATUS, 10, MPF_DFU_STATUS_ERR_TARGET);
-    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    add_upload_fault(b, MPF_SIM_FAULT_STATUS, 10, MPF_DFU_STATUS_ERR_TARGET);
+    assert_int_equal(board_flash_ex(b, &c->img, NULL, 1, 0), MPF_OK);
     const uint32_t want[3] = {0x08020000, 0x08040000, SECTOR7};
-    assert_erased(&b, want, 3);
-    assert_int_equal(b.d.stats.sectors_unchanged, 1);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 149); /* the vector table's block is left */
-    assert_int_equal(capture_count(&b.cap, MPF_LOG_WARN, "errTARGET"), 1);
-    assert_true(board_has_image(&b, &img));
-    mpf_image_free(&img);
-    board_free(&b);
+    board_assert_erased(b, want, 3);
+    assert_int_equal(b->d.stats.sectors_unchanged, 1);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_WRITE), 149); /* the vector table's block is left */
+    assert_int_equal(capture_count(&b->cap, MPF_LOG_WARN, "errTARGET"), 1);
+    assert_true(board_has_image(b, &c->img));
 }
 
 static void test_read_protection_falls_back_and_fails_as_a_full_flash_would(void **state)
 {
-    (void)state;
-    board b, full;
-    mpf_image img, same;
-    board_with_firmware(&b, &img);
-    board_with_firmware(&full, &same);
-    mpf_sim_set_read_protection(b.sim, 1);
-    mpf_sim_set_read_protection(full.sim, 1);
-    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_ERR_DEVICE_STATUS);
-    assert_int_equal(board_flash_ex(&full, &img, NULL, 0, 0), MPF_ERR_DEVICE_STATUS);
+    board_case *c = *state, full;
+    board *b = &c->b;
+    with_firmware_and_twin(c, &full);
+    mpf_sim_set_read_protection(b->sim, 1);
+    mpf_sim_set_read_protection(full.b.sim, 1);
+    assert_int_equal(board_flash_ex(b, &c->img, NULL, 1, 0), MPF_ERR_DEVICE_STATUS);
+    assert_int_equal(board_flash_ex(&full.b, &c->img, NULL, 0, 0), MPF_ERR_DEVICE_STATUS);
     /* After the refused read the full flash starts, and meets the same wall. */
-    assert_string_equal(b.err.message, full.err.message);
-    assert_non_null(strstr(b.err.message, "erase of sector at 0x08000000 failed: errVENDOR"));
-    assert_int_equal(capture_count(&b.cap, MPF_LOG_WARN, "errVENDOR, read protection"), 1);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 1);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_CLRSTATUS), 1);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_ERASE), 1);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 0);
-    mpf_image_free(&img);
-    mpf_image_free(&same);
-    board_free(&b);
-    board_free(&full);
+    assert_string_equal(b->err.message, full.b.err.message);
+    assert_non_null(strstr(b->err.message, "erase of sector at 0x08000000 failed: errVENDOR"));
+    assert_int_equal(capture_count(&b->cap, MPF_LOG_WARN, "errVENDOR, read protection"), 1);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_UPLOAD), 1);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_CLRSTATUS), 1);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_ERASE), 1);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_WRITE), 0);
+    board_case_close(&full);
 }
 
 static void test_other_read_failures_stop_before_any_erase(void **state)
@@ -406,18 +371,17 @@ static void test_other_read_failures_stop_before_any_erase(void **state)
     const mpf_sim_fault_kind kinds[2] = {MPF_SIM_FAULT_TIMEOUT, MPF_SIM_FAULT_STALL};
     const mpf_err want[2] = {MPF_ERR_USB_TIMEOUT, MPF_ERR_USB_STALL};
     for (size_t k = 0; k < 2; k++) {
-        board b;
-        mpf_image img;
-        board_with_firmware(&b, &img);
-        add_upload_fault(&b, kinds[k], 3, 0);
-        assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), want[k]);
-        assert_non_null(strstr(b.err.message, "read of block 4 at 0x08001000"));
-        assert_int_equal(board_ops(&b, MPF_SIM_OP_ERASE), 0);
-        assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 0);
-        assert_int_equal(board_ops(&b, MPF_SIM_OP_CLRSTATUS), 0);
-        assert_true(board_has_image(&b, &img));
-        mpf_image_free(&img);
-        board_free(&b);
+        board_case c;
+        board_case_open(&c, "f401");
+        with_firmware(&c);
+        add_upload_fault(&c.b, kinds[k], 3, 0);
+        assert_int_equal(board_flash_ex(&c.b, &c.img, NULL, 1, 0), want[k]);
+        assert_non_null(strstr(c.b.err.message, "read of block 4 at 0x08001000"));
+        assert_int_equal(board_ops(&c.b, MPF_SIM_OP_ERASE), 0);
+        assert_int_equal(board_ops(&c.b, MPF_SIM_OP_WRITE), 0);
+        assert_int_equal(board_ops(&c.b, MPF_SIM_OP_CLRSTATUS), 0);
+        assert_true(board_has_image(&c.b, &c.img));
+        board_case_close(&c);
     }
 }
 
@@ -425,70 +389,65 @@ static void test_other_read_failures_stop_before_any_erase(void **state)
 
 static void test_check_unchanged_reports_and_changes_nothing(void **state)
 {
-    (void)state;
-    board b;
-    mpf_image img;
-    board_with_firmware(&b, &img);
-    img.segments[1].data[FIXTURE_MP_TEXT_DEFAULT_SIZE - 1] ^= 0x80;
+    board_case *c = *state;
+    board *b = &c->b;
+    with_firmware(c);
+    c->img.segments[1].data[FIXTURE_MP_TEXT_DEFAULT_SIZE - 1] ^= 0x80;
     mpf_transport raw, t;
-    mpf_sim_transport(b.sim, &raw);
+    mpf_sim_transport(b->sim, &raw);
     t = raw;
     mpf_plan plan;
-    mpf_plan_options opt;
-    mpf_plan_options_default(&opt);
-    assert_int_equal(mpf_plan_build(&img, &t.info, &opt, &plan, &b.err), MPF_OK);
+    assert_int_equal(mpf_plan_build(&c->img, &t.info, &c->opt, &plan, &b->err), MPF_OK);
     assert_int_equal(plan.erase_count, 4);
     uint8_t before[F401_SIZE / 64];
-    assert_int_equal(mpf_sim_peek(b.sim, SECTOR7 + TEXT_IN_SECTOR7 - sizeof before, before,
+    assert_int_equal(mpf_sim_peek(b->sim, SECTOR7 + TEXT_IN_SECTOR7 - sizeof before, before,
                                   sizeof before), 0);
-    assert_int_equal(mpf_dfu_open(&b.d, &t, &b.cb, &b.err), MPF_OK);
+    assert_int_equal(mpf_dfu_open(&b->d, &t, &b->cb, &b->err), MPF_OK);
     uint8_t unchanged[4] = {9, 9, 9, 9};
-    assert_int_equal(mpf_dfu_check_unchanged(&b.d, &plan, unchanged, &b.err), MPF_OK);
+    assert_int_equal(mpf_dfu_check_unchanged(&b->d, &plan, unchanged, &b->err), MPF_OK);
     assert_int_equal(unchanged[0], 1);
     assert_int_equal(unchanged[1], 1);
     assert_int_equal(unchanged[2], 1);
     assert_int_equal(unchanged[3], 0);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_ERASE) + board_ops(&b, MPF_SIM_OP_WRITE) +
-                         board_ops(&b, MPF_SIM_OP_LEAVE) + board_ops(&b, MPF_SIM_OP_MASS_ERASE),
+    assert_int_equal(board_ops(b, MPF_SIM_OP_ERASE) + board_ops(b, MPF_SIM_OP_WRITE) +
+                         board_ops(b, MPF_SIM_OP_LEAVE) + board_ops(b, MPF_SIM_OP_MASS_ERASE),
                      0);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 8 + 64 + 64 + TEXT_IN_SECTOR7 / 2048);
-    assert_int_equal(b.d.stats.sectors_unchanged, 0); /* nothing was left out: nothing ran */
-    assert_int_equal(mpf_sim_state(b.sim), MPF_DFU_STATE_IDLE);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_UPLOAD), 8 + 64 + 64 + TEXT_IN_SECTOR7 / 2048);
+    assert_int_equal(b->d.stats.sectors_unchanged, 0); /* nothing was left out: nothing ran */
+    assert_int_equal(mpf_sim_state(b->sim), MPF_DFU_STATE_IDLE);
     uint8_t after[sizeof before];
-    assert_int_equal(mpf_sim_peek(b.sim, SECTOR7 + TEXT_IN_SECTOR7 - sizeof after, after,
+    assert_int_equal(mpf_sim_peek(b->sim, SECTOR7 + TEXT_IN_SECTOR7 - sizeof after, after,
                                   sizeof after), 0);
     assert_memory_equal(before, after, sizeof before);
 
     /* Without canUpload: all 0, nothing sent. */
-    mpf_sim_clear_log(b.sim);
+    mpf_sim_clear_log(b->sim);
     t.info.func.attributes &= (uint8_t)~MPF_DFU_ATTR_CAN_UPLOAD;
-    assert_int_equal(mpf_dfu_open(&b.d, &t, &b.cb, &b.err), MPF_OK);
+    assert_int_equal(mpf_dfu_open(&b->d, &t, &b->cb, &b->err), MPF_OK);
     memset(unchanged, 9, sizeof unchanged);
-    assert_int_equal(mpf_dfu_check_unchanged(&b.d, &plan, unchanged, &b.err), MPF_OK);
+    assert_int_equal(mpf_dfu_check_unchanged(&b->d, &plan, unchanged, &b->err), MPF_OK);
     for (size_t i = 0; i < 4; i++)
         assert_int_equal(unchanged[i], 0);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD) + board_ops(&b, MPF_SIM_OP_SET_ADDRESS), 0);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_UPLOAD) + board_ops(b, MPF_SIM_OP_SET_ADDRESS), 0);
     mpf_plan_free(&plan);
-    mpf_image_free(&img);
-    board_free(&b);
+}
+
+/* A fresh plan, open, and the dry run alone: its flags in action[4]. */
+static void check_only(board_case *c, uint8_t *action)
+{
+    assert_int_equal(board_open(&c->b, &c->img, &c->opt, 0), MPF_OK);
+    assert_int_equal(mpf_dfu_check_unchanged(&c->b.d, &c->b.plan, action, &c->b.err), MPF_OK);
 }
 
 static void test_flags_from_the_check_spare_the_flash_a_second_read(void **state)
 {
-    (void)state;
-    board b;
-    mpf_image img;
-    board_with_firmware(&b, &img);
-    img.segments[1].data[FIXTURE_MP_TEXT_DEFAULT_SIZE - 1] ^= 0x80;
-    mpf_sim_transport(b.sim, &b.raw);
-    mpf_plan_options opt;
-    mpf_plan_options_default(&opt);
-    mpf_plan_free(&b.plan); /* the first flash's */
-    assert_int_equal(mpf_plan_build(&img, &b.raw.info, &opt, &b.plan, &b.err), MPF_OK);
-    assert_int_equal(mpf_dfu_open(&b.d, &b.raw, &b.cb, &b.err), MPF_OK);
+    board_case *c = *state;
+    board *b = &c->b;
+    with_firmware(c);
+    c->img.segments[1].data[FIXTURE_MP_TEXT_DEFAULT_SIZE - 1] ^= 0x80;
     uint8_t unchanged[4];
-    assert_int_equal(mpf_dfu_check_unchanged(&b.d, &b.plan, unchanged, &b.err), MPF_OK);
-    const size_t check_reads = board_ops(&b, MPF_SIM_OP_UPLOAD);
+    check_only(c, unchanged);
+    const size_t check_reads = board_ops(b, MPF_SIM_OP_UPLOAD);
     assert_int_equal(check_reads, 8 + 64 + 64 + TEXT_IN_SECTOR7 / 2048);
 
     mpf_dfu_flash_options fo;
@@ -496,34 +455,27 @@ static void test_flags_from_the_check_spare_the_flash_a_second_read(void **state
     assert_int_equal(fo.skip_unchanged, 1);
     assert_null(fo.unchanged);
     fo.unchanged = unchanged;
-    assert_int_equal(mpf_dfu_flash_ex(&b.d, &b.plan, &fo, &b.err), MPF_OK);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD) - check_reads, TEXT_IN_SECTOR7 / 2048); /* verify */
+    assert_int_equal(mpf_dfu_flash_ex(&b->d, &b->plan, &fo, &b->err), MPF_OK);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_UPLOAD) - check_reads, TEXT_IN_SECTOR7 / 2048); /* verify */
     const uint32_t want[1] = {SECTOR7};
-    assert_erased(&b, want, 1);
-    assert_int_equal(b.d.stats.sectors_unchanged, 3);
-    assert_true(board_has_image(&b, &img));
-    assert_true(board_holds_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
-    mpf_image_free(&img);
-    board_free(&b);
+    board_assert_erased(b, want, 1);
+    assert_int_equal(b->d.stats.sectors_unchanged, 3);
+    assert_true(board_has_image(b, &c->img));
+    assert_true(board_holds_fill(b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
 }
 
 static void test_mass_erase_plans_are_not_checked(void **state)
 {
-    (void)state;
-    board b;
-    mpf_image img;
-    board_with_firmware(&b, &img);
-    mpf_plan_options opt;
-    mpf_plan_options_default(&opt);
-    opt.mass_erase = 1;
-    assert_int_equal(board_flash_ex(&b, &img, &opt, 1, 0), MPF_OK);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_MASS_ERASE), 1);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 150); /* the verify only */
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 150);
-    assert_true(board_has_image(&b, &img));
-    assert_true(erased(&b, BOARD_FS_ADDR, BOARD_FS_SIZE));
-    mpf_image_free(&img);
-    board_free(&b);
+    board_case *c = *state;
+    board *b = &c->b;
+    with_firmware(c);
+    c->opt.mass_erase = 1;
+    assert_int_equal(board_flash_ex(b, &c->img, &c->opt, 1, 0), MPF_OK);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_MASS_ERASE), 1);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_UPLOAD), 150); /* the verify only */
+    assert_int_equal(board_ops(b, MPF_SIM_OP_WRITE), 150);
+    assert_true(board_has_image(b, &c->img));
+    assert_true(erased(b, BOARD_FS_ADDR, BOARD_FS_SIZE));
 }
 
 /* ---- sectors that need no erase ------------------------------------------- */
@@ -532,20 +484,17 @@ static void test_mass_erase_plans_are_not_checked(void **state)
  * are not all 0xFF; verify reads back exactly those. */
 static void test_a_blank_sector_is_read_whole_and_written_without_an_erase(void **state)
 {
-    (void)state;
-    board b;
-    board_new(&b, "f401");
-    board_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS);
+    board_case *c = *state;
+    board *b = &c->b;
+    board_fill(b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS);
     /* Blocks 2..7 of 0x08020000: data, 0xFF, data, 0xFF, data, 100 bytes. */
     uint8_t data[5 * 2048 + 100];
     fixture_fill_random(data, sizeof data, 41);
     memset(data + 2048, 0xFF, 2048);
     memset(data + 3 * 2048, 0xFF, 2048);
-    mpf_image img;
-    mpf_image_init(&img);
-    assert_int_equal(mpf_image_add(&img, 0, 0x08020000, data, sizeof data, "test", NULL), MPF_OK);
-    assert_int_equal(mpf_image_normalize(&img, NULL), MPF_OK);
-    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    assert_int_equal(mpf_image_add(&c->img, 0, 0x08020000, data, sizeof data, "test", NULL), MPF_OK);
+    assert_int_equal(mpf_image_normalize(&c->img, NULL), MPF_OK);
+    assert_int_equal(board_flash_ex(b, &c->img, NULL, 1, 0), MPF_OK);
 
     words want = {{0}, 0};
     say(&want, "abort alt:0 addr:08020000 abort");
@@ -553,39 +502,34 @@ static void test_a_blank_sector_is_read_whole_and_written_without_an_erase(void 
     say(&want, " abort addr:08020000 wr:2 wr:4 wr:6 wr:7");
     say(&want, " addr:08020000 abort up:2 up:4 up:6 up:7 abort");
     say(&want, " addr:08020000 leave");
-    assert_words(&b, &want);
-    assert_int_equal(mpf_sim_erase_count(b.sim), 0);
-    assert_int_equal(b.d.stats.erase_sectors, 0);
-    assert_int_equal(b.d.stats.sectors_blank, 1);
-    assert_int_equal(b.d.stats.sectors_unchanged, 0);
-    assert_int_equal(b.d.stats.blocks_unchanged, 2);
-    assert_int_equal(capture_count(&b.cap, MPF_LOG_INFO, "written without an erase"), 1);
-    assert_true(board_has_image(&b, &img));
-    assert_true(erased(&b, 0x08020000 + sizeof data, 128 * KIB - sizeof data));
-    assert_true(board_holds_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
-    mpf_image_free(&img);
-    board_free(&b);
+    assert_words(b, &want);
+    assert_int_equal(mpf_sim_erase_count(b->sim), 0);
+    assert_int_equal(b->d.stats.erase_sectors, 0);
+    assert_int_equal(b->d.stats.sectors_blank, 1);
+    assert_int_equal(b->d.stats.sectors_unchanged, 0);
+    assert_int_equal(b->d.stats.blocks_unchanged, 2);
+    assert_int_equal(capture_count(&b->cap, MPF_LOG_INFO, "written without an erase"), 1);
+    assert_true(board_has_image(b, &c->img));
+    assert_true(erased(b, 0x08020000 + sizeof data, 128 * KIB - sizeof data));
+    assert_true(board_holds_fill(b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
 }
 
 /* A flash cut off halfway: its sectors are erased and the first 99 blocks
  * written. Flashed again, nothing is erased and only the rest is sent. */
 static void test_an_interrupted_flash_resumes_where_it_stopped(void **state)
 {
-    (void)state;
-    board b;
-    board_new(&b, "f401");
-    board_fill(&b, 0x08000000, 512 * KIB, 0x31); /* an old firmware everywhere */
-    board_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS);
-    mpf_image img;
-    mpf_image_init(&img);
-    assert_int_equal(fixture_micropython_image(&img, 0, 7), 0);
+    board_case *c = *state;
+    board *b = &c->b;
+    board_fill(b, 0x08000000, 512 * KIB, 0x31); /* an old firmware everywhere */
+    board_fill(b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS);
+    assert_int_equal(fixture_micropython_image(&c->img, 0, 7), 0);
     mpf_sim_fault cut = {MPF_SIM_FAULT_DISCONNECT, MPF_SIM_OP_WRITE, 100, 0};
-    assert_int_equal(mpf_sim_add_fault(b.sim, &cut, &b.err), MPF_OK);
-    assert_int_not_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
-    assert_int_equal(mpf_sim_erase_count(b.sim), 4);
-    fresh_session(&b);
+    assert_int_equal(mpf_sim_add_fault(b->sim, &cut, &b->err), MPF_OK);
+    assert_int_not_equal(board_flash_ex(b, &c->img, NULL, 1, 0), MPF_OK);
+    assert_int_equal(mpf_sim_erase_count(b->sim), 4);
+    fresh_session(b);
 
-    assert_int_equal(board_flash_ex(&b, &img, NULL, 1, 0), MPF_OK);
+    assert_int_equal(board_flash_ex(b, &c->img, NULL, 1, 0), MPF_OK);
     /* The vector table's block and 98 of the text's were written. */
     const unsigned sent = 98, text_blocks = (FIXTURE_MP_TEXT_DEFAULT_SIZE + 2047) / 2048;
     const uint32_t resume = FIXTURE_MP_TEXT_ADDR + sent * 2048;
@@ -598,15 +542,13 @@ static void test_an_interrupted_flash_resumes_where_it_stopped(void **state)
     say(&want, " addr:%08X abort", (unsigned)resume);
     say_range(&want, "up", 2, 2 + text_blocks - sent - 1);
     say(&want, " abort addr:08000000 leave");
-    assert_words(&b, &want);
-    assert_int_equal(mpf_sim_erase_count(b.sim), 0);
-    assert_int_equal(b.d.stats.sectors_unchanged, 2);
-    assert_int_equal(b.d.stats.sectors_blank, 2);
-    assert_true(board_has_image(&b, &img));
-    assert_true(erased(&b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
-    assert_true(board_holds_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
-    mpf_image_free(&img);
-    board_free(&b);
+    assert_words(b, &want);
+    assert_int_equal(mpf_sim_erase_count(b->sim), 0);
+    assert_int_equal(b->d.stats.sectors_unchanged, 2);
+    assert_int_equal(b->d.stats.sectors_blank, 2);
+    assert_true(board_has_image(b, &c->img));
+    assert_true(erased(b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
+    assert_true(board_holds_fill(b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
 }
 
 /* A write-protected sector that reads blank: not erasing it must not hide
@@ -617,32 +559,28 @@ static void test_a_write_protected_blank_sector_still_fails(void **state)
 {
     (void)state;
     const char *chips[2] = {"f401", "mboot"};
-    for (size_t c = 0; c < 2; c++) {
+    for (size_t chip = 0; chip < 2; chip++) {
         for (int verify = 0; verify <= 1; verify++) {
-            board skip, full;
-            board_new(&skip, chips[c]);
-            board_new(&full, chips[c]);
-            mpf_sim_write_protect(skip.sim, 0x08040000);
-            mpf_sim_write_protect(full.sim, 0x08040000);
-            mpf_image img;
-            mpf_image_init(&img);
-            assert_int_equal(fixture_micropython_image(&img, 0, 7), 0);
-            if (c == 1)
-                img.segments[0].address = 0x08008000; /* past mboot itself */
-            mpf_plan_options opt;
-            mpf_plan_options_default(&opt);
-            opt.verify = verify;
-            assert_int_equal(board_flash_ex(&full, &img, &opt, 0, 0), MPF_ERR_DEVICE_STATUS);
-            assert_int_equal(board_flash_ex(&skip, &img, &opt, 1, 0), MPF_ERR_DEVICE_STATUS);
-            assert_int_equal(skip.d.stats.erase_sectors, 0);
-            assert_int_equal(skip.d.stats.sectors_blank, 4);
-            assert_non_null(strstr(skip.err.message, "write of block 66 at 0x08040000 failed"));
-            if (c == 0)
-                assert_string_equal(skip.err.message, full.err.message);
-            assert_false(board_has_image(&skip, &img));
-            mpf_image_free(&img);
-            board_free(&skip);
-            board_free(&full);
+            board_case skip, full;
+            board_case_open(&skip, chips[chip]);
+            board_case_open(&full, chips[chip]);
+            mpf_sim_write_protect(skip.b.sim, 0x08040000);
+            mpf_sim_write_protect(full.b.sim, 0x08040000);
+            mpf_image *img = &skip.img;
+            assert_int_equal(fixture_micropython_image(img, 0, 7), 0);
+            if (chip == 1)
+                img->segments[0].address = 0x08008000; /* past mboot itself */
+            skip.opt.verify = verify;
+            assert_int_equal(board_flash_ex(&full.b, img, &skip.opt, 0, 0), MPF_ERR_DEVICE_STATUS);
+            assert_int_equal(board_flash_ex(&skip.b, img, &skip.opt, 1, 0), MPF_ERR_DEVICE_STATUS);
+            assert_int_equal(skip.b.d.stats.erase_sectors, 0);
+            assert_int_equal(skip.b.d.stats.sectors_blank, 4);
+            assert_non_null(strstr(skip.b.err.message, "write of block 66 at 0x08040000 failed"));
+            if (chip == 0)
+                assert_string_equal(skip.b.err.message, full.b.err.message);
+            assert_false(board_has_image(&skip.b, img));
+            board_case_close(&skip);
+            board_case_close(&full);
         }
     }
 }
@@ -652,47 +590,38 @@ static void test_a_write_protected_blank_sector_still_fails(void **state)
  * every block of them that is not all 0xFF, without erasing. */
 static void test_the_check_marks_blank_sectors_for_the_flash(void **state)
 {
-    (void)state;
-    board b;
-    mpf_image img;
-    board_with_firmware(&b, &img);
+    board_case *c = *state;
+    board *b = &c->b;
+    with_firmware(c);
     /* Sector 6 from its 10th block on, and all of sector 7, blank again. */
     uint8_t ff[128 * KIB];
     memset(ff, 0xFF, sizeof ff);
-    assert_int_equal(mpf_sim_poke(b.sim, 0x08040000 + 10 * 2048, ff, 128 * KIB - 10 * 2048), 0);
-    assert_int_equal(mpf_sim_poke(b.sim, SECTOR7, ff, 128 * KIB), 0);
-    mpf_sim_transport(b.sim, &b.raw);
-    mpf_plan_options opt;
-    mpf_plan_options_default(&opt);
-    mpf_plan_free(&b.plan);
-    assert_int_equal(mpf_plan_build(&img, &b.raw.info, &opt, &b.plan, &b.err), MPF_OK);
-    assert_int_equal(mpf_dfu_open(&b.d, &b.raw, &b.cb, &b.err), MPF_OK);
+    assert_int_equal(mpf_sim_poke(b->sim, 0x08040000 + 10 * 2048, ff, 128 * KIB - 10 * 2048), 0);
+    assert_int_equal(mpf_sim_poke(b->sim, SECTOR7, ff, 128 * KIB), 0);
     uint8_t action[4];
-    assert_int_equal(mpf_dfu_check_unchanged(&b.d, &b.plan, action, &b.err), MPF_OK);
+    check_only(c, action);
     assert_int_equal(action[0], MPF_SECTOR_UNCHANGED);
     assert_int_equal(action[1], MPF_SECTOR_UNCHANGED);
     assert_int_equal(action[2], MPF_SECTOR_BLANK);
     assert_int_equal(action[3], MPF_SECTOR_BLANK);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_UPLOAD), 8 + 3 * 64);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_ERASE) + board_ops(&b, MPF_SIM_OP_WRITE), 0);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_UPLOAD), 8 + 3 * 64);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_ERASE) + board_ops(b, MPF_SIM_OP_WRITE), 0);
 
-    mpf_sim_clear_log(b.sim);
+    mpf_sim_clear_log(b->sim);
     mpf_dfu_flash_options fo;
     mpf_dfu_flash_options_default(&fo);
     fo.unchanged = action;
-    assert_int_equal(mpf_dfu_flash_ex(&b.d, &b.plan, &fo, &b.err), MPF_OK);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_ERASE), 0);
-    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 64 + TEXT_IN_SECTOR7 / 2048);
-    assert_int_equal(b.d.stats.sectors_blank, 2);
-    assert_true(board_has_image(&b, &img));
+    assert_int_equal(mpf_dfu_flash_ex(&b->d, &b->plan, &fo, &b->err), MPF_OK);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_ERASE), 0);
+    assert_int_equal(board_ops(b, MPF_SIM_OP_WRITE), 64 + TEXT_IN_SECTOR7 / 2048);
+    assert_int_equal(b->d.stats.sectors_blank, 2);
+    assert_true(board_has_image(b, &c->img));
 
     /* Anything but an mpf_sector_action is refused before a request. */
-    mpf_sim_clear_log(b.sim);
+    mpf_sim_clear_log(b->sim);
     action[1] = 3;
-    assert_int_equal(mpf_dfu_flash_ex(&b.d, &b.plan, &fo, &b.err), MPF_ERR_USAGE);
-    assert_int_equal(mpf_sim_request_count(b.sim), 0);
-    mpf_image_free(&img);
-    board_free(&b);
+    assert_int_equal(mpf_dfu_flash_ex(&b->d, &b->plan, &fo, &b->err), MPF_ERR_USAGE);
+    assert_int_equal(mpf_sim_request_count(b->sim), 0);
 }
 
 /* ---- randomized: skip-unchanged leaves what a full flash leaves ----------- */
@@ -930,22 +859,22 @@ static void test_random_images_and_chips_end_as_a_full_flash_leaves_them(void **
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reflash_of_the_same_image_erases_and_writes_nothing),
-        cmocka_unit_test(test_one_changed_byte_rewrites_only_its_sector),
-        cmocka_unit_test(test_a_new_firmware_costs_one_read_per_sector),
-        cmocka_unit_test(test_foreign_bytes_beside_the_image_get_the_sector_erased),
-        cmocka_unit_test(test_no_can_upload_means_a_full_flash),
-        cmocka_unit_test(test_a_refused_first_read_clears_the_error_and_flashes_in_full),
-        cmocka_unit_test(test_a_read_refused_later_keeps_the_sectors_already_checked),
-        cmocka_unit_test(test_read_protection_falls_back_and_fails_as_a_full_flash_would),
+        BOARD_TEST("f401", test_reflash_of_the_same_image_erases_and_writes_nothing),
+        BOARD_TEST("f401", test_one_changed_byte_rewrites_only_its_sector),
+        BOARD_TEST("f401", test_a_new_firmware_costs_one_read_per_sector),
+        BOARD_TEST("f401", test_foreign_bytes_beside_the_image_get_the_sector_erased),
+        BOARD_TEST("f401", test_no_can_upload_means_a_full_flash),
+        BOARD_TEST("f401", test_a_refused_first_read_clears_the_error_and_flashes_in_full),
+        BOARD_TEST("f401", test_a_read_refused_later_keeps_the_sectors_already_checked),
+        BOARD_TEST("f401", test_read_protection_falls_back_and_fails_as_a_full_flash_would),
         cmocka_unit_test(test_other_read_failures_stop_before_any_erase),
-        cmocka_unit_test(test_check_unchanged_reports_and_changes_nothing),
-        cmocka_unit_test(test_flags_from_the_check_spare_the_flash_a_second_read),
-        cmocka_unit_test(test_mass_erase_plans_are_not_checked),
-        cmocka_unit_test(test_a_blank_sector_is_read_whole_and_written_without_an_erase),
-        cmocka_unit_test(test_an_interrupted_flash_resumes_where_it_stopped),
+        BOARD_TEST("f401", test_check_unchanged_reports_and_changes_nothing),
+        BOARD_TEST("f401", test_flags_from_the_check_spare_the_flash_a_second_read),
+        BOARD_TEST("f401", test_mass_erase_plans_are_not_checked),
+        BOARD_TEST("f401", test_a_blank_sector_is_read_whole_and_written_without_an_erase),
+        BOARD_TEST("f401", test_an_interrupted_flash_resumes_where_it_stopped),
         cmocka_unit_test(test_a_write_protected_blank_sector_still_fails),
-        cmocka_unit_test(test_the_check_marks_blank_sectors_for_the_flash),
+        BOARD_TEST("f401", test_the_check_marks_blank_sectors_for_the_flash),
         cmocka_unit_test(test_random_images_and_chips_end_as_a_full_flash_leaves_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 
 #include "engine_board.h"
 #include "fixtures.h"
+#include "hostile_checks.h"
 
 void board_new(board *b, const char *chip)
 {
@@ -25,6 +26,35 @@ void board_free(board *b)
         mpf_plan_free(&b->plan);
     mpf_sim_free(b->sim);
     capture_free(&b->cap);
+}
+
+void board_case_open(board_case *c, const char *chip)
+{
+    board_new(&c->b, chip);
+    mpf_image_init(&c->img);
+    mpf_plan_options_default(&c->opt);
+}
+
+void board_case_close(board_case *c)
+{
+    mpf_image_free(&c->img);
+    board_free(&c->b);
+}
+
+int board_case_setup(void **state)
+{
+    board_case *c = malloc(sizeof *c);
+    assert_non_null(c);
+    board_case_open(c, *state);
+    *state = c;
+    return 0;
+}
+
+int board_case_teardown(void **state)
+{
+    board_case_close(*state);
+    free(*state);
+    return 0;
 }
 
 void board_fill(board *b, uint32_t address, size_t len, uint32_t seed)
@@ -48,9 +78,8 @@ int board_holds_fill(const board *b, uint32_t address, size_t len, uint32_t seed
     return same;
 }
 
-/* Plan from the enumeration info (no request yet), then open. */
-static mpf_err plan_and_open(board *b, const mpf_image *img, const mpf_plan_options *opt,
-                             uint8_t attrs_off)
+mpf_err board_open(board *b, const mpf_image *img, const mpf_plan_options *opt,
+                   uint8_t attrs_off)
 {
     mpf_plan_options defaults;
     if (!opt) {
@@ -73,20 +102,27 @@ static mpf_err plan_and_open(board *b, const mpf_image *img, const mpf_plan_opti
 
 mpf_err board_flash(board *b, const mpf_image *img, const mpf_plan_options *opt)
 {
-    mpf_err rc = plan_and_open(b, img, opt, 0);
+    mpf_err rc = board_open(b, img, opt, 0);
     return rc == MPF_OK ? mpf_dfu_flash(&b->d, &b->plan, &b->err) : rc;
 }
 
 mpf_err board_flash_ex(board *b, const mpf_image *img, const mpf_plan_options *opt, int skip,
                        uint8_t attrs_off)
 {
-    mpf_err rc = plan_and_open(b, img, opt, attrs_off);
+    mpf_err rc = board_open(b, img, opt, attrs_off);
     if (rc != MPF_OK)
         return rc;
     mpf_dfu_flash_options fo;
     mpf_dfu_flash_options_default(&fo);
     fo.skip_unchanged = skip;
     return mpf_dfu_flash_ex(&b->d, &b->plan, &fo, &b->err);
+}
+
+void board_assert_erased(const board *b, const uint32_t *sectors, size_t n)
+{
+    assert_int_equal(mpf_sim_erase_count(b->sim), n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(mpf_sim_erase_at(b->sim, i), sectors[i]);
 }
 
 int board_has_image(const board *b, const mpf_image *img)
@@ -144,12 +180,7 @@ void board_log_summary(const mpf_sim *sim, size_t from, board_log *out)
 
 size_t board_log_find(const mpf_sim *sim, mpf_sim_op op, unsigned nth)
 {
-    const size_t n = mpf_sim_request_count(sim);
-    unsigned seen = 0;
-    for (size_t i = 0; i < n; i++)
-        if (mpf_sim_request_at(sim, i)->op == op && ++seen == nth)
-            return i;
-    return (size_t)-1;
+    return hostile_log_nth(sim, op, nth);
 }
 
 size_t board_ops(const board *b, mpf_sim_op op)
@@ -169,23 +200,7 @@ const mpf_sim_request *board_nth(const board *b, mpf_sim_op op, unsigned nth)
 
 size_t board_log_flash_changes_after(const mpf_sim *sim, size_t i)
 {
-    const size_t n = mpf_sim_request_count(sim);
-    size_t changes = 0;
-    for (size_t j = i + 1; j < n; j++) {
-        switch (mpf_sim_request_at(sim, j)->op) {
-        case MPF_SIM_OP_SET_ADDRESS:
-        case MPF_SIM_OP_ERASE:
-        case MPF_SIM_OP_MASS_ERASE:
-        case MPF_SIM_OP_UNPROTECT:
-        case MPF_SIM_OP_WRITE:
-        case MPF_SIM_OP_LEAVE:
-            changes++;
-            break;
-        default:
-            break;
-        }
-    }
-    return changes;
+    return hostile_log_changes_after(sim, i);
 }
 
 static int log_word(const mpf_sim_request *r, char *w, size_t size)

@@ -35,11 +35,37 @@ typedef struct board {
 void board_new(board *b, const char *chip);
 void board_free(board *b);
 
+/* One test's board, its image (empty) and plan options (the defaults). */
+typedef struct board_case {
+    board b;
+    mpf_image img;
+    mpf_plan_options opt;
+} board_case;
+
+void board_case_open(board_case *c, const char *chip);
+void board_case_close(board_case *c);
+/* cmocka setup and teardown, so that a board is freed even when an
+ * assertion stops its test half-way: *state names the chip, and the test
+ * gets its board_case there. */
+int board_case_setup(void **state);
+int board_case_teardown(void **state);
+/* A test on a fresh board of chip; the cast because cmocka's initial state
+ * is not const. */
+#define BOARD_TEST(chip, test) \
+    cmocka_unit_test_prestate_setup_teardown(test, board_case_setup, board_case_teardown, \
+                                             (void *)(chip))
+
 /* Fill flash (outside what tests check) with a pattern so a skipped erase
  * shows, and the filesystem sectors with their own pattern. */
 void board_fill(board *b, uint32_t address, size_t len, uint32_t seed);
 /* 1 when [address, address+len) still holds board_fill(.., seed). */
 int board_holds_fill(const board *b, uint32_t address, size_t len, uint32_t seed);
+
+/* Plan from the enumeration info (before any request), then open, as the
+ * flashes below do; for tests that drive the engine themselves from there.
+ * opt NULL = defaults; attrs_off as for board_flash_ex. */
+mpf_err board_open(board *b, const mpf_image *img, const mpf_plan_options *opt,
+                   uint8_t attrs_off);
 
 /* Plan (before any request), open, flash. opt NULL = defaults. The plan is
  * kept in b->plan until the next run or board_free. */
@@ -50,6 +76,9 @@ mpf_err board_flash(board *b, const mpf_image *img, const mpf_plan_options *opt)
  * the device. */
 mpf_err board_flash_ex(board *b, const mpf_image *img, const mpf_plan_options *opt, int skip,
                        uint8_t attrs_off);
+
+/* The device erased exactly these n sectors, in this order (its erase log). */
+void board_assert_erased(const board *b, const uint32_t *sectors, size_t n);
 
 /* 1 when every segment of img is in the device's memory byte for byte. */
 int board_has_image(const board *b, const mpf_image *img);
@@ -64,13 +93,15 @@ typedef struct board_log {
 } board_log;
 
 void board_log_summary(const mpf_sim *sim, size_t from, board_log *out);
-/* Index of the nth (1-based) logged request of op, or (size_t)-1. */
+/* Index of the nth (1-based) logged request of op, or (size_t)-1; the same
+ * as hostile_log_nth, under the name the engine tests know. */
 size_t board_log_find(const mpf_sim *sim, mpf_sim_op op, unsigned nth);
 /* How many requests of op the log holds. */
 size_t board_ops(const board *b, mpf_sim_op op);
 /* The nth (1-based) logged request of op; fails the test if there is none. */
 const mpf_sim_request *board_nth(const board *b, mpf_sim_op op, unsigned nth);
-/* Logged requests after index i that change flash or the address pointer. */
+/* Logged requests after index i that change flash or the address pointer
+ * (hostile_log_changes_after). */
 size_t board_log_flash_changes_after(const mpf_sim *sim, size_t i);
 /* The logged requests from `from` on as words, GETSTATUS left out:
  * "abort", "clr", "alt:N", "addr:HEX", "erase:HEX", "mass", "up:N" and
