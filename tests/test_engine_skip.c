@@ -84,6 +84,15 @@ static int erased_bytes(const uint8_t *buf, size_t len)
     return ok;
 }
 
+/* Every byte is what it must become, or 0xFF (so it can still become it). */
+static int right_or_blank(const uint8_t *got, const uint8_t *want, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (got[i] != want[i] && got[i] != 0xFF)
+            return 0;
+    return 1;
+}
+
 /* Every byte of [address, address+len) reads 0xFF. */
 static int erased(const board *b, uint32_t address, size_t len)
 {
@@ -755,7 +764,7 @@ static void random_prior(rng *r, const mpf_image *img, board *a, board *b)
 }
 
 /* What skip-unchanged must do with sector i, from what the chip holds: an
- * erase unless every 2 KiB block is right already or all 0xFF. */
+ * erase unless every byte is right already or 0xFF. */
 static mpf_sector_action needed_action(const board *b, const mpf_image *img, size_t i)
 {
     const uint32_t size = sector_size(i);
@@ -768,7 +777,7 @@ static mpf_sector_action needed_action(const board *b, const mpf_image *img, siz
     for (uint32_t at = 0; at < size && action != MPF_SECTOR_ERASE; at += 2048) {
         if (memcmp(want + at, got + at, 2048) == 0)
             continue;
-        action = erased_bytes(got + at, 2048) ? MPF_SECTOR_BLANK : MPF_SECTOR_ERASE;
+        action = right_or_blank(got + at, want + at, 2048) ? MPF_SECTOR_BLANK : MPF_SECTOR_ERASE;
     }
     free(want);
     free(got);

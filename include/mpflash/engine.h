@@ -134,9 +134,11 @@ typedef struct mpf_dfu_flash_options {
     /* Read every planned sector before erasing anything, block by block,
      * and erase only the sectors that need it. Each block read either
      * already holds what a full flash leaves there (the image bytes, 0xFF
-     * where the image does not reach), or is all 0xFF (flash programming
-     * only clears bits, so it can take its new bytes without an erase), or
-     * neither: then reading stops and the sector is erased and written. A
+     * where the image does not reach), or holds in each byte either that
+     * or 0xFF (flash programming only clears bits, so it can take its new
+     * bytes without an erase; a byte already right is written with its own
+     * value, which clears no bit), or neither: then reading stops and the
+     * sector is erased and written. A
      * sector of the first kind only is left alone (no erase, data or
      * verify: MPF_SECTOR_UNCHANGED); one with blocks of the second kind is
      * not erased, and only those blocks are sent and verified

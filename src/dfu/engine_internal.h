@@ -121,6 +121,10 @@ long eng_plan_sector(const mpf_plan *p, uint8_t alt, uint32_t address);
 void eng_expected_bytes(const mpf_plan *p, uint8_t alt, uint32_t address, uint8_t *out,
                         size_t len);
 int eng_all_ff(const uint8_t *data, size_t len);
+/* Programming want over now leaves want without an erase: every byte is
+ * want already or still 0xFF (F4 programming only clears bits, and writing
+ * a byte's own value again clears none). */
+int eng_writable_over(const uint8_t *now, const uint8_t *want, size_t len);
 
 /* ---- engine_write.c ---------------------------------------------------------- */
 /* One contiguous run, block_size bytes per DNLOAD, the blocks m does not send

@@ -59,6 +59,14 @@ int eng_all_ff(const uint8_t *data, size_t len)
     return 1;
 }
 
+int eng_writable_over(const uint8_t *now, const uint8_t *want, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (now[i] != want[i] && now[i] != 0xFF)
+            return 0;
+    return 1;
+}
+
 mpf_err eng_map_alloc_done(eng_map *m, uint32_t chunk, mpf_error *err)
 {
     const mpf_plan *p = m->plan;

@@ -3,11 +3,12 @@
  * where the image reaches, 0xFF everywhere else in the sector (a full flash
  * erases the whole sector, so foreign bytes there mean it must be erased).
  *
- * Each block read is right already, or all 0xFF, or neither. STM32F4 flash
- * programming only clears bits and the F4 has no ECC, so a block of 0xFF
- * takes any new bytes without an erase: a sector of the first two kinds
- * only is not erased (a blank chip, a chip after a mass erase, a flash
- * interrupted mid-sector), and one of the first kind only is left alone.
+ * Each block read is right already, or right or 0xFF byte by byte, or
+ * neither. STM32F4 flash programming only clears bits and the F4 has no ECC,
+ * so a byte of 0xFF takes any new value without an erase and a right byte
+ * takes its own value again: a sector of the first two kinds only is not
+ * erased (a blank chip, a chip after a mass erase, a flash interrupted
+ * mid-sector or mid-block), and one of the first kind only is left alone.
  * Either way the chip ends exactly as a full flash would leave it.
  *
  * Reading a sector stops at its first block of the third kind, so a
@@ -55,7 +56,7 @@ static mpf_err check_sector(check *c, eng_reader *r, size_t i, mpf_error *err)
         if (memcmp(got, c->want, n) == 0) {
             if (done)
                 done[(off - n) / ts] = 1;
-        } else if (eng_all_ff(got, n)) {
+        } else if (eng_writable_over(got, c->want, n)) {
             c->action[i] = MPF_SECTOR_BLANK;
         } else {
             c->action[i] = MPF_SECTOR_ERASE;
