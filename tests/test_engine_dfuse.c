@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "engine_fixture.h"
+#include "table_tests.h"
 
 #define KIB 1024u
 
@@ -140,96 +141,79 @@ static void test_busy_with_zero_poll_timeout_backs_off_and_gives_up(void **state
     assert_true(n < 100);
 }
 
-static void test_erase_error_status_is_a_sentence_and_stops(void **state)
-{
-    engine_fx *f = *state;
-    engine_fx_open_idle(f);
-    scripted_expect_select_alt(f->s, 0);
-    scripted_expect_erase(f->s, 0x08020000);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 20, MPF_DFU_STATE_DNBUSY);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_ERASE, 0, MPF_DFU_STATE_ERROR);
-    assert_int_equal(mpf_dfu_erase_sector(&f->d, 0, 0x08020000, 128 * KIB, &f->err),
-                     MPF_ERR_DEVICE_STATUS);
-    assert_script_complete(f->s); /* nothing after the error: no CLRSTATUS, no retry */
-    assert_int_equal(f->err.code, MPF_ERR_DEVICE_STATUS);
-    assert_non_null(strstr(f->err.message,
-                           "erase of sector at 0x08020000 failed: errERASE (dfuERROR)"));
-}
+/* ---- a sector erase that fails -------------------------------------------- */
 
-static void test_error_state_without_a_status_is_still_an_error(void **state)
-{
-    engine_fx *f = *state;
-    engine_fx_open_idle(f);
-    scripted_expect_select_alt(f->s, 0);
-    scripted_expect_erase(f->s, 0x08008000);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_DNBUSY);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_ERROR);
-    assert_int_equal(mpf_dfu_erase_sector(&f->d, 0, 0x08008000, 16 * KIB, &f->err),
-                     MPF_ERR_DEVICE_STATUS);
-    assert_script_complete(f->s);
-    assert_string_equal(f->err.message, "erase of sector at 0x08008000 failed: the device "
-                                        "entered dfuERROR without a reason (bStatus OK)");
-}
+/* A GETSTATUS answer, or the transport's failure in its place. */
+typedef struct poll_reply {
+    uint8_t status;
+    uint32_t poll_ms;
+    uint8_t state;
+    mpf_err fail;
+} poll_reply;
 
-static void test_read_protection_points_to_unprotect_and_never_sends_it(void **state)
+#define REPLY(status, poll_ms, state)                                                              \
+    {MPF_DFU_STATUS_##status, (poll_ms), MPF_DFU_STATE_##state, MPF_OK}
+
+/* The erase of one sector of alt 0 on an open device; none is retried, and
+ * nothing (no CLRSTATUS) is sent after the failure. */
+typedef struct erase_failure {
+    const char *name;
+    uint32_t address, size;
+    mpf_err command_fails; /* the erase DNLOAD itself */
+    poll_reply replies[2];
+    size_t reply_count;
+    mpf_err result;
+    const char *message;  /* the whole error message, or NULL */
+    const char *parts[3]; /* parts of it */
+} erase_failure;
+
+static const erase_failure erase_failures[] = {
+    {"erase_error_status_is_a_sentence_and_stops", 0x08020000, 128 * KIB, MPF_OK,
+     {REPLY(OK, 20, DNBUSY), REPLY(ERR_ERASE, 0, ERROR)}, 2, MPF_ERR_DEVICE_STATUS, NULL,
+     {"erase of sector at 0x08020000 failed: errERASE (dfuERROR)"}},
+    {"error_state_without_a_status_is_still_an_error", 0x08008000, 16 * KIB, MPF_OK,
+     {REPLY(OK, 0, DNBUSY), REPLY(OK, 0, ERROR)}, 2, MPF_ERR_DEVICE_STATUS,
+     "erase of sector at 0x08008000 failed: the device entered dfuERROR without a reason "
+     "(bStatus OK)",
+     {NULL}},
+    {"read_protection_points_to_unprotect_and_never_sends_it", 0x08000000, 16 * KIB, MPF_OK,
+     {REPLY(ERR_VENDOR, 0, ERROR)}, 1, MPF_ERR_DEVICE_STATUS, NULL,
+     {"failed: errVENDOR (dfuERROR)", "read-protected", "--unprotect"}},
+    {"stalled_command_asks_the_device_why", 0x08020000, 128 * KIB, MPF_ERR_USB_STALL,
+     {REPLY(ERR_STALLEDPKT, 0, ERROR)}, 1, MPF_ERR_USB_STALL, NULL,
+     {"erase of sector at 0x08020000: DNLOAD: ", "(device then reported errSTALLEDPKT, dfuERROR)"}},
+    {"timeout_while_erasing_keeps_the_usb_code", 0x08020000, 128 * KIB, MPF_OK,
+     {REPLY(OK, 0, DNBUSY), {MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_DNLOAD_IDLE, MPF_ERR_USB_TIMEOUT}},
+     2, MPF_ERR_USB_TIMEOUT, NULL, {"erase of sector at 0x08020000: GETSTATUS: "}},
+    {"wrong_state_after_a_command_is_a_protocol_error", 0x08000000, 16 * KIB, MPF_OK,
+     {REPLY(OK, 0, IDLE)}, 1, MPF_ERR_PROTOCOL,
+     "after erase of sector at 0x08000000 the device is in dfuIDLE, expected dfuDNLOAD-IDLE",
+     {NULL}},
+};
+
+static void run_erase_failure(void **state)
 {
-    engine_fx *f = *state;
+    const erase_failure *c = *state;
+    engine_fx *f = engine_fx_new(2048);
     engine_fx_open_idle(f);
     scripted_expect_select_alt(f->s, 0);
-    scripted_expect_erase(f->s, 0x08000000);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_VENDOR, 0, MPF_DFU_STATE_ERROR);
-    assert_int_equal(mpf_dfu_erase_sector(&f->d, 0, 0x08000000, 16 * KIB, &f->err),
-                     MPF_ERR_DEVICE_STATUS);
+    scripted_expect_erase(f->s, c->address);
+    if (c->command_fails != MPF_OK)
+        scripted_then_fail(f->s, c->command_fails);
+    for (size_t i = 0; i < c->reply_count; i++) {
+        const poll_reply *r = &c->replies[i];
+        scripted_expect_getstatus(f->s, r->status, r->poll_ms, r->state);
+        if (r->fail != MPF_OK)
+            scripted_then_fail(f->s, r->fail);
+    }
+    assert_int_equal(mpf_dfu_erase_sector(&f->d, 0, c->address, c->size, &f->err), c->result);
     assert_script_complete(f->s);
-    assert_non_null(strstr(f->err.message, "failed: errVENDOR (dfuERROR)"));
-    assert_non_null(strstr(f->err.message, "read-protected"));
-    assert_non_null(strstr(f->err.message, "--unprotect"));
+    assert_int_equal(f->err.code, c->result);
+    if (c->message)
+        assert_string_equal(f->err.message, c->message);
+    engine_fx_assert_message_has(f, c->parts, TABLE_LEN(c->parts));
     assert_int_equal(f->d.stats.requests[MPF_DFU_DNLOAD], 1);
-}
-
-static void test_stalled_command_asks_the_device_why(void **state)
-{
-    engine_fx *f = *state;
-    engine_fx_open_idle(f);
-    scripted_expect_select_alt(f->s, 0);
-    scripted_expect_erase(f->s, 0x08020000);
-    scripted_then_fail(f->s, MPF_ERR_USB_STALL);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_STALLEDPKT, 0, MPF_DFU_STATE_ERROR);
-    assert_int_equal(mpf_dfu_erase_sector(&f->d, 0, 0x08020000, 128 * KIB, &f->err),
-                     MPF_ERR_USB_STALL);
-    assert_script_complete(f->s);
-    assert_int_equal(f->err.code, MPF_ERR_USB_STALL);
-    assert_non_null(strstr(f->err.message, "erase of sector at 0x08020000: DNLOAD: "));
-    assert_non_null(strstr(f->err.message, "(device then reported errSTALLEDPKT, dfuERROR)"));
-}
-
-static void test_timeout_while_erasing_keeps_the_usb_code(void **state)
-{
-    engine_fx *f = *state;
-    engine_fx_open_idle(f);
-    scripted_expect_select_alt(f->s, 0);
-    scripted_expect_erase(f->s, 0x08020000);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_DNBUSY);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_DNLOAD_IDLE);
-    scripted_then_fail(f->s, MPF_ERR_USB_TIMEOUT);
-    assert_int_equal(mpf_dfu_erase_sector(&f->d, 0, 0x08020000, 128 * KIB, &f->err),
-                     MPF_ERR_USB_TIMEOUT);
-    assert_script_complete(f->s);
-    assert_non_null(strstr(f->err.message, "erase of sector at 0x08020000: GETSTATUS: "));
-}
-
-static void test_wrong_state_after_a_command_is_a_protocol_error(void **state)
-{
-    engine_fx *f = *state;
-    engine_fx_open_idle(f);
-    scripted_expect_select_alt(f->s, 0);
-    scripted_expect_erase(f->s, 0x08000000);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
-    assert_int_equal(mpf_dfu_erase_sector(&f->d, 0, 0x08000000, 16 * KIB, &f->err),
-                     MPF_ERR_PROTOCOL);
-    assert_script_complete(f->s);
-    assert_string_equal(f->err.message, "after erase of sector at 0x08000000 the device is in "
-                                        "dfuIDLE, expected dfuDNLOAD-IDLE");
+    engine_fx_delete(f);
 }
 
 static void test_alt_is_selected_only_when_it_changes(void **state)
@@ -262,13 +246,19 @@ static void test_failed_alt_selection_names_the_alt(void **state)
     assert_int_equal(f->d.current_alt, -1);
 }
 
+/* The read-unprotect command is one byte, 0x92, on alt 0. */
+static void open_and_expect_read_unprotect(engine_fx *f)
+{
+    const uint8_t cmd = 0x92;
+    engine_fx_open_idle(f);
+    scripted_expect_select_alt(f->s, 0);
+    scripted_expect_dnload(f->s, 0, &cmd, 1);
+}
+
 static void test_read_unprotect_treats_the_reset_as_success(void **state)
 {
     engine_fx *f = *state;
-    engine_fx_open_idle(f);
-    const uint8_t cmd = 0x92;
-    scripted_expect_select_alt(f->s, 0);
-    scripted_expect_dnload(f->s, 0, &cmd, 1);
+    open_and_expect_read_unprotect(f);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 50, MPF_DFU_STATE_DNBUSY);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_DNLOAD_IDLE);
     scripted_then_fail(f->s, MPF_ERR_USB_DISCONNECTED);
@@ -282,10 +272,7 @@ static void test_read_unprotect_treats_the_reset_as_success(void **state)
 static void test_read_unprotect_refused_by_rdp2_is_an_error(void **state)
 {
     engine_fx *f = *state;
-    engine_fx_open_idle(f);
-    const uint8_t cmd = 0x92;
-    scripted_expect_select_alt(f->s, 0);
-    scripted_expect_dnload(f->s, 0, &cmd, 1);
+    open_and_expect_read_unprotect(f);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_TARGET, 0, MPF_DFU_STATE_ERROR);
     assert_int_equal(mpf_dfu_read_unprotect(&f->d, &f->err), MPF_ERR_DEVICE_STATUS);
     assert_script_complete(f->s);
@@ -311,7 +298,7 @@ static void test_get_status_decodes_the_24_bit_poll_timeout(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest fixed[] = {
         T(test_sector_erase_waits_exactly_the_poll_timeout),
         T(test_erase_timeouts_cover_twice_the_datasheet_worst_case),
         T(test_mboot_blocks_the_second_getstatus),
@@ -319,17 +306,12 @@ int main(void)
         T(test_absurd_poll_timeout_is_capped_with_a_warning),
         T(test_device_busy_forever_is_a_bounded_protocol_error),
         T(test_busy_with_zero_poll_timeout_backs_off_and_gives_up),
-        T(test_erase_error_status_is_a_sentence_and_stops),
-        T(test_error_state_without_a_status_is_still_an_error),
-        T(test_read_protection_points_to_unprotect_and_never_sends_it),
-        T(test_stalled_command_asks_the_device_why),
-        T(test_timeout_while_erasing_keeps_the_usb_code),
-        T(test_wrong_state_after_a_command_is_a_protocol_error),
         T(test_alt_is_selected_only_when_it_changes),
         T(test_failed_alt_selection_names_the_alt),
         T(test_read_unprotect_treats_the_reset_as_success),
         T(test_read_unprotect_refused_by_rdp2_is_an_error),
         T(test_get_status_decodes_the_24_bit_poll_timeout),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const test_table tables[] = {TEST_TABLE(erase_failures, run_erase_failure)};
+    return run_tests_and_tables("engine_dfuse", fixed, TABLE_LEN(fixed), tables, TABLE_LEN(tables));
 }

@@ -60,6 +60,22 @@ static void assert_progress(const capture *c, size_t i, mpf_phase phase, uint64_
     assert_int_equal(c->progress[i].total, total);
 }
 
+/* A plan of these erases and writes; one that leaves jumps to the start of flash. */
+static mpf_plan plan_of(mpf_plan_erase *erases, size_t erase_count, mpf_plan_write *writes,
+                        size_t write_count, int verify, int leave)
+{
+    mpf_plan p;
+    memset(&p, 0, sizeof p);
+    p.erases = erases;
+    p.erase_count = erase_count;
+    p.writes = writes;
+    p.write_count = write_count;
+    p.verify = verify;
+    p.leave = leave;
+    p.leave_address = leave ? 0x08000000 : 0;
+    return p;
+}
+
 static void test_erase_write_verify_leave_in_that_order(void **state)
 {
     engine_fx *f = *state;
@@ -70,15 +86,7 @@ static void test_erase_write_verify_leave_in_that_order(void **state)
                                 {0, 0x08040000, 128 * KIB}};
     mpf_plan_write writes[2] = {{0, 0x08000000, vec, sizeof vec},
                                 {0, 0x08020000, text, sizeof text}};
-    mpf_plan p;
-    memset(&p, 0, sizeof p);
-    p.erases = erases;
-    p.erase_count = 3;
-    p.writes = writes;
-    p.write_count = 2;
-    p.verify = 1;
-    p.leave = 1;
-    p.leave_address = 0x08000000;
+    mpf_plan p = plan_of(erases, 3, writes, 2, 1, 1);
 
     engine_fx_open_idle(f);
     scripted_expect_select_alt(f->s, 0);
@@ -127,13 +135,8 @@ static void test_mass_erase_replaces_the_sector_erases_of_alt_0(void **state)
     fixture_fill_random(data, sizeof data, 23);
     mpf_plan_erase erases[1] = {{0, 0x08000000, 16 * KIB}};
     mpf_plan_write writes[1] = {{0, 0x08000000, data, sizeof data}};
-    mpf_plan p;
-    memset(&p, 0, sizeof p);
+    mpf_plan p = plan_of(erases, 1, writes, 1, 0, 0);
     p.mass_erase = 1;
-    p.erases = erases;
-    p.erase_count = 1;
-    p.writes = writes;
-    p.write_count = 1;
 
     engine_fx_open_idle(f);
     scripted_expect_select_alt(f->s, 0);
@@ -158,15 +161,7 @@ static void test_each_alt_is_finished_before_the_next(void **state)
     mpf_plan_erase erases[2] = {{0, 0x08000000, 16 * KIB}, {1, 0x1FFFC000, 16}};
     mpf_plan_write writes[2] = {{0, 0x08000000, flash, sizeof flash},
                                 {1, 0x1FFFC000, opt, sizeof opt}};
-    mpf_plan p;
-    memset(&p, 0, sizeof p);
-    p.erases = erases;
-    p.erase_count = 2;
-    p.writes = writes;
-    p.write_count = 2;
-    p.verify = 1;
-    p.leave = 1;
-    p.leave_address = 0x08000000;
+    mpf_plan p = plan_of(erases, 2, writes, 2, 1, 1);
 
     engine_fx_open_idle(f);
     scripted_expect_select_alt(f->s, 0);
@@ -193,15 +188,7 @@ static void test_failed_erase_stops_everything(void **state)
     mpf_plan_erase erases[3] = {{0, 0x08000000, 16 * KIB}, {0, 0x08020000, 128 * KIB},
                                 {0, 0x08040000, 128 * KIB}};
     mpf_plan_write writes[1] = {{0, 0x08000000, data, sizeof data}};
-    mpf_plan p;
-    memset(&p, 0, sizeof p);
-    p.erases = erases;
-    p.erase_count = 3;
-    p.writes = writes;
-    p.write_count = 1;
-    p.verify = 1;
-    p.leave = 1;
-    p.leave_address = 0x08000000;
+    mpf_plan p = plan_of(erases, 3, writes, 1, 1, 1);
 
     engine_fx_open_idle(f);
     scripted_expect_select_alt(f->s, 0);
@@ -224,11 +211,7 @@ static void test_verify_without_upload_is_refused_before_any_request(void **stat
     engine_fx *f = *state;
     uint8_t data[100] = {0};
     mpf_plan_write writes[1] = {{0, 0x08000000, data, sizeof data}};
-    mpf_plan p;
-    memset(&p, 0, sizeof p);
-    p.writes = writes;
-    p.write_count = 1;
-    p.verify = 1;
+    mpf_plan p = plan_of(NULL, 0, writes, 1, 1, 0);
     engine_fx_expect_start_idle(f); /* ABORT, GETSTATUS */
     scripted_transport(f->s, &f->t);
     f->t.info.func.attributes = MPF_DFU_ATTR_CAN_DNLOAD;

@@ -12,6 +12,7 @@
 #include "engine_fixture.h"
 #include "mpflash/engine.h"
 #include "scripted_transport.h"
+#include "table_tests.h"
 
 typedef engine_fx fx;
 #define open_it engine_fx_open
@@ -43,110 +44,135 @@ static void test_idle_device_needs_abort_and_one_getstatus(void **state)
     assert_int_equal(f->cap.progress[1].total, 1);
 }
 
+/* ---- start-up scripts ------------------------------------------------------ */
+
+enum { START_ABORT = 1, START_STATUS, START_CLEAR };
+
+/* One request of the start-up and the device's answer. */
+typedef struct start_step {
+    int kind; /* 0 ends the script */
+    uint8_t status, state; /* START_STATUS's reply */
+    mpf_err fail;          /* the transport's result instead of the reply */
+} start_step;
+
+#define ABORT {START_ABORT, 0, 0, MPF_OK}
 /* A device in dfuERROR refuses ABORT with a stall; its first status must
  * still be the one it had, and be cleared the usual way. */
-static void expect_abort_stalled(fx *f)
-{
-    scripted_expect_abort(f->s);
-    scripted_then_fail(f->s, MPF_ERR_USB_STALL);
-}
+#define ABORT_STALLS {START_ABORT, 0, 0, MPF_ERR_USB_STALL}
+#define ABORT_FAILS(code) {START_ABORT, 0, 0, (code)}
+#define STATUS(status, state) {START_STATUS, MPF_DFU_STATUS_##status, MPF_DFU_STATE_##state, MPF_OK}
+#define CLEAR {START_CLEAR, 0, 0, MPF_OK}
+#define IDLE STATUS(OK, IDLE)
 
-static void test_rom_error_firmware_is_cleared_quietly(void **state)
-{
-    fx *f = *state;
-    expect_abort_stalled(f);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_FIRMWARE, 0, MPF_DFU_STATE_ERROR);
-    scripted_expect_clrstatus(f->s);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
-    assert_int_equal(open_it(f), MPF_OK);
-    assert_script_complete(f->s);
-    assert_int_equal(capture_count(&f->cap, MPF_LOG_INFO, "errFIRMWARE"), 1);
-    assert_int_equal(capture_count(&f->cap, MPF_LOG_WARN, ""), 0);
-    assert_int_equal(capture_count(&f->cap, MPF_LOG_ERROR, ""), 0);
-    assert_int_equal(f->d.stats.requests[MPF_DFU_CLRSTATUS], 1);
-}
+typedef struct start_case {
+    const char *name;
+    start_step script[6];
+    mpf_err result;
+    const char *message[2]; /* parts of the error message */
+    log_want logs[3];
+} start_case;
 
-static void test_other_error_is_cleared_with_a_warning(void **state)
-{
-    fx *f = *state;
-    expect_abort_stalled(f);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_ERASE, 0, MPF_DFU_STATE_ERROR);
-    scripted_expect_clrstatus(f->s);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
-    assert_int_equal(open_it(f), MPF_OK);
-    assert_script_complete(f->s);
-    assert_int_equal(capture_count(&f->cap, MPF_LOG_WARN, "errERASE"), 1);
-}
+static const start_case start_cases[] = {
+    {"rom_error_firmware_is_cleared_quietly",
+     {ABORT_STALLS, STATUS(ERR_FIRMWARE, ERROR), CLEAR, IDLE},
+     MPF_OK,
+     {NULL},
+     {{MPF_LOG_INFO, "errFIRMWARE", 1}, {MPF_LOG_WARN, "", 0}, {MPF_LOG_ERROR, "", 0}}},
+    {"other_error_is_cleared_with_a_warning",
+     {ABORT_STALLS, STATUS(ERR_ERASE, ERROR), CLEAR, IDLE},
+     MPF_OK,
+     {NULL},
+     {{MPF_LOG_WARN, "errERASE", 1}}},
+    /* A strict DFU 1.1 device stalls ABORT in dfuDNLOAD-SYNC: the stall that
+     * our own request caused is cleared without alarming anyone. */
+    {"error_caused_by_our_abort_is_cleared_quietly",
+     {ABORT_STALLS, STATUS(ERR_STALLEDPKT, ERROR), CLEAR, IDLE},
+     MPF_OK,
+     {NULL},
+     {{MPF_LOG_WARN, "", 0}, {MPF_LOG_INFO, "", 0}, {MPF_LOG_DEBUG, "our start-up ABORT", 1}}},
+    /* A device that ignores ABORT and is still in dfuDNLOAD-IDLE or
+     * dfuUPLOAD-IDLE gets a second one after its status is known. */
+    {"dnload_idle_left_by_an_ignored_abort_is_aborted_again",
+     {ABORT, STATUS(OK, DNLOAD_IDLE), ABORT, IDLE},
+     MPF_OK,
+     {NULL},
+     {{0}}},
+    {"upload_idle_left_by_an_ignored_abort_is_aborted_again",
+     {ABORT, STATUS(OK, UPLOAD_IDLE), ABORT, IDLE},
+     MPF_OK,
+     {NULL},
+     {{0}}},
+    {"bad_status_in_idle_is_cleared",
+     {ABORT, STATUS(ERR_UNKNOWN, IDLE), CLEAR, IDLE},
+     MPF_OK,
+     {NULL},
+     {{0}}},
+    {"error_that_will_not_clear_names_the_state",
+     {ABORT_STALLS, STATUS(ERR_FIRMWARE, ERROR), CLEAR, STATUS(ERR_FIRMWARE, ERROR)},
+     MPF_ERR_PROTOCOL,
+     {"device is in dfuERROR (errFIRMWARE)", "expected dfuIDLE"},
+     {{0}}},
+    {"runtime_mode_is_refused",
+     {ABORT_STALLS, STATUS(OK, APP_IDLE)},
+     MPF_ERR_PROTOCOL,
+     {"appIDLE", "detached first"},
+     {{0}}},
+    {"usb_timeout_on_abort_keeps_its_code",
+     {ABORT_FAILS(MPF_ERR_USB_TIMEOUT)},
+     MPF_ERR_USB_TIMEOUT,
+     {"connect: ABORT: "},
+     {{0}}},
+    {"usb_disconnect_on_abort_keeps_its_code",
+     {ABORT_FAILS(MPF_ERR_USB_DISCONNECTED)},
+     MPF_ERR_USB_DISCONNECTED,
+     {"connect: ABORT: "},
+     {{0}}},
+    {"usb_error_on_abort_keeps_its_code",
+     {ABORT_FAILS(MPF_ERR_USB)},
+     MPF_ERR_USB,
+     {"connect: ABORT: "},
+     {{0}}},
+    {"usb_error_on_status_keeps_its_code",
+     {ABORT, {START_STATUS, MPF_DFU_STATUS_OK, MPF_DFU_STATE_IDLE, MPF_ERR_USB_TIMEOUT}},
+     MPF_ERR_USB_TIMEOUT,
+     {"connect: GETSTATUS: "},
+     {{0}}},
+    /* A device may report any byte: the message keeps the number, so the user
+     * can look it up (DFU 1.1 defines states 0-10 and statuses 0x00-0x0F). */
+    {"unknown_state_and_status_keep_their_number",
+     {ABORT, {START_STATUS, 0x3C, 42, MPF_OK}, CLEAR, {START_STATUS, 0x3C, 42, MPF_OK}},
+     MPF_ERR_PROTOCOL,
+     {"connect: device is in state 42 (unknown) (status 0x3C (unknown))"},
+     {{MPF_LOG_WARN, "reports status 0x3C (unknown) in state 42 (unknown)", 1}}},
+};
 
-/* A strict DFU 1.1 device stalls ABORT in dfuDNLOAD-SYNC: the stall that
- * our own request caused is cleared without alarming anyone. */
-static void test_error_caused_by_our_abort_is_cleared_quietly(void **state)
+/* Every request the script holds is sent once, failed or not. */
+static void run_start_case(void **state)
 {
-    fx *f = *state;
-    expect_abort_stalled(f);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_STALLEDPKT, 0, MPF_DFU_STATE_ERROR);
-    scripted_expect_clrstatus(f->s);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
-    assert_int_equal(open_it(f), MPF_OK);
-    assert_script_complete(f->s);
-    assert_int_equal(capture_count(&f->cap, MPF_LOG_WARN, ""), 0);
-    assert_int_equal(capture_count(&f->cap, MPF_LOG_INFO, ""), 0);
-    assert_int_equal(capture_count(&f->cap, MPF_LOG_DEBUG, "our start-up ABORT"), 1);
-}
-
-/* A device that ignores ABORT and is still in dfuDNLOAD-IDLE or
- * dfuUPLOAD-IDLE gets a second one after its status is known. */
-static void test_state_left_by_an_ignored_abort_is_aborted_again(void **state)
-{
-    const uint8_t states[] = {MPF_DFU_STATE_DNLOAD_IDLE, MPF_DFU_STATE_UPLOAD_IDLE};
-    for (size_t i = 0; i < sizeof states; i++) {
-        fx *f = *state;
-        scripted_expect_abort(f->s);
-        scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, states[i]);
-        scripted_expect_abort(f->s);
-        scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
-        assert_int_equal(open_it(f), MPF_OK);
-        assert_script_complete(f->s);
-        assert_int_equal(f->d.stats.requests[MPF_DFU_ABORT], 2);
-        engine_fx_teardown(state);
-        assert_int_equal(engine_fx_setup(state), 0);
+    const start_case *c = *state;
+    engine_fx *f = engine_fx_new(2048);
+    size_t sent[4] = {0}, steps = 0;
+    for (const start_step *st = c->script; st->kind; st++, steps++) {
+        sent[st->kind]++;
+        if (st->kind == START_ABORT)
+            scripted_expect_abort(f->s);
+        else if (st->kind == START_CLEAR)
+            scripted_expect_clrstatus(f->s);
+        else
+            scripted_expect_getstatus(f->s, st->status, 0, st->state);
+        if (st->fail != MPF_OK)
+            scripted_then_fail(f->s, st->fail);
     }
-}
-
-static void test_bad_status_in_idle_is_cleared(void **state)
-{
-    fx *f = *state;
-    scripted_expect_abort(f->s);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_UNKNOWN, 0, MPF_DFU_STATE_IDLE);
-    scripted_expect_clrstatus(f->s);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
-    assert_int_equal(open_it(f), MPF_OK);
+    assert_int_equal(open_it(f), c->result);
     assert_script_complete(f->s);
-}
-
-static void test_error_that_will_not_clear_names_the_state(void **state)
-{
-    fx *f = *state;
-    expect_abort_stalled(f);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_FIRMWARE, 0, MPF_DFU_STATE_ERROR);
-    scripted_expect_clrstatus(f->s);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_FIRMWARE, 0, MPF_DFU_STATE_ERROR);
-    assert_int_equal(open_it(f), MPF_ERR_PROTOCOL);
-    assert_script_complete(f->s);
-    assert_int_equal(f->err.code, MPF_ERR_PROTOCOL);
-    assert_non_null(strstr(f->err.message, "device is in dfuERROR (errFIRMWARE)"));
-    assert_non_null(strstr(f->err.message, "expected dfuIDLE"));
-}
-
-static void test_runtime_mode_is_refused(void **state)
-{
-    fx *f = *state;
-    expect_abort_stalled(f);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_APP_IDLE);
-    assert_int_equal(open_it(f), MPF_ERR_PROTOCOL);
-    assert_script_complete(f->s);
-    assert_non_null(strstr(f->err.message, "appIDLE"));
-    assert_non_null(strstr(f->err.message, "detached first"));
+    assert_int_equal(f->err.code, c->result);
+    engine_fx_assert_message_has(f, c->message, TABLE_LEN(c->message));
+    engine_fx_assert_logs(f, c->logs, TABLE_LEN(c->logs));
+    assert_int_equal(f->d.stats.requests[MPF_DFU_ABORT], sent[START_ABORT]);
+    assert_int_equal(f->d.stats.requests[MPF_DFU_GETSTATUS], sent[START_STATUS]);
+    assert_int_equal(f->d.stats.requests[MPF_DFU_CLRSTATUS], sent[START_CLEAR]);
+    assert_int_equal(mpf_dfu_stats_total(&f->d.stats), steps);
+    engine_fx_delete(f);
 }
 
 /* A device that answers ABORT while an operation is running (and so did
@@ -164,35 +190,6 @@ static void test_busy_device_is_waited_for_then_aborted(void **state)
     assert_int_equal(scripted_sleep_count(f->s), 1);
     assert_int_equal(scripted_sleep_at(f->s, 0), 120);
     assert_int_equal(f->d.stats.slept_ms, 120);
-}
-
-static void test_usb_error_on_abort_keeps_its_code(void **state)
-{
-    const mpf_err codes[] = {MPF_ERR_USB_TIMEOUT, MPF_ERR_USB_DISCONNECTED, MPF_ERR_USB};
-    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
-        fx *f = *state;
-        scripted_expect_abort(f->s);
-        scripted_then_fail(f->s, codes[i]);
-        assert_int_equal(open_it(f), codes[i]);
-        assert_script_complete(f->s);
-        assert_int_equal(f->err.code, codes[i]);
-        assert_non_null(strstr(f->err.message, "connect: ABORT: "));
-        assert_int_equal(mpf_dfu_stats_total(&f->d.stats), 1);
-        engine_fx_teardown(state);
-        assert_int_equal(engine_fx_setup(state), 0);
-    }
-}
-
-static void test_usb_error_on_status_keeps_its_code(void **state)
-{
-    fx *f = *state;
-    scripted_expect_abort(f->s);
-    scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 0, MPF_DFU_STATE_IDLE);
-    scripted_then_fail(f->s, MPF_ERR_USB_TIMEOUT);
-    assert_int_equal(open_it(f), MPF_ERR_USB_TIMEOUT);
-    assert_script_complete(f->s);
-    assert_int_equal(f->err.code, MPF_ERR_USB_TIMEOUT);
-    assert_non_null(strstr(f->err.message, "connect: GETSTATUS: "));
 }
 
 static void test_short_status_reply_is_a_protocol_error(void **state)
@@ -229,24 +226,6 @@ static void test_plain_dfu_device_is_not_flashed(void **state)
     assert_non_null(strstr(f->err.message, "0x0110"));
     assert_int_equal(mpf_dfu_stats_total(&f->d.stats), 2); /* the open's ABORT and GETSTATUS */
     assert_script_complete(f->s);
-}
-
-/* A device may report any byte: the message keeps the number, so the user
- * can look it up (DFU 1.1 defines states 0-10 and statuses 0x00-0x0F). */
-static void test_unknown_state_and_status_keep_their_number(void **state)
-{
-    fx *f = *state;
-    scripted_expect_abort(f->s);
-    scripted_expect_getstatus(f->s, 0x3C, 0, 42);
-    scripted_expect_clrstatus(f->s);
-    scripted_expect_getstatus(f->s, 0x3C, 0, 42);
-    assert_int_equal(open_it(f), MPF_ERR_PROTOCOL);
-    assert_script_complete(f->s);
-    assert_non_null(strstr(f->err.message,
-                           "connect: device is in state 42 (unknown) (status 0x3C (unknown))"));
-    assert_int_equal(
-        capture_count(&f->cap, MPF_LOG_WARN, "reports status 0x3C (unknown) in state 42 (unknown)"),
-        1);
 }
 
 /* A defined value has its own name; any other is exactly `unknown`. */
@@ -292,23 +271,14 @@ static void test_transfer_size_below_a_command_is_refused_before_any_command(voi
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest fixed[] = {
         cmocka_unit_test_setup_teardown(test_idle_device_needs_abort_and_one_getstatus, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rom_error_firmware_is_cleared_quietly, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_other_error_is_cleared_with_a_warning, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_error_caused_by_our_abort_is_cleared_quietly, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_state_left_by_an_ignored_abort_is_aborted_again, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_status_in_idle_is_cleared, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_error_that_will_not_clear_names_the_state, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_runtime_mode_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy_device_is_waited_for_then_aborted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_usb_error_on_abort_keeps_its_code, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_usb_error_on_status_keeps_its_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_short_status_reply_is_a_protocol_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plain_dfu_device_is_not_flashed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_state_and_status_keep_their_number, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_every_state_and_status_byte_has_a_name, setup, teardown),
+        cmocka_unit_test(test_every_state_and_status_byte_has_a_name),
         cmocka_unit_test_setup_teardown(test_transfer_size_below_a_command_is_refused_before_any_command, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const test_table tables[] = {TEST_TABLE(start_cases, run_start_case)};
+    return run_tests_and_tables("engine_open", fixed, TABLE_LEN(fixed), tables, TABLE_LEN(tables));
 }

@@ -37,17 +37,32 @@ static void expect_set_address(scripted *s, uint32_t address)
     scripted_expect_busy_idle(s, 2);
 }
 
+/* One run as the engine should send it: the pointer once, then blocks of
+ * block_size numbered from 2. */
+static void expect_run(scripted *s, uint32_t address, const uint8_t *data, size_t size,
+                       uint16_t block_size)
+{
+    expect_set_address(s, address);
+    uint16_t block = 2;
+    for (size_t off = 0; off < size; off += block_size, block++)
+        expect_block(s, block, data + off,
+                     size - off < block_size ? (uint16_t)(size - off) : block_size);
+}
+
+/* Every write test starts on an open device whose first request selects alt 0. */
+static void open_on_alt_0(engine_fx *f)
+{
+    engine_fx_open_idle(f);
+    scripted_expect_select_alt(f->s, 0);
+}
+
 static void test_one_run_sets_the_address_once(void **state)
 {
     engine_fx *f = *state;
     uint8_t data[5000];
     fixture_fill_random(data, sizeof data, 1);
-    engine_fx_open_idle(f);
-    scripted_expect_select_alt(f->s, 0);
-    expect_set_address(f->s, 0x08020000);
-    expect_block(f->s, 2, data, 2048);
-    expect_block(f->s, 3, data + 2048, 2048);
-    expect_block(f->s, 4, data + 4096, 904);
+    open_on_alt_0(f);
+    expect_run(f->s, 0x08020000, data, sizeof data, 2048); /* 2048, 2048, 904 */
     mpf_plan_write w = {0, 0x08020000, data, sizeof data};
     mpf_plan p = writes_only(&w, 1);
     assert_int_equal(mpf_dfu_flash(&f->d, &p, &f->err), MPF_OK);
@@ -79,13 +94,9 @@ static void test_each_run_gets_its_own_pointer_and_block_numbers(void **state)
     uint8_t a[2048 + 10], b[300];
     fixture_fill_random(a, sizeof a, 2);
     fixture_fill_random(b, sizeof b, 3);
-    engine_fx_open_idle(f);
-    scripted_expect_select_alt(f->s, 0);
-    expect_set_address(f->s, 0x08000000);
-    expect_block(f->s, 2, a, 2048);
-    expect_block(f->s, 3, a + 2048, 10);
-    expect_set_address(f->s, 0x08020000);
-    expect_block(f->s, 2, b, 300);
+    open_on_alt_0(f);
+    expect_run(f->s, 0x08000000, a, sizeof a, 2048);
+    expect_run(f->s, 0x08020000, b, sizeof b, 2048);
     mpf_plan_write w[2] = {{0, 0x08000000, a, sizeof a}, {0, 0x08020000, b, sizeof b}};
     mpf_plan p = writes_only(w, 2);
     assert_int_equal(mpf_dfu_flash(&f->d, &p, &f->err), MPF_OK);
@@ -99,8 +110,7 @@ static void test_foreign_block_size_sets_the_address_before_every_block(void **s
     engine_fx *f = *state;
     uint8_t data[2500];
     fixture_fill_random(data, sizeof data, 4);
-    engine_fx_open_idle(f);
-    scripted_expect_select_alt(f->s, 0);
+    open_on_alt_0(f);
     for (uint32_t off = 0; off < sizeof data; off += 1024) {
         uint16_t n = sizeof data - off < 1024 ? (uint16_t)(sizeof data - off) : 1024;
         expect_set_address(f->s, 0x08020000 + off);
@@ -120,11 +130,8 @@ static void test_same_block_size_named_by_the_plan_changes_nothing(void **state)
     engine_fx *f = *state;
     uint8_t data[4096];
     fixture_fill_random(data, sizeof data, 5);
-    engine_fx_open_idle(f);
-    scripted_expect_select_alt(f->s, 0);
-    expect_set_address(f->s, 0x08020000);
-    expect_block(f->s, 2, data, 2048);
-    expect_block(f->s, 3, data + 2048, 2048);
+    open_on_alt_0(f);
+    expect_run(f->s, 0x08020000, data, sizeof data, 2048);
     mpf_plan_write w = {0, 0x08020000, data, sizeof data};
     mpf_plan p = writes_only(&w, 1);
     p.transfer_size = 2048;
@@ -142,15 +149,10 @@ static void test_block_numbers_past_65535_reset_the_pointer(void **state)
     uint8_t *data = malloc(size);
     assert_non_null(data);
     fixture_fill_random(data, size, 6);
-    engine_fx_open_idle(f);
-    scripted_expect_select_alt(f->s, 0);
-    expect_set_address(f->s, 0x08000000);
-    for (uint32_t b = 2; b <= 65535; b++)
-        expect_block(f->s, (uint16_t)b, data + (b - 2) * 16, 16);
-    const uint32_t second = 65534 * 16;
-    expect_set_address(f->s, 0x08000000 + second);
-    expect_block(f->s, 2, data + second, 16);
-    expect_block(f->s, 3, data + second + 16, 11);
+    open_on_alt_0(f);
+    const uint32_t second = 65534 * 16; /* blocks 2..65535 */
+    expect_run(f->s, 0x08000000, data, second, 16);
+    expect_run(f->s, 0x08000000 + second, data + second, size - second, 16); /* 16, 11 */
     mpf_plan_write w = {0, 0x08000000, data, size};
     mpf_plan p = writes_only(&w, 1);
     assert_int_equal(mpf_dfu_flash(&f->d, &p, &f->err), MPF_OK);
@@ -165,10 +167,8 @@ static void test_error_status_mid_write_stops_at_that_block(void **state)
     engine_fx *f = *state;
     uint8_t data[3 * 2048];
     fixture_fill_random(data, sizeof data, 7);
-    engine_fx_open_idle(f);
-    scripted_expect_select_alt(f->s, 0);
-    expect_set_address(f->s, 0x08020000);
-    expect_block(f->s, 2, data, 2048);
+    open_on_alt_0(f);
+    expect_run(f->s, 0x08020000, data, 2048, 2048);
     scripted_expect_dnload(f->s, 3, data + 2048, 2048);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_OK, 3, MPF_DFU_STATE_DNBUSY);
     scripted_expect_getstatus(f->s, MPF_DFU_STATUS_ERR_WRITE, 0, MPF_DFU_STATE_ERROR);
@@ -188,11 +188,8 @@ static void test_disconnect_mid_write_sends_nothing_more(void **state)
     engine_fx *f = *state;
     uint8_t data[3 * 2048];
     fixture_fill_random(data, sizeof data, 8);
-    engine_fx_open_idle(f);
-    scripted_expect_select_alt(f->s, 0);
-    expect_set_address(f->s, 0x08020000);
-    expect_block(f->s, 2, data, 2048);
-    expect_block(f->s, 3, data + 2048, 2048);
+    open_on_alt_0(f);
+    expect_run(f->s, 0x08020000, data, 4096, 2048);
     scripted_expect_dnload(f->s, 4, data + 4096, 2048);
     scripted_then_fail(f->s, MPF_ERR_USB_DISCONNECTED);
     mpf_plan_write w = {0, 0x08020000, data, sizeof data};

@@ -64,3 +64,33 @@ void engine_fx_open_idle(engine_fx *f)
     f->d.cb = f->cb;
     memset(&f->d.stats, 0, sizeof f->d.stats);
 }
+
+engine_fx *engine_fx_new(uint16_t transfer_size)
+{
+    void *state = NULL;
+    if (setup_with(&state, transfer_size) != 0)
+        fail_msg("engine fixture: out of memory");
+    return state;
+}
+
+void engine_fx_delete(engine_fx *f)
+{
+    void *state = f;
+    engine_fx_teardown(&state);
+}
+
+void engine_fx_assert_logs(const engine_fx *f, const log_want *wants, size_t n)
+{
+    for (size_t i = 0; i < n && wants[i].text; i++)
+        if (capture_count(&f->cap, wants[i].level, wants[i].text) != wants[i].count)
+            fail_msg("log level %d \"%s\": %zu lines, expected %zu", (int)wants[i].level,
+                     wants[i].text, capture_count(&f->cap, wants[i].level, wants[i].text),
+                     wants[i].count);
+}
+
+void engine_fx_assert_message_has(const engine_fx *f, const char *const *parts, size_t n)
+{
+    for (size_t i = 0; i < n && parts[i]; i++)
+        if (!strstr(f->err.message, parts[i]))
+            fail_msg("error \"%s\" lacks \"%s\"", f->err.message, parts[i]);
+}

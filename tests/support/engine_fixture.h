@@ -31,4 +31,22 @@ void engine_fx_expect_start_idle(engine_fx *f);
  * and clear the captured callbacks and the script's use so far. */
 void engine_fx_open_idle(engine_fx *f);
 
+/* For table rows, which get their row as state and so cannot use the set-up
+ * above: the same fixture, made and freed by the row itself. */
+engine_fx *engine_fx_new(uint16_t transfer_size);
+void engine_fx_delete(engine_fx *f);
+
+/* What a row expects of the captured log: `count` lines at `level` that
+ * contain `text`. A table's unused entries have text NULL. */
+typedef struct log_want {
+    mpf_log_level level;
+    const char *text;
+    size_t count;
+} log_want;
+
+/* Asserts every want up to the first unused one. */
+void engine_fx_assert_logs(const engine_fx *f, const log_want *wants, size_t n);
+/* Asserts the error message holds every part up to the first NULL. */
+void engine_fx_assert_message_has(const engine_fx *f, const char *const *parts, size_t n);
+
 #endif
