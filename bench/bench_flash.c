@@ -61,6 +61,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_child.h"
 #include "mpflash/engine.h"
 #include "mpflash/image.h"
 #include "mpflash/plan.h"
@@ -700,38 +701,21 @@ static void measure(const scenario *sc, int verify, int full, row *out)
     out->maxrss_bytes = ru.ru_maxrss * 1024L;
 }
 
+typedef struct flash_job {
+    const scenario *sc;
+    int verify, full;
+} flash_job;
+
+static void measure_job(const void *arg, void *out)
+{
+    const flash_job *job = arg;
+    measure(job->sc, job->verify, job->full, out);
+}
+
 static int measure_in_child(const scenario *sc, int verify, int full, row *r)
 {
-    int fds[2];
-    if (pipe(fds) != 0)
-        return -1;
-    fflush(stdout); /* the child must not inherit unwritten output */
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        row mine;
-        measure(sc, verify, full, &mine);
-        ssize_t w = write(fds[1], &mine, sizeof mine);
-        close(fds[1]);
-        _exit(w == (ssize_t)sizeof mine ? 0 : 1);
-    }
-    close(fds[1]);
-    size_t got = 0;
-    while (got < sizeof *r) {
-        ssize_t k = read(fds[0], (char *)r + got, sizeof *r - got);
-        if (k <= 0)
-            break;
-        got += (size_t)k;
-    }
-    close(fds[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return got == sizeof *r ? 0 : -1;
+    flash_job job = {sc, verify, full};
+    return bench_in_child(measure_job, &job, r, sizeof *r);
 }
 
 /* ---- the report ------------------------------------------------------------ */

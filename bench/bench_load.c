@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_child.h"
 #include "mpflash/image.h"
 
 #define VEC_ADDR 0x08000000u
@@ -359,41 +360,22 @@ static void measure(const char *path, int fold, int runs, result *r)
     mpf_image_free(&img);
 }
 
+typedef struct load_job {
+    const char *path;
+    int fold, runs;
+} load_job;
+
+static void measure_job(const void *arg, void *out)
+{
+    const load_job *job = arg;
+    measure(job->path, job->fold, job->runs, out);
+}
+
 /* Measures path in a forked child, which sends its result back through a pipe. */
 static int in_child(const char *path, int fold, int runs, result *r)
 {
-    int fds[2];
-    if (pipe(fds) != 0)
-        return -1;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        result mine;
-        memset(&mine, 0, sizeof mine);
-        measure(path, fold, runs, &mine);
-        ssize_t w = write(fds[1], &mine, sizeof mine);
-        close(fds[1]);
-        _exit(w == (ssize_t)sizeof mine ? 0 : 1);
-    }
-    close(fds[1]);
-    size_t got = 0;
-    while (got < sizeof *r) {
-        ssize_t n = read(fds[0], (char *)r + got, sizeof *r - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fds[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return got == sizeof *r && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    load_job job = {path, fold, runs};
+    return bench_in_child(measure_job, &job, r, sizeof *r);
 }
 
 static int generate_in_child(const char *dir)
