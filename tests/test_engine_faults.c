@@ -82,6 +82,25 @@ static size_t expected_after(const fault_point *p, mpf_sim_fault_kind k)
     return 0;
 }
 
+/* After a fault (and a replug if the board went away), the same board
+ * takes the whole image, verifies it and starts it. */
+static void second_run_flashes_it_all(board *b, const mpf_image *img, const char *cell)
+{
+    if (!mpf_sim_connected(b->sim))
+        mpf_sim_replug(b->sim);
+    mpf_sim_clear_log(b->sim);
+    if (board_flash(b, img, NULL) != MPF_OK)
+        fail_msg("%s: second run: %s", cell, b->err.message);
+    assert_true(board_has_image(b, img));
+    uint32_t jumped = 0;
+    assert_true(mpf_sim_has_left(b->sim, &jumped));
+    assert_int_equal(jumped, 0x08000000);
+    board_log log;
+    board_log_summary(b->sim, 0, &log);
+    assert_int_equal(log.by_op[MPF_SIM_OP_LEAVE], 1);
+    assert_int_equal(log.by_op[MPF_SIM_OP_WRITE], 150);
+}
+
 static void run_fault(const fault_point *p, size_t kind_index)
 {
     const mpf_sim_fault_kind k = kinds[kind_index];
@@ -124,20 +143,10 @@ static void run_fault(const fault_point *p, size_t kind_index)
     assert_true(board_holds_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
 
     /* Second run on the same board: it flashes everything correctly. */
-    if (!mpf_sim_connected(b.sim))
-        mpf_sim_replug(b.sim);
-    mpf_sim_clear_log(b.sim);
-    if (board_flash(&b, &img, NULL) != MPF_OK)
-        fail_msg("%s/%s: second run: %s", p->name, kind_names[kind_index], b.err.message);
-    assert_true(board_has_image(&b, &img));
+    char cell[96];
+    snprintf(cell, sizeof cell, "%s/%s", p->name, kind_names[kind_index]);
+    second_run_flashes_it_all(&b, &img, cell);
     assert_true(board_holds_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
-    uint32_t jumped = 0;
-    assert_true(mpf_sim_has_left(b.sim, &jumped));
-    assert_int_equal(jumped, 0x08000000);
-    board_log log;
-    board_log_summary(b.sim, 0, &log);
-    assert_int_equal(log.by_op[MPF_SIM_OP_LEAVE], 1);
-    assert_int_equal(log.by_op[MPF_SIM_OP_WRITE], 150);
     mpf_image_free(&img);
     board_free(&b);
 }
@@ -206,19 +215,9 @@ static void leave_fault(mpf_sim_op op, unsigned nth, mpf_sim_fault_kind k, mpf_e
         mpf_sim_connected(b.sim) && mpf_sim_state(b.sim) == MPF_DFU_STATE_MANIFEST_SYNC;
     if (leave_stored)
         assert_false(mpf_sim_has_left(b.sim, NULL));
-    if (!mpf_sim_connected(b.sim))
-        mpf_sim_replug(b.sim);
-    mpf_sim_clear_log(b.sim);
-    if (board_flash(&b, &img, NULL) != MPF_OK)
-        fail_msg("leave fault %d on op %d: second run: %s", (int)k, (int)op, b.err.message);
-    assert_true(board_has_image(&b, &img));
-    uint32_t jumped = 0;
-    assert_true(mpf_sim_has_left(b.sim, &jumped));
-    assert_int_equal(jumped, 0x08000000);
-    board_log log;
-    board_log_summary(b.sim, 0, &log);
-    assert_int_equal(log.by_op[MPF_SIM_OP_LEAVE], 1);
-    assert_int_equal(log.by_op[MPF_SIM_OP_WRITE], 150);
+    char cell[96];
+    snprintf(cell, sizeof cell, "leave fault %d on op %d", (int)k, (int)op);
+    second_run_flashes_it_all(&b, &img, cell);
     mpf_image_free(&img);
     board_free(&b);
 }

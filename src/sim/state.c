@@ -93,16 +93,24 @@ static mpf_err handle_upload(mpf_sim *sim, sim_call *call)
     return MPF_OK;
 }
 
-/* GETSTATUS in dfuDNLOAD-SYNC with a block stored: run it. */
-static uint8_t execute_stored(mpf_sim *sim, sim_call *call)
+/* The stored command is taken; a status forced onto it (a fault) turns it
+ * into that error instead of running it. */
+static int take_stored_or_fail(mpf_sim *sim)
 {
     sim_pending *p = &sim->pending;
     p->active = 0;
-    if (p->forced) {
-        sim->state = MPF_DFU_STATE_ERROR;
-        sim->status = p->forced_status;
+    if (!p->forced)
+        return 0;
+    sim->state = MPF_DFU_STATE_ERROR;
+    sim->status = p->forced_status;
+    return 1;
+}
+
+/* GETSTATUS in dfuDNLOAD-SYNC with a block stored: run it. */
+static uint8_t execute_stored(mpf_sim *sim, sim_call *call)
+{
+    if (take_stored_or_fail(sim))
         return sim->state;
-    }
     call->outcome = sim_execute(sim);
     call->poll_ms = sim_poll_report(sim, call->outcome.us);
     call->starts_busy = 1;
@@ -111,13 +119,8 @@ static uint8_t execute_stored(mpf_sim *sim, sim_call *call)
 
 static uint8_t leave(mpf_sim *sim, sim_call *call)
 {
-    sim_pending *p = &sim->pending;
-    p->active = 0;
-    if (p->forced) {
-        sim->state = MPF_DFU_STATE_ERROR;
-        sim->status = p->forced_status;
+    if (take_stored_or_fail(sim))
         return sim->state;
-    }
     sim->state = MPF_DFU_STATE_MANIFEST;
     call->leaves = 1;
     return sim->state;
