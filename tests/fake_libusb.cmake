@@ -9,7 +9,7 @@
 file(GLOB FAKEUSB_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/fake_libusb/*.c)
 file(GLOB FAKEUSB_DEVICE_SOURCES CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/src/common/*.c ${PROJECT_SOURCE_DIR}/src/image/*.c
-  ${PROJECT_SOURCE_DIR}/src/dfu/*.c ${PROJECT_SOURCE_DIR}/src/sim/*.c)
+  ${PROJECT_SOURCE_DIR}/src/plan/*.c ${PROJECT_SOURCE_DIR}/src/engine/*.c ${PROJECT_SOURCE_DIR}/src/sim/*.c)
 add_library(fakeusb SHARED ${FAKEUSB_SOURCES} ${FAKEUSB_DEVICE_SOURCES})
 target_include_directories(fakeusb PRIVATE
   ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src ${LIBUSB_INCLUDE_DIRS})

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dfu/engine_internal.h"
+#include "engine/engine_internal.h"
 
 int eng_logging(const mpf_dfu *d)
 {

@@ -4,7 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "dfu/engine_internal.h"
+#include "engine/engine_internal.h"
 
 static int gone(mpf_err rc)
 {

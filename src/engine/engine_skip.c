@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dfu/engine_internal.h"
+#include "engine/engine_internal.h"
 
 typedef struct check {
     mpf_dfu *d;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dfu/engine_internal.h"
+#include "engine/engine_internal.h"
 
 mpf_err eng_reader_open(eng_reader *r, mpf_dfu *d, uint8_t alt, mpf_error *err)
 {

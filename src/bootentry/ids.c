@@ -2,7 +2,7 @@
  * that are MicroPython's own are here (docs/bootloader.md names where each
  * comes from); a board on a generic vendor ID must be named explicitly, so
  * "pick the board" can never land on someone's FTDI cable or modem. */
-#include "serial/serial_internal.h"
+#include "bootentry/serial_internal.h"
 
 #include <stddef.h>
 

@@ -4,7 +4,7 @@
  * ttyACM the link is the interface itself, for usb-serial drivers (ttyUSB)
  * it is a port directory under the interface; ttyS* lead to platform or PNP
  * devices and never reach a USB device. */
-#include "serial/serial_internal.h"
+#include "bootentry/serial_internal.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* Choosing the board for an unattended run when no port is named: exactly
  * one MicroPython USB device, or a refusal that says what was seen. */
-#include "serial/serial_internal.h"
+#include "bootentry/serial_internal.h"
 
 #include <stdio.h>
 #include <string.h>

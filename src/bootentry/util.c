@@ -1,4 +1,4 @@
-#include "serial/serial_internal.h"
+#include "bootentry/serial_internal.h"
 
 #include <ctype.h>
 #include <errno.h>

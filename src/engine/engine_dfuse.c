@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "dfu/engine_internal.h"
+#include "engine/engine_internal.h"
 
 uint32_t mpf_dfu_erase_timeout_ms(uint32_t sector_size)
 {

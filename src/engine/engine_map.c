@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dfu/engine_internal.h"
+#include "engine/engine_internal.h"
 
 static int before(uint8_t alt_a, uint64_t end_a, uint8_t alt, uint32_t address)
 {

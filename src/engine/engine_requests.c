@@ -4,7 +4,7 @@
  * beyond decoding them. */
 #include <stdio.h>
 
-#include "dfu/engine_internal.h"
+#include "engine/engine_internal.h"
 
 static void count(mpf_dfu *d, uint8_t request)
 {

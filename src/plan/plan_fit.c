@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dfu/plan_internal.h"
+#include "plan/plan_internal.h"
 
 typedef struct extent {
     uint64_t first, end; /* [first, end) */

@@ -5,7 +5,7 @@
  * erased. */
 #include <string.h>
 
-#include "dfu/plan_internal.h"
+#include "plan/plan_internal.h"
 
 /* Read-protection option bytes whose value 0xCC selects RDP level 2, which
  * disables the bootloader's DFU and the debug port for ever. STM32F2/F4: RDP

@@ -1,4 +1,4 @@
-#include "serial/tty_io.h"
+#include "bootentry/tty_io.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "dfu/engine_internal.h"
+#include "engine/engine_internal.h"
 
 static void count_skip(mpf_dfu *d, eng_fate fate)
 {

@@ -2,7 +2,7 @@
  * loop that waits out dfuDNBUSY. */
 #include <inttypes.h>
 
-#include "dfu/engine_internal.h"
+#include "engine/engine_internal.h"
 
 void eng_decode_status(const uint8_t raw[6], mpf_dfu_status_reply *out)
 {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dfu/plan_internal.h"
+#include "plan/plan_internal.h"
 #include "mpflash/dfu.h"
 
 #define STM32_FLASH_START 0x08000000u

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "serial/serial_internal.h"
+#include "bootentry/serial_internal.h"
 
 typedef struct mpf_tty {
     int fd;

@@ -7,7 +7,7 @@
  * the code: the board answers "OK", runs it, and then prints \x04, any error
  * text, \x04 and the ">" prompt. machine.bootloader() never returns: the
  * board drops off USB, so the port hangs up. */
-#include "serial/tty_io.h"
+#include "bootentry/tty_io.h"
 
 #include <stdio.h>
 #include <string.h>

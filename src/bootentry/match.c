@@ -7,7 +7,7 @@
  * The USB port path is the other tie: the board re-enumerates on the port it
  * is plugged into. When neither ties exactly one device, we refuse: flashing
  * the wrong board in a rack is worse than failing. */
-#include "serial/serial_internal.h"
+#include "bootentry/serial_internal.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Waiting, bounded, for the flashed application's serial port. */
-#include "serial/serial_internal.h"
+#include "bootentry/serial_internal.h"
 
 #include <string.h>
 #include <unistd.h>

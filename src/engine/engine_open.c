@@ -9,7 +9,7 @@
  * command on both. */
 #include <string.h>
 
-#include "dfu/engine_internal.h"
+#include "engine/engine_internal.h"
 
 /* A stall is an answer: the device was in a state that refuses ABORT
  * (dfuERROR, or a strict DFU 1.1 device mid-download) and is now in
