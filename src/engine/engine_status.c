@@ -79,6 +79,13 @@ mpf_err eng_wait_from(mpf_dfu *d, const char *what, uint32_t limit_ms,
                       const mpf_dfu_status_reply *first, mpf_dfu_status_reply *last,
                       mpf_error *err)
 {
+    return eng_wait_while(d, what, limit_ms, first, busy, last, err);
+}
+
+mpf_err eng_wait_while(mpf_dfu *d, const char *what, uint32_t limit_ms,
+                       const mpf_dfu_status_reply *first, int (*still_busy)(uint8_t state),
+                       mpf_dfu_status_reply *last, mpf_error *err)
+{
     const uint64_t start_us = eng_now_us(d);
     const uint64_t budget_ms = 2 * (uint64_t)limit_ms;
     uint64_t slept_ms = 0;
@@ -98,7 +105,7 @@ mpf_err eng_wait_from(mpf_dfu *d, const char *what, uint32_t limit_ms,
             *last = st;
         if (st.status != MPF_DFU_STATUS_OK || st.state == MPF_DFU_STATE_ERROR)
             return eng_status_error(err, what, &st);
-        if (!busy(st.state))
+        if (!still_busy(st.state))
             return MPF_OK;
 
         /* Both measures count: the transport's clock may not move (a test

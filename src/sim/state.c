@@ -66,7 +66,7 @@ static mpf_err handle_dnload(mpf_sim *sim, sim_call *call)
         sim->state = MPF_DFU_STATE_MANIFEST_SYNC;
         return MPF_OK;
     }
-    if (!(sim->chip->func.attributes & MPF_DFU_ATTR_CAN_DNLOAD) ||
+    if (!(sim->attributes & MPF_DFU_ATTR_CAN_DNLOAD) ||
         call->length > sim->transfer_size)
         return stall_request(sim);
     memcpy(p->data, call->out, call->length);
@@ -81,7 +81,7 @@ static mpf_err handle_dnload(mpf_sim *sim, sim_call *call)
 
 static mpf_err handle_upload(mpf_sim *sim, sim_call *call)
 {
-    if (!call->dir_in || !(sim->chip->func.attributes & MPF_DFU_ATTR_CAN_UPLOAD) ||
+    if (!call->dir_in || !(sim->attributes & MPF_DFU_ATTR_CAN_UPLOAD) ||
         (sim->state != MPF_DFU_STATE_IDLE && sim->state != MPF_DFU_STATE_UPLOAD_IDLE))
         return stall_request(sim);
     uint8_t status = MPF_DFU_STATUS_ERR_STALLEDPKT;
