@@ -77,12 +77,7 @@ typedef enum mpf_sim_quirk {
     MPF_SIM_QUIRK_SLOW_STATUS = 1u << 2,
     /* "shared-serial", STM32F072 ROM: the serial number is FFFFFFFEFFFF
      * whatever mpf_sim_set_serial says. */
-    MPF_SIM_QUIRK_SHARED_SERIAL = 1u << 3,
-    /* "packing", mboot built with MBOOT_ENABLE_PACKING=1 (mboot chips only):
-     * data blocks are assembled into signed, encrypted chunks (see
-     * mpf_sim_pack_chunk), erase commands do nothing (it erases by itself),
-     * UPLOAD reports errFILE "Read support disabled on encrypted bootloader". */
-    MPF_SIM_QUIRK_PACKING = 1u << 4
+    MPF_SIM_QUIRK_SHARED_SERIAL = 1u << 3
 } mpf_sim_quirk;
 
 /* "pipe" etc., or NULL. */
@@ -90,8 +85,7 @@ const char *mpf_sim_quirk_name(mpf_sim_quirk q);
 
 /* An unknown chip name (or quirk) is MPF_ERR_USAGE listing the known ones. */
 mpf_err mpf_sim_new(const char *chip, mpf_sim **out, mpf_error *err);
-/* Replace the quirks (mpf_sim_quirk bits). PACKING on a chip that is not
- * mboot is MPF_ERR_USAGE; MPF_ERR_NOMEM. */
+/* Replace the quirks (mpf_sim_quirk bits).  * MPF_ERR_NOMEM. */
 mpf_err mpf_sim_set_quirks(mpf_sim *sim, unsigned quirks, mpf_error *err);
 unsigned mpf_sim_quirks(const mpf_sim *sim);
 /* STUCK_ERASE: the offset from the start of flash from which an erase

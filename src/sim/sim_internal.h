@@ -199,7 +199,6 @@ struct mpf_sim {
     uint32_t stuck_poll_ms;
     uint32_t stuck_above;  /* offset into flash from which erases stick */
     uint32_t pipe_seed;    /* PIPE quirk: which DNLOADs stall */
-    struct sim_pack *pack; /* PACKING quirk: mboot's chunk assembly */
     uint32_t pointer;      /* DfuSe address pointer */
     uint32_t leave_target; /* last set-address or last data block */
     sim_pending pending;
@@ -305,13 +304,6 @@ int sim_pipe_stalls(mpf_sim *sim);
 int sim_erase_sticks(const mpf_sim *sim, const sim_area *flash, uint32_t start);
 /* SLOW_STATUS quirk: the time a GETSTATUS takes to be answered. */
 uint64_t sim_status_delay_us(const mpf_sim *sim);
-
-/* pack.c: mboot with MBOOT_ENABLE_PACKING (PACKING quirk). */
-struct sim_pack;
-mpf_err sim_pack_new(mpf_sim *sim, mpf_error *err);
-void sim_pack_free(mpf_sim *sim);
-/* A data block at address: assembled into chunks, checked, decoded, written. */
-sim_outcome sim_pack_write(mpf_sim *sim, uint32_t address, const uint8_t *data, uint16_t len);
 
 /* request.c: the path every transport operation takes. */
 mpf_err sim_dispatch(mpf_sim *sim, sim_call *call, unsigned timeout_ms, mpf_error *err);
