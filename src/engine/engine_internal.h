@@ -163,6 +163,10 @@ int eng_writable_over(const uint8_t *now, const uint8_t *want, size_t len);
 mpf_err eng_write_run(mpf_dfu *d, const eng_map *m, const mpf_plan_write *w, uint16_t block_size,
                       eng_progress *progress, mpf_error *err);
 
+/* One data block: DNLOAD, then GETSTATUS until dfuDNLOAD-IDLE; progress. */
+mpf_err eng_send_block(mpf_dfu *d, const char *what, uint16_t block, const uint8_t *data, uint16_t n,
+                       eng_progress *progress, mpf_error *err);
+
 /* ---- engine_read.c ----------------------------------------------------------- */
 /* Reads wTransferSize-sized pieces through one address pointer for as long
  * as the addresses line up with it: any block from the pointer on is one

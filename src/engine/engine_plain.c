@@ -25,13 +25,9 @@ static mpf_err download(mpf_dfu *d, const mpf_plan *p, const mpf_plan_write *w, 
         uint16_t block = (uint16_t)(index & 0xFFFFu);
         snprintf(what, sizeof what, "write of block %u (stream offset %zu) on alt %u", (unsigned)block, off,
                  (unsigned)w->alt);
-        mpf_err rc = eng_dnload(d, block, w->data + off, n, err);
-        if (rc != MPF_OK)
-            return eng_request_failed(d, rc, what, MPF_DFU_DNLOAD, err);
-        rc = eng_wait_dnload_idle(d, what, MPF_DFU_TIMEOUT_MS, err);
+        mpf_err rc = eng_send_block(d, what, block, w->data + off, n, progress, err);
         if (rc != MPF_OK)
             return rc;
-        eng_progress_step(d, progress, n);
     }
     return MPF_OK;
 }

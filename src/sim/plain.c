@@ -193,18 +193,6 @@ static mpf_err handle_upload(mpf_sim *sim, sim_call *call)
     return MPF_OK;
 }
 
-/* The stored block or manifestation, unless a fault forced its status. */
-static int forced(mpf_sim *sim)
-{
-    sim_pending *p = &sim->pending;
-    p->active = 0;
-    if (!p->forced)
-        return 0;
-    sim->state = MPF_DFU_STATE_ERROR;
-    sim->status = p->forced_status;
-    return 1;
-}
-
 static uint8_t start(mpf_sim *sim, sim_call *call, sim_outcome o, uint8_t busy_state, uint32_t poll_ms)
 {
     o.busy_state = busy_state;
@@ -223,7 +211,7 @@ static uint8_t getstatus_state(mpf_sim *sim, sim_call *call)
             sim->state = MPF_DFU_STATE_DNLOAD_IDLE;
             return sim->state;
         }
-        if (forced(sim))
+        if (sim_take_stored_or_fail(sim))
             return sim->state;
         return start(sim, call, write_block(sim, sim->pending.block, sim->pending.data, sim->pending.length),
                      MPF_DFU_STATE_DNBUSY, m->poll_busy_ms);
@@ -232,7 +220,7 @@ static uint8_t getstatus_state(mpf_sim *sim, sim_call *call)
             sim->state = MPF_DFU_STATE_IDLE;
             return sim->state;
         }
-        if (forced(sim))
+        if (sim_take_stored_or_fail(sim))
             return sim->state;
         sim->manifested = 1;
         return start(sim, call,
@@ -249,15 +237,7 @@ static mpf_err handle_getstatus(mpf_sim *sim, sim_call *call)
 {
     if (call->length < 6)
         return stall(sim);
-    uint8_t reported = getstatus_state(sim, call);
-    uint8_t *r = call->in;
-    r[0] = sim->status;
-    r[1] = (uint8_t)(call->poll_ms & 0xFF);
-    r[2] = (uint8_t)((call->poll_ms >> 8) & 0xFF);
-    r[3] = (uint8_t)((call->poll_ms >> 16) & 0xFF);
-    r[4] = reported;
-    r[5] = 0;
-    call->received = 6;
+    sim_status_reply(sim, call, getstatus_state(sim, call));
     return MPF_OK;
 }
 

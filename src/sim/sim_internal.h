@@ -308,6 +308,11 @@ typedef struct sim_call {
 } sim_call;
 
 mpf_err sim_state_handle(mpf_sim *sim, sim_call *call);
+/* The stored command is taken; a status forced onto it (a fault) turns it
+ * into that error instead of running it: then 1, dfuERROR. */
+int sim_take_stored_or_fail(mpf_sim *sim);
+/* The 6 bytes of a GETSTATUS reply reporting `reported`. */
+void sim_status_reply(const mpf_sim *sim, sim_call *call, uint8_t reported);
 /* Stall: dfuERROR with status (a status already in dfuERROR is kept). */
 mpf_err sim_stall(mpf_sim *sim, uint8_t status);
 void sim_reset_dfu(mpf_sim *sim);
