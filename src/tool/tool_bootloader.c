@@ -8,28 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "platform/clock.h"
 #include "tool/tool_board.h"
 #include "tool/tool_boot_target.h"
 
 /* Each wait for the DFU devices is bounded: --wait=SECONDS, else this. */
 #define DFU_WAIT_DEFAULT_S 10u
 #define RESCAN_MS 250u
-
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
-    }
-}
 
 /* ---- entering ------------------------------------------------------------------- */
 
@@ -242,7 +228,7 @@ static size_t match_scan(dfu_wait *w, mpf_usb_list *list)
 static mpf_err wait_for_dfu(dfu_wait *w, mpf_error *err)
 {
     unsigned wait_s = w->ctx->opt.wait_seconds ? w->ctx->opt.wait_seconds : DFU_WAIT_DEFAULT_S;
-    uint64_t deadline = wall_ms() + (uint64_t)wait_s * 1000u;
+    uint64_t deadline = mpf_clock_now_ms(NULL) + (uint64_t)wait_s * 1000u;
     for (;;) {
         mpf_usb_list *list = NULL;
         mpf_err rc = mpf_usb_scan(w->set->usb, &list, err);
@@ -250,9 +236,9 @@ static mpf_err wait_for_dfu(dfu_wait *w, mpf_error *err)
             return rc;
         size_t open = match_scan(w, list);
         mpf_usb_list_free(list);
-        if (open == 0 || wall_ms() >= deadline)
+        if (open == 0 || mpf_clock_now_ms(NULL) >= deadline)
             break;
-        sleep_ms(RESCAN_MS);
+        mpf_clock_sleep_ms(NULL, RESCAN_MS);
     }
     for (size_t i = 0; i < w->n; i++) {
         tool_boot_target *t = &w->targets[i];

@@ -1,19 +1,18 @@
-/* The real clock. The engine reaches it only through the transport, so the
- * virtual device can substitute its own. */
+/* The host clock on POSIX systems (Linux, macOS, the BSDs). */
 #include <errno.h>
 #include <time.h>
 
-#include "usb/usb_internal.h"
+#include "platform/clock.h"
 
-void usb_sleep_ms(uint32_t ms)
+void mpf_host_sleep_us(uint64_t us)
 {
-    struct timespec left = {.tv_sec = ms / 1000u, .tv_nsec = (long)(ms % 1000u) * 1000000L};
-    /* A signal cuts nanosleep short; finish the wait the device asked for. */
+    struct timespec left = {.tv_sec = (time_t)(us / 1000000u), .tv_nsec = (long)(us % 1000000u) * 1000L};
+    /* A signal cuts nanosleep short; finish the wait the caller asked for. */
     while (nanosleep(&left, &left) != 0 && errno == EINTR)
         ;
 }
 
-uint64_t usb_now_us(void)
+uint64_t mpf_host_now_us(void)
 {
     struct timespec ts;
     if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)

@@ -1,9 +1,10 @@
-#include "bootentry/tty_io.h"
+/* Serial ports on POSIX systems: termios, poll, flock. */
+#include "platform/serial_port.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <termios.h>
@@ -30,29 +31,18 @@ static mpf_err open_error(const char *port, int e, mpf_error *err)
     }
 }
 
-mpf_err mpf_tty_open(mpf_tty *t, const char *port, mpf_serial_log_fn log, void *user,
-                     mpf_error *err)
+/* The handle is the descriptor, boxed so that 0 is a valid one. */
+typedef struct posix_port {
+    int fd;
+    const char *name;
+} posix_port;
+
+static mpf_err configure(int fd, const char *port, mpf_error *err)
 {
-    t->fd = -1;
-    t->port = port;
-    t->log = log;
-    t->user = user;
-    int fd = open(port, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return open_error(port, errno, err);
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
-        close(fd);
-        return mpf_error_set(err, MPF_ERR_USB_BUSY,
-                             "%s is locked by another program (mpremote, a serial monitor?); close it and retry",
-                             port);
-    }
     struct termios tio;
-    if (tcgetattr(fd, &tio) != 0) {
-        int e = errno;
-        close(fd);
+    if (tcgetattr(fd, &tio) != 0)
         return mpf_error_set(err, MPF_ERR_USAGE, "%s is not a serial port (%s); give the board's tty, e.g. /dev/ttyACM0",
-                             port, strerror(e));
-    }
+                             port, strerror(errno));
     cfmakeraw(&tio);
     tio.c_cflag |= CLOCAL | CREAD;
     tio.c_cflag &= ~(tcflag_t)CRTSCTS;
@@ -62,32 +52,49 @@ mpf_err mpf_tty_open(mpf_tty *t, const char *port, mpf_serial_log_fn log, void *
     tio.c_cc[VTIME] = 0;
     cfsetispeed(&tio, B115200);
     cfsetospeed(&tio, B115200);
-    if (tcsetattr(fd, TCSANOW, &tio) != 0) {
-        int e = errno;
-        close(fd);
+    if (tcsetattr(fd, TCSANOW, &tio) != 0)
         return mpf_error_set(err, MPF_ERR_USB, "cannot configure %s as a raw 115200 baud port: %s",
-                             port, strerror(e));
-    }
+                             port, strerror(errno));
     /* Output the board printed before we came is not an answer to us. */
     tcflush(fd, TCIOFLUSH);
-    t->fd = fd;
     return MPF_OK;
 }
 
-void mpf_tty_close(mpf_tty *t)
+static mpf_err port_open(void *ctx, const char *name, void **handle, mpf_error *err)
 {
-    if (t->fd >= 0)
-        close(t->fd);
-    t->fd = -1;
+    (void)ctx;
+    *handle = NULL;
+    int fd = open(name, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return open_error(name, errno, err);
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+        close(fd);
+        return mpf_error_set(err, MPF_ERR_USB_BUSY,
+                             "%s is locked by another program (mpremote, a serial monitor?); close it and retry",
+                             name);
+    }
+    mpf_err rc = configure(fd, name, err);
+    posix_port *p = rc ? NULL : malloc(sizeof *p);
+    if (!rc && !p)
+        rc = mpf_error_set(err, MPF_ERR_NOMEM, "out of memory opening %s", name);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    p->fd = fd;
+    p->name = name;
+    *handle = p;
+    return MPF_OK;
 }
 
-static int poll_ms_until(uint64_t deadline_ms)
+static void port_close(void *ctx, void *handle)
 {
-    uint64_t now = mpf_serial_now_ms();
-    if (now >= deadline_ms)
-        return 0;
-    uint64_t left = deadline_ms - now;
-    return left > 60000u ? 60000 : (int)left;
+    (void)ctx;
+    posix_port *p = handle;
+    if (!p)
+        return;
+    close(p->fd);
+    free(p);
 }
 
 static int is_gone(int e)
@@ -95,80 +102,98 @@ static int is_gone(int e)
     return e == EIO || e == ENXIO || e == ENODEV || e == EPIPE;
 }
 
-mpf_err mpf_tty_write(mpf_tty *t, const uint8_t *data, size_t len, uint64_t deadline_ms,
-                      mpf_error *err)
+static int wait_for(int fd, short events, uint32_t wait_ms, short *revents)
 {
-    char shown[96];
-    mpf_serial_escape(data, len, shown, sizeof shown);
-    mpf_serial_logf(t->log, t->user, MPF_LOG_TRACE, "%s <- %s", t->port, shown);
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(t->fd, data + done, len - done);
-        if (n > 0) {
-            done += (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-            int e = errno;
-            if (is_gone(e))
-                return mpf_error_set(err, MPF_ERR_USB_DISCONNECTED,
-                                     "%s went away while mpflash was writing to it (%s)", t->port, strerror(e));
-            return mpf_error_set(err, MPF_ERR_USB, "writing to %s failed: %s", t->port, strerror(e));
-        }
-        struct pollfd p = {t->fd, POLLOUT, 0};
-        int wait = poll_ms_until(deadline_ms);
-        if (wait == 0 || poll(&p, 1, wait) == 0)
-            return mpf_error_set(err, MPF_ERR_USB_TIMEOUT,
-                                 "%s accepted %zu of %zu bytes and then stopped taking data", t->port, done, len);
-        if (p.revents & (POLLHUP | POLLERR))
-            return mpf_error_set(err, MPF_ERR_USB_DISCONNECTED, "%s went away while mpflash was writing to it",
-                                 t->port);
+    struct pollfd pfd = {fd, events, 0};
+    int r;
+    while ((r = poll(&pfd, 1, wait_ms > 60000u ? 60000 : (int)wait_ms)) < 0 && errno == EINTR) {
     }
-    return MPF_OK;
+    *revents = pfd.revents;
+    return r;
 }
 
-static long got(mpf_tty *t, const uint8_t *buf, ssize_t n)
+static long port_write(void *ctx, void *handle, const uint8_t *data, size_t len, uint32_t wait_ms,
+                       mpf_error *err)
 {
-    char shown[160];
-    mpf_serial_escape(buf, (size_t)n, shown, sizeof shown);
-    mpf_serial_logf(t->log, t->user, MPF_LOG_TRACE, "%s -> %s", t->port, shown);
-    return (long)n;
+    (void)ctx;
+    posix_port *p = handle;
+    for (int waited = 0;; waited = 1) {
+        ssize_t n = write(p->fd, data, len);
+        if (n >= 0)
+            return (long)n;
+        if (errno == EINTR)
+            continue;
+        int e = errno;
+        if (is_gone(e)) {
+            mpf_error_set(err, MPF_ERR_USB_DISCONNECTED, "%s went away while mpflash was writing to it (%s)",
+                          p->name, strerror(e));
+            return MPF_PORT_HANGUP;
+        }
+        if (e != EAGAIN && e != EWOULDBLOCK) {
+            mpf_error_set(err, MPF_ERR_USB, "writing to %s failed: %s", p->name, strerror(e));
+            return MPF_PORT_FAILED;
+        }
+        short rev = 0;
+        if (waited || wait_for(p->fd, POLLOUT, wait_ms, &rev) <= 0)
+            return 0;
+        if (rev & (POLLHUP | POLLERR)) {
+            mpf_error_set(err, MPF_ERR_USB_DISCONNECTED, "%s went away while mpflash was writing to it", p->name);
+            return MPF_PORT_HANGUP;
+        }
+    }
 }
 
-long mpf_tty_read(mpf_tty *t, uint8_t *buf, size_t cap, uint64_t deadline_ms)
+static long port_read(void *ctx, void *handle, uint8_t *buf, size_t cap, uint32_t wait_ms)
 {
+    (void)ctx;
+    posix_port *p = handle;
     int was_ready = 0;
     for (;;) {
-        ssize_t n = read(t->fd, buf, cap);
+        ssize_t n = read(p->fd, buf, cap);
         if (n > 0)
-            return got(t, buf, n);
+            return (long)n;
         if (n == 0) {
             /* With VMIN = VTIME = 0 an empty read is "nothing yet", unless
              * poll just said the port was readable: then it is end of file. */
             if (was_ready)
-                return MPF_TTY_HANGUP;
+                return MPF_PORT_HANGUP;
         } else if (errno == EINTR) {
             continue;
         } else if (is_gone(errno)) {
-            return MPF_TTY_HANGUP;
+            return MPF_PORT_HANGUP;
         } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            return MPF_TTY_FAILED;
+            return MPF_PORT_FAILED;
         }
-        struct pollfd p = {t->fd, POLLIN, 0};
-        int r = poll(&p, 1, poll_ms_until(deadline_ms));
-        if (r < 0 && errno == EINTR)
-            continue;
+        if (was_ready)
+            return MPF_PORT_TIMEOUT;
+        short rev = 0;
+        int r = wait_for(p->fd, POLLIN, wait_ms, &rev);
         if (r < 0)
-            return MPF_TTY_FAILED;
+            return MPF_PORT_FAILED;
         if (r == 0)
-            return MPF_TTY_TIMEOUT;
-        if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+            return MPF_PORT_TIMEOUT;
+        if (rev & (POLLHUP | POLLERR | POLLNVAL)) {
             /* Bytes the board sent before it went still count. */
-            n = read(t->fd, buf, cap);
-            return n > 0 ? got(t, buf, n) : MPF_TTY_HANGUP;
+            n = read(p->fd, buf, cap);
+            return n > 0 ? (long)n : MPF_PORT_HANGUP;
         }
         was_ready = 1;
     }
+}
+
+static const mpf_port_ops host_ports = {port_open, port_close, port_write, port_read, NULL};
+
+const mpf_port_ops *mpf_port_host(void)
+{
+    return &host_ports;
+}
+
+int mpf_port_name_is_port(const char *name)
+{
+    return name && strncmp(name, "/dev/", 5) == 0;
+}
+
+int mpf_port_node_ready(const char *name)
+{
+    return access(name, F_OK) == 0;
 }
