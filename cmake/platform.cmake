@@ -23,4 +23,4 @@ list(APPEND MPFLASH_PLATFORM_SOURCES ${_os})
 # Without port discovery (which needs src/bootentry): for code that only
 # needs files, clocks and threads, such as the fake libusb.
 set(MPFLASH_PLATFORM_IO_SOURCES ${MPFLASH_PLATFORM_SOURCES})
-list(FILTER MPFLASH_PLATFORM_IO_SOURCES EXCLUDE REGEX "/port_list[^/]*\\.c$")
+list(FILTER MPFLASH_PLATFORM_IO_SOURCES EXCLUDE REGEX "/(port_list[^/]*|win_device_id)\\.c$")

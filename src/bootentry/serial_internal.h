@@ -24,9 +24,7 @@ mpf_err mpf_serial_enter_bootloader_env(const mpf_serial_env *env, const char *p
 
 /* printf-style log line through an optional callback. */
 void mpf_serial_logf(mpf_serial_log_fn log, void *user, mpf_log_level level, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 4, 5)))
-#endif
+    MPF_PRINTF(4, 5)
     ;
 
 /* Bytes as a C-like quoted string ("raw REPL\r\n>", "\x04"), cut to fit out

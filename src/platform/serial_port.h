@@ -38,9 +38,14 @@ typedef struct mpf_port_ops {
  * ("COM5" is opened as \\.\COM5 so that COM10 and above work). */
 const mpf_port_ops *mpf_port_host(void);
 
-/* Nonzero if name can only be a serial port of this host: a path under
- * /dev on POSIX; COMn (any case, with or without \\.\) on Windows. */
+/* Nonzero if name can only be a serial port of this host:
+ * mpf_port_name_is_dev on POSIX, mpf_port_name_is_com on Windows. */
 int mpf_port_name_is_port(const char *name);
+
+/* "COM5", "com12", "\\.\COM7": a Windows COM port name (COM1-COM999). */
+int mpf_port_name_is_com(const char *name);
+/* "/dev/ttyACM0": a POSIX device node path. */
+int mpf_port_name_is_dev(const char *name);
 
 /* Nonzero once a listed port can be opened by name: on Linux the sysfs
  * entry comes before udev makes the device node; Windows lists only ports

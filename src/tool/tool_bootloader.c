@@ -4,12 +4,12 @@
  * device that appears is tied to the board it came from by serial number
  * and port path. Flashing the wrong board of a rack is worse than failing,
  * so a board whose DFU device cannot be proven is refused. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "platform/clock.h"
+#include "platform/thread.h"
 #include "tool/tool_board.h"
 #include "tool/tool_boot_target.h"
 
@@ -38,11 +38,11 @@ static void on_enter_log(void *user, mpf_log_level level, const char *message)
 typedef struct enter_job {
     tool_boot_target *t;
     enter_log log;
-    pthread_t thread;
+    mpf_thread thread;
     int started;
 } enter_job;
 
-static void *enter_thread(void *arg)
+static void enter_thread(void *arg)
 {
     enter_job *j = arg;
     mpf_serial_enter_options o;
@@ -51,7 +51,6 @@ static void *enter_thread(void *arg)
     o.user = &j->log;
     mpf_error_clear(&j->t->err);
     j->t->rc = mpf_serial_enter_bootloader(j->t->port, &o, &j->t->err);
-    return NULL;
 }
 
 static void announce(tool_ctx *ctx, const tool_boot_target *t)
@@ -97,13 +96,13 @@ static void enter_all(tool_ctx *ctx, tool_boot_target *targets, size_t n, mpf_us
         }
         jobs[i].t = t;
         jobs[i].log = (enter_log){ctx, t->port};
-        jobs[i].started = pthread_create(&jobs[i].thread, NULL, enter_thread, &jobs[i]) == 0;
+        jobs[i].started = mpf_thread_start(&jobs[i].thread, enter_thread, &jobs[i]) == 0;
         if (!jobs[i].started)
             enter_thread(&jobs[i]); /* no thread to be had: one at a time still works */
     }
     for (size_t i = 0; i < n; i++)
         if (jobs[i].started)
-            pthread_join(jobs[i].thread, NULL);
+            mpf_thread_join(&jobs[i].thread);
 }
 
 /* ---- waiting for the DFU devices ------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform/serial_port.h"
 #include "tool/tool_options_internal.h"
 #include "tool/tool_parse.h"
 
@@ -28,7 +29,7 @@ static int is_number(const char *s)
 
 static int is_device_node(const char *s)
 {
-    return strncmp(s, "/dev/", 5) == 0;
+    return mpf_port_name_is_port(s); /* /dev/ttyACM0; COM5 on Windows */
 }
 
 typedef struct opt_def {

@@ -190,7 +190,7 @@ const mpf_port_ops *mpf_port_host(void)
 
 int mpf_port_name_is_port(const char *name)
 {
-    return name && strncmp(name, "/dev/", 5) == 0;
+    return mpf_port_name_is_dev(name);
 }
 
 int mpf_port_node_ready(const char *name)
