@@ -62,12 +62,7 @@ static void pass_close(void *ctx)
 }
 
 void passthrough_wrap(passthrough *p, const mpf_transport *inner, mpf_transport *out,
-                      mpf_err (*control_out)(void *ctx, uint8_t request, uint16_t value,
-                                             const uint8_t *data, uint16_t length,
-                                             unsigned timeout_ms, mpf_error *err),
-                      mpf_err (*control_in)(void *ctx, uint8_t request, uint16_t value,
-                                            uint8_t *data, uint16_t length, size_t *received,
-                                            unsigned timeout_ms, mpf_error *err))
+                      passthrough_out_fn *control_out, passthrough_in_fn *control_in)
 {
     memset(p, 0, sizeof *p);
     p->inner = *inner;

@@ -10,6 +10,13 @@
 
 #include "mpflash/transport.h"
 
+/* A wrapper's own control requests, as mpf_transport_ops has them. */
+typedef mpf_err passthrough_out_fn(void *ctx, uint8_t request, uint16_t value, const uint8_t *data,
+                                   uint16_t length, unsigned timeout_ms, mpf_error *err);
+typedef mpf_err passthrough_in_fn(void *ctx, uint8_t request, uint16_t value, uint8_t *data,
+                                  uint16_t length, size_t *received, unsigned timeout_ms,
+                                  mpf_error *err);
+
 typedef struct passthrough {
     mpf_transport inner;
     mpf_transport_ops ops; /* the wrapper's: its control requests, the rest passed on */
@@ -22,12 +29,7 @@ typedef struct passthrough {
  * which is also the wrapper embedding it. control_out/control_in NULL pass
  * the requests on unchanged. */
 void passthrough_wrap(passthrough *p, const mpf_transport *inner, mpf_transport *out,
-                      mpf_err (*control_out)(void *ctx, uint8_t request, uint16_t value,
-                                             const uint8_t *data, uint16_t length,
-                                             unsigned timeout_ms, mpf_error *err),
-                      mpf_err (*control_in)(void *ctx, uint8_t request, uint16_t value,
-                                            uint8_t *data, uint16_t length, size_t *received,
-                                            unsigned timeout_ms, mpf_error *err));
+                      passthrough_out_fn *control_out, passthrough_in_fn *control_in);
 
 /* The wrapped transport's own control requests, for a wrapper to pass on. */
 mpf_err passthrough_out(passthrough *p, uint8_t request, uint16_t value, const uint8_t *data,
