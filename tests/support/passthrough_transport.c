@@ -61,6 +61,12 @@ static void pass_close(void *ctx)
     p->inner.ops->close(p->inner.ctx);
 }
 
+static mpf_err pass_string(void *ctx, uint8_t index, char *out, size_t size, mpf_error *err)
+{
+    passthrough *p = ctx;
+    return p->inner.ops->get_string(p->inner.ctx, index, out, size, err);
+}
+
 void passthrough_wrap(passthrough *p, const mpf_transport *inner, mpf_transport *out,
                       passthrough_out_fn *control_out, passthrough_in_fn *control_in)
 {
@@ -73,6 +79,8 @@ void passthrough_wrap(passthrough *p, const mpf_transport *inner, mpf_transport 
     p->ops.sleep_ms = pass_sleep;
     p->ops.now_us = pass_now;
     p->ops.close = pass_close;
+    /* optional: the wrapper can read strings when what it wraps can */
+    p->ops.get_string = inner->ops->get_string ? pass_string : NULL;
     out->ops = &p->ops;
     out->ctx = p;
     out->info = inner->info;

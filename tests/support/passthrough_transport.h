@@ -1,6 +1,6 @@
 /* What every test transport wrapper shares: it holds the transport it wraps,
  * passes on whatever the wrapper does not watch (alt selection, reset, the
- * clock, close), and counts the host's sleeps. A wrapper embeds it as its
+ * clock, close, string descriptors), and counts the host's sleeps. A wrapper embeds it as its
  * first member and supplies its own control requests. */
 #ifndef MPFLASH_TEST_PASSTHROUGH_TRANSPORT_H
 #define MPFLASH_TEST_PASSTHROUGH_TRANSPORT_H
