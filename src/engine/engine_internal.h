@@ -7,11 +7,7 @@
 
 #include "mpflash/engine.h"
 
-#if defined(__GNUC__) || defined(__clang__)
-#define ENG_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define ENG_PRINTF(f, a)
-#endif
+#define ENG_PRINTF(f, a) MPF_PRINTF(f, a)
 
 /* Room for "write of block 65535 at 0x08020000" and the like. */
 #define ENG_WHAT_MAX 96
