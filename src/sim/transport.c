@@ -133,6 +133,8 @@ void mpf_sim_transport(mpf_sim *sim, mpf_transport *out)
     info->mode = MPF_MODE_DFU;
     info->interface_number = 0;
     info->bus = 1;
+    info->devnum = 1;
+    info->configuration = 1;
     snprintf(info->path, sizeof info->path, "%s", sim->path);
     snprintf(info->serial, sizeof info->serial, "%s", sim_serial(sim));
     snprintf(info->manufacturer, sizeof info->manufacturer, "%s", c->manufacturer);
