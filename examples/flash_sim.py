@@ -13,7 +13,7 @@ import ctypes
 import ctypes.util
 import sys
 from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_char, c_char_p, c_int,
-                    c_size_t, c_uint8, c_uint16, c_uint32, c_uint64, c_void_p)
+                    c_size_t, c_uint8, c_uint32, c_uint64, c_void_p)
 
 MPF_OK = 0
 MPF_ERR_CANCELLED = 21   # enum mpf_err in <mpflash/error.h>
@@ -21,30 +21,16 @@ MPF_PHASE_WRITE = 2      # enum mpf_phase in <mpflash/engine.h>
 MPF_LOG_WARN = 1
 
 
-# The structures this program touches, as <mpflash/*.h> declare them.
+# The structures this program touches, as <mpflash/*.h> declare them: in
+# full where it reads them all (mpf_error, mpf_segment), else the leading
+# fields it reads and room to spare for the rest, which only C looks at.
 class Error(Structure):
     _fields_ = [("code", c_int), ("reason", c_int), ("message", c_char * 512)]
 
 
-class Functional(Structure):
-    _fields_ = [("attributes", c_uint8), ("detach_timeout_ms", c_uint16),
-                ("transfer_size", c_uint16), ("dfu_version", c_uint16)]
-
-
-class AltSetting(Structure):
-    _fields_ = [("alt", c_uint8), ("name", c_char * 256)]
-
-
-class DeviceInfo(Structure):
-    _fields_ = [("vid", c_uint16), ("pid", c_uint16), ("bcd_device", c_uint16),
-                ("mode", c_int), ("interface_number", c_uint8), ("bus", c_uint8),
-                ("path", c_char * 32), ("serial", c_char * 128),
-                ("manufacturer", c_char * 128), ("product", c_char * 128),
-                ("func", Functional), ("num_alts", c_size_t), ("alts", AltSetting * 16)]
-
-
 class Transport(Structure):
-    _fields_ = [("ops", c_void_p), ("ctx", c_void_p), ("info", DeviceInfo)]
+    # mpf_transport: ops, ctx, then the mpf_device_info a plan is built from.
+    _fields_ = [("ops", c_void_p), ("ctx", c_void_p), ("info", c_uint8 * 16384)]
 
 
 class Segment(Structure):
@@ -53,20 +39,11 @@ class Segment(Structure):
 
 
 class Image(Structure):
-    _fields_ = [("segments", POINTER(Segment)), ("count", c_size_t), ("capacity", c_size_t),
-                ("format", c_int), ("has_suffix", c_int), ("vid", c_uint16), ("pid", c_uint16),
-                ("bcd_device", c_uint16), ("bcd_dfu", c_uint16), ("crc_ok", c_int),
-                ("crc_stored", c_uint32), ("crc_computed", c_uint32), ("targets", c_void_p),
-                ("target_count", c_size_t), ("has_entry", c_int), ("entry", c_uint32)]
+    _fields_ = [("segments", POINTER(Segment)), ("count", c_size_t), ("rest", c_uint8 * 1024)]
 
 
 class Plan(Structure):
-    _fields_ = [("erases", c_void_p), ("erase_count", c_size_t), ("writes", c_void_p),
-                ("write_count", c_size_t), ("mass_erase", c_int), ("verify", c_int),
-                ("verify_dropped", c_int), ("verify_note", c_char_p), ("leave", c_int),
-                ("leave_address", c_uint32), ("leave_from", c_int), ("leave_note", c_char_p),
-                ("writes_option_bytes", c_int), ("writes_otp", c_int), ("transfer_size", c_uint16),
-                ("erase_bytes", c_uint64), ("write_bytes", c_uint64), ("estimated_us", c_uint64)]
+    _fields_ = [("erases", c_void_p), ("erase_count", c_size_t), ("rest", c_uint8 * 1024)]
 
 
 PROGRESS = CFUNCTYPE(None, c_void_p, c_int, c_uint64, c_uint64)
@@ -91,7 +68,7 @@ def load(path):
         "mpf_sim_transport": (None, [c_void_p, POINTER(Transport)]),
         "mpf_sim_peek": (c_int, [c_void_p, c_uint32, c_void_p, c_size_t]),
         "mpf_transport_close": (None, [POINTER(Transport)]),
-        "mpf_plan_build": (c_int, [POINTER(Image), POINTER(DeviceInfo), c_void_p, POINTER(Plan),
+        "mpf_plan_build": (c_int, [POINTER(Image), c_void_p, c_void_p, POINTER(Plan),
                                    POINTER(Error)]),
         "mpf_plan_free": (None, [POINTER(Plan)]),
         "mpf_dfu_new": (c_int, [POINTER(Transport), POINTER(Callbacks), POINTER(c_void_p),
@@ -152,7 +129,7 @@ def main():
         check(lib, lib.mpf_sim_new(b"f401", byref(sim), byref(err)), err)
         lib.mpf_sim_transport(sim, byref(t))
         check(lib, lib.mpf_plan_build(byref(img), byref(t.info), None, byref(plan), byref(err)), err)
-        print("plan: %d sectors to erase, %d bytes to write" % (plan.erase_count, plan.write_bytes))
+        print("plan: %d sectors to erase" % plan.erase_count)
         check(lib, lib.mpf_dfu_new(byref(t), byref(cb), byref(dfu), byref(err)), err)
 
         rc = lib.mpf_dfu_flash_ex(dfu, byref(plan), None, byref(err))

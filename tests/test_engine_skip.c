@@ -93,9 +93,7 @@ typedef struct words {
     size_t n;
 } words;
 
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((format(printf, 2, 3)))
-#endif
+MPF_PRINTF(2, 3)
 static void say(words *w, const char *fmt, ...)
 {
     va_list ap;

@@ -13,6 +13,18 @@
 
 #include <stddef.h>
 
+/* printf-style format checking for the library's message functions. MinGW
+ * builds use MinGW's own C99 printf (__USE_MINGW_ANSI_STDIO), which knows
+ * %zu and %lld; gnu_printf tells the compiler so (plain printf would check
+ * against msvcrt's older rules). */
+#if defined(__MINGW32__)
+#define MPF_PRINTF(fmt_index, first_arg) __attribute__((format(gnu_printf, fmt_index, first_arg)))
+#elif defined(__GNUC__) || defined(__clang__)
+#define MPF_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
+#else
+#define MPF_PRINTF(fmt_index, first_arg)
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -83,9 +95,7 @@ const char *mpf_reason_name(mpf_reason reason);
 /* Set err (if non-NULL) to code, no reason, and a printf-style message;
  * returns code so callers can write `return mpf_error_set(err, MPF_ERR_INPUT, "...")`. */
 mpf_err mpf_error_set(mpf_error *err, mpf_err code, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 3, 4)))
-#endif
+    MPF_PRINTF(3, 4)
     ;
 
 /* The same, with a reason. */
@@ -97,9 +107,7 @@ mpf_err mpf_error_refuse(mpf_error *err, mpf_err code, mpf_reason reason, const 
 
 /* Put "context: " in front of an error's existing message. */
 void mpf_error_prefix(mpf_error *err, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 2, 3)))
-#endif
+    MPF_PRINTF(2, 3)
     ;
 
 /* Code MPF_OK, no reason, empty message. */

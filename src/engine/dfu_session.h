@@ -23,6 +23,12 @@ struct mpf_dfu {
     int poll_cap_warned;    /* a capped bwPollTimeout was logged at WARN: a device that
                              * asks for it on every block is told about once */
     uint16_t read_size;     /* bytes per UPLOAD in mpf_dfu_read; 0 = transfer_size */
+    /* Plain DFU 1.1 only: */
+    int manifested;         /* a download was manifested: the device runs it after a
+                             * USB reset (or DETACH, or by itself when it vanished) */
+    int wait_reset;         /* it is in dfuMANIFEST-WAIT-RESET: only a reset helps */
+    const char *unverified; /* a flash asked to verify but could not (static text, e.g.
+                             * the device answers UPLOAD with 0 bytes); NULL otherwise */
     atomic_int cancelled;   /* mpf_dfu_cancel: every request fails before it is sent */
 };
 

@@ -201,3 +201,8 @@ void mpf_dfu_set_read_size(mpf_dfu *d, uint16_t size)
 {
     d->read_size = size;
 }
+
+const char *mpf_dfu_unverified(const mpf_dfu *d)
+{
+    return d->unverified;
+}
