@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sys/stat.h>
 
 #include "cli_helpers.h"
 #include "table_tests.h"
@@ -146,10 +147,33 @@ static void test_info_bad_crc(void **state)
     cli_result_free(&r);
 }
 
+/* A long file name in an error keeps its end (the file) and shows it was
+ * cut: an absolute path must not read as a relative one. */
+static void test_long_name_cut_is_marked(void **state)
+{
+    (void)state;
+    char dir[512], path[1024], spec[1200];
+    cli_workdir("long-name", dir, sizeof dir);
+    size_t n = (size_t)snprintf(path, sizeof path, "%s", dir);
+    for (int i = 1; i <= 4; i++) {
+        n += (size_t)snprintf(path + n, sizeof path - n, "/a_rather_long_directory_name_%02d", i);
+        assert_int_equal(mkdir(path, 0777), 0);
+    }
+    cli_copy_sample(path, "firmware1.bin", "fw.bin");
+    snprintf(spec, sizeof spec, "0x09000000:%s/fw.bin", path);
+    cli_result r;
+    RUN(dir, &r, "--sim", "f401", "-q", spec);
+    assert_int_equal(r.exit_code, 2);
+    cli_assert_error_line(&r, "\xE2\x80\xA6");
+    assert_non_null(strstr(r.err, "_04/fw.bin: 0x09000000 is outside the device's Internal Flash"));
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_info_bad_crc),
+        cmocka_unit_test(test_long_name_cut_is_marked),
     };
     const test_table tables[] = {TEST_TABLE(cases, run_case)};
     return run_tests_and_tables("cli_basic", fixed, TABLE_LEN(fixed), tables, TABLE_LEN(tables));
