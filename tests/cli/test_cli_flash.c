@@ -95,6 +95,10 @@ static void test_piped_output_in_order(void **state)
     assert_true(file && device && plan && check && write && leave && done);
     assert_ptr_equal(file, r.out);
     assert_true(file < device && device < plan && plan < check && check < write && write < leave && leave < done);
+    /* A blank board: the plan says the sectors are checked first and none
+     * is known to need an erase; none is erased. */
+    assert_memory_equal(plan, "\nplan: check 4 sectors (400 KiB) first, erase only those that need it, write ", 77);
+    assert_non_null(strstr(done, "erased 0 sectors (0 bytes), wrote 4 blank sectors without an erase"));
     cli_result_free(&r);
 }
 
