@@ -61,8 +61,10 @@ static const cli_case cases[] = {
     {"bad_file_missing", {"-u", "missing.dfu"}, 2, .error_line = "cannot open missing.dfu"},
     {"bad_file_truncated", {"-D", "truncated.dfu"}, 2, .error_line = "truncated.dfu: "},
     {"bad_file_empty", {"0x08000000:empty.bin"}, 2, .error_line = "empty.bin: "},
-    /* A raw binary without an address says how to give one. */
-    {"bad_file_raw_without_address", {"raw.bin"}, 2,
+    /* A raw binary without an address is a plain DFU board's stream, and
+     * says how to give an address for a DfuSe board. */
+    {"raw_without_address_no_board", {"raw.bin"}, 3, .error_line = "no DFU device found"},
+    {"bad_file_raw_without_address", {"--sim", "f401", "raw.bin"}, 2,
      .error_line = "raw.bin: a raw binary file has no load address"},
     /* A saved 404 page under the firmware's name is refused for what it is,
      * not taken as a raw binary that lacks an address. */
