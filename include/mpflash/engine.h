@@ -68,6 +68,9 @@ typedef struct mpf_dfu_stats {
     uint32_t blocks_unchanged;  /* data blocks not sent: in such a sector */
     uint32_t blocks_blank;      /* data blocks not sent: all 0xFF, in a sector this
                                  * flash erased */
+    uint32_t word_runs;         /* write-once flash: runs of flash words sent on their own
+                                 * (with their own address) so that the programmed words
+                                 * around them were not programmed again */
     uint32_t sectors_blank;     /* planned erases skipped: the sector was blank (0xFF)
                                  * wherever it had to change, so it was programmed
                                  * without one */
@@ -101,6 +104,8 @@ typedef struct mpf_dfu {
                              * device are refused with MPF_ERR_USAGE until mpf_dfu_open */
     int poll_cap_warned;    /* a capped bwPollTimeout was logged at WARN: a device that
                              * asks for it on every block is told about once */
+    const struct mpf_chip *chip; /* the family profile of the plan being run (timeouts);
+                                  * NULL = the F4-era bounds */
     uint16_t read_size;     /* bytes per UPLOAD in mpf_dfu_read; 0 = transfer_size. The
                              * device numbers UPLOAD blocks in its own wTransferSize, so
                              * any other size sets the pointer before every block */
