@@ -13,6 +13,7 @@ static void test_chip_list(void **state)
 {
     (void)state;
     static const char *names[] = { "f401", "f405", "f407", "f411", "f446", "mboot", "mboot-f401",
+                                   "nano-esp32", "portenta-c33", "dfu11",
                                    /* the other families (src/sim/families.c) */
                                    "f722", "f767", "h743", "h7b3", "l476", "g0b1", "g474",
                                    "wb55", "u575", "mboot-f767", "mboot-h743", "mboot-g0b1",

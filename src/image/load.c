@@ -34,7 +34,7 @@ static mpf_err refuse_trivial(const uint8_t *buf, size_t len, const char *name, 
                              "%s: the file is empty (0 bytes): nothing to flash; check the file name, or that "
                              "the build wrote it",
                              name);
-    if (opt->has_address)
+    if (opt->has_address || opt->stream_ok)
         return MPF_OK;
     if (only_whitespace(buf, len))
         return mpf_error_set(err, MPF_ERR_INPUT,

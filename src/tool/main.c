@@ -2,8 +2,8 @@
  * can run the same code in-process. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
+#include "platform/term.h"
 #include "tool/tool.h"
 
 int main(int argc, char **argv)
@@ -11,7 +11,7 @@ int main(int argc, char **argv)
     tool_io io = {
         .out = stdout,
         .err = stderr,
-        .err_is_tty = isatty(fileno(stderr)),
+        .err_is_tty = mpf_term_ansi(stderr),
         .sim_fault = getenv("MPFLASH_SIM_FAULT"),
         .sysfs_root = getenv("MPFLASH_SYSFS_ROOT"),
         .dev_root = getenv("MPFLASH_DEV_ROOT"),

@@ -84,6 +84,8 @@ static void show_json(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info
     tj_str(&j, "serial", dev->serial);
     tj_bool(&j, "dry_run", ctx->opt.dry_run);
     tj_bool(&j, "mass_erase", plan->mass_erase);
+    if (plan->plain)
+        tj_bool(&j, "plain", 1);
     tj_array(&j, "erase");
     for (size_t i = 0; i < plan->erase_count; i++) {
         tj_object(&j, NULL);
@@ -127,6 +129,10 @@ void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *
 {
     if (ctx->opt.json) {
         show_json(ctx, plan, dev, unchanged);
+        return;
+    }
+    if (plan->plain) {
+        tool_plan_show_plain(ctx, plan, dev, full);
         return;
     }
     char erase_size[32], eta[32];
