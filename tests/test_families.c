@@ -211,6 +211,22 @@ static void run_end(run *r)
     board_free(&r->b);
 }
 
+/* Every family: a chip holding firmware `old_seed`, flashed (skip-unchanged)
+ * with firmware `new_seed` edited by `edit`; then `check` on the run. */
+typedef void (*run_check)(run *r);
+
+static void every_family(uint32_t old_seed, uint32_t new_seed, text_edit edit, run_check check)
+{
+    for (size_t i = 0; i < FAMILY_COUNT; i++) {
+        run r;
+        run_start(&r, &families[i], old_seed);
+        image_of(&r.img, r.f, new_seed, edit);
+        run_flash_ok(&r);
+        check(&r);
+        run_end(&r);
+    }
+}
+
 static void test_profile_is_picked_from_the_descriptors(void **state)
 {
     (void)state;
@@ -229,38 +245,34 @@ static void test_profile_is_picked_from_the_descriptors(void **state)
     }
 }
 
+static void check_fresh_flash_over_old_contents(run *r)
+{
+    /* Another firmware: every planned sector is erased once, and every
+     * block with data goes once. */
+    assert_int_equal(mpf_sim_erase_count(r->b.sim), r->b.plan.erase_count);
+    assert_int_equal(board_ops(&r->b, MPF_SIM_OP_WRITE),
+                     blocks_to_send(&r->b.plan, 0, UINT32_MAX));
+    assert_int_equal(board_ops(&r->b, MPF_SIM_OP_MASS_ERASE), 0);
+    assert_int_equal(r->b.d.stats.word_runs, 0);
+}
+
 static void test_fresh_flash_over_old_contents(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < FAMILY_COUNT; i++) {
-        run r;
-        run_start(&r, &families[i], 100);
-        image_of(&r.img, r.f, 200, NULL);
-        run_flash_ok(&r);
-        /* Another firmware: every planned sector is erased once, and every
-         * block with data goes once. */
-        assert_int_equal(mpf_sim_erase_count(r.b.sim), r.b.plan.erase_count);
-        assert_int_equal(board_ops(&r.b, MPF_SIM_OP_WRITE),
-                         blocks_to_send(&r.b.plan, 0, UINT32_MAX));
-        assert_int_equal(board_ops(&r.b, MPF_SIM_OP_MASS_ERASE), 0);
-        assert_int_equal(r.b.d.stats.word_runs, 0);
-        run_end(&r);
-    }
+    every_family(100, 200, NULL, check_fresh_flash_over_old_contents);
+}
+
+static void check_the_same_image_again(run *r)
+{
+    assert_int_equal(mpf_sim_erase_count(r->b.sim), 0);
+    assert_int_equal(board_ops(&r->b, MPF_SIM_OP_WRITE), 0);
+    assert_true(board_ops(&r->b, MPF_SIM_OP_UPLOAD) > 0);
 }
 
 static void test_the_same_image_again(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < FAMILY_COUNT; i++) {
-        run r;
-        run_start(&r, &families[i], 100);
-        image_of(&r.img, r.f, 100, NULL);
-        run_flash_ok(&r);
-        assert_int_equal(mpf_sim_erase_count(r.b.sim), 0);
-        assert_int_equal(board_ops(&r.b, MPF_SIM_OP_WRITE), 0);
-        assert_true(board_ops(&r.b, MPF_SIM_OP_UPLOAD) > 0);
-        run_end(&r);
-    }
+    every_family(100, 100, NULL, check_the_same_image_again);
 }
 
 static void change_programmed_byte(uint8_t *t)
@@ -268,28 +280,26 @@ static void change_programmed_byte(uint8_t *t)
     t[CHANGED] ^= 0x5A;
 }
 
+static void check_one_programmed_byte_changed(run *r)
+{
+    /* Only the sector holding it is erased and written again. */
+    const uint32_t at = r->f->text + CHANGED;
+    assert_int_equal(mpf_sim_erase_count(r->b.sim), 1);
+    const uint32_t sector = mpf_sim_erase_at(r->b.sim, 0);
+    long k = -1;
+    for (size_t e = 0; e < r->b.plan.erase_count; e++)
+        if (r->b.plan.erases[e].address == sector)
+            k = (long)e;
+    assert_true(k >= 0);
+    assert_true(at >= sector && at - sector < r->b.plan.erases[k].size);
+    assert_int_equal(board_ops(&r->b, MPF_SIM_OP_WRITE),
+                     blocks_to_send(&r->b.plan, sector, sector + r->b.plan.erases[k].size));
+}
+
 static void test_one_programmed_byte_changed(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < FAMILY_COUNT; i++) {
-        run r;
-        run_start(&r, &families[i], 100);
-        image_of(&r.img, r.f, 100, change_programmed_byte);
-        run_flash_ok(&r);
-        /* Only the sector holding it is erased and written again. */
-        const uint32_t at = r.f->text + CHANGED;
-        assert_int_equal(mpf_sim_erase_count(r.b.sim), 1);
-        const uint32_t sector = mpf_sim_erase_at(r.b.sim, 0);
-        long k = -1;
-        for (size_t e = 0; e < r.b.plan.erase_count; e++)
-            if (r.b.plan.erases[e].address == sector)
-                k = (long)e;
-        assert_true(k >= 0);
-        assert_true(at >= sector && at - sector < r.b.plan.erases[k].size);
-        assert_int_equal(board_ops(&r.b, MPF_SIM_OP_WRITE),
-                         blocks_to_send(&r.b.plan, sector, sector + r.b.plan.erases[k].size));
-        run_end(&r);
-    }
+    every_family(100, 100, change_programmed_byte, check_one_programmed_byte_changed);
 }
 
 static void set_byte_in_erased_word(uint8_t *t)
@@ -301,27 +311,25 @@ static void set_byte_in_erased_word(uint8_t *t)
  * program without an erase, on every family; on ECC flash it goes alone
  * (one set-address, one DNLOAD of one word), the programmed words around
  * it are not sent again. */
+static void check_one_ff_byte_in_an_erased_word_set(run *r)
+{
+    const mpf_chip *c = profile_of(r->f);
+    assert_int_equal(mpf_sim_erase_count(r->b.sim), 0);
+    assert_int_equal(board_ops(&r->b, MPF_SIM_OP_WRITE), 1);
+    const mpf_sim_request *w = board_nth(&r->b, MPF_SIM_OP_WRITE, 1);
+    if (c->write_once) {
+        assert_int_equal(r->b.d.stats.word_runs, 1);
+        assert_int_equal(w->length, c->word_size);
+        assert_int_equal(w->address, r->f->text + HOLE_ERASED / c->word_size * c->word_size);
+    } else {
+        assert_int_equal(w->length, r->b.plan.transfer_size);
+    }
+}
+
 static void test_one_ff_byte_in_an_erased_word_set(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < FAMILY_COUNT; i++) {
-        run r;
-        run_start(&r, &families[i], 100);
-        image_of(&r.img, r.f, 100, set_byte_in_erased_word);
-        run_flash_ok(&r);
-        const mpf_chip *c = profile_of(r.f);
-        assert_int_equal(mpf_sim_erase_count(r.b.sim), 0);
-        assert_int_equal(board_ops(&r.b, MPF_SIM_OP_WRITE), 1);
-        const mpf_sim_request *w = board_nth(&r.b, MPF_SIM_OP_WRITE, 1);
-        if (c->write_once) {
-            assert_int_equal(r.b.d.stats.word_runs, 1);
-            assert_int_equal(w->length, c->word_size);
-            assert_int_equal(w->address, r.f->text + HOLE_ERASED / c->word_size * c->word_size);
-        } else {
-            assert_int_equal(w->length, r.b.plan.transfer_size);
-        }
-        run_end(&r);
-    }
+    every_family(100, 100, set_byte_in_erased_word, check_one_ff_byte_in_an_erased_word_set);
 }
 
 static void set_byte_in_programmed_word(uint8_t *t)
@@ -333,19 +341,17 @@ static void set_byte_in_programmed_word(uint8_t *t)
  * 0xFF, but inside a flash word that holds programmed bytes. F2/F4/F7 flash
  * takes it without an erase; ECC flash would refuse the word's second
  * program (errPROG), so its sector is erased. */
+static void check_one_ff_byte_in_a_programmed_word_set(run *r)
+{
+    const mpf_chip *c = profile_of(r->f);
+    assert_int_equal(mpf_sim_erase_count(r->b.sim), c->write_once ? 1 : 0);
+    assert_int_equal(r->b.d.stats.word_runs, 0);
+}
+
 static void test_one_ff_byte_in_a_programmed_word_set(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < FAMILY_COUNT; i++) {
-        run r;
-        run_start(&r, &families[i], 100);
-        image_of(&r.img, r.f, 100, set_byte_in_programmed_word);
-        run_flash_ok(&r);
-        const mpf_chip *c = profile_of(r.f);
-        assert_int_equal(mpf_sim_erase_count(r.b.sim), c->write_once ? 1 : 0);
-        assert_int_equal(r.b.d.stats.word_runs, 0);
-        run_end(&r);
-    }
+    every_family(100, 100, set_byte_in_programmed_word, check_one_ff_byte_in_a_programmed_word_set);
 }
 
 /* Before the profiles the engine treated every chip as an F4: on an ECC
