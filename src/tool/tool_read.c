@@ -128,15 +128,16 @@ static mpf_err read_plain(tool_ctx *ctx, tool_device *dev, uint8_t alt, mpf_erro
     mpf_callbacks cb;
     tool_progress_callbacks(&prog, &cb);
     uint64_t t0 = tool_device_now_us(dev);
-    mpf_dfu d;
+    mpf_dfu *d = NULL;
     uint8_t *buf = NULL;
     size_t len = 0;
-    mpf_err rc = mpf_dfu_open(&d, &dev->transport, &cb, err);
+    mpf_err rc = mpf_dfu_new(&dev->transport, &cb, &d, err);
     if (!rc)
-        rc = mpf_dfu_upload(&d, alt, ctx->opt.has_upload_size ? ctx->opt.upload_size : READ_MAX, &buf, &len, err);
+        rc = mpf_dfu_upload(d, alt, ctx->opt.has_upload_size ? ctx->opt.upload_size : READ_MAX, &buf, &len, err);
     uint64_t took = tool_device_now_us(dev) - t0;
     if (!rc && ctx->opt.leave)
-        rc = ctx->opt.final_detach ? mpf_dfu_detach(&d, err) : mpf_dfu_reset(&d, err);
+        rc = ctx->opt.final_detach ? mpf_dfu_detach(d, err) : mpf_dfu_reset(d, err);
+    mpf_dfu_close(d);
     tool_progress_end_line(&prog);
     if (!rc && len == 0)
         tool_warn(ctx, "the board sent 0 bytes: it does not read back what it holds (%s is empty)",
