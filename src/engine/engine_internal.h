@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/dfu_session.h"
 #include "mpflash/engine.h"
 
 #define ENG_PRINTF(f, a) MPF_PRINTF(f, a)
@@ -36,6 +37,8 @@ void eng_progress_step(mpf_dfu *d, eng_progress *p, uint64_t amount);
 void eng_error_append(mpf_error *err, const char *fmt, ...) ENG_PRINTF(2, 3);
 
 /* ---- engine_requests.c: one request each, counted and traced -------------- */
+/* Every request goes through these, and each first checks the cancel flag:
+ * after mpf_dfu_cancel they fail with MPF_ERR_CANCELLED, sending nothing. */
 mpf_err eng_dnload(mpf_dfu *d, uint16_t block, const uint8_t *data, uint16_t len,
                    mpf_error *err);
 mpf_err eng_upload(mpf_dfu *d, uint16_t block, uint8_t *buf, uint16_t len, size_t *received,
