@@ -1,5 +1,9 @@
-/* Bootloader entry over the raw REPL, against a fake board on a pty: the
- * exact bytes mpflash sends, and what it makes of each kind of answer. */
+/* Bootloader entry over the raw REPL: the exact bytes mpflash sends, and
+ * what it makes of each kind of answer. The cases run against the board
+ * model in-process (tests/support/repl_port.h) on a virtual clock, so their
+ * timing bounds are exact and a loaded machine cannot change the outcome;
+ * what only a real port can show (opening, locking, not a tty) runs on a
+ * pseudo-terminal. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,10 +20,12 @@
 #include <unistd.h>
 
 #include "fake_repl.h"
+#include "repl_port.h"
 #include "mpflash/serial.h"
 #include "table_tests.h"
 
 #define CODE MPF_SERIAL_BOOTLOADER_CODE
+#define PORT "/dev/ttyACM7"
 
 typedef struct log_capture {
     char text[8192];
@@ -50,25 +56,12 @@ static size_t expected(unsigned char *out, unsigned rounds, const char *code)
     return n;
 }
 
-static void assert_received(fake_repl *fr, unsigned rounds, const char *code)
+static void assert_received(const repl_board *b, unsigned rounds, const char *code)
 {
-    unsigned char want[1024], got[1024];
+    unsigned char want[1024];
     size_t wn = expected(want, rounds, code);
-    /* The board's thread may still be reading what was written last; give
-     * it a bounded moment, then a little more to catch any extra byte. */
-    for (int i = 0; i < 200 && fake_repl_received(fr, got, sizeof got) < wn; i++)
-        usleep(10 * 1000);
-    usleep(20 * 1000);
-    size_t gn = fake_repl_received(fr, got, sizeof got);
-    assert_int_equal(gn, wn);
-    assert_memory_equal(got, want, wn);
-}
-
-static uint64_t ms_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    assert_int_equal(b->received_len, wn);
+    assert_memory_equal(b->received, want, wn);
 }
 
 static fake_repl *board(fake_repl_config cfg)
@@ -98,8 +91,7 @@ typedef struct repl_case {
     const char *err_has[2];
 } repl_case;
 
-/* Generous bounds: success returns at the hang-up, so they cost nothing
- * unless something is wrong, and a loaded CI machine stays green. */
+/* Time is virtual: the bounds are exact, and a loaded machine changes nothing. */
 #define FAST(t_ms, tries, s_ms) .log = 1, .opt = {.timeout_ms = (t_ms), .attempts = (tries), .settle_ms = (s_ms)}
 
 static const repl_case repl_cases[] = {
@@ -126,10 +118,10 @@ static const repl_case repl_cases[] = {
      .board = {.start = FAKE_REPL_RUNNING, .ignore_ctrl_c = 1000, .print_every_ms = 1},
      FAST(400, 2, 1000), .rc = MPF_ERR_PROTOCOL, .rounds = 2, .sent = NULL, .dropped = 0,
      .err_after_port = " kept printing", .err_has = {"through 2 rounds of Ctrl-C"}},
-    /* Bounded: two attempts of 100 ms. */
+    /* Bounded: two attempts of exactly 100 ms each. */
     {.name = "silent_board_times_out", .board = {.silent = 1},
      .opt = {.timeout_ms = 100, .attempts = 2}, .rc = MPF_ERR_USB_TIMEOUT, .rounds = 2,
-     .sent = NULL, .dropped = -1, .min_ms = 200, .max_ms = 3000,
+     .sent = NULL, .dropped = -1, .min_ms = 200, .max_ms = 200,
      .err_after_port = " did not answer Ctrl-C/Ctrl-A (2 attempts of 100 ms)"},
     {.name = "garbage_answers", .board = {.garbage = 1}, .opt = {.timeout_ms = 200, .attempts = 2},
      .rc = MPF_ERR_PROTOCOL, .rounds = 2, .sent = NULL, .dropped = -1,
@@ -160,11 +152,12 @@ static void run_repl_case(void **state)
 {
     const repl_case *c = *state;
     log_capture lc = {{0}};
-    fake_repl *fr = board(c->board);
+    repl_port rp;
+    repl_port_init(&rp, &c->board);
     if (c->wait_printed) {
-        for (int i = 0; i < 200 && fake_repl_printed(fr) < 200; i++)
-            usleep(10 * 1000);
-        assert_true(fake_repl_printed(fr) >= 200);
+        /* The program has been printing before mpflash connects. */
+        repl_board_advance(&rp.board, 1000);
+        assert_true(rp.board.printed >= 200);
     }
     mpf_serial_enter_options o = c->opt;
     if (c->log) {
@@ -172,20 +165,20 @@ static void run_repl_case(void **state)
         o.user = &lc;
     }
     mpf_error err = {0};
-    uint64_t t0 = ms_now();
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), c->null_options ? NULL : &o, &err),
-                     c->rc);
-    uint64_t took = ms_now() - t0;
+    uint64_t t0 = rp.board.now_ms;
+    assert_int_equal(mpf_serial_enter_bootloader_env(&rp.env, PORT, c->null_options ? NULL : &o, &err), c->rc);
+    uint64_t took = rp.board.now_ms - t0;
+    assert_int_equal(rp.opens, 1);
     if (c->min_ms)
         assert_true(took >= c->min_ms);
     if (c->max_ms)
-        assert_true(took < c->max_ms);
+        assert_true(took <= c->max_ms);
     if (c->rc != MPF_OK)
         assert_int_equal(err.code, c->rc);
     if (c->rounds)
-        assert_received(fr, c->rounds, c->sent);
+        assert_received(&rp.board, c->rounds, c->sent);
     if (c->dropped >= 0)
-        assert_int_equal(fake_repl_dropped(fr) != 0, c->dropped);
+        assert_int_equal(rp.board.dropped != 0, c->dropped);
     for (size_t i = 0; i < 2; i++) {
         if (c->log_has[i])
             assert_non_null(strstr(lc.text, c->log_has[i]));
@@ -196,10 +189,9 @@ static void run_repl_case(void **state)
         assert_null(strstr(lc.text, c->log_lacks));
     if (c->err_after_port) {
         char want[256];
-        snprintf(want, sizeof want, "%s%s", fake_repl_port(fr), c->err_after_port);
+        snprintf(want, sizeof want, "%s%s", PORT, c->err_after_port);
         assert_non_null(strstr(err.message, want));
     }
-    fake_repl_stop(fr);
 }
 
 static void test_missing_port(void **state)
