@@ -12,14 +12,20 @@
 static void test_chip_list(void **state)
 {
     (void)state;
-    static const char *names[] = { "f401", "f405", "f407", "f411", "f446", "mboot", "mboot-f401" };
-    assert_int_equal(mpf_sim_chip_count(), 7);
-    for (size_t i = 0; i < 7; i++) {
+    static const char *names[] = { "f401", "f405", "f407", "f411", "f446", "mboot", "mboot-f401",
+                                   "nano-esp32", "portenta-c33", "dfu11",
+                                   /* the other families (src/sim/families.c) */
+                                   "f722", "f767", "h743", "h7b3", "l476", "g0b1", "g474",
+                                   "wb55", "u575", "mboot-f767", "mboot-h743", "mboot-g0b1",
+                                   "mboot-wb55" };
+    const size_t n = sizeof names / sizeof names[0];
+    assert_int_equal(mpf_sim_chip_count(), n);
+    for (size_t i = 0; i < n; i++) {
         assert_string_equal(mpf_sim_chip_name(i), names[i]);
         assert_non_null(mpf_sim_chip_description(i));
     }
-    assert_null(mpf_sim_chip_name(7));
-    assert_null(mpf_sim_chip_description(7));
+    assert_null(mpf_sim_chip_name(n));
+    assert_null(mpf_sim_chip_description(n));
 
     mpf_sim *sim = (mpf_sim *)&sim;
     mpf_error err;

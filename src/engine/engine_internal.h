@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/dfu_session.h"
 #include "mpflash/engine.h"
 
 #define ENG_PRINTF(f, a) MPF_PRINTF(f, a)
@@ -36,6 +37,8 @@ void eng_progress_step(mpf_dfu *d, eng_progress *p, uint64_t amount);
 void eng_error_append(mpf_error *err, const char *fmt, ...) ENG_PRINTF(2, 3);
 
 /* ---- engine_requests.c: one request each, counted and traced -------------- */
+/* Every request goes through these, and each first checks the cancel flag:
+ * after mpf_dfu_cancel they fail with MPF_ERR_CANCELLED, sending nothing. */
 mpf_err eng_dnload(mpf_dfu *d, uint16_t block, const uint8_t *data, uint16_t len,
                    mpf_error *err);
 mpf_err eng_upload(mpf_dfu *d, uint16_t block, uint8_t *buf, uint16_t len, size_t *received,
@@ -43,6 +46,10 @@ mpf_err eng_upload(mpf_dfu *d, uint16_t block, uint8_t *buf, uint16_t len, size_
 mpf_err eng_getstatus(mpf_dfu *d, unsigned timeout_ms, mpf_dfu_status_reply *out,
                       mpf_error *err);
 mpf_err eng_clrstatus(mpf_dfu *d, mpf_error *err);
+/* DFU_DETACH with wValue = timeout_ms (the device's wDetachTimeOut). */
+mpf_err eng_detach(mpf_dfu *d, uint16_t timeout_ms, mpf_error *err);
+/* USB port reset through the transport (not a DFU request: not counted). */
+mpf_err eng_reset(mpf_dfu *d, mpf_error *err);
 mpf_err eng_abort(mpf_dfu *d, mpf_error *err);
 mpf_err eng_select_alt(mpf_dfu *d, uint8_t alt, mpf_error *err);
 void eng_sleep(mpf_dfu *d, uint32_t ms);
@@ -87,6 +94,10 @@ mpf_err eng_wait(mpf_dfu *d, const char *what, uint32_t limit_ms, mpf_dfu_status
 mpf_err eng_wait_from(mpf_dfu *d, const char *what, uint32_t limit_ms,
                       const mpf_dfu_status_reply *first, mpf_dfu_status_reply *last,
                       mpf_error *err);
+/* The same loop for other waits: busy(state) says when to poll again. */
+mpf_err eng_wait_while(mpf_dfu *d, const char *what, uint32_t limit_ms,
+                       const mpf_dfu_status_reply *first, int (*still_busy)(uint8_t state),
+                       mpf_dfu_status_reply *last, mpf_error *err);
 /* eng_wait_from, and also: a device that still says busy after stuck_ms (0 =
  * never) although it named a bwPollTimeout is MPF_ERR_PROTOCOL at once, with
  * *stuck set (may be NULL): it is stuck, not slow (STM32H743 rev V). */
@@ -115,7 +126,15 @@ typedef struct eng_map {
     uint8_t *done;
     size_t *first;
     uint32_t chunk;
+    /* Write-once (ECC) flash only: what the check read, chunk bytes per
+     * block as done[] counts them, so the write knows which flash words are
+     * programmed already and must not be sent again. NULL otherwise. */
+    uint8_t *chip;
 } eng_map;
+
+/* The flash word of a write-once (ECC) profile, 0 when words may be
+ * programmed again (F2/F4/F7) or the plan has no profile. */
+uint32_t eng_write_once_word(const mpf_plan *p);
 
 /* Room for done[] (chunk bytes per entry) over every planned sector. */
 mpf_err eng_map_alloc_done(eng_map *m, uint32_t chunk, mpf_error *err);
@@ -142,6 +161,15 @@ int eng_all_ff(const uint8_t *data, size_t len);
  * want already or still 0xFF (F4 programming only clears bits, and writing
  * a byte's own value again clears none). */
 int eng_writable_over(const uint8_t *now, const uint8_t *want, size_t len);
+/* The same on write-once flash (address is where now[0] sits): every flash
+ * word is right already or still erased, since a programmed word takes no
+ * second program. word 0 = eng_writable_over. */
+int eng_writable_words(const uint8_t *now, const uint8_t *want, size_t len, uint32_t address,
+                       uint32_t word);
+/* What [address, address + len) of alt holds once this flash has erased
+ * what it erases: 0xFF in erased sectors, the new bytes in unchanged ones,
+ * what the check read in the others (0xFF where it was not read). */
+void eng_chip_now(const eng_map *m, uint8_t alt, uint32_t address, uint8_t *out, size_t len);
 
 /* ---- engine_write.c ---------------------------------------------------------- */
 /* One contiguous run, block_size bytes per DNLOAD, the blocks m does not send
@@ -150,6 +178,10 @@ int eng_writable_over(const uint8_t *now, const uint8_t *want, size_t len);
  * address, so every block then gets its own set-address and wBlockNum 2. */
 mpf_err eng_write_run(mpf_dfu *d, const eng_map *m, const mpf_plan_write *w, uint16_t block_size,
                       eng_progress *progress, mpf_error *err);
+
+/* One data block: DNLOAD, then GETSTATUS until dfuDNLOAD-IDLE; progress. */
+mpf_err eng_send_block(mpf_dfu *d, const char *what, uint16_t block, const uint8_t *data, uint16_t n,
+                       eng_progress *progress, mpf_error *err);
 
 /* ---- engine_read.c ----------------------------------------------------------- */
 /* Reads wTransferSize-sized pieces through one address pointer for as long
@@ -187,6 +219,18 @@ mpf_err eng_read_range(mpf_dfu *d, uint8_t alt, uint32_t address, size_t len, en
  * the run gets its own pointer. */
 mpf_err eng_verify_run(eng_reader *r, const eng_map *m, const mpf_plan_write *w,
                        eng_progress *progress, mpf_error *err);
+
+/* ---- engine_plain.c: plain DFU 1.1 ------------------------------------------ */
+/* Run a plan built for a plain device (plan->plain). */
+mpf_err eng_plain_flash(mpf_dfu *d, const mpf_plan *plan, mpf_error *err);
+/* engine_plain_upload.c: UPLOAD from block 0 of alt (selected) until a short
+ * frame or max bytes (0 = unbounded), into *buf (grown with realloc, *cap its
+ * size); ABORTs an unfinished upload. */
+mpf_err eng_plain_upload(mpf_dfu *d, size_t max, uint8_t **buf, size_t *cap, size_t *len,
+                         eng_progress *progress, mpf_error *err);
+/* Read back what a stream wrote and compare; a device that returns nothing
+ * sets d->unverified. */
+mpf_err eng_plain_verify(mpf_dfu *d, const mpf_plan_write *w, eng_progress *progress, mpf_error *err);
 
 /* ---- engine_skip.c: skip-unchanged ------------------------------------------- */
 /* action[i] = what a flash must do with plan->erases[i] (mpf_sector_action).

@@ -73,6 +73,35 @@ static void test_flash_and_read_back(void **state)
 
 /* MicroPython keeps its filesystem in sectors 1..4; flashing the firmware
  * (vector table in sector 0, text from sector 5) must not touch them. */
+/* Where text lines appear among the progress lines, with stdout and stderr
+ * in one pipe (2>&1 | less, a CI log): in the order they happened. */
+static void test_piped_output_in_order(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir_with_firmware("piped", dir, sizeof dir);
+    const char *const args[] = {"--sim", "f401", "-u", "firmware.dfu", NULL};
+    cli_result r;
+    cli_run_merged(dir, args, NULL, &r);
+    cli_assert_exit(&r, 0);
+    assert_int_equal(r.err_len, 0);
+    const char *file = strstr(r.out, "firmware.dfu: DfuSe file");
+    const char *device = strstr(r.out, "\ndevice: ");
+    const char *plan = strstr(r.out, "\nplan: ");
+    const char *check = strstr(r.out, "\ncheck ");
+    const char *write = strstr(r.out, "\nwrite ");
+    const char *leave = strstr(r.out, "\nleave   done\n");
+    const char *done = strstr(r.out, "\ndone: ");
+    assert_true(file && device && plan && check && write && leave && done);
+    assert_ptr_equal(file, r.out);
+    assert_true(file < device && device < plan && plan < check && check < write && write < leave && leave < done);
+    /* A blank board: the plan says the sectors are checked first and none
+     * is known to need an erase; none is erased. */
+    assert_memory_equal(plan, "\nplan: check 4 sectors (400 KiB) first, erase only those that need it, write ", 77);
+    assert_non_null(strstr(done, "erased 0 sectors (0 bytes), wrote 4 blank sectors without an erase"));
+    cli_result_free(&r);
+}
+
 static void test_filesystem_survives(void **state)
 {
     (void)state;
@@ -174,6 +203,39 @@ static void test_json_flash(void **state)
     assert_int_equal(r.exit_code, 0);
     cli_golden("flash-stay.json", r.out, r.out_len);
     cli_result_free(&r);
+}
+
+/* One board failing with --json: the result carries what it did before the
+ * failure, the same counts as a board's event with --all. */
+static void test_json_failure_has_counts(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir_with_firmware("json-failure", dir, sizeof dir);
+    cli_result one, all;
+    RUN_ENV(dir, "MPFLASH_SIM_FAULT=status:write:3:errWRITE", &one, "--sim", "f401", "--json", "-u", "firmware.dfu");
+    cli_assert_exit(&one, 5);
+    RUN_ENV(dir, "MPFLASH_SIM_FAULT=status:write:3:errWRITE", &all, "--sim", "f401", "--sim-boards", "2", "--all",
+            "--json", "-u", "firmware.dfu");
+    cli_assert_exit(&all, 5);
+    /* One result object, last. */
+    static const char failed[] = "{\"event\":\"result\",\"command\":\"flash\",\"ok\":false,";
+    const char *result = strstr(one.out, failed);
+    assert_non_null(result);
+    assert_null(strstr(result + sizeof failed - 1, "\"event\":\"result\""));
+    const char *counts = strstr(result, ",\"bytes_written\":");
+    const char *board = strstr(all.out, "{\"event\":\"board\",\"board\":\"SIM1\"");
+    assert_non_null(counts);
+    assert_non_null(board);
+    const char *board_counts = strstr(board, ",\"bytes_written\":");
+    assert_non_null(board_counts);
+    /* Through "port":null}, byte for byte. */
+    size_t len = strcspn(board_counts, "}") + 1;
+    assert_true(len > 100);
+    assert_memory_equal(counts, board_counts, len);
+    assert_non_null(strstr(counts, "\"sectors_blank\":4,"));
+    cli_result_free(&one);
+    cli_result_free(&all);
 }
 
 static void test_verbosity(void **state)
@@ -353,11 +415,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flash_and_read_back),
+        cmocka_unit_test(test_piped_output_in_order),
         cmocka_unit_test(test_filesystem_survives),
         cmocka_unit_test(test_makefile_command_lines),
         cmocka_unit_test(test_raw_binary_and_exit),
         cmocka_unit_test(test_dry_run),
         cmocka_unit_test(test_json_flash),
+        cmocka_unit_test(test_json_failure_has_counts),
         cmocka_unit_test(test_verbosity),
         cmocka_unit_test(test_failures),
         cmocka_unit_test(test_skip_unchanged),
