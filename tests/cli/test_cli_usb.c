@@ -18,42 +18,6 @@
 
 #ifdef MPFLASH_FAKE_LIBUSB
 
-typedef struct usb_env {
-    char preload[1024];
-    char boards[256];
-    char state[600];
-    char asan[512];
-    const char *list[5];
-} usb_env;
-
-/* The preload, the boards, their state directory. */
-static const char *const *fake_env(usb_env *e, const char *dir, const char *boards)
-{
-    snprintf(e->preload, sizeof e->preload, "LD_PRELOAD=%s", MPFLASH_FAKE_LIBUSB);
-    snprintf(e->boards, sizeof e->boards, "MPFLASH_FAKE_USB=%s", boards);
-    snprintf(e->state, sizeof e->state, "MPFLASH_FAKE_USB_STATE=%s", dir);
-    cli_env_asan(e->asan, sizeof e->asan);
-    e->list[0] = e->preload;
-    e->list[1] = e->boards;
-    e->list[2] = e->state;
-    e->list[3] = e->asan;
-    e->list[4] = NULL;
-    return e->list;
-}
-
-#define RUN_USB(dir, boards, r, ...)                                                               \
-    do {                                                                                           \
-        const char *const args_[] = {__VA_ARGS__, NULL};                                           \
-        usb_env e_;                                                                                \
-        cli_run(dir, args_, fake_env(&e_, dir, boards), r);                                        \
-    } while (0)
-
-#define RUN_USB_EXPECT(dir, boards, code, ...)                                                     \
-    do {                                                                                           \
-        const char *const args_[] = {__VA_ARGS__, NULL};                                           \
-        usb_env e_;                                                                                \
-        cli_run_expect(dir, args_, fake_env(&e_, dir, boards), code);                              \
-    } while (0)
 
 static void test_list(void **state)
 {
