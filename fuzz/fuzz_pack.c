@@ -52,9 +52,10 @@ static void fuzz_file(const uint8_t *data, size_t size)
             mpf_sim_set_timing(sim, 0);
             mpf_transport t;
             mpf_sim_transport(sim, &t);
-            mpf_dfu d;
-            if (mpf_dfu_open(&d, &t, NULL, &err) == MPF_OK)
-                (void)mpf_dfu_deploy_pack(&d, &img, &p, 1, &err);
+            mpf_dfu *d = NULL;
+            if (mpf_dfu_new(&t, NULL, &d, &err) == MPF_OK)
+                (void)mpf_dfu_deploy_pack(d, &img, &p, 1, &err);
+            mpf_dfu_close(d);
             mpf_sim_free(sim);
         }
         mpf_pack_free(&p);

@@ -76,15 +76,17 @@ static mpf_err deploy(tool_ctx *ctx, tool_board *b, const mpf_image *img, const 
     mpf_callbacks cb;
     tool_progress_callbacks(&prog, &cb);
     uint64_t start = tool_device_now_us(&b->dev);
-    mpf_dfu d;
-    memset(&d, 0, sizeof d);
-    mpf_err rc = mpf_dfu_open(&d, &b->dev.transport, &cb, err);
+    mpf_dfu *d = NULL;
+    mpf_err rc = mpf_dfu_new(&b->dev.transport, &cb, &d, err);
     if (!rc)
-        rc = mpf_dfu_deploy_pack(&d, img, p, !ctx->opt.stay, err);
+        rc = mpf_dfu_deploy_pack(d, img, p, !ctx->opt.stay, err);
     tool_progress_end_line(&prog);
+    static const mpf_dfu_stats none;
+    const mpf_dfu_stats *st = d ? mpf_dfu_get_stats(d) : &none;
     b->res.ran = 1;
-    b->res.bytes_sent = d.stats.bytes_down;
-    b->res.requests = mpf_dfu_stats_total(&d.stats);
+    b->res.bytes_sent = st->bytes_down;
+    b->res.requests = mpf_dfu_stats_total(st);
+    mpf_dfu_close(d);
     b->res.elapsed_us = tool_device_now_us(&b->dev) - start;
     b->res.left = !rc && !ctx->opt.stay;
     if (rc)
