@@ -17,15 +17,9 @@
 #include "mpflash/pack.h"
 #include "mpflash/sim.h"
 #include "pack_builder.h"
-#include "tool/tool.h"
+#include "tool_capture.h"
 
 #define APP 0x08008000u
-
-typedef struct captured {
-    char *out, *err;
-    size_t out_len, err_len;
-    int code;
-} captured;
 
 typedef struct fx {
     char dir[64];
@@ -38,19 +32,7 @@ static void run(captured *c, char **argv)
     int argc = 0;
     while (argv[argc])
         argc++;
-    FILE *out = open_memstream(&c->out, &c->out_len);
-    FILE *err = open_memstream(&c->err, &c->err_len);
-    assert_true(out && err);
-    tool_io io = {.out = out, .err = err};
-    c->code = tool_main(argc, argv, &io);
-    fclose(out);
-    fclose(err);
-}
-
-static void release(captured *c)
-{
-    free(c->out);
-    free(c->err);
+    tool_run_captured(c, 0, NULL, argc, argv);
 }
 
 static void write_file(const char *path, const uint8_t *buf, size_t len)
@@ -112,7 +94,7 @@ static void test_info_shows_the_chunks(void **state)
                                   "firmware (raw), a full signature over 2 regions"));
     assert_non_null(strstr(c.out, "      1  0x08008000  fw-raw    1124\n"));
     assert_non_null(strstr(c.out, "     21  0x0806C000  full-sig  80\n"));
-    release(&c);
+    captured_release(&c);
 }
 
 static void test_dry_run_changes_nothing(void **state)
@@ -126,7 +108,7 @@ static void test_dry_run_changes_nothing(void **state)
     assert_non_null(strstr(c.out, "mpflash erases, reads back and skips nothing"));
     assert_non_null(strstr(c.out, "chunk  21  0x0806C000  full-sig"));
     assert_non_null(strstr(c.out, "nothing was changed (--dry-run)"));
-    release(&c);
+    captured_release(&c);
 }
 
 static void test_flash_leaves_the_decoded_firmware(void **state)
@@ -139,7 +121,7 @@ static void test_flash_leaves_the_decoded_firmware(void **state)
     assert_int_equal(c.code, 0);
     assert_non_null(strstr(c.out, "verified by mboot's signature check"));
     assert_non_null(strstr(c.out, "the board is starting the new firmware"));
-    release(&c);
+    captured_release(&c);
     /* The virtual flash from 0x08000000, saved by --sim-state. */
     FILE *fp = fopen(f->state, "rb");
     assert_non_null(fp);
@@ -164,7 +146,7 @@ static void test_bad_chunk_stops_with_mboots_words(void **state)
     assert_int_equal(c.code, 5); /* the device reported an error */
     assert_non_null(strstr(c.err, "chunk 20 of 21"));
     assert_non_null(strstr(c.err, "the device says: \"Invalid signature in file\""));
-    release(&c);
+    captured_release(&c);
 }
 
 static void test_not_mboot_is_refused_before_anything(void **state)
@@ -176,12 +158,12 @@ static void test_not_mboot_is_refused_before_anything(void **state)
     assert_int_equal(c.code, 2);
     assert_non_null(strstr(c.err, "packed firmware for MicroPython's mboot"));
     assert_non_null(strstr(c.err, "STM32  BOOTLOADER"));
-    release(&c);
+    captured_release(&c);
     char *mass[] = {"mpflash", "--sim", "mboot+packing", "-m", "-u", f->pack, NULL};
     run(&c, mass);
     assert_int_equal(c.code, 1);
     assert_non_null(strstr(c.err, "cannot take a mass erase"));
-    release(&c);
+    captured_release(&c);
 }
 
 int main(void)
