@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -17,13 +16,14 @@
 #include "mpflash/pack.h"
 #include "mpflash/sim.h"
 #include "pack_builder.h"
+#include "test_os.h"
 #include "tool_capture.h"
 
 #define APP 0x08008000u
 
 typedef struct fx {
-    char dir[64];
-    char pack[128], bad[128], state[128];
+    char *dir;
+    char pack[1024], bad[1024], state[1024];
     mpf_image fw;
 } fx;
 
@@ -47,8 +47,8 @@ static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/mpflash-pack-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    f->dir = tos_temp_dir("mpflash-pack");
+    assert_non_null(f->dir);
     snprintf(f->pack, sizeof f->pack, "%s/firmware.pack.dfu", f->dir);
     snprintf(f->bad, sizeof f->bad, "%s/bad.pack.dfu", f->dir);
     snprintf(f->state, sizeof f->state, "%s/flash.bin", f->dir);
@@ -74,10 +74,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    unlink(f->pack);
-    unlink(f->bad);
-    unlink(f->state);
-    rmdir(f->dir);
+    tos_remove_tree(f->dir);
+    free(f->dir);
     mpf_image_free(&f->fw);
     free(f);
     return 0;

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "mpflash/sim.h"
+#include "test_os.h"
 #include "tool/tool.h"
 #include "tool/tool_ctx.h"
 #include "tool/tool_json.h"
@@ -170,9 +171,9 @@ static void test_sim_fault_grammar(void **state)
 static void test_json_escaping(void **state)
 {
     (void)state;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
+    tos_capture cap;
+    FILE *f = tos_capture_begin(&cap);
+    assert_non_null(f);
     tool_json j;
     tj_begin(&j, f);
     tj_str(&j, "s", "a\"b\\c\nd\te\x01");
@@ -189,7 +190,7 @@ static void test_json_escaping(void **state)
     tj_close_object(&j);
     tj_close_array(&j);
     tj_end(&j);
-    fclose(f);
+    char *buf = tos_capture_end(&cap, NULL);
     assert_string_equal(buf, "{\"s\":\"a\\\"b\\\\c\\nd\\te\\u0001\",\"null\":null,\"big\":18446744073709551615,"
                              "\"neg\":-3,\"t\":true,\"crc\":\"0xdeadbeef\",\"a\":[{\"x\":1},{}]}\n");
     free(buf);

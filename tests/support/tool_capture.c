@@ -9,17 +9,18 @@
 
 #include <cmocka.h>
 
+#include "test_os.h"
 #include "tool/tool.h"
 
 void tool_run_captured(captured *c, int tty, const char *sim_fault, int argc, char **argv)
 {
-    FILE *out = open_memstream(&c->out, &c->out_len);
-    FILE *err = open_memstream(&c->err, &c->err_len);
-    assert_true(out && err);
-    tool_io io = {.out = out, .err = err, .err_is_tty = tty, .sim_fault = sim_fault};
+    tos_capture out, err;
+    assert_true(tos_capture_begin(&out) && tos_capture_begin(&err));
+    tool_io io = {.out = out.f, .err = err.f, .err_is_tty = tty, .sim_fault = sim_fault};
     c->code = tool_main(argc, argv, &io);
-    fclose(out);
-    fclose(err);
+    c->out = tos_capture_end(&out, &c->out_len);
+    c->err = tos_capture_end(&err, &c->err_len);
+    assert_true(c->out && c->err);
 }
 
 void captured_release(captured *c)
