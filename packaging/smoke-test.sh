@@ -4,7 +4,9 @@
 # dependency or a file left out of a package shows:
 #   - the static binary runs there with nothing installed;
 #   - the .deb packages install there with apt, which pulls their declared
-#     dependencies, and the installed tool flashes the virtual board.
+#     dependencies, and the installed tool flashes the virtual board;
+#   - examples/flash_sim.c builds there against libmpflash-dev with
+#     pkg-config alone, and flashes the virtual board through the shared library.
 # usage: packaging/smoke-test.sh SAMPLE.dfu STATIC.tar.gz DEB...
 set -euo pipefail
 sample=$(realpath "${1:?usage: smoke-test.sh SAMPLE.dfu STATIC.tar.gz DEB...}")
@@ -24,6 +26,7 @@ mkdir -p "$root/smoke"
 cp "$sample" "$root/smoke/firmware.dfu"
 tar -C "$root/smoke" -xzf "$static"
 for deb in "$@"; do cp "$deb" "$root/smoke/"; done
+cp "$(dirname "$0")/../examples/flash_sim.c" "$root/smoke/"
 
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"; }
 
@@ -40,4 +43,11 @@ in_root sh -c 'dpkg -l "mpflash*" "libmpflash*" 2>/dev/null | grep ^ii'
 in_root mpflash --sim f401 -u /smoke/firmware.dfu
 in_root test -f /usr/lib/udev/rules.d/50-mpflash.rules
 in_root sh -c 'man -w mpflash >/dev/null 2>&1 || test -f /usr/share/man/man1/mpflash.1*'
+
+echo "-- an embedder built against libmpflash-dev"
+in_root sh -c 'DEBIAN_FRONTEND=noninteractive apt-get -o APT::Sandbox::User=root install -y -qq gcc pkg-config >/dev/null'
+in_root sh -c 'cd /smoke && cc -Wall -Werror flash_sim.c $(pkg-config --cflags --libs mpflash) -o flash_sim'
+in_root sh -c 'ldd /smoke/flash_sim | grep -q "libmpflash\.so\.[0-9.]* => /.*/libmpflash\.so"' ||
+  { echo "smoke-test: flash_sim did not link the packaged libmpflash.so" >&2; exit 1; }
+in_root /smoke/flash_sim /smoke/firmware.dfu
 echo "smoke-test: packages OK"

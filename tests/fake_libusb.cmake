@@ -10,9 +10,10 @@ file(GLOB FAKEUSB_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/fake_lib
 file(GLOB FAKEUSB_DEVICE_SOURCES CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/src/common/*.c ${PROJECT_SOURCE_DIR}/src/image/*.c
   ${PROJECT_SOURCE_DIR}/src/plan/*.c ${PROJECT_SOURCE_DIR}/src/engine/*.c ${PROJECT_SOURCE_DIR}/src/sim/*.c)
-add_library(fakeusb SHARED ${FAKEUSB_SOURCES} ${FAKEUSB_DEVICE_SOURCES})
+add_library(fakeusb SHARED ${FAKEUSB_SOURCES} ${FAKEUSB_DEVICE_SOURCES} ${MPFLASH_PLATFORM_IO_SOURCES})
+target_link_libraries(fakeusb PRIVATE ${MPFLASH_PLATFORM_LIBS})
 target_include_directories(fakeusb PRIVATE
-  ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src ${LIBUSB_INCLUDE_DIRS})
+  ${PROJECT_SOURCE_DIR}/include ${PROJECT_BINARY_DIR}/include ${PROJECT_SOURCE_DIR}/src ${LIBUSB_INCLUDE_DIRS})
 set(FAKEUSB_MAP ${CMAKE_CURRENT_SOURCE_DIR}/fake_libusb/fakeusb.map)
 target_link_options(fakeusb PRIVATE -Wl,--version-script=${FAKEUSB_MAP})
 set_target_properties(fakeusb PROPERTIES LINK_DEPENDS ${FAKEUSB_MAP})

@@ -23,6 +23,7 @@
 #include "engine_board.h"
 #include "fixtures.h"
 #include "hostile_checks.h"
+#include "tool/tool_exit.h"
 
 #define CORPUS_DIR MPFLASH_TEST_DIR "/corpus/malformed"
 
@@ -199,7 +200,7 @@ static void refuse_file(const char *file, int *seen)
     mpf_err rc = pipeline(&b, buf, len, file, NULL, &img);
     const char *needles[] = {file, e->says, NULL};
     hostile_assert_error(file, &b.err, rc, MPF_ERR_INPUT, needles);
-    assert_int_equal(mpf_err_exit_code(rc), 2);
+    assert_int_equal(tool_exit_code(rc), 2);
     if (mpf_sim_request_count(b.sim) != 0)
         fail_msg("%s: refused after %zu USB requests", file, mpf_sim_request_count(b.sim));
     mpf_image_free(&img);

@@ -73,6 +73,11 @@ typedef struct mpf_transport_ops {
     uint64_t (*now_us)(void *ctx); /* monotonic microseconds */
     /* Release the interface and close; the transport must not be used after. */
     void (*close)(void *ctx);
+    /* Optional (NULL: cannot). String descriptor `index` as ASCII, NUL-
+     * terminated in out[size]. The engine reads the one a failed GETSTATUS
+     * names in iString: mboot puts its reason there ("Can't overwrite
+     * mboot"). A standard GET_DESCRIPTOR: it changes no DFU state. */
+    mpf_err (*get_string)(void *ctx, uint8_t index, char *out, size_t size, mpf_error *err);
 } mpf_transport_ops;
 
 typedef struct mpf_transport {
@@ -80,6 +85,13 @@ typedef struct mpf_transport {
     void *ctx;
     mpf_device_info info; /* filled in by whoever opened the transport */
 } mpf_transport;
+
+/* Close the connection (ops->close: release the interface, close the
+ * handle) and clear ops and ctx, so a second close, or closing a zeroed
+ * transport, does nothing; info stays, as a record of what was connected.
+ * The object it came from (an mpf_usb context, an mpf_sim) is not freed:
+ * the board outlives the connection. */
+void mpf_transport_close(mpf_transport *t);
 
 #ifdef __cplusplus
 }

@@ -5,13 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/dfu_session.h"
 #include "mpflash/engine.h"
 
-#if defined(__GNUC__) || defined(__clang__)
-#define ENG_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define ENG_PRINTF(f, a)
-#endif
+#define ENG_PRINTF(f, a) MPF_PRINTF(f, a)
 
 /* Room for "write of block 65535 at 0x08020000" and the like. */
 #define ENG_WHAT_MAX 96
@@ -40,6 +37,8 @@ void eng_progress_step(mpf_dfu *d, eng_progress *p, uint64_t amount);
 void eng_error_append(mpf_error *err, const char *fmt, ...) ENG_PRINTF(2, 3);
 
 /* ---- engine_requests.c: one request each, counted and traced -------------- */
+/* Every request goes through these, and each first checks the cancel flag:
+ * after mpf_dfu_cancel they fail with MPF_ERR_CANCELLED, sending nothing. */
 mpf_err eng_dnload(mpf_dfu *d, uint16_t block, const uint8_t *data, uint16_t len,
                    mpf_error *err);
 mpf_err eng_upload(mpf_dfu *d, uint16_t block, uint8_t *buf, uint16_t len, size_t *received,
@@ -47,6 +46,10 @@ mpf_err eng_upload(mpf_dfu *d, uint16_t block, uint8_t *buf, uint16_t len, size_
 mpf_err eng_getstatus(mpf_dfu *d, unsigned timeout_ms, mpf_dfu_status_reply *out,
                       mpf_error *err);
 mpf_err eng_clrstatus(mpf_dfu *d, mpf_error *err);
+/* DFU_DETACH with wValue = timeout_ms (the device's wDetachTimeOut). */
+mpf_err eng_detach(mpf_dfu *d, uint16_t timeout_ms, mpf_error *err);
+/* USB port reset through the transport (not a DFU request: not counted). */
+mpf_err eng_reset(mpf_dfu *d, mpf_error *err);
 mpf_err eng_abort(mpf_dfu *d, mpf_error *err);
 mpf_err eng_select_alt(mpf_dfu *d, uint8_t alt, mpf_error *err);
 void eng_sleep(mpf_dfu *d, uint32_t ms);
@@ -55,8 +58,22 @@ uint64_t eng_now_us(mpf_dfu *d);
 /* ---- engine_status.c: decoding, errors, the poll loop --------------------- */
 void eng_decode_status(const uint8_t raw[6], mpf_dfu_status_reply *out);
 
-/* The device reported a bad status: "<what> failed: errERASE (dfuERROR)...". */
-mpf_err eng_status_error(mpf_error *err, const char *what, const mpf_dfu_status_reply *st);
+/* The device reported a bad status: "<what> failed: errERASE (dfuERROR)...",
+ * with the device's own words when its iString names some. */
+mpf_err eng_status_error(mpf_dfu *d, mpf_error *err, const char *what,
+                         const mpf_dfu_status_reply *st);
+
+/* ---- engine_reason.c: what devices say, and the quirks of known ROMs ------ */
+/* Append `; the device says "..."` from the string descriptor index (0 =
+ * none; an unreadable one is left out). */
+void eng_append_device_words(mpf_dfu *d, uint8_t index, mpf_error *err);
+/* After a stalled request: advice where a known ROM quirk explains it. */
+void eng_append_stall_advice(mpf_dfu *d, uint8_t request, const mpf_dfu_status_reply *st,
+                             mpf_error *err);
+/* Erase and wait, recovering a ROM that stays dfuDNBUSY after the erase's
+ * worst-case time (STM32H743 rev V) with two CLRSTATUS. */
+mpf_err eng_erase_command(mpf_dfu *d, const uint8_t *cmd, uint16_t len, const char *what,
+                          uint32_t limit_ms, mpf_error *err);
 
 /* A request of `what` failed with a transport error: keep the code, put the
  * operation in front. After a STALL of anything but GETSTATUS, one GETSTATUS
@@ -77,6 +94,17 @@ mpf_err eng_wait(mpf_dfu *d, const char *what, uint32_t limit_ms, mpf_dfu_status
 mpf_err eng_wait_from(mpf_dfu *d, const char *what, uint32_t limit_ms,
                       const mpf_dfu_status_reply *first, mpf_dfu_status_reply *last,
                       mpf_error *err);
+/* The same loop for other waits: busy(state) says when to poll again. */
+mpf_err eng_wait_while(mpf_dfu *d, const char *what, uint32_t limit_ms,
+                       const mpf_dfu_status_reply *first, int (*still_busy)(uint8_t state),
+                       mpf_dfu_status_reply *last, mpf_error *err);
+/* eng_wait_from, and also: a device that still says busy after stuck_ms (0 =
+ * never) although it named a bwPollTimeout is MPF_ERR_PROTOCOL at once, with
+ * *stuck set (may be NULL): it is stuck, not slow (STM32H743 rev V). */
+mpf_err eng_wait_stuck(mpf_dfu *d, const char *what, uint32_t limit_ms, uint32_t stuck_ms,
+                       const mpf_dfu_status_reply *first, mpf_dfu_status_reply *last,
+                       int *stuck, mpf_error *err);
+mpf_err eng_require_dnload_idle(const char *what, const mpf_dfu_status_reply *st, mpf_error *err);
 /* eng_wait, then require dfuDNLOAD-IDLE. */
 mpf_err eng_wait_dnload_idle(mpf_dfu *d, const char *what, uint32_t limit_ms, mpf_error *err);
 
@@ -134,6 +162,10 @@ int eng_writable_over(const uint8_t *now, const uint8_t *want, size_t len);
 mpf_err eng_write_run(mpf_dfu *d, const eng_map *m, const mpf_plan_write *w, uint16_t block_size,
                       eng_progress *progress, mpf_error *err);
 
+/* One data block: DNLOAD, then GETSTATUS until dfuDNLOAD-IDLE; progress. */
+mpf_err eng_send_block(mpf_dfu *d, const char *what, uint16_t block, const uint8_t *data, uint16_t n,
+                       eng_progress *progress, mpf_error *err);
+
 /* ---- engine_read.c ----------------------------------------------------------- */
 /* Reads wTransferSize-sized pieces through one address pointer for as long
  * as the addresses line up with it: any block from the pointer on is one
@@ -170,6 +202,18 @@ mpf_err eng_read_range(mpf_dfu *d, uint8_t alt, uint32_t address, size_t len, en
  * the run gets its own pointer. */
 mpf_err eng_verify_run(eng_reader *r, const eng_map *m, const mpf_plan_write *w,
                        eng_progress *progress, mpf_error *err);
+
+/* ---- engine_plain.c: plain DFU 1.1 ------------------------------------------ */
+/* Run a plan built for a plain device (plan->plain). */
+mpf_err eng_plain_flash(mpf_dfu *d, const mpf_plan *plan, mpf_error *err);
+/* engine_plain_upload.c: UPLOAD from block 0 of alt (selected) until a short
+ * frame or max bytes (0 = unbounded), into *buf (grown with realloc, *cap its
+ * size); ABORTs an unfinished upload. */
+mpf_err eng_plain_upload(mpf_dfu *d, size_t max, uint8_t **buf, size_t *cap, size_t *len,
+                         eng_progress *progress, mpf_error *err);
+/* Read back what a stream wrote and compare; a device that returns nothing
+ * sets d->unverified. */
+mpf_err eng_plain_verify(mpf_dfu *d, const mpf_plan_write *w, eng_progress *progress, mpf_error *err);
 
 /* ---- engine_skip.c: skip-unchanged ------------------------------------------- */
 /* action[i] = what a flash must do with plan->erases[i] (mpf_sector_action).

@@ -25,8 +25,12 @@ static uint32_t logged_address(const mpf_sim *sim, const sim_call *call)
     case MPF_SIM_OP_ERASE:
         return sim_command_argument(call->out);
     case MPF_SIM_OP_WRITE:
+        if (sim->chip->plain)
+            return sim_plain_block_address(sim, call->value);
         return sim_block_address(sim, call->value);
     case MPF_SIM_OP_UPLOAD:
+        if (sim->chip->plain)
+            return 0;
         return call->value >= MPF_DFUSE_FIRST_DATA_BLOCK ? sim_block_address(sim, call->value) : 0;
     default:
         return 0;
@@ -52,10 +56,13 @@ static mpf_err perform(mpf_sim *sim, sim_call *call)
         break;
     case MPF_SIM_OP_RESET:
         /* Re-enumeration keeps the bootloader running, back in dfuIDLE. */
-        sim_reset_dfu(sim);
+        if (sim->chip->plain)
+            sim_plain_reset(sim, call);
+        else
+            sim_reset_dfu(sim);
         break;
     default:
-        rc = sim_state_handle(sim, call);
+        rc = sim->chip->plain ? sim_plain_handle(sim, call) : sim_state_handle(sim, call);
         break;
     }
     charge_transfer(sim, call);
@@ -122,6 +129,16 @@ static mpf_err run(mpf_sim *sim, sim_call *call, unsigned timeout_ms)
     const mpf_sim_fault *f = sim_fault_check(sim, call->op);
     if (f)
         return apply_fault(sim, call, f, timeout_ms);
+    if (is_dnload_op(call->op) && call->op != MPF_SIM_OP_LEAVE && sim_pipe_stalls(sim)) {
+        static const mpf_sim_fault pipe = {.kind = MPF_SIM_FAULT_STALL};
+        return apply_fault(sim, call, &pipe, timeout_ms);
+    }
+    uint64_t delay = call->op == MPF_SIM_OP_GETSTATUS ? sim_status_delay_us(sim) : 0;
+    if (delay && timeout_ms != 0 && (uint64_t)timeout_ms * 1000 < delay) {
+        sim->now_us += (uint64_t)timeout_ms * 1000;
+        return MPF_ERR_USB_TIMEOUT;
+    }
+    sim->now_us += delay;
     return perform(sim, call);
 }
 

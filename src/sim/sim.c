@@ -10,7 +10,15 @@
 static mpf_err build_memory(mpf_sim *sim, mpf_error *err)
 {
     const sim_chip *c = sim->chip;
-    for (size_t i = 0; i < c->num_alts; i++) {
+    if (c->plain && c->plain->storage_layout) {
+        /* Alt names that are not layouts: the stream goes to storage the
+         * board does not describe over USB. */
+        mpf_err rc = sim_layout_add(&sim->mem, c->plain->storage_layout, SIM_ALT_HIDDEN,
+                                    SIM_KIND_FLASH, err);
+        if (rc != MPF_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < c->num_alts && !(c->plain && c->plain->storage_layout); i++) {
         mpf_err rc = sim_layout_add(&sim->mem, c->alts[i].layout, (uint8_t)i, c->alts[i].kind, err);
         if (rc != MPF_OK)
             return rc;
@@ -44,7 +52,12 @@ static void unknown_chip(const char *chip, mpf_error *err)
 mpf_err mpf_sim_new(const char *chip, mpf_sim **out, mpf_error *err)
 {
     *out = NULL;
-    const sim_chip *c = sim_chip_find(chip);
+    char name[64];
+    unsigned quirks = 0;
+    mpf_err named = sim_split_name(chip, name, sizeof name, &quirks, err);
+    if (named != MPF_OK)
+        return named;
+    const sim_chip *c = sim_chip_find(name);
     if (!c) {
         unknown_chip(chip, err);
         return MPF_ERR_USAGE;
@@ -68,6 +81,7 @@ mpf_err mpf_sim_new(const char *chip, mpf_sim **out, mpf_error *err)
     snprintf(sim->serial, sizeof sim->serial, "%s", c->serial);
     snprintf(sim->path, sizeof sim->path, "1-1");
     sim->transfer_size = c->func.transfer_size;
+    sim->attributes = c->func.attributes;
     sim->poll_override = -1;
     sim->timing_enabled = 1;
     sim->connected = 1;
@@ -75,6 +89,11 @@ mpf_err mpf_sim_new(const char *chip, mpf_sim **out, mpf_error *err)
     sim->status = MPF_DFU_STATUS_OK;
     sim->pointer = DEFAULT_POINTER;
     sim->leave_target = DEFAULT_POINTER;
+    rc = mpf_sim_set_quirks(sim, quirks, err);
+    if (rc != MPF_OK) {
+        mpf_sim_free(sim);
+        return rc;
+    }
     *out = sim;
     return MPF_OK;
 }
@@ -105,6 +124,11 @@ void mpf_sim_set_path(mpf_sim *sim, const char *path)
 void mpf_sim_set_transfer_size(mpf_sim *sim, uint16_t size)
 {
     sim->transfer_size = size ? size : sim->chip->func.transfer_size;
+}
+
+void mpf_sim_set_attributes(mpf_sim *sim, uint8_t attributes)
+{
+    sim->attributes = attributes;
 }
 
 void mpf_sim_set_poll_timeout(mpf_sim *sim, int32_t ms)
@@ -213,4 +237,6 @@ void mpf_sim_replug(mpf_sim *sim)
     sim->alt = 0;
     sim->pointer = DEFAULT_POINTER;
     sim->leave_target = DEFAULT_POINTER;
+    sim->stream_at = 0;
+    sim->manifested = 0;
 }

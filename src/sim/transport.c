@@ -19,7 +19,8 @@ static mpf_err sim_control_out(void *ctx, uint8_t request, uint16_t value, const
         .value = value,
         .out = data,
         .length = length,
-        .op = sim_classify(request, value, data, length, 0),
+        .op = sim->chip->plain ? sim_plain_classify(request, length, 0)
+                               : sim_classify(request, value, data, length, 0),
     };
     return sim_dispatch(sim, &call, timeout_ms, err);
 }
@@ -42,7 +43,8 @@ static mpf_err sim_control_in(void *ctx, uint8_t request, uint16_t value, uint8_
         .value = value,
         .in = sim->reply,
         .length = length,
-        .op = sim_classify(request, value, NULL, length, 1),
+        .op = sim->chip->plain ? sim_plain_classify(request, length, 1)
+                               : sim_classify(request, value, NULL, length, 1),
     };
     mpf_err rc = sim_dispatch(sim, &call, timeout_ms, err);
     size_t n = call.received < length ? call.received : length;
@@ -88,6 +90,25 @@ static void sim_close(void *ctx)
     (void)ctx; /* the board outlives the connection */
 }
 
+static mpf_err sim_get_string(void *ctx, uint8_t index, char *out, size_t size, mpf_error *err)
+{
+    const mpf_sim *sim = ctx;
+    if (size == 0)
+        return mpf_error_set(err, MPF_ERR_INTERNAL, "string descriptor %u: no room",
+                             (unsigned)index);
+    out[0] = '\0';
+    if (!sim->connected)
+        return mpf_error_set(err, MPF_ERR_USB_DISCONNECTED,
+                             "virtual %s: string descriptor %u: device is not connected",
+                             sim->chip->name, (unsigned)index);
+    const char *s = sim_string(sim, index);
+    if (!s)
+        return mpf_error_set(err, MPF_ERR_USB_STALL, "virtual %s: no string descriptor %u",
+                             sim->chip->name, (unsigned)index);
+    snprintf(out, size, "%s", s);
+    return MPF_OK;
+}
+
 static const mpf_transport_ops sim_ops = {
     .control_out = sim_control_out,
     .control_in = sim_control_in,
@@ -96,6 +117,7 @@ static const mpf_transport_ops sim_ops = {
     .sleep_ms = sim_sleep_ms,
     .now_us = sim_now_us,
     .close = sim_close,
+    .get_string = sim_get_string,
 };
 
 void mpf_sim_transport(mpf_sim *sim, mpf_transport *out)
@@ -112,11 +134,12 @@ void mpf_sim_transport(mpf_sim *sim, mpf_transport *out)
     info->interface_number = 0;
     info->bus = 1;
     snprintf(info->path, sizeof info->path, "%s", sim->path);
-    snprintf(info->serial, sizeof info->serial, "%s", sim->serial);
+    snprintf(info->serial, sizeof info->serial, "%s", sim_serial(sim));
     snprintf(info->manufacturer, sizeof info->manufacturer, "%s", c->manufacturer);
     snprintf(info->product, sizeof info->product, "%s", c->product);
     info->func = c->func;
     info->func.transfer_size = sim->transfer_size;
+    info->func.attributes = sim->attributes;
     info->num_alts = c->num_alts;
     for (size_t i = 0; i < c->num_alts; i++) {
         info->alts[i].alt = (uint8_t)i;

@@ -16,7 +16,7 @@ typedef struct tool_io {
     const char *dev_root;
 } tool_io;
 
-/* Runs one command line; returns the process exit code (mpf_err_exit_code). */
+/* Runs one command line; returns the process exit code (tool_exit_code). */
 int tool_main(int argc, char **argv, const tool_io *io);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "tool/tool_ctx.h"
 #include "tool/tool_json.h"
+#include "tool/tool_exit.h"
 
 /* Text with the board's label in front of every line it starts. */
 static void say_prefixed(tool_ctx *ctx, const char *text)
@@ -85,7 +86,7 @@ static const char *hint_for(mpf_err code)
 
 int tool_fail(tool_ctx *ctx, const char *command, const mpf_error *e)
 {
-    int code = mpf_err_exit_code(e->code);
+    int code = tool_exit_code(e->code);
     fprintf(ctx->err, "mpflash: error: %s\n", e->message[0] ? e->message : mpf_err_name(e->code));
     const char *hint = hint_for(e->code);
     /* Usage messages often point at --help already. */

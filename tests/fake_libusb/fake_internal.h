@@ -36,6 +36,7 @@ struct libusb_device {
     int leave_signalled;
     mpf_sim *sim;
     mpf_transport t; /* onto the sim; info is its enumeration snapshot */
+    char device_string[256]; /* the last string the sim itself answered (iString reasons) */
 };
 
 struct libusb_device_handle {
@@ -74,9 +75,7 @@ void fake_world_save(struct libusb_device *d);
 void fake_enter_dfu(struct libusb_device *d);
 void fake_after_request(struct libusb_device *d); /* onleave= */
 void fake_log(const struct libusb_device *d, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 2, 3)))
-#endif
+    MPF_PRINTF(2, 3)
     ;
 
 /* fake_descriptors.c: bytes synthesised from the board's state. */
@@ -84,7 +83,7 @@ void fake_device_descriptor(const struct libusb_device *d, uint8_t out[18]);
 size_t fake_config_bytes(const struct libusb_device *d, int with_functional, uint8_t *out,
                          size_t size);
 void fake_functional(const struct libusb_device *d, uint8_t out[9]);
-const char *fake_string(const struct libusb_device *d, uint8_t index); /* NULL = none */
+const char *fake_string(struct libusb_device *d, uint8_t index); /* NULL = none */
 uint8_t fake_interface(const struct libusb_device *d);
 size_t fake_alt_count(const struct libusb_device *d);
 
