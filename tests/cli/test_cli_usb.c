@@ -18,7 +18,6 @@
 
 #ifdef MPFLASH_FAKE_LIBUSB
 
-
 static void test_list(void **state)
 {
     (void)state;
@@ -46,8 +45,8 @@ static void test_list_nothing(void **state)
     char dir[512], node[600], root_env[600];
     cli_workdir("usb-list-nothing", dir, sizeof dir);
     snprintf(root_env, sizeof root_env, "MPFLASH_DEV_ROOT=%s/dev", dir);
-    usb_env e;
-    const char *const *base = fake_env(&e, dir, "");
+    cli_usb_env e;
+    const char *const *base = cli_fake_usb_env(&e, dir, "");
     const char *env[6] = {base[0], base[1], base[2], base[3], root_env, NULL};
     const char *const args[] = {"-l", NULL};
     cli_result r;
