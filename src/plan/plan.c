@@ -201,6 +201,9 @@ mpf_err mpf_plan_build(const mpf_image *img, const mpf_device_info *dev,
         mpf_plan_options_default(&defaults);
         opt = &defaults;
     }
+    mpf_err choice = plan_check_choices(img, dev, opt, err);
+    if (choice != MPF_OK)
+        return choice;
     if (dev->func.dfu_version != MPF_DFU_VERSION_DFUSE && dev->func.dfu_version != 0) {
         mpf_err rc = plan_plain_build(img, dev, opt, out, err);
         if (rc)

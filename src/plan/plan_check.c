@@ -50,10 +50,10 @@ static mpf_err check_rdp(plan_ctx *c, const mpf_segment *seg)
         if (a < seg->address || a - seg->address >= seg->size)
             continue;
         if (seg->data[a - seg->address] == rdp_bytes[i].level2)
-            return mpf_error_set(c->err, MPF_ERR_REFUSED,
+            return mpf_error_refuse(c->err, MPF_ERR_REFUSED, MPF_REASON_NEVER,
                                  "%s: the image sets the read-protection byte at 0x%08X to 0x%02X "
                                  "(%s RDP level 2), which disables DFU and debug on the chip for "
-                                 "ever; refused even with --force",
+                                 "ever; refused even when forced",
                                  seg->source, a, rdp_bytes[i].level2, rdp_bytes[i].family);
     }
     return MPF_OK;
@@ -81,12 +81,12 @@ static mpf_err check_mboot(plan_ctx *c, const mpf_segment *seg)
     const uint64_t stop = end < MBOOT_START + MBOOT_SIZE ? end : MBOOT_START + MBOOT_SIZE;
     const uint32_t from = seg->address > MBOOT_START ? seg->address : MBOOT_START;
     const uint32_t to = (uint32_t)(stop - 1);
-    /* No --force: the device refuses it whatever we send. */
-    return mpf_error_set(c->err, MPF_ERR_REFUSED,
+    /* Not even forced: the device refuses it whatever we send. */
+    return mpf_error_refuse(c->err, MPF_ERR_REFUSED, MPF_REASON_NEVER,
                          "%s: the image writes 0x%08X-0x%08X, but this board runs MicroPython's "
                          "mboot, which occupies 0x%08X-0x%08X and refuses to be overwritten (the "
                          "image is linked for a board without mboot): flash the firmware built "
-                         "for mboot (USE_MBOOT=1), whose text starts at 0x%08X; --force cannot "
+                         "for mboot (USE_MBOOT=1), whose text starts at 0x%08X; forcing cannot "
                          "change this",
                          seg->source, from, to, MBOOT_START, MBOOT_START + MBOOT_SIZE - 1,
                          MBOOT_START + MBOOT_SIZE);
@@ -111,9 +111,9 @@ mpf_err plan_check_safety(plan_ctx *c)
             if (!plan_name_starts_with(l->name, guarded[g].prefix))
                 continue;
             if (!c->opt->force)
-                return mpf_error_set(c->err, MPF_ERR_REFUSED,
+                return mpf_error_refuse(c->err, MPF_ERR_REFUSED, MPF_REASON_NEEDS_FORCE,
                                      "%s: the image writes the device's %s (alt setting %u, "
-                                     "0x%08X-0x%08X); %s: check the image, then pass --force",
+                                     "0x%08X-0x%08X); %s: check the image, then force it",
                                      seg->source, l->name, seg->alt, seg->address,
                                      (unsigned)(seg->address + seg->size - 1), guarded[g].risk);
             if (g == 0)
