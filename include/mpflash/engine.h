@@ -68,6 +68,9 @@ typedef struct mpf_dfu_stats {
     uint32_t blocks_unchanged;  /* data blocks not sent: in such a sector */
     uint32_t blocks_blank;      /* data blocks not sent: all 0xFF, in a sector this
                                  * flash erased */
+    uint32_t word_runs;         /* write-once flash: runs of flash words sent on their own
+                                 * (with their own address) so that the programmed words
+                                 * around them were not programmed again */
     uint32_t sectors_blank;     /* planned erases skipped: the sector was blank (0xFF)
                                  * wherever it had to change, so it was programmed
                                  * without one */
@@ -224,6 +227,14 @@ mpf_err mpf_dfu_check_unchanged(mpf_dfu *d, const mpf_plan *plan, uint8_t *uncha
  * wTransferSize, ABORT. Progress is reported as MPF_PHASE_READ. */
 mpf_err mpf_dfu_read(mpf_dfu *d, uint8_t alt, uint32_t address, uint8_t *buf, size_t len,
                      mpf_error *err);
+
+/* Read what chip's rules need from the device before a plan is built: the
+ * STM32WB SFSA option byte (start of the radio stack) from the alt setting
+ * showing the option bytes. Only reads. A device that cannot give it leaves
+ * out->sfsa_known 0 and is not an error (logged; the plan then refuses the
+ * profile's fallback area). */
+mpf_err mpf_dfu_read_chip_facts(mpf_dfu *d, const mpf_chip *chip, mpf_chip_facts *out,
+                                mpf_error *err);
 
 /* Select alt 0 (the flash), set the address pointer explicitly, send the
  * zero-length DNLOAD and read the status (dfuMANIFEST). The device vanishing

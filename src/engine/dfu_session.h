@@ -23,6 +23,8 @@ struct mpf_dfu {
     int poll_cap_warned;    /* a capped bwPollTimeout was logged at WARN: a device that
                              * asks for it on every block is told about once */
     uint16_t read_size;     /* bytes per UPLOAD in mpf_dfu_read; 0 = transfer_size */
+    const struct mpf_chip *chip; /* the family profile of the plan being run (timeouts);
+                                  * NULL = the F4-era bounds */
     /* Plain DFU 1.1 only: */
     int manifested;         /* a download was manifested: the device runs it after a
                              * USB reset (or DETACH, or by itself when it vanished) */

@@ -109,6 +109,19 @@ static const char *hint_for(mpf_err code)
     }
 }
 
+void tool_result_fail_begin(tool_ctx *ctx, tool_json *j, const char *command, const mpf_error *e)
+{
+    tj_begin(j, ctx->out);
+    tj_str(j, "event", "result");
+    tj_str(j, "command", command);
+    tj_bool(j, "ok", 0);
+    tj_int(j, "exit_code", tool_exit_code(e->code));
+    tj_str(j, "error", mpf_err_name(e->code));
+    if (e->reason != MPF_REASON_NONE)
+        tj_str(j, "reason", mpf_reason_name(e->reason));
+    tj_str(j, "message", e->message);
+}
+
 int tool_fail(tool_ctx *ctx, const char *command, const mpf_error *e)
 {
     int code = tool_exit_code(e->code);
@@ -121,17 +134,9 @@ int tool_fail(tool_ctx *ctx, const char *command, const mpf_error *e)
         hint = NULL;
     if (hint)
         fprintf(ctx->err, "mpflash: hint: %s\n", hint);
-    if (ctx->opt.json) {
+    if (ctx->opt.json && !ctx->result_written) {
         tool_json j;
-        tj_begin(&j, ctx->out);
-        tj_str(&j, "event", "result");
-        tj_str(&j, "command", command);
-        tj_bool(&j, "ok", 0);
-        tj_int(&j, "exit_code", code);
-        tj_str(&j, "error", mpf_err_name(e->code));
-        if (e->reason != MPF_REASON_NONE)
-            tj_str(&j, "reason", mpf_reason_name(e->reason));
-        tj_str(&j, "message", e->message);
+        tool_result_fail_begin(ctx, &j, command, e);
         if (ctx->boards) {
             tj_u64(&j, "boards", ctx->boards);
             tj_u64(&j, "failed", ctx->boards_failed);

@@ -66,4 +66,38 @@ uint8_t *cli_fake_flash_read(const char *dir, const char *file);
 void cli_fake_flash_write(const char *dir, const char *file, const uint8_t *flash);
 void cli_assert_fake_flash(const char *dir, const char *file, const uint8_t *want);
 
+/* Any board's memory in a fake libusb state file: len bytes at addr (0xFF
+ * where the file holds nothing). */
+void cli_fake_mem_read(const char *dir, const char *file, uint32_t addr, uint8_t *out, size_t len);
+/* A state file holding len bytes at addr (for seeding a board). */
+void cli_fake_mem_write(const char *dir, const char *file, uint32_t addr, const uint8_t *data, size_t len);
+
+#ifdef MPFLASH_FAKE_LIBUSB
+/* The environment of a run on the fake libusb: the preload, the boards
+ * (MPFLASH_FAKE_USB), their state directory (dir). */
+typedef struct cli_usb_env {
+    char preload[1024];
+    char boards[256];
+    char state[600];
+    char asan[512];
+    const char *list[5];
+} cli_usb_env;
+
+const char *const *cli_fake_usb_env(cli_usb_env *e, const char *dir, const char *boards);
+
+#define RUN_USB(dir, boards, r, ...)                                                               \
+    do {                                                                                           \
+        const char *const args_[] = {__VA_ARGS__, NULL};                                           \
+        cli_usb_env e_;                                                                            \
+        cli_run(dir, args_, cli_fake_usb_env(&e_, dir, boards), r);                                \
+    } while (0)
+
+#define RUN_USB_EXPECT(dir, boards, code, ...)                                                     \
+    do {                                                                                           \
+        const char *const args_[] = {__VA_ARGS__, NULL};                                           \
+        cli_usb_env e_;                                                                            \
+        cli_run_expect(dir, args_, cli_fake_usb_env(&e_, dir, boards), code);                      \
+    } while (0)
+#endif
+
 #endif

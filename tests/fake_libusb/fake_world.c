@@ -223,6 +223,10 @@ static int add_board(char *item)
             mpf_sim_write_protect(d->sim, (uint32_t)strtoul(val, NULL, 0));
             continue;
         }
+        if (strcmp(opt, "id") == 0 && strchr(val, '/')) {
+            mpf_sim_set_ids(d->sim, (uint16_t)strtoul(val, NULL, 16), (uint16_t)strtoul(strchr(val, '/') + 1, NULL, 16));
+            continue;
+        }
         if (strcmp(opt, "transfer") == 0 && atoi(val) > 0) {
             mpf_sim_set_transfer_size(d->sim, (uint16_t)atoi(val));
             continue;
@@ -260,16 +264,22 @@ static void state_path(const struct libusb_device *d, char *out, size_t size)
 static void each_sector(struct libusb_device *d,
                         void (*fn)(struct libusb_device *, uint32_t, uint32_t, FILE *), FILE *f)
 {
+    uint32_t start, size;
+    size_t parsed = 0;
     for (size_t a = 0; a < d->t.info.num_alts; a++) {
         mpf_layout l;
         if (mpf_layout_parse(d->t.info.alts[a].name, &l, NULL) != MPF_OK)
             continue;
+        parsed++;
         for (size_t g = 0; g < l.count; g++)
             for (uint32_t s = 0; s < l.groups[g].count; s++)
                 fn(d, l.groups[g].start + s * l.groups[g].sector_size, l.groups[g].sector_size,
                    f);
         mpf_layout_free(&l);
     }
+    /* A plain DFU board whose alt names are not layouts: its storage. */
+    if (!parsed && mpf_sim_storage(d->sim, &start, &size))
+        fn(d, start, size, f);
 }
 
 static void save_sector(struct libusb_device *d, uint32_t addr, uint32_t size, FILE *f)
