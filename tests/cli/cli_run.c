@@ -78,6 +78,12 @@ static int keep_inherited(const char *entry, const char *const *env)
 
 void cli_run(const char *dir, const char *const *args, const char *const *env, cli_result *r)
 {
+    cli_run_via(NULL, dir, args, env, r);
+}
+
+void cli_run_via(const char *launcher, const char *dir, const char *const *args,
+                 const char *const *env, cli_result *r)
+{
     char out_name[] = "/tmp/mpflash-cli-out-XXXXXX";
     char err_name[] = "/tmp/mpflash-cli-err-XXXXXX";
     int out_fd = mkstemp(out_name);
@@ -93,12 +99,15 @@ void cli_run(const char *dir, const char *const *args, const char *const *env, c
         envc++;
     while (env && env[extra])
         extra++;
-    char **argv = calloc(argc + 2, sizeof *argv);
+    size_t first = launcher ? 2 : 1;
+    char **argv = calloc(argc + first + 1, sizeof *argv);
     char **envp = calloc(envc + extra + 1, sizeof *envp);
     assert_true(argv && envp);
-    argv[0] = (char *)"mpflash";
+    argv[0] = (char *)(launcher ? launcher : "mpflash");
+    if (launcher)
+        argv[1] = (char *)MPFLASH_BIN;
     for (size_t i = 0; i < argc; i++)
-        argv[i + 1] = (char *)args[i];
+        argv[i + first] = (char *)args[i];
     size_t k = 0;
     for (size_t i = 0; i < envc; i++)
         if (keep_inherited(environ[i], env))
@@ -118,7 +127,7 @@ void cli_run(const char *dir, const char *const *args, const char *const *env, c
          * held open here would keep its port from ever hanging up. */
         for (int fd = 3; fd < 1024; fd++)
             close(fd);
-        execve(MPFLASH_BIN, argv, envp);
+        execve(launcher ? launcher : MPFLASH_BIN, argv, envp);
         _exit(127);
     }
     int status = 0;
