@@ -20,7 +20,10 @@ if(UMOCKDEV_FOUND AND UMOCKDEV_PRELOAD)
     ${CMAKE_CURRENT_SOURCE_DIR}/fake_libusb/fake_descriptors.c)
   target_include_directories(usbfs_bed PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/usbfs
     ${CMAKE_CURRENT_SOURCE_DIR}/fake_libusb PRIVATE ${PROJECT_SOURCE_DIR}/src)
-  target_link_libraries(usbfs_bed PUBLIC mpflash_core PkgConfig::UMOCKDEV PkgConfig::LIBUSB Threads::Threads)
+  # The bus's own process needs the preload too: umockdev sends uevents
+  # through the testbed's /sys, which only the preload shows it.
+  target_link_libraries(usbfs_bed PUBLIC ${UMOCKDEV_PRELOAD_REAL} mpflash_core PkgConfig::UMOCKDEV
+    PkgConfig::LIBUSB Threads::Threads)
 
   add_executable(usbfs-launch ${CMAKE_CURRENT_SOURCE_DIR}/usbfs/usbfs_launch.c)
   target_link_libraries(usbfs-launch PRIVATE usbfs_bed)
@@ -45,12 +48,25 @@ if(UMOCKDEV_FOUND AND UMOCKDEV_PRELOAD)
       else()
         # In-process: the library's own USB code on the bus. The preload
         # comes first among the shared libraries.
-        target_link_libraries(${name} PRIVATE ${UMOCKDEV_PRELOAD_REAL} usbfs_bed mpflash_test_support
-          PkgConfig::CMOCKA)
+        target_link_libraries(${name} PRIVATE usbfs_bed mpflash_test_support PkgConfig::CMOCKA)
       endif()
       add_test(NAME ${name} COMMAND ${name})
       set_tests_properties(${name} PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
     endforeach()
+    # The fake libusb's tests, again on the real library: src/usb in-process,
+    # and the binary end to end.
+    add_executable(test_usbfs_usb ${CMAKE_CURRENT_SOURCE_DIR}/test_usb_fake.c)
+    target_compile_definitions(test_usbfs_usb PRIVATE USBFS_TIER)
+    target_link_libraries(test_usbfs_usb PRIVATE usbfs_bed mpflash_test_support PkgConfig::CMOCKA)
+    add_test(NAME test_usbfs_usb COMMAND test_usbfs_usb)
+    set_tests_properties(test_usbfs_usb PROPERTIES TIMEOUT 300)
+    if(TARGET usbfs_cli)
+      add_executable(test_usbfs_cli_usb ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_cli_usb.c)
+      target_link_libraries(test_usbfs_cli_usb PRIVATE usbfs_cli)
+      add_dependencies(test_usbfs_cli_usb mpflash sample_firmware usbfs-launch)
+      add_test(NAME test_usbfs_cli_usb COMMAND test_usbfs_cli_usb)
+      set_tests_properties(test_usbfs_cli_usb PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+    endif()
   endfunction()
   cmake_language(DEFER CALL mpflash_add_usbfs_tests)
 else()

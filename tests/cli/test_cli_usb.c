@@ -2,7 +2,9 @@
  * fake (tests/fake_libusb, LD_PRELOAD) whose boards are virtual STM32s:
  * listing, choosing among several boards, the errors a real bus gives, and
  * MicroPython's deploy command lines exactly as the Makefile writes them.
- * Each board's flash is read from the fake's state file afterwards. */
+ * Each board's flash is read from the fake's state file afterwards. The
+ * same tests run on the real libusb over emulated usbfs as
+ * test_usbfs_cli_usb (tests/usbfs.cmake). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,50 +17,58 @@
 
 #include "cli_helpers.h"
 
-#ifdef MPFLASH_FAKE_LIBUSB
+#if defined(USBFS_LAUNCH)
 
-typedef struct usb_env {
-    char preload[1024];
-    char boards[256];
-    char state[600];
-    char asan[512];
-    const char *list[5];
-} usb_env;
+/* Built a second time as test_usbfs_cli_usb: the same boards on an
+ * emulated usbfs bus, under the system's real libusb (tests/usbfs). */
+#include "usbfs_cli.h"
+
+#define TIER "usbfs-" /* work directories apart from the fake tier's */
+
+static void run_usb(const char *dir, const char *boards, const char *const *args, cli_result *r)
+{
+    usbfs_run(dir, boards, args, NULL, r);
+}
+
+#elif defined(MPFLASH_FAKE_LIBUSB)
+
+#define TIER "usb-"
 
 /* The preload, the boards, their state directory. */
-static const char *const *fake_env(usb_env *e, const char *dir, const char *boards)
+static void run_usb(const char *dir, const char *boards, const char *const *args, cli_result *r)
 {
-    snprintf(e->preload, sizeof e->preload, "LD_PRELOAD=%s", MPFLASH_FAKE_LIBUSB);
-    snprintf(e->boards, sizeof e->boards, "MPFLASH_FAKE_USB=%s", boards);
-    snprintf(e->state, sizeof e->state, "MPFLASH_FAKE_USB_STATE=%s", dir);
-    cli_env_asan(e->asan, sizeof e->asan);
-    e->list[0] = e->preload;
-    e->list[1] = e->boards;
-    e->list[2] = e->state;
-    e->list[3] = e->asan;
-    e->list[4] = NULL;
-    return e->list;
+    char preload[1024], b[256], state[600], asan[512];
+    snprintf(preload, sizeof preload, "LD_PRELOAD=%s", MPFLASH_FAKE_LIBUSB);
+    snprintf(b, sizeof b, "MPFLASH_FAKE_USB=%s", boards);
+    snprintf(state, sizeof state, "MPFLASH_FAKE_USB_STATE=%s", dir);
+    cli_env_asan(asan, sizeof asan);
+    const char *const env[] = {preload, b, state, asan, NULL};
+    cli_run(dir, args, env, r);
 }
+
+#endif
+
+#if defined(USBFS_LAUNCH) || defined(MPFLASH_FAKE_LIBUSB)
 
 #define RUN_USB(dir, boards, r, ...)                                                               \
     do {                                                                                           \
         const char *const args_[] = {__VA_ARGS__, NULL};                                           \
-        usb_env e_;                                                                                \
-        cli_run(dir, args_, fake_env(&e_, dir, boards), r);                                        \
+        run_usb(dir, boards, args_, r);                                                            \
     } while (0)
 
 #define RUN_USB_EXPECT(dir, boards, code, ...)                                                     \
     do {                                                                                           \
-        const char *const args_[] = {__VA_ARGS__, NULL};                                           \
-        usb_env e_;                                                                                \
-        cli_run_expect(dir, args_, fake_env(&e_, dir, boards), code);                              \
+        cli_result r_;                                                                             \
+        RUN_USB(dir, boards, &r_, __VA_ARGS__);                                                    \
+        cli_assert_exit(&r_, code);                                                                \
+        cli_result_free(&r_);                                                                      \
     } while (0)
 
 static void test_list(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("usb-list", dir, sizeof dir);
+    cli_workdir(TIER "list", dir, sizeof dir);
     cli_result r;
     RUN_USB(dir, "f401:SER1:port=2,mboot:SER2:port=3.1", &r, "-l");
     assert_int_equal(r.exit_code, 0);
@@ -80,7 +90,7 @@ static void test_makefile_command_lines(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("usb-makefile", dir, sizeof dir);
+    cli_workdir(TIER "makefile", dir, sizeof dir);
     cli_copy_sample(dir, "firmware.dfu", "build-PYBV11/firmware.dfu");
     uint8_t *want = cli_sample_flashed_over(NULL);
     RUN_USB_EXPECT(dir, "f401:PYDFU", 0, "--vid", "0x0483", "--pid", "0xDF11", "-u", "build-PYBV11/firmware.dfu");
@@ -96,7 +106,7 @@ static void test_choosing_among_boards(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir_with_firmware("usb-choose", dir, sizeof dir);
+    cli_workdir_with_firmware(TIER "choose", dir, sizeof dir);
     const char *boards = "f401:AAA:port=1,f401:BBB:port=4";
     cli_result r;
     RUN_USB(dir, boards, &r, "-q", "-u", "firmware.dfu");
@@ -122,7 +132,7 @@ static void test_no_board(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir_with_firmware("usb-none", dir, sizeof dir);
+    cli_workdir_with_firmware(TIER "none", dir, sizeof dir);
     cli_result r;
     RUN_USB(dir, "", &r, "-q", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 3);
@@ -146,7 +156,7 @@ static void test_usb_errors(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir_with_firmware("usb-errors", dir, sizeof dir);
+    cli_workdir_with_firmware(TIER "errors", dir, sizeof dir);
     cli_result r;
     RUN_USB(dir, "f401:P1:open=access", &r, "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 4);
@@ -165,7 +175,7 @@ static void test_runtime_board(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir_with_firmware("usb-runtime", dir, sizeof dir);
+    cli_workdir_with_firmware(TIER "runtime", dir, sizeof dir);
     cli_result r;
     RUN_USB_EXPECT(dir, "f401:RT1:runtime", 0, "-q", "-u", "firmware.dfu");
     uint8_t *want = cli_sample_flashed_over(NULL);
@@ -191,7 +201,7 @@ static void test_all_boards_one_fault(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir_with_firmware("usb-all", dir, sizeof dir);
+    cli_workdir_with_firmware(TIER "all", dir, sizeof dir);
     const char *boards = "f401:AAA:port=1,f401:BBB:port=2:fault=status/erase/2/errERASE,f401:CCC:port=3,"
                          "f401:RRR:port=4:runtime";
     /* BBB starts with flash of its own, so what the fault left shows. */

@@ -157,17 +157,23 @@ int fake_dev_control(struct libusb_device *d, unsigned claimed, uint8_t type, ui
                      uint16_t value, uint16_t index, unsigned char *data, uint16_t length,
                      unsigned int timeout)
 {
+    /* 0: the host's timeout is not known here (usbfs: libusb keeps it);
+     * the board then must not give up before the host does. */
+    unsigned board_timeout = timeout ? timeout : 600000u;
     int rc;
     if ((type & 0x60) == LIBUSB_REQUEST_TYPE_STANDARD &&
         request == LIBUSB_REQUEST_GET_DESCRIPTOR && (type & LIBUSB_ENDPOINT_IN)) {
         rc = get_descriptor(d, value, data, length);
     } else if ((type & 0x7F) == (LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE)) {
-        rc = class_request(d, claimed, type, request, value, index, data, length, timeout);
+        rc = class_request(d, claimed, type, request, value, index, data, length, board_timeout);
         fake_after_request(d);
     } else {
         rc = LIBUSB_ERROR_PIPE;
     }
-    fake_log(d, "ctrl %02x %02x %04x %04x %u %u -> %d", type, request, value, index, length,
-             timeout, rc);
+    char shown[16] = "-";
+    if (timeout)
+        snprintf(shown, sizeof shown, "%u", timeout);
+    fake_log(d, "ctrl %02x %02x %04x %04x %u %s -> %d", type, request, value, index, length,
+             shown, rc);
     return rc;
 }

@@ -83,7 +83,9 @@ void fake_log(const struct libusb_device *d, const char *fmt, ...)
     ;
 
 /* fake_device.c: the board's answers, as libusb codes (bytes for a
- * control request); logged. The handle's staleness is the caller's. */
+ * control request); logged. The handle's staleness is the caller's. A
+ * control request's timeout 0 is one the caller does not know (logged as
+ * "-"). */
 int fake_dev_claim(struct libusb_device *d, int interface);
 int fake_dev_set_alt(struct libusb_device *d, unsigned claimed, int interface, int alt);
 int fake_dev_reset(struct libusb_device *d);

@@ -37,4 +37,10 @@ void usbfs_bed_settle(usbfs_bed *bed);
  * /proc/PID/maps that name a libusb are appended to report_path. */
 void usbfs_bed_watch_child(usbfs_bed *bed, pid_t pid, const char *report_path);
 
+/* Let a process without root's rights use the bus: the testbed and the
+ * device nodes' ioctl sockets open to everyone (a node's own mode still
+ * applies to opening it; umockdev's preload connects to the socket even
+ * when that open fails, and exits if it cannot). */
+void usbfs_bed_open_to_all(usbfs_bed *bed);
+
 #endif

@@ -5,7 +5,9 @@
  * removed (a "remove" uevent), the new one added at a new address (an "add"
  * uevent), in sysfs the way libusb's Linux backend reads it. The testbed is
  * only touched from the sync thread, never from umockdev's ioctl thread. */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,7 +164,8 @@ static void add_to_testbed(usbfs_bed *bed, size_t k)
     describe(&n, descriptors, record, sizeof record);
     GError *error = NULL;
     /* The ioctl handler first, so the node works the moment it appears. */
-    if (n.dev != USBFS_HUB && !umockdev_testbed_attach_ioctl(bed->tb, n.devnode, bed->handler, &error)) {
+    if (n.dev != USBFS_HUB && !deny &&
+        !umockdev_testbed_attach_ioctl(bed->tb, n.devnode, bed->handler, &error)) {
         fprintf(stderr, "usbfs: cannot emulate %s: %s\n", n.devnode, error ? error->message : "?");
         g_clear_error(&error);
     }
@@ -170,11 +173,15 @@ static void add_to_testbed(usbfs_bed *bed, size_t k)
         fprintf(stderr, "usbfs: cannot add %s: %s\n", n.syspath, error ? error->message : "?");
         g_clear_error(&error);
     }
+    char path[700];
     if (deny) {
         /* No udev rule: the node is root's only. */
-        char path[700];
         snprintf(path, sizeof path, "%s%s", bed->root, n.devnode);
         chmod(path, 0);
+    }
+    if (bed->open_to_all && n.dev != USBFS_HUB) {
+        snprintf(path, sizeof path, "%s/ioctl%s", bed->root, n.devnode);
+        chmod(path, 0777);
     }
 }
 
@@ -290,6 +297,26 @@ void usbfs_bed_stop(usbfs_bed *bed)
     g_object_unref(bed->tb);
     g_free(bed->root);
     free(bed);
+}
+
+static int open_up(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)ftw;
+    if (type == FTW_D || S_ISSOCK(st->st_mode))
+        chmod(path, type == FTW_D ? 0755 : 0777);
+    return 0;
+}
+
+void usbfs_bed_open_to_all(usbfs_bed *bed)
+{
+    fake_lock();
+    bed->open_to_all = 1;
+    fake_unlock();
+    usbfs_bed_settle(bed);
+    char path[700];
+    snprintf(path, sizeof path, "%s/ioctl", bed->root);
+    nftw(path, open_up, 16, FTW_PHYS);
+    chmod(bed->root, 01777);
 }
 
 const char *usbfs_bed_root(const usbfs_bed *bed)

@@ -56,6 +56,7 @@ struct usbfs_bed {
     pthread_t sync;
     int stopping;
 
+    int open_to_all; /* usbfs_bed_open_to_all */
     pid_t child;
     char maps_report[512];
     int maps_written;

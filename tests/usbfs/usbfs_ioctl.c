@@ -16,10 +16,6 @@
 
 #include "usbfs_internal.h"
 
-/* What the board is given as its timeout: libusb keeps the host's to
- * itself, and the board must not give up before the host does. */
-#define BOARD_TIMEOUT_MS 600000u
-
 static uint64_t now_us(void)
 {
     struct timespec ts;
@@ -145,7 +141,7 @@ static int submit(usbfs_bed *bed, usbfs_node *n, UMockdevIoctlData *arg, int *er
         length = (uint16_t)(urb->buffer_length - 8);
     struct libusb_device *d = &fake.devs[n->dev];
     int rc = fake_dev_control(d, n->claimed, setup[0], setup[1], le16(setup + 2), le16(setup + 4),
-                              setup + 8, length, BOARD_TIMEOUT_MS);
+                              setup + 8, length, 0 /* libusb keeps the host's timeout */);
     if (rc >= 0) {
         u->actual = rc;
     } else if (rc == LIBUSB_ERROR_TIMEOUT) {
@@ -255,6 +251,9 @@ static int disconnect_claim(usbfs_node *n, const struct usbdevfs_disconnect_clai
         }
         unbind(n, dc->interface);
     }
+    /* What the fake logs at libusb_set_auto_detach_kernel_driver: here the
+     * claim itself shows libusb was told to detach. */
+    fake_log(&fake.devs[n->dev], "auto-detach 1");
     return claim(n, dc->interface, err);
 }
 
