@@ -265,7 +265,7 @@ static void meter_close(void *ctx)
 }
 
 static const mpf_transport_ops meter_ops = {meter_out, meter_in,  meter_alt,  meter_reset,
-                                            meter_sleep, meter_now, meter_close};
+                                            meter_sleep, meter_now, meter_close, NULL};
 
 static void meter_wrap(meter *m, const mpf_transport *inner, mpf_transport *out)
 {

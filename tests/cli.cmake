@@ -14,6 +14,7 @@ if(TARGET mpflash AND TARGET sample_firmware)
   target_link_libraries(mpflash_cli_run PUBLIC PkgConfig::CMOCKA)
   target_compile_definitions(mpflash_cli_run PUBLIC
     MPFLASH_BIN="$<TARGET_FILE:mpflash>"
+    MPFLASH_PROJECT_VERSION="${PROJECT_VERSION}"
     MPFLASH_GOLDEN_DIR="${CMAKE_CURRENT_SOURCE_DIR}/cli/golden"
     MPFLASH_SAMPLE_DIR="${CMAKE_BINARY_DIR}/sample"
     MPFLASH_CLI_WORK_DIR="${CMAKE_BINARY_DIR}/cli-work")

@@ -12,7 +12,7 @@ file(GLOB FAKEUSB_DEVICE_SOURCES CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/src/plan/*.c ${PROJECT_SOURCE_DIR}/src/engine/*.c ${PROJECT_SOURCE_DIR}/src/sim/*.c)
 add_library(fakeusb SHARED ${FAKEUSB_SOURCES} ${FAKEUSB_DEVICE_SOURCES})
 target_include_directories(fakeusb PRIVATE
-  ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src ${LIBUSB_INCLUDE_DIRS})
+  ${PROJECT_SOURCE_DIR}/include ${PROJECT_BINARY_DIR}/include ${PROJECT_SOURCE_DIR}/src ${LIBUSB_INCLUDE_DIRS})
 set(FAKEUSB_MAP ${CMAKE_CURRENT_SOURCE_DIR}/fake_libusb/fakeusb.map)
 target_link_options(fakeusb PRIVATE -Wl,--version-script=${FAKEUSB_MAP})
 set_target_properties(fakeusb PROPERTIES LINK_DEPENDS ${FAKEUSB_MAP})

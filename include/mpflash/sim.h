@@ -59,8 +59,38 @@ size_t mpf_sim_chip_count(void);
 const char *mpf_sim_chip_name(size_t i);
 const char *mpf_sim_chip_description(size_t i);
 
-/* An unknown chip name is MPF_ERR_USAGE listing the known ones. */
+/* Quirks of real bootloaders, each switchable: as "+name" after a chip name
+ * ("f411+pipe", "mboot+packing+slow-status") or with mpf_sim_set_quirks.
+ * Sources are cited in src/sim/quirks.c and src/sim/README.md. */
+typedef enum mpf_sim_quirk {
+    /* "pipe", STM32F411 ROM: a few DNLOADs (commands and data) stall
+     * (LIBUSB_ERROR_PIPE) as if refused; a pseudo-random 1 in 24, never two
+     * in a row. The DNLOAD is dropped; dfuERROR, errSTALLEDPKT. */
+    MPF_SIM_QUIRK_PIPE = 1u << 0,
+    /* "stuck-erase", STM32H743 rev V ROM: after erasing a sector that starts
+     * 1 MiB or more above the flash, every GETSTATUS reports dfuDNBUSY (and
+     * the erase's bwPollTimeout) for good; a CLRSTATUS then gives dfuERROR
+     * errUNKNOWN, a second one dfuIDLE. The erase itself was done. */
+    MPF_SIM_QUIRK_STUCK_ERASE = 1u << 1,
+    /* "slow-status", STM32F745 ROM: every GETSTATUS takes 2 s to answer; a
+     * request timeout shorter than that loses it. */
+    MPF_SIM_QUIRK_SLOW_STATUS = 1u << 2,
+    /* "shared-serial", STM32F072 ROM: the serial number is FFFFFFFEFFFF
+     * whatever mpf_sim_set_serial says. */
+    MPF_SIM_QUIRK_SHARED_SERIAL = 1u << 3
+} mpf_sim_quirk;
+
+/* "pipe" etc., or NULL. */
+const char *mpf_sim_quirk_name(mpf_sim_quirk q);
+
+/* An unknown chip name (or quirk) is MPF_ERR_USAGE listing the known ones. */
 mpf_err mpf_sim_new(const char *chip, mpf_sim **out, mpf_error *err);
+/* Replace the quirks (mpf_sim_quirk bits).  * MPF_ERR_NOMEM. */
+mpf_err mpf_sim_set_quirks(mpf_sim *sim, unsigned quirks, mpf_error *err);
+unsigned mpf_sim_quirks(const mpf_sim *sim);
+/* STUCK_ERASE: the offset from the start of flash from which an erase
+ * sticks; the H743's 1 MiB by default. Tests on smaller chips lower it. */
+void mpf_sim_set_stuck_erase_above(mpf_sim *sim, uint32_t offset);
 void mpf_sim_free(mpf_sim *sim);
 
 /* A transport onto the device (info filled in as enumeration would). Closing

@@ -73,6 +73,11 @@ typedef struct mpf_transport_ops {
     uint64_t (*now_us)(void *ctx); /* monotonic microseconds */
     /* Release the interface and close; the transport must not be used after. */
     void (*close)(void *ctx);
+    /* Optional (NULL: cannot). String descriptor `index` as ASCII, NUL-
+     * terminated in out[size]. The engine reads the one a failed GETSTATUS
+     * names in iString: mboot puts its reason there ("Can't overwrite
+     * mboot"). A standard GET_DESCRIPTOR: it changes no DFU state. */
+    mpf_err (*get_string)(void *ctx, uint8_t index, char *out, size_t size, mpf_error *err);
 } mpf_transport_ops;
 
 typedef struct mpf_transport {

@@ -147,6 +147,9 @@ typedef struct mpf_usb_io {
     int (*reset_device)(void *handle);
     int (*set_auto_detach_kernel_driver)(void *handle, int enable);
     void (*close)(void *handle);
+    /* Optional: libusb_get_string_descriptor_ascii (bytes, or a negative
+     * libusb error). */
+    int (*get_string_ascii)(void *handle, uint8_t index, unsigned char *data, int length);
 } mpf_usb_io;
 
 /* The default: handle is a libusb_device_handle *. */

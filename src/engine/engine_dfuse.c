@@ -109,8 +109,9 @@ mpf_err mpf_dfu_erase_sector(mpf_dfu *d, uint8_t alt, uint32_t address, uint32_t
     uint8_t cmd[5] = {MPF_DFUSE_CMD_ERASE};
     put_le32(cmd + 1, address);
     d->stats.erase_sectors++;
-    return command(d, cmd, sizeof cmd, what,
-                   mpf_dfu_erase_timeout_ms(sector_size ? sector_size : 128u * 1024u), err);
+    return eng_erase_command(d, cmd, sizeof cmd, what,
+                             mpf_dfu_erase_timeout_ms(sector_size ? sector_size : 128u * 1024u),
+                             err);
 }
 
 mpf_err mpf_dfu_mass_erase(mpf_dfu *d, uint8_t alt, mpf_error *err)

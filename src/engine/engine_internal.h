@@ -55,8 +55,22 @@ uint64_t eng_now_us(mpf_dfu *d);
 /* ---- engine_status.c: decoding, errors, the poll loop --------------------- */
 void eng_decode_status(const uint8_t raw[6], mpf_dfu_status_reply *out);
 
-/* The device reported a bad status: "<what> failed: errERASE (dfuERROR)...". */
-mpf_err eng_status_error(mpf_error *err, const char *what, const mpf_dfu_status_reply *st);
+/* The device reported a bad status: "<what> failed: errERASE (dfuERROR)...",
+ * with the device's own words when its iString names some. */
+mpf_err eng_status_error(mpf_dfu *d, mpf_error *err, const char *what,
+                         const mpf_dfu_status_reply *st);
+
+/* ---- engine_reason.c: what devices say, and the quirks of known ROMs ------ */
+/* Append `; the device says "..."` from the string descriptor index (0 =
+ * none; an unreadable one is left out). */
+void eng_append_device_words(mpf_dfu *d, uint8_t index, mpf_error *err);
+/* After a stalled request: advice where a known ROM quirk explains it. */
+void eng_append_stall_advice(mpf_dfu *d, uint8_t request, const mpf_dfu_status_reply *st,
+                             mpf_error *err);
+/* Erase and wait, recovering a ROM that stays dfuDNBUSY after the erase's
+ * worst-case time (STM32H743 rev V) with two CLRSTATUS. */
+mpf_err eng_erase_command(mpf_dfu *d, const uint8_t *cmd, uint16_t len, const char *what,
+                          uint32_t limit_ms, mpf_error *err);
 
 /* A request of `what` failed with a transport error: keep the code, put the
  * operation in front. After a STALL of anything but GETSTATUS, one GETSTATUS
@@ -77,6 +91,13 @@ mpf_err eng_wait(mpf_dfu *d, const char *what, uint32_t limit_ms, mpf_dfu_status
 mpf_err eng_wait_from(mpf_dfu *d, const char *what, uint32_t limit_ms,
                       const mpf_dfu_status_reply *first, mpf_dfu_status_reply *last,
                       mpf_error *err);
+/* eng_wait_from, and also: a device that still says busy after stuck_ms (0 =
+ * never) although it named a bwPollTimeout is MPF_ERR_PROTOCOL at once, with
+ * *stuck set (may be NULL): it is stuck, not slow (STM32H743 rev V). */
+mpf_err eng_wait_stuck(mpf_dfu *d, const char *what, uint32_t limit_ms, uint32_t stuck_ms,
+                       const mpf_dfu_status_reply *first, mpf_dfu_status_reply *last,
+                       int *stuck, mpf_error *err);
+mpf_err eng_require_dnload_idle(const char *what, const mpf_dfu_status_reply *st, mpf_error *err);
 /* eng_wait, then require dfuDNLOAD-IDLE. */
 mpf_err eng_wait_dnload_idle(mpf_dfu *d, const char *what, uint32_t limit_ms, mpf_error *err);
 

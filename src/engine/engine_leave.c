@@ -16,10 +16,11 @@ static int manifesting(uint8_t state)
     return state >= MPF_DFU_STATE_MANIFEST_SYNC && state <= MPF_DFU_STATE_MANIFEST_WAIT_RESET;
 }
 
-static mpf_err manifest_state(const char *what, const mpf_dfu_status_reply *st, mpf_error *err)
+static mpf_err manifest_state(mpf_dfu *d, const char *what, const mpf_dfu_status_reply *st,
+                              mpf_error *err)
 {
     if (st->status != MPF_DFU_STATUS_OK || st->state == MPF_DFU_STATE_ERROR)
-        return eng_status_error(err, what, st);
+        return eng_status_error(d, err, what, st);
     if (manifesting(st->state))
         return MPF_OK;
     return mpf_error_set(err, MPF_ERR_PROTOCOL,
@@ -89,7 +90,7 @@ mpf_err mpf_dfu_leave(mpf_dfu *d, uint32_t address, mpf_error *err)
     }
     if (dnload_rc != MPF_OK && st.state == MPF_DFU_STATE_ERROR &&
         st.status == MPF_DFU_STATUS_ERR_VENDOR)
-        return eng_status_error(err, what, &st); /* refused for read protection */
+        return eng_status_error(d, err, what, &st); /* refused for read protection */
     if (dnload_rc != MPF_OK && !manifesting(st.state)) {
         if (err)
             *err = dnload_err;
@@ -100,7 +101,7 @@ mpf_err mpf_dfu_leave(mpf_dfu *d, uint32_t address, mpf_error *err)
                          mpf_dfu_status_name(st.status), mpf_dfu_state_name(st.state));
         return dnload_rc;
     }
-    rc = manifest_state(what, &st, err);
+    rc = manifest_state(d, what, &st, err);
     if (rc != MPF_OK)
         return rc;
     d->left = 1;

@@ -93,7 +93,7 @@ static mpf_err upload_failed(eng_reader *r, mpf_err rc, const char *what, mpf_er
         /* Read protection is the device's answer, not a USB fault, and it
          * comes with something the user can do about it. */
         if (st.status == MPF_DFU_STATUS_ERR_VENDOR)
-            return eng_status_error(err, what, &st);
+            return eng_status_error(r->d, err, what, &st);
     }
     return rc;
 }

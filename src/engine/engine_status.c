@@ -12,13 +12,17 @@ void eng_decode_status(const uint8_t raw[6], mpf_dfu_status_reply *out)
     out->string_index = raw[5];
 }
 
-mpf_err eng_status_error(mpf_error *err, const char *what, const mpf_dfu_status_reply *st)
+mpf_err eng_status_error(mpf_dfu *d, mpf_error *err, const char *what,
+                         const mpf_dfu_status_reply *st)
 {
-    if (st->status == MPF_DFU_STATUS_OK)
+    if (st->status == MPF_DFU_STATUS_OK) {
         /* mboot enters dfuERROR and reports bStatus OK. */
-        return mpf_error_set(err, MPF_ERR_DEVICE_STATUS,
-                             "%s failed: the device entered %s without a reason (bStatus OK)",
-                             what, mpf_dfu_state_name(st->state));
+        mpf_error_set(err, MPF_ERR_DEVICE_STATUS,
+                      "%s failed: the device entered %s without a reason (bStatus OK)", what,
+                      mpf_dfu_state_name(st->state));
+        eng_append_device_words(d, st->string_index, err);
+        return MPF_ERR_DEVICE_STATUS;
+    }
     mpf_error_set(err, MPF_ERR_DEVICE_STATUS, "%s failed: %s (%s)", what,
                   mpf_dfu_status_name(st->status), mpf_dfu_state_name(st->state));
     if (st->status == MPF_DFU_STATUS_ERR_VENDOR)
@@ -29,6 +33,7 @@ mpf_err eng_status_error(mpf_error *err, const char *what, const mpf_dfu_status_
                               "-s :unprotect:force), then flash again");
     else
         eng_error_append(err, ": %s", mpf_dfu_status_description(st->status));
+    eng_append_device_words(d, st->string_index, err);
     return MPF_ERR_DEVICE_STATUS;
 }
 
@@ -46,6 +51,8 @@ mpf_err eng_request_failed_status(mpf_dfu *d, mpf_err code, const char *what, ui
             *asked = 1;
             eng_error_append(err, " (device then reported %s, %s)", mpf_dfu_status_name(st->status),
                              mpf_dfu_state_name(st->state));
+            eng_append_device_words(d, st->string_index, err);
+            eng_append_stall_advice(d, request, st, err);
         }
     }
     return code;
@@ -75,10 +82,12 @@ static int busy(uint8_t state)
     return state == MPF_DFU_STATE_DNBUSY || state == MPF_DFU_STATE_DNLOAD_SYNC;
 }
 
-mpf_err eng_wait_from(mpf_dfu *d, const char *what, uint32_t limit_ms,
-                      const mpf_dfu_status_reply *first, mpf_dfu_status_reply *last,
-                      mpf_error *err)
+mpf_err eng_wait_stuck(mpf_dfu *d, const char *what, uint32_t limit_ms, uint32_t stuck_ms,
+                       const mpf_dfu_status_reply *first, mpf_dfu_status_reply *last,
+                       int *stuck, mpf_error *err)
 {
+    if (stuck)
+        *stuck = 0;
     const uint64_t start_us = eng_now_us(d);
     const uint64_t budget_ms = 2 * (uint64_t)limit_ms;
     uint64_t slept_ms = 0;
@@ -97,7 +106,7 @@ mpf_err eng_wait_from(mpf_dfu *d, const char *what, uint32_t limit_ms,
         if (last)
             *last = st;
         if (st.status != MPF_DFU_STATUS_OK || st.state == MPF_DFU_STATE_ERROR)
-            return eng_status_error(err, what, &st);
+            return eng_status_error(d, err, what, &st);
         if (!busy(st.state))
             return MPF_OK;
 
@@ -107,6 +116,14 @@ mpf_err eng_wait_from(mpf_dfu *d, const char *what, uint32_t limit_ms,
         uint64_t elapsed_ms = now_us > start_us ? (now_us - start_us) / 1000 : 0;
         if (slept_ms > elapsed_ms)
             elapsed_ms = slept_ms;
+        if (stuck_ms && st.poll_timeout_ms > 0 && elapsed_ms >= stuck_ms) {
+            if (stuck)
+                *stuck = 1;
+            return mpf_error_set(err, MPF_ERR_PROTOCOL,
+                                 "device stayed in %s for %" PRIu64 " ms (%u polls) after %s, "
+                                 "past the %" PRIu32 " ms it may take",
+                                 mpf_dfu_state_name(st.state), elapsed_ms, polls, what, stuck_ms);
+        }
         if (elapsed_ms >= budget_ms || polls >= ENG_MAX_POLLS)
             return mpf_error_set(err, MPF_ERR_PROTOCOL,
                                  "device stayed in %s for %" PRIu64 " ms (%u polls) after %s; "
@@ -132,6 +149,13 @@ mpf_err eng_wait_from(mpf_dfu *d, const char *what, uint32_t limit_ms,
     }
 }
 
+mpf_err eng_wait_from(mpf_dfu *d, const char *what, uint32_t limit_ms,
+                      const mpf_dfu_status_reply *first, mpf_dfu_status_reply *last,
+                      mpf_error *err)
+{
+    return eng_wait_stuck(d, what, limit_ms, 0, first, last, NULL, err);
+}
+
 mpf_err eng_wait(mpf_dfu *d, const char *what, uint32_t limit_ms, mpf_dfu_status_reply *last,
                  mpf_error *err)
 {
@@ -144,9 +168,14 @@ mpf_err eng_wait_dnload_idle(mpf_dfu *d, const char *what, uint32_t limit_ms, mp
     mpf_err rc = eng_wait(d, what, limit_ms, &st, err);
     if (rc != MPF_OK)
         return rc;
-    if (st.state != MPF_DFU_STATE_DNLOAD_IDLE)
+    return eng_require_dnload_idle(what, &st, err);
+}
+
+mpf_err eng_require_dnload_idle(const char *what, const mpf_dfu_status_reply *st, mpf_error *err)
+{
+    if (st->state != MPF_DFU_STATE_DNLOAD_IDLE)
         return mpf_error_set(err, MPF_ERR_PROTOCOL, "after %s the device is in %s, expected %s",
-                             what, mpf_dfu_state_name(st.state),
+                             what, mpf_dfu_state_name(st->state),
                              mpf_dfu_state_name(MPF_DFU_STATE_DNLOAD_IDLE));
     return MPF_OK;
 }

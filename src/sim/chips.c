@@ -57,7 +57,7 @@
     .bad_address_status = MPF_DFU_STATUS_ERR_ADDRESS, .failure_status = MPF_DFU_STATUS_OK,    \
     .wp_write_status = MPF_DFU_STATUS_OK, .state_after_op = MPF_DFU_STATE_DNLOAD_IDLE,         \
     .bootloader_start = 0x08000000u, .bootloader_size = 0x8000u, .jump_to_pointer = 0,         \
-    .app_address = 0x08008000u
+    .app_address = 0x08008000u, .reason_strings = 1
 
 #define ROM_IDS                                                                                \
     .vid = ST_VID, .pid = ST_DFU_PID, .bcd_device = 0x2200,                                    \

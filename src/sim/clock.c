@@ -54,6 +54,8 @@ void sim_clock_start_busy(mpf_sim *sim, const sim_outcome *outcome)
 
 uint8_t sim_state_after_busy(const mpf_sim *sim)
 {
+    if (sim->busy.outcome.stuck)
+        return MPF_DFU_STATE_DNBUSY;
     if (sim->busy.outcome.failed)
         return MPF_DFU_STATE_ERROR;
     return sim->chip->state_after_op;
@@ -71,8 +73,14 @@ void sim_finish_busy(mpf_sim *sim)
         return;
     }
     sim->state = sim_state_after_busy(sim);
-    if (sim->busy.outcome.failed)
+    if (sim->busy.outcome.stuck) {
+        sim->stuck = 1;
+        sim->stuck_poll_ms = sim_poll_report(sim, sim->busy.outcome.us);
+    }
+    if (sim->busy.outcome.failed) {
         sim->status = sim->busy.outcome.status;
+        sim->istring = sim->busy.outcome.istring;
+    }
 }
 
 mpf_err sim_clock_arrive(mpf_sim *sim, unsigned timeout_ms)

@@ -68,6 +68,16 @@ static sim_outcome fail(uint8_t status, uint64_t us)
     return (sim_outcome){ .failed = 1, .status = status, .us = us };
 }
 
+/* A bad address; mboot says which kind with iString (main.c: erase and
+ * write of its own region, or of an address no flash backs). */
+static sim_outcome bad_address(const mpf_sim *sim, int own_region)
+{
+    sim_outcome o = fail(sim->chip->bad_address_status, 0);
+    if (sim->chip->reason_strings)
+        o.istring = own_region ? SIM_MBOOT_STR_OVERWRITE_BOOTLOADER : SIM_MBOOT_STR_INVALID_ADDRESS;
+    return o;
+}
+
 static int in_bootloader(const sim_chip *c, uint32_t address, uint64_t len)
 {
     if (c->bootloader_size == 0)
@@ -97,11 +107,12 @@ static sim_outcome do_erase(mpf_sim *sim, uint32_t address)
     sim_area *a = sim_memory_find(&sim->mem, sim->alt, address, 1);
     long i = a ? sim_area_sector_index(a, address) : -1;
     if (!a || a->kind != SIM_KIND_FLASH || i < 0)
-        return fail(c->bad_address_status, 0);
+        return bad_address(sim, 0);
     const sim_sector *s = &a->sectors[i];
-    if (!(s->type & SIM_MEM_ERASABLE) || !sim_area_is_backed(a, s->start, s->size) ||
-        in_bootloader(c, s->start, s->size))
-        return fail(c->bad_address_status, 0);
+    if (!(s->type & SIM_MEM_ERASABLE) || !sim_area_is_backed(a, s->start, s->size))
+        return bad_address(sim, 0);
+    if (in_bootloader(c, s->start, s->size))
+        return bad_address(sim, 1);
     if (flash_locked(sim))
         return fail(MPF_DFU_STATUS_ERR_VENDOR, 0);
     if (sim_sector_write_protected(sim, a, (size_t)i)) {
@@ -112,7 +123,9 @@ static sim_outcome do_erase(mpf_sim *sim, uint32_t address)
     }
     sim_area_erase_sector(a, (size_t)i);
     sim_log_erase(sim, s->start);
-    return ok(sim_erase_cost(sim, s->size));
+    sim_outcome o = ok(sim_erase_cost(sim, s->size));
+    o.stuck = sim_erase_sticks(sim, a, s->start);
+    return o;
 }
 
 static void erase_all(mpf_sim *sim, sim_area *a)
@@ -215,9 +228,10 @@ static sim_outcome do_write(mpf_sim *sim, uint16_t block, const uint8_t *data, u
     uint32_t address = sim_block_address(sim, block);
     sim_area *a = sim_memory_find(&sim->mem, sim->alt, address, len);
     if (!a || !(sim_area_range_type(a, address, len) & SIM_MEM_WRITABLE) ||
-        !sim_area_is_backed(a, address, len) ||
-        (a->kind == SIM_KIND_FLASH && in_bootloader(c, address, len)))
-        return fail(c->bad_address_status, 0);
+        !sim_area_is_backed(a, address, len))
+        return bad_address(sim, 0);
+    if (a->kind == SIM_KIND_FLASH && in_bootloader(c, address, len))
+        return bad_address(sim, 1);
     if (flash_locked(sim) && (a->kind == SIM_KIND_FLASH || a->kind == SIM_KIND_OTP))
         return fail(MPF_DFU_STATUS_ERR_VENDOR, 0);
     sim->leave_target = address;

@@ -122,6 +122,16 @@ static mpf_err run(mpf_sim *sim, sim_call *call, unsigned timeout_ms)
     const mpf_sim_fault *f = sim_fault_check(sim, call->op);
     if (f)
         return apply_fault(sim, call, f, timeout_ms);
+    if (is_dnload_op(call->op) && call->op != MPF_SIM_OP_LEAVE && sim_pipe_stalls(sim)) {
+        static const mpf_sim_fault pipe = {.kind = MPF_SIM_FAULT_STALL};
+        return apply_fault(sim, call, &pipe, timeout_ms);
+    }
+    uint64_t delay = call->op == MPF_SIM_OP_GETSTATUS ? sim_status_delay_us(sim) : 0;
+    if (delay && timeout_ms != 0 && (uint64_t)timeout_ms * 1000 < delay) {
+        sim->now_us += (uint64_t)timeout_ms * 1000;
+        return MPF_ERR_USB_TIMEOUT;
+    }
+    sim->now_us += delay;
     return perform(sim, call);
 }
 

@@ -44,7 +44,12 @@ static void unknown_chip(const char *chip, mpf_error *err)
 mpf_err mpf_sim_new(const char *chip, mpf_sim **out, mpf_error *err)
 {
     *out = NULL;
-    const sim_chip *c = sim_chip_find(chip);
+    char name[64];
+    unsigned quirks = 0;
+    mpf_err named = sim_split_name(chip, name, sizeof name, &quirks, err);
+    if (named != MPF_OK)
+        return named;
+    const sim_chip *c = sim_chip_find(name);
     if (!c) {
         unknown_chip(chip, err);
         return MPF_ERR_USAGE;
@@ -75,6 +80,11 @@ mpf_err mpf_sim_new(const char *chip, mpf_sim **out, mpf_error *err)
     sim->status = MPF_DFU_STATUS_OK;
     sim->pointer = DEFAULT_POINTER;
     sim->leave_target = DEFAULT_POINTER;
+    rc = mpf_sim_set_quirks(sim, quirks, err);
+    if (rc != MPF_OK) {
+        mpf_sim_free(sim);
+        return rc;
+    }
     *out = sim;
     return MPF_OK;
 }

@@ -68,6 +68,7 @@ typedef struct sim_chip {
     uint32_t bootloader_size;
     int jump_to_pointer;        /* leave jumps to the pointer, else to app_address */
     uint32_t app_address;
+    int reason_strings;         /* names its errors with GETSTATUS iString (mboot) */
 } sim_chip;
 
 size_t sim_chip_table_count(void);
@@ -158,6 +159,8 @@ typedef struct sim_outcome {
     uint8_t status;       /* what GETSTATUS reports (mboot may say OK while failed) */
     uint64_t us;          /* modelled device time */
     int resets;           /* the device resets when the operation ends */
+    uint8_t istring;      /* mboot: the string descriptor naming the reason */
+    int stuck;            /* H743 rev V: stays dfuDNBUSY after it (quirk) */
 } sim_outcome;
 
 /* An operation the device is performing (dfuDNBUSY). */
@@ -190,6 +193,12 @@ struct mpf_sim {
 
     uint8_t state;
     uint8_t status;
+    uint8_t istring;       /* GETSTATUS iString: a reason string (mboot), 0 = none */
+    unsigned quirks;       /* mpf_sim_quirk bits */
+    int stuck;             /* dfuDNBUSY for good until CLRSTATUS (STUCK_ERASE quirk) */
+    uint32_t stuck_poll_ms;
+    uint32_t stuck_above;  /* offset into flash from which erases stick */
+    uint32_t pipe_seed;    /* PIPE quirk: which DNLOADs stall */
     uint32_t pointer;      /* DfuSe address pointer */
     uint32_t leave_target; /* last set-address or last data block */
     sim_pending pending;
@@ -273,6 +282,28 @@ mpf_err sim_state_handle(mpf_sim *sim, sim_call *call);
 mpf_err sim_stall(mpf_sim *sim, uint8_t status);
 void sim_reset_dfu(mpf_sim *sim);
 uint8_t sim_state_after_busy(const mpf_sim *sim);
+
+/* strings.c: string descriptor `index` (manufacturer 1, product 2, serial
+ * 3, alt names from 4, mboot's reasons 0x10..), or NULL (the device stalls). */
+const char *sim_string(const mpf_sim *sim, uint8_t index);
+#define SIM_MBOOT_STR_OVERWRITE_BOOTLOADER 0x10
+#define SIM_MBOOT_STR_INVALID_ADDRESS 0x11
+#define SIM_MBOOT_STR_INVALID_SIG 0x12
+#define SIM_MBOOT_STR_INVALID_READ 0x13
+/* The serial the device shows (the SHARED_SERIAL quirk overrides it). */
+const char *sim_serial(const mpf_sim *sim);
+
+/* quirks.c */
+/* "f411+pipe": the chip name alone in chip[size], quirk bits in *quirks;
+ * MPF_ERR_USAGE naming an unknown quirk. */
+mpf_err sim_split_name(const char *name, char *chip, size_t size, unsigned *quirks,
+                       mpf_error *err);
+/* PIPE quirk: does this DNLOAD stall? Advances the pattern. */
+int sim_pipe_stalls(mpf_sim *sim);
+/* STUCK_ERASE quirk: does erasing the sector at start leave the ROM stuck? */
+int sim_erase_sticks(const mpf_sim *sim, const sim_area *flash, uint32_t start);
+/* SLOW_STATUS quirk: the time a GETSTATUS takes to be answered. */
+uint64_t sim_status_delay_us(const mpf_sim *sim);
 
 /* request.c: the path every transport operation takes. */
 mpf_err sim_dispatch(mpf_sim *sim, sim_call *call, unsigned timeout_ms, mpf_error *err);

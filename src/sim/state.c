@@ -35,7 +35,9 @@ mpf_err sim_stall(mpf_sim *sim, uint8_t status)
     if (sim->state != MPF_DFU_STATE_ERROR) {
         sim->state = MPF_DFU_STATE_ERROR;
         sim->status = status;
+        sim->istring = 0;
     }
+    sim->stuck = 0;
     sim->pending.active = 0;
     return MPF_ERR_USB_STALL;
 }
@@ -44,6 +46,8 @@ void sim_reset_dfu(mpf_sim *sim)
 {
     sim->state = MPF_DFU_STATE_IDLE;
     sim->status = MPF_DFU_STATUS_OK;
+    sim->istring = 0;
+    sim->stuck = 0;
     sim->pending.active = 0;
     sim->busy.active = 0;
     sim->poll_deadline_us = 0;
@@ -131,7 +135,11 @@ static mpf_err handle_getstatus(mpf_sim *sim, sim_call *call)
     if (!call->dir_in || call->length < 6)
         return stall_request(sim);
     uint8_t reported;
-    if (sim->state == MPF_DFU_STATE_DNLOAD_SYNC && sim->pending.active) {
+    if (sim->stuck) {
+        /* H743 rev V after an erase above 1 MiB: busy, for good. */
+        call->poll_ms = sim->stuck_poll_ms;
+        reported = MPF_DFU_STATE_DNBUSY;
+    } else if (sim->state == MPF_DFU_STATE_DNLOAD_SYNC && sim->pending.active) {
         reported = execute_stored(sim, call);
     } else if (sim->state == MPF_DFU_STATE_DNLOAD_SYNC) {
         sim->state = MPF_DFU_STATE_DNLOAD_IDLE;
@@ -147,10 +155,13 @@ static mpf_err handle_getstatus(mpf_sim *sim, sim_call *call)
     r[2] = (uint8_t)((call->poll_ms >> 8) & 0xFF);
     r[3] = (uint8_t)((call->poll_ms >> 16) & 0xFF);
     r[4] = reported;
-    r[5] = 0;
+    r[5] = sim->istring;
     call->received = 6;
-    if (sim->chip->status_clears_on_read)
+    if (sim->chip->status_clears_on_read) {
+        /* mboot clears both once reported (main.c, dfu_handle_tx). */
         sim->status = MPF_DFU_STATUS_OK;
+        sim->istring = 0;
+    }
     return MPF_OK;
 }
 
@@ -165,10 +176,19 @@ static mpf_err handle_getstate(mpf_sim *sim, sim_call *call)
 
 static mpf_err handle_clrstatus(mpf_sim *sim, sim_call *call)
 {
+    if (!call->dir_in && sim->stuck) {
+        /* The first CLRSTATUS of STM32CubeProgrammer's procedure: the stuck
+         * H743 rev V answers errUNKNOWN, dfuERROR (betaflight PR #1861). */
+        sim->stuck = 0;
+        sim->state = MPF_DFU_STATE_ERROR;
+        sim->status = MPF_DFU_STATUS_ERR_UNKNOWN;
+        return MPF_OK;
+    }
     if (call->dir_in || sim->state != MPF_DFU_STATE_ERROR)
         return stall_request(sim);
     sim->state = MPF_DFU_STATE_IDLE;
     sim->status = MPF_DFU_STATUS_OK;
+    sim->istring = 0;
     return MPF_OK;
 }
 

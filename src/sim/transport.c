@@ -88,6 +88,25 @@ static void sim_close(void *ctx)
     (void)ctx; /* the board outlives the connection */
 }
 
+static mpf_err sim_get_string(void *ctx, uint8_t index, char *out, size_t size, mpf_error *err)
+{
+    const mpf_sim *sim = ctx;
+    if (size == 0)
+        return mpf_error_set(err, MPF_ERR_INTERNAL, "string descriptor %u: no room",
+                             (unsigned)index);
+    out[0] = '\0';
+    if (!sim->connected)
+        return mpf_error_set(err, MPF_ERR_USB_DISCONNECTED,
+                             "virtual %s: string descriptor %u: device is not connected",
+                             sim->chip->name, (unsigned)index);
+    const char *s = sim_string(sim, index);
+    if (!s)
+        return mpf_error_set(err, MPF_ERR_USB_STALL, "virtual %s: no string descriptor %u",
+                             sim->chip->name, (unsigned)index);
+    snprintf(out, size, "%s", s);
+    return MPF_OK;
+}
+
 static const mpf_transport_ops sim_ops = {
     .control_out = sim_control_out,
     .control_in = sim_control_in,
@@ -96,6 +115,7 @@ static const mpf_transport_ops sim_ops = {
     .sleep_ms = sim_sleep_ms,
     .now_us = sim_now_us,
     .close = sim_close,
+    .get_string = sim_get_string,
 };
 
 void mpf_sim_transport(mpf_sim *sim, mpf_transport *out)
@@ -112,7 +132,7 @@ void mpf_sim_transport(mpf_sim *sim, mpf_transport *out)
     info->interface_number = 0;
     info->bus = 1;
     snprintf(info->path, sizeof info->path, "%s", sim->path);
-    snprintf(info->serial, sizeof info->serial, "%s", sim->serial);
+    snprintf(info->serial, sizeof info->serial, "%s", sim_serial(sim));
     snprintf(info->manufacturer, sizeof info->manufacturer, "%s", c->manufacturer);
     snprintf(info->product, sizeof info->product, "%s", c->product);
     info->func = c->func;

@@ -2,7 +2,10 @@
  * and a firmware.dfu, or with a Makefile line that used pydfu or dfu-util. */
 #include "tool/tool_help.h"
 
+#include <string.h>
+
 #include "mpflash/version.h"
+#include "tool/tool_options_internal.h"
 
 static const char help_text[] =
     "Usage: mpflash [OPTIONS] [ADDR:]FILE...\n"
@@ -26,83 +29,22 @@ static const char help_text[] =
     "  mpflash --all --bootloader -u firmware.dfu --wait-app\n"
     "                                            every MicroPython board: into the\n"
     "                                            bootloader, flashed, and back\n"
-    "\n"
-    "Flashing:\n"
-    "  FILE, ADDR:FILE          firmware to write (raw binaries need ADDR)\n"
-    "  -u, --upload FILE        write FILE to the board (pydfu's name for it)\n"
-    "  -D, --download FILE      write FILE to the board (dfu-util's name for it)\n"
-    "  -m, --mass-erase         erase all flash first (erases the filesystem too)\n"
-    "  --no-verify              do not read back what was written\n"
-    "  --stay                   stay in DFU mode (default: start the new firmware)\n"
-    "  --leave-address ADDR     start the firmware at ADDR when leaving DFU mode\n"
-    "  --dry-run                print sectors to erase, ranges to write and the\n"
-    "                           estimated time; change nothing\n"
-    "  -s, --dfuse-address [ADDR][:LEN][:MODIFIER]...\n"
-    "                           ADDR: where a raw binary goes, or where -U starts;\n"
-    "                           LEN: bytes to read with -U; MODIFIER: leave, force,\n"
-    "                           mass-erase (needs force), unprotect (needs force),\n"
-    "                           will-reset\n"
-    "  -t, --transfer-size N    bytes per USB request (default: the board's)\n"
-    "  --full                   erase and write every sector the firmware\n"
-    "                           touches (default: skip sectors that already\n"
-    "                           hold it, write blank ones without erasing)\n"
-    "  --backup FILE            first read the sectors about to be erased into\n"
-    "                           FILE, a .dfu that -u FILE restores\n"
-    "  --force                  overwrite the -U or --backup file; flash a .dfu\n"
-    "                           made for other USB IDs; write option bytes\n"
-    "\n"
-    "Other board commands:\n"
-    "  -U, --read FILE          read flash into FILE (-s ADDR:LEN picks the range;\n"
-    "                           default: all of the memory); needs --force to\n"
-    "                           replace an existing FILE\n"
-    "  -l, --list               list DFU devices with their memory layouts\n"
-    "  -x, --exit               leave DFU mode and start the firmware (pydfu)\n"
-    "  -R, --reset              leave DFU mode when done (dfu-util)\n"
-    "  -e, --detach             switch a board in run-time mode to DFU mode\n"
-    "  --unprotect              remove read protection; ERASES THE WHOLE CHIP\n"
-    "                           (needs --force)\n"
-    "\n"
-    "Choosing the board (needed only when more than one is connected):\n"
-    "  --vid ID, --pid ID       USB vendor and product ID, e.g. 0x0483 0xDF11\n"
-    "  -d, --device [VID]:[PID][,[VID]:[PID]]\n"
-    "                           IDs in hex; a second pair is for DFU mode\n"
-    "  -S, --serial SERIAL      serial number, as shown by -l\n"
-    "  -p, --path BUS-PORT      USB port path, as shown by -l (e.g. 1-2.3)\n"
-    "  -a, --alt N|NAME         memory (alt setting) to use; default 0, the\n"
-    "                           internal flash\n"
-    "  -w, --wait[=SECONDS]     wait for the board to appear\n"
-    "  --sim CHIP               use a built-in virtual board instead of USB;\n"
-    "                           --sim list names the chips\n"
-    "  --sim-state FILE         keep the virtual board's flash in FILE between runs\n"
-    "\n"
-    "Several boards, boards running MicroPython:\n"
-    "  --all                    flash every matching board at once, with a\n"
-    "                           table at the end; -S given more than once\n"
-    "                           flashes the boards it names\n"
-    "  -B, --bootloader[=PORT]  have boards running MicroPython enter their\n"
-    "                           bootloader (raw REPL on PORT, e.g.\n"
-    "                           /dev/ttyACM0, or DFU_DETACH where the firmware\n"
-    "                           has it); without PORT the boards are found; the\n"
-    "                           DFU device is awaited --wait=SECONDS (10)\n"
-    "  --wait-app[=SECONDS]     after leaving DFU mode, wait (10 s) for the\n"
-    "                           board's serial port and print it\n"
-    "  --sim-boards N           with --sim CHIP: N virtual boards, SIM1..SIMn;\n"
-    "                           --sim CHIP,CHIP,... makes one per chip\n"
-    "\n"
-    "Firmware files:\n"
-    "  --info FILE...           format, segments (address, size, CRC-32), suffix\n"
-    "  --convert OUT FILE...    write the firmware as OUT.dfu, OUT.hex or OUT.bin\n"
-    "                           (.bin: one OUT.N.0xADDR.bin per segment)\n"
-    "  --gap-fill BYTE          with --convert to .bin: one file, gaps filled\n"
-    "\n"
-    "Output:\n"
-    "  -v, --verbose            show every USB request\n"
-    "  -q, --quiet              print errors only\n"
-    "  --no-progress            no progress lines\n"
-    "  --json                   one JSON object per line on stdout (docs/json.md)\n"
-    "  -h, --help               this help\n"
-    "  -V, --version            the version\n"
-    "\n"
+    "\n";
+
+/* The options, from their table rows. */
+static const struct {
+    const char *title;
+    const char *first; /* a line before the options, or NULL */
+} groups[HELP__COUNT] = {
+    [HELP_FLASHING] = {"Flashing:", "FILE, ADDR:FILE          firmware to write (raw binaries need ADDR)"},
+    [HELP_BOARD] = {"Other board commands:", NULL},
+    [HELP_CHOOSING] = {"Choosing the board (needed only when more than one is connected):", NULL},
+    [HELP_SEVERAL] = {"Several boards, boards running MicroPython:", NULL},
+    [HELP_FILES] = {"Firmware files:", NULL},
+    [HELP_OUTPUT] = {"Output:", NULL},
+};
+
+static const char help_tail[] =
     "Exit codes: 0 success, 1 usage error, 2 bad firmware file or image does not\n"
     "fit, 3 no board or more than one, 4 USB or permission error, 5 the board\n"
     "reported an error, 6 verify mismatch, 7 the application did not come back\n"
@@ -110,9 +52,47 @@ static const char help_text[] =
     "board in the table that failed.\n"
     "See mpflash(1) for details.\n";
 
+/* Where the descriptions start; a longer option name gets a line of its own. */
+#define HELP_COLUMN 27
+
+static void option_line(FILE *out, const tool_opt_def *d)
+{
+    /* "-u, --upload FILE", "--wait-app[=SECONDS]", "-l, --list" */
+    char left[96];
+    size_t n = 0;
+    if (d->short_name)
+        n += (size_t)snprintf(left + n, sizeof left - n, "-%c%s", d->short_name, d->long_name ? ", " : "");
+    if (d->long_name)
+        n += (size_t)snprintf(left + n, sizeof left - n, "--%s", d->long_name);
+    if (d->arg_name)
+        snprintf(left + n, sizeof left - n, d->arg == TOOL_ARG_OPTIONAL ? "[=%s]" : " %s", d->arg_name);
+    fprintf(out, "  %s", left);
+    int width = 2 + (int)strlen(left);
+    if (width >= HELP_COLUMN - 1) {
+        fputc('\n', out);
+        width = 0;
+    }
+    for (const char *line = d->help; *line;) {
+        size_t len = strcspn(line, "\n");
+        fprintf(out, "%*s%.*s\n", HELP_COLUMN - width, "", (int)len, line);
+        width = 0;
+        line += len + (line[len] == '\n');
+    }
+}
+
 void tool_help(FILE *out)
 {
     fputs(help_text, out);
+    for (int g = 0; g < HELP__COUNT; g++) {
+        fprintf(out, "%s\n", groups[g].title);
+        if (groups[g].first)
+            fprintf(out, "  %s\n", groups[g].first);
+        for (int id = 1; id < OPT__COUNT; id++)
+            if (tool_opt_table[id].help && tool_opt_table[id].group == (tool_help_group)g)
+                option_line(out, &tool_opt_table[id]);
+        fputc('\n', out);
+    }
+    fputs(help_tail, out);
 }
 
 void tool_version(FILE *out)

@@ -9,57 +9,28 @@ static mpf_err conflict(const char *a, const char *b, const char *why, mpf_error
     return mpf_error_set(err, MPF_ERR_USAGE, "%s and %s cannot be used together: %s", a, b, why);
 }
 
-/* Which commands each option means something to; anything else is refused
- * rather than ignored. */
-#define C(x) (1u << (x))
-#define DEVICE_CMDS                                                                              \
-    (C(TOOL_CMD_FLASH) | C(TOOL_CMD_READ) | C(TOOL_CMD_MASS_ERASE) | C(TOOL_CMD_UNPROTECT) |     \
-     C(TOOL_CMD_LEAVE) | C(TOOL_CMD_DETACH))
-#define ALL_CMDS 0xFFFFu
-static const unsigned allowed[OPT__COUNT] = {
-    [OPT_HELP] = ALL_CMDS,
-    [OPT_VERSION] = ALL_CMDS,
-    [OPT_VERBOSE] = ALL_CMDS,
-    [OPT_QUIET] = ALL_CMDS,
-    [OPT_NO_PROGRESS] = ALL_CMDS,
-    [OPT_JSON] = ALL_CMDS,
-    [OPT_LIST] = C(TOOL_CMD_LIST),
-    [OPT_UPLOAD_PYDFU] = C(TOOL_CMD_FLASH),
-    [OPT_DOWNLOAD] = C(TOOL_CMD_FLASH),
-    [OPT_READ] = C(TOOL_CMD_READ),
-    [OPT_MASS_ERASE] = C(TOOL_CMD_FLASH) | C(TOOL_CMD_MASS_ERASE),
-    [OPT_EXIT] = C(TOOL_CMD_FLASH) | C(TOOL_CMD_READ) | C(TOOL_CMD_MASS_ERASE) | C(TOOL_CMD_LEAVE),
-    [OPT_RESET] = C(TOOL_CMD_FLASH) | C(TOOL_CMD_READ) | C(TOOL_CMD_MASS_ERASE) | C(TOOL_CMD_LEAVE),
-    [OPT_DETACH] = DEVICE_CMDS,
-    [OPT_VID] = DEVICE_CMDS | C(TOOL_CMD_LIST) | C(TOOL_CMD_CONVERT),
-    [OPT_PID] = DEVICE_CMDS | C(TOOL_CMD_LIST) | C(TOOL_CMD_CONVERT),
-    [OPT_DEVICE] = DEVICE_CMDS | C(TOOL_CMD_LIST),
-    [OPT_ALT] = C(TOOL_CMD_FLASH) | C(TOOL_CMD_READ) | C(TOOL_CMD_MASS_ERASE) | C(TOOL_CMD_INFO) |
-                C(TOOL_CMD_CONVERT),
-    [OPT_SERIAL] = DEVICE_CMDS | C(TOOL_CMD_LIST),
-    [OPT_PATH] = DEVICE_CMDS | C(TOOL_CMD_LIST),
-    [OPT_ADDRESS] = C(TOOL_CMD_FLASH) | C(TOOL_CMD_READ) | C(TOOL_CMD_MASS_ERASE) |
-                    C(TOOL_CMD_UNPROTECT) | C(TOOL_CMD_LEAVE) | C(TOOL_CMD_INFO) | C(TOOL_CMD_CONVERT),
-    [OPT_TRANSFER_SIZE] = C(TOOL_CMD_FLASH) | C(TOOL_CMD_READ),
-    [OPT_WAIT] = DEVICE_CMDS | C(TOOL_CMD_LIST),
-    [OPT_NO_VERIFY] = C(TOOL_CMD_FLASH),
-    [OPT_DRY_RUN] = C(TOOL_CMD_FLASH),
-    [OPT_STAY] = C(TOOL_CMD_FLASH),
-    [OPT_FORCE] = ALL_CMDS,
-    [OPT_UNPROTECT] = C(TOOL_CMD_UNPROTECT),
-    [OPT_LEAVE_ADDRESS] = C(TOOL_CMD_FLASH) | C(TOOL_CMD_READ) | C(TOOL_CMD_MASS_ERASE) | C(TOOL_CMD_LEAVE),
-    [OPT_INFO] = C(TOOL_CMD_INFO),
-    [OPT_CONVERT] = C(TOOL_CMD_CONVERT),
-    [OPT_GAP_FILL] = C(TOOL_CMD_CONVERT),
-    [OPT_SIM] = DEVICE_CMDS | C(TOOL_CMD_LIST) | C(TOOL_CMD_SIM_LIST),
-    [OPT_SIM_STATE] = DEVICE_CMDS,
-    [OPT_SIM_BOARDS] = DEVICE_CMDS | C(TOOL_CMD_LIST),
-    [OPT_ALL] = C(TOOL_CMD_FLASH),
-    [OPT_BOOTLOADER] = C(TOOL_CMD_FLASH),
-    [OPT_WAIT_APP] = C(TOOL_CMD_FLASH),
-    [OPT_BACKUP] = C(TOOL_CMD_FLASH),
-    [OPT_FULL] = C(TOOL_CMD_FLASH),
-};
+/* What the rows of tool_option_list.h say an option cannot go with or
+ * needs, for every option given. */
+static mpf_err check_table_rules(const tool_parse_state *st, mpf_error *err)
+{
+    for (int id = 1; id < OPT__COUNT; id++) {
+        if (!st->seen[id])
+            continue;
+        const tool_opt_def *d = &tool_opt_table[id];
+        for (size_t k = 0; k < TOOL_OPT_MAX_CONFLICTS && d->conflicts[k].with; k++)
+            if (st->seen[d->conflicts[k].with])
+                return conflict(st->spelled[id], st->spelled[d->conflicts[k].with], d->conflicts[k].why, err);
+        if (d->needs && !st->seen[d->needs])
+            return mpf_error_set(err, MPF_ERR_USAGE, "%s needs --%s %s", st->spelled[id],
+                                 tool_opt_table[d->needs].long_name, tool_opt_table[d->needs].arg_name);
+    }
+    return MPF_OK;
+}
+
+static int allows(tool_opt_id id, tool_command cmd)
+{
+    return (tool_opt_table[id].commands & CMD(cmd)) != 0;
+}
 
 /* The options about several boards and boards running MicroPython, checked
  * once the command is known. */
@@ -73,15 +44,10 @@ static mpf_err decide_boards(tool_options *o, tool_parse_state *st, mpf_error *e
     if (o->all && o->serial_count > 1)
         return conflict(st->spelled[OPT_ALL], serial,
                         "--all takes every matching board, several -S name the boards; use one way", err);
-    if (o->sim_boards && !o->sim_chip)
-        return mpf_error_set(err, MPF_ERR_USAGE, "%s needs --sim CHIP", st->spelled[OPT_SIM_BOARDS]);
     if (o->sim_boards && o->sim_chip_count > 1)
         return conflict(st->spelled[OPT_SIM_BOARDS], "a list of chips in --sim",
                         "give the number of boards one way", err);
     const char *boot = st->spelled[OPT_BOOTLOADER];
-    if (o->sim_chip && (o->bootloader || o->wait_app))
-        return conflict(o->bootloader ? boot : st->spelled[OPT_WAIT_APP], st->spelled[OPT_SIM],
-                        "a virtual board has no USB serial port and is always in DFU mode", err);
     if (o->port_count && o->all)
         return conflict(st->spelled[OPT_ALL], boot, "--all finds every board, a PORT names one; use one way", err);
     if (o->port_count && (st->seen[OPT_SERIAL] || st->seen[OPT_PATH]))
@@ -91,12 +57,6 @@ static mpf_err decide_boards(tool_options *o, tool_parse_state *st, mpf_error *e
         return mpf_error_set(err, MPF_ERR_USAGE, "%s: give a PORT every time, or once without one", boot);
     if (o->port_count > TOOL_MAX_BOARDS || o->serial_count > TOOL_MAX_BOARDS)
         return mpf_error_set(err, MPF_ERR_USAGE, "at most %u boards in one run", TOOL_MAX_BOARDS);
-    if (o->bootloader && o->dry_run)
-        return conflict(boot, st->spelled[OPT_DRY_RUN],
-                        "a dry run changes nothing, but entering the bootloader stops the board's program", err);
-    if (o->wait_app && (o->stay || o->dry_run))
-        return conflict(st->spelled[OPT_WAIT_APP], o->stay ? st->spelled[OPT_STAY] : st->spelled[OPT_DRY_RUN],
-                        "the board must leave DFU mode for its application to come back", err);
     if (o->backup_file && o->mass_erase)
         return conflict(st->spelled[OPT_BACKUP], o->mass_erase_from_s ? "-s :mass-erase" : st->spelled[OPT_MASS_ERASE],
                         "a mass erase clears the whole chip; read it all first with -U FILE", err);
@@ -174,13 +134,13 @@ mpf_err tool_options_decide(tool_options *o, tool_parse_state *st, mpf_error *er
         return conflict(st->seen[OPT_UNPROTECT] ? st->spelled[OPT_UNPROTECT] : "-s :unprotect", cmd_by,
                         "removing read protection erases the whole chip and resets it; run it on its own first",
                         err);
-    for (int id = 0; id < OPT__COUNT; id++)
-        if (st->seen[id] && id != OPT_REFUSED && !(allowed[id] & C(o->command)))
+    for (int id = 1; id < OPT__COUNT; id++)
+        if (st->seen[id] && !allows((tool_opt_id)id, o->command))
             return mpf_error_set(err, MPF_ERR_USAGE, "%s does not apply to %s", st->spelled[id], cmd_by);
     /* The same rule for what -s spelled as modifiers. */
-    if (o->leave && !st->seen[OPT_EXIT] && !st->seen[OPT_RESET] && !(allowed[OPT_EXIT] & C(o->command)))
+    if (o->leave && !st->seen[OPT_EXIT] && !st->seen[OPT_RESET] && !allows(OPT_EXIT, o->command))
         return mpf_error_set(err, MPF_ERR_USAGE, "-s :leave does not apply to %s", cmd_by);
-    if (o->mass_erase_from_s && o->command != TOOL_CMD_UNPROTECT && !(allowed[OPT_MASS_ERASE] & C(o->command)))
+    if (o->mass_erase_from_s && o->command != TOOL_CMD_UNPROTECT && !allows(OPT_MASS_ERASE, o->command))
         return conflict("-s :mass-erase", cmd_by, "a mass erase goes with flashing or alone", err);
 
     switch (o->command) {
@@ -220,13 +180,7 @@ mpf_err tool_options_decide(tool_options *o, tool_parse_state *st, mpf_error *er
         return conflict(st->spelled[OPT_STAY],
                         st->seen[OPT_EXIT] ? st->spelled[OPT_EXIT] : st->seen[OPT_RESET] ? st->spelled[OPT_RESET] : "-s :leave",
                         "one keeps the board in DFU mode, the other leaves it", err);
-    if (o->sim_state && !o->sim_chip)
-        return mpf_error_set(err, MPF_ERR_USAGE, "%s needs --sim CHIP", st->spelled[OPT_SIM_STATE]);
-    if (st->seen[OPT_DEVICE] && (st->seen[OPT_VID] || st->seen[OPT_PID]))
-        return conflict(st->spelled[OPT_DEVICE], st->seen[OPT_VID] ? st->spelled[OPT_VID] : st->spelled[OPT_PID],
-                        "give the IDs one way", err);
-    if (o->quiet && o->verbose)
-        return conflict(st->spelled[OPT_QUIET], st->spelled[OPT_VERBOSE], "pick one", err);
-    return decide_boards(o, st, err);
+    mpf_err rc = check_table_rules(st, err);
+    return rc ? rc : decide_boards(o, st, err);
 }
 

@@ -42,6 +42,11 @@ static void io_close(void *h)
     libusb_close(h);
 }
 
+static int io_string(void *h, uint8_t index, unsigned char *data, int length)
+{
+    return libusb_get_string_descriptor_ascii(h, index, data, length);
+}
+
 static const mpf_usb_io libusb_io = {
     .control_transfer = io_control,
     .claim_interface = io_claim,
@@ -50,6 +55,7 @@ static const mpf_usb_io libusb_io = {
     .reset_device = io_reset,
     .set_auto_detach_kernel_driver = io_auto_detach,
     .close = io_close,
+    .get_string_ascii = io_string,
 };
 
 const mpf_usb_io *mpf_usb_io_libusb(void)

@@ -2,6 +2,7 @@
  * interface (bmRequestType 0x21 / 0xA1, wIndex = interface number), alt
  * setting selection, port reset, and the host clock. All device I/O goes
  * through an mpf_usb_io table. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -112,6 +113,25 @@ static void link_close(void *ctx)
     free(l);
 }
 
+static mpf_err link_string(void *ctx, uint8_t index, char *out, size_t size, mpf_error *err)
+{
+    usb_link *l = ctx;
+    if (size == 0)
+        return mpf_error_set(err, MPF_ERR_INTERNAL, "string descriptor %u: no room", (unsigned)index);
+    out[0] = '\0';
+    if (!l->io->get_string_ascii)
+        return mpf_error_set(err, MPF_ERR_USB, "this USB back end cannot read string descriptors");
+    int n = l->io->get_string_ascii(l->handle, index, (unsigned char *)out,
+                                    size - 1 > INT_MAX ? INT_MAX : (int)(size - 1));
+    if (n < 0) {
+        char doing[64];
+        snprintf(doing, sizeof doing, "reading string descriptor %u of", (unsigned)index);
+        return mpf_usb_error(err, n, &l->info, doing, 0);
+    }
+    out[(size_t)n < size ? (size_t)n : size - 1] = '\0';
+    return MPF_OK;
+}
+
 static const mpf_transport_ops link_ops = {
     .control_out = link_out,
     .control_in = link_in,
@@ -120,6 +140,7 @@ static const mpf_transport_ops link_ops = {
     .sleep_ms = link_sleep_ms,
     .now_us = link_now_us,
     .close = link_close,
+    .get_string = link_string,
 };
 
 mpf_err mpf_usb_transport_new(const mpf_usb_io *io, void *handle, const mpf_device_info *info,

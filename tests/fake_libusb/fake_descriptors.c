@@ -109,7 +109,7 @@ size_t fake_config_bytes(const struct libusb_device *d, int with_functional, uin
     return n;
 }
 
-const char *fake_string(const struct libusb_device *d, uint8_t index)
+const char *fake_string(struct libusb_device *d, uint8_t index)
 {
     const mpf_device_info *i = &d->t.info;
     switch (index) {
@@ -126,5 +126,11 @@ const char *fake_string(const struct libusb_device *d, uint8_t index)
         return index == 4 ? "MicroPython DFU runtime" : NULL;
     if (index >= 4 && (size_t)(index - 4) < i->num_alts)
         return i->alts[index - 4].name;
+    /* Anything else is the virtual device's own (mboot's reasons). */
+    mpf_error ignored;
+    if (d->t.ops && d->t.ops->get_string &&
+        d->t.ops->get_string(d->t.ctx, index, d->device_string, sizeof d->device_string,
+                             &ignored) == MPF_OK)
+        return d->device_string;
     return NULL;
 }

@@ -37,6 +37,7 @@ struct libusb_device {
     int leave_signalled;
     mpf_sim *sim;
     mpf_transport t; /* onto the sim; info is its enumeration snapshot */
+    char device_string[256]; /* the last string the sim itself answered (iString reasons) */
 };
 
 struct libusb_device_handle {
@@ -98,7 +99,7 @@ void fake_device_descriptor(const struct libusb_device *d, uint8_t out[18]);
 size_t fake_config_bytes(const struct libusb_device *d, int with_functional, uint8_t *out,
                          size_t size);
 void fake_functional(const struct libusb_device *d, uint8_t out[9]);
-const char *fake_string(const struct libusb_device *d, uint8_t index); /* NULL = none */
+const char *fake_string(struct libusb_device *d, uint8_t index); /* NULL = none */
 uint8_t fake_interface(const struct libusb_device *d);
 size_t fake_alt_count(const struct libusb_device *d);
 

@@ -64,6 +64,14 @@ static void spy_close(void *ctx)
     s->inner.ops->close(s->inner.ctx);
 }
 
+static mpf_err spy_string(void *ctx, uint8_t index, char *out, size_t size, mpf_error *err)
+{
+    spy *s = ctx;
+    if (!s->inner.ops->get_string)
+        return mpf_error_set(err, MPF_ERR_USB, "no string descriptors");
+    return s->inner.ops->get_string(s->inner.ctx, index, out, size, err);
+}
+
 static const mpf_transport_ops spy_ops = {
     .control_out = spy_out,
     .control_in = spy_in,
@@ -72,6 +80,7 @@ static const mpf_transport_ops spy_ops = {
     .sleep_ms = spy_sleep,
     .now_us = spy_now,
     .close = spy_close,
+    .get_string = spy_string,
 };
 
 void spy_wrap(spy *s, const mpf_transport *inner, mpf_transport *out)

@@ -1,4 +1,0 @@
-#ifndef MPFLASH_VERSION_H
-#define MPFLASH_VERSION_H
-#define MPFLASH_VERSION "0.1.0"
-#endif

@@ -1,0 +1,12 @@
+# The exported-symbol check (tests/abi/check_symbols.cmake): the committed
+# list, the public headers and the built libmpflash.so agree.
+if(TARGET mpflash_shared AND NOT WIN32 AND NOT APPLE)
+  find_program(MPFLASH_NM NAMES nm REQUIRED)
+  add_test(NAME abi_exported_symbols
+    COMMAND ${CMAKE_COMMAND} -DLIB=$<TARGET_FILE:mpflash_shared>
+            -DLIST=${PROJECT_SOURCE_DIR}/src/libmpflash.symbols
+            -DCC=${CMAKE_C_COMPILER} -DNM=${MPFLASH_NM}
+            -DHEADER_DIR=${PROJECT_SOURCE_DIR}/include/mpflash
+            -DGENERATED_INCLUDE=${PROJECT_BINARY_DIR}/include
+            -P ${CMAKE_CURRENT_SOURCE_DIR}/abi/check_symbols.cmake)
+endif()

@@ -1,0 +1,270 @@
+/* The option table (src/tool/tool_option_list.h) against what is written
+ * about it: docs/mpflash.1 must describe exactly the options the parser
+ * takes (each under OPTIONS as a .TP entry, short and long name together)
+ * and name exactly the ones it refuses; --help must show every option the
+ * parser takes; and every row must be one the generic parser can apply. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tool/tool_help.h"
+#include "tool/tool_options_internal.h"
+
+#define MAN_PAGE MPFLASH_TEST_DIR "/../docs/mpflash.1"
+#define MAX_NAMES 200
+
+/* Option names as the man page spells them, "-u" or "--upload", with the
+ * line they came from so a short and a long name can be paired. */
+typedef struct man_names {
+    char name[MAX_NAMES][40];
+    int line[MAX_NAMES];
+    size_t count;
+} man_names;
+
+static void add_name(man_names *m, const char *name, size_t len, int line)
+{
+    assert_true(m->count < MAX_NAMES);
+    assert_true(len < sizeof m->name[0]);
+    memcpy(m->name[m->count], name, len);
+    m->name[m->count][len] = '\0';
+    m->line[m->count++] = line;
+}
+
+static int is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Every option named in a line of roff: "\-u" and "\-\-dfuse\-address"
+ * (an escaped hyphen that starts a word; "mass\-erase" names none). */
+static void names_in(man_names *m, const char *text, int line)
+{
+    for (const char *p = text; *p; p++) {
+        if (strncmp(p, "\\-", 2) != 0 || (p > text && p[-1] != ' ' && p[-1] != '"'))
+            continue;
+        char name[40] = "-";
+        size_t n = 1;
+        const char *q = p + 2;
+        if (strncmp(q, "\\-", 2) == 0) {
+            name[n++] = '-';
+            q += 2;
+            while (n < sizeof name - 1 && (is_name_char(*q) || strncmp(q, "\\-", 2) == 0)) {
+                if (*q == '\\') {
+                    name[n++] = '-';
+                    q += 2;
+                } else {
+                    name[n++] = *q++;
+                }
+            }
+            assert_true(n > 2);
+        } else if (is_name_char(*q) && !is_name_char(q[1])) {
+            name[n++] = *q++;
+        } else {
+            continue;
+        }
+        add_name(m, name, n, line);
+        p = q - 1;
+    }
+}
+
+/* The .TP tags under OPTIONS (not the nested .RS lists of -s modifiers),
+ * and the ".BR \-c / \-\-cfg ," lines of "Refused dfu-util options". */
+static void read_man_page(man_names *taken, man_names *refused)
+{
+    FILE *f = fopen(MAN_PAGE, "r");
+    assert_non_null(f);
+    char line[1024];
+    int in_options = 0, in_refused = 0, nested = 0, tag_next = 0;
+    for (int number = 1; fgets(line, sizeof line, f); number++) {
+        if (strncmp(line, ".SH", 3) == 0) {
+            in_options = strncmp(line, ".SH OPTIONS", 11) == 0;
+            in_refused = 0;
+        } else if (strncmp(line, ".SS", 3) == 0) {
+            in_refused = in_options && strstr(line, "Refused") != NULL;
+        } else if (strncmp(line, ".RS", 3) == 0) {
+            nested++;
+        } else if (strncmp(line, ".RE", 3) == 0) {
+            nested--;
+        } else if (tag_next) {
+            names_in(taken, line, number);
+        } else if (in_refused && strncmp(line, ".BR \\-", 6) == 0 && strstr(line, " / ")) {
+            names_in(refused, line, number);
+        }
+        tag_next = in_options && !in_refused && !nested && strncmp(line, ".TP", 3) == 0;
+    }
+    fclose(f);
+    assert_true(taken->count > 0);
+    assert_true(refused->count > 0);
+}
+
+static int find_name(const man_names *m, const char *name)
+{
+    for (size_t i = 0; i < m->count; i++)
+        if (strcmp(m->name[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Each row's names appear in man (once), on the same line; nothing else does. */
+static void check_same_options(const man_names *m, int refused)
+{
+    size_t expected = 0;
+    for (int id = 1; id < OPT__COUNT; id++) {
+        const tool_opt_def *d = &tool_opt_table[id];
+        if ((d->refusal != NULL) != refused)
+            continue;
+        int line = -1;
+        if (d->short_name) {
+            char s[3] = {'-', d->short_name, '\0'};
+            int at = find_name(m, s);
+            if (at < 0)
+                fail_msg("docs/mpflash.1 does not describe %s", s);
+            line = m->line[at];
+            expected++;
+        }
+        if (d->long_name) {
+            char l[40];
+            snprintf(l, sizeof l, "--%s", d->long_name);
+            int at = find_name(m, l);
+            if (at < 0)
+                fail_msg("docs/mpflash.1 does not describe %s", l);
+            if (line >= 0 && m->line[at] != line)
+                fail_msg("docs/mpflash.1 describes %s apart from -%c", l, d->short_name);
+            expected++;
+        }
+    }
+    for (size_t i = 0; i < m->count; i++) {
+        const char *n = m->name[i];
+        int known = 0;
+        for (int id = 1; id < OPT__COUNT && !known; id++) {
+            const tool_opt_def *d = &tool_opt_table[id];
+            known = (d->refusal != NULL) == refused &&
+                    ((n[1] != '-' && n[1] == d->short_name && !n[2]) ||
+                     (n[1] == '-' && d->long_name && strcmp(n + 2, d->long_name) == 0));
+        }
+        if (!known)
+            fail_msg("docs/mpflash.1 line %d describes %s, which the option table %s", m->line[i], n,
+                     refused ? "does not refuse" : "does not have");
+    }
+    assert_int_equal(m->count, expected); /* and each only once */
+}
+
+static void test_man_page_lists_the_options(void **state)
+{
+    (void)state;
+    man_names *taken = calloc(1, sizeof *taken), *refused = calloc(1, sizeof *refused);
+    assert_non_null(taken);
+    assert_non_null(refused);
+    read_man_page(taken, refused);
+    check_same_options(taken, 0);
+    check_same_options(refused, 1);
+    free(taken);
+    free(refused);
+}
+
+/* The roff reader itself: what it must find and what it must not. */
+static void test_man_names_reader(void **state)
+{
+    (void)state;
+    man_names m = {0};
+    names_in(&m, ".BI \\-u \" FILE\" \"\\fR, \\fP\" \\-\\-upload \" FILE\"", 7);
+    names_in(&m, ".BR \\-w \", \" \\-\\-wait [ =\\fISECONDS\\fP ]", 8);
+    names_in(&m, ".B mass\\-erase", 9);
+    names_in(&m, ".BI \\-\\-leave\\-address \" ADDR\"", 10);
+    assert_int_equal(m.count, 5);
+    assert_string_equal(m.name[0], "-u");
+    assert_string_equal(m.name[1], "--upload");
+    assert_string_equal(m.name[2], "-w");
+    assert_string_equal(m.name[3], "--wait");
+    assert_string_equal(m.name[4], "--leave-address");
+    assert_int_equal(m.line[4], 10);
+}
+
+static void test_help_shows_every_option(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    assert_non_null(out);
+    tool_help(out);
+    fclose(out);
+    for (int id = 1; id < OPT__COUNT; id++) {
+        const tool_opt_def *d = &tool_opt_table[id];
+        char name[48];
+        if (d->short_name && d->long_name)
+            snprintf(name, sizeof name, "  -%c, --%s", d->short_name, d->long_name);
+        else if (d->short_name)
+            snprintf(name, sizeof name, "  -%c", d->short_name);
+        else
+            snprintf(name, sizeof name, "  --%s", d->long_name);
+        if (d->refusal)
+            assert_null(strstr(text, name));
+        else if (!strstr(text, name))
+            fail_msg("--help does not show %s", name + 2);
+    }
+    free(text);
+}
+
+/* What the generic parser assumes of a row. */
+static void test_rows_are_well_formed(void **state)
+{
+    (void)state;
+    for (int id = 1; id < OPT__COUNT; id++) {
+        const tool_opt_def *d = &tool_opt_table[id];
+        const char *name = d->long_name ? d->long_name : "(short only)";
+        if ((int)d->id != id || (!d->short_name && !d->long_name))
+            fail_msg("row %d: wrong id or no name", id);
+        for (int other = 1; other < id; other++) {
+            const tool_opt_def *e = &tool_opt_table[other];
+            if ((d->short_name && d->short_name == e->short_name) ||
+                (d->long_name && e->long_name && strcmp(d->long_name, e->long_name) == 0))
+                fail_msg("%s: a name given twice in the table", name);
+        }
+        if (d->refusal) {
+            if (d->help || d->commands)
+                fail_msg("%s: a refused option has no help and no command", name);
+            continue;
+        }
+        if (!d->help || !d->commands)
+            fail_msg("%s: no help line or no command it applies to", name);
+        if (d->arg == TOOL_ARG_NONE && d->value.size)
+            fail_msg("%s: a value stored for an option that takes none", name);
+        if (d->arg != TOOL_ARG_NONE && !d->arg_name)
+            fail_msg("%s: takes a value but --help has no name for it", name);
+        if ((d->arg == TOOL_ARG_OPTIONAL) != (d->shaped != NULL))
+            fail_msg("%s: .shaped is for optional values only, and they need it", name);
+        if (d->sets.size && d->sets.size != sizeof(int))
+            fail_msg("%s: SETS needs an int member", name);
+        if (d->value.size && !d->number && d->value.size != sizeof(const char *))
+            fail_msg("%s: STRING needs a const char * member", name);
+        if (d->number) {
+            if (d->value.size != 1 && d->value.size != 2 && d->value.size != 4)
+                fail_msg("%s: NUMBER needs a uint8/16/32 member", name);
+            if (d->min > d->max || (d->value.size < 4 && d->max >> (8 * d->value.size)) || !d->bad_value)
+                fail_msg("%s: NUMBER's range does not fit its member, or no reason to refuse", name);
+        }
+        for (size_t k = 0; k < TOOL_OPT_MAX_CONFLICTS && d->conflicts[k].with; k++)
+            if (!d->conflicts[k].why || (int)d->conflicts[k].with == id)
+                fail_msg("%s: a conflict needs another option and why", name);
+        if (d->needs && (!tool_opt_table[d->needs].long_name || !tool_opt_table[d->needs].arg_name))
+            fail_msg("%s: what it needs is named by long name and value", name);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_man_names_reader),
+        cmocka_unit_test(test_man_page_lists_the_options),
+        cmocka_unit_test(test_help_shows_every_option),
+        cmocka_unit_test(test_rows_are_well_formed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
