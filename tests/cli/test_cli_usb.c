@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -34,15 +35,16 @@ static void run_usb(const char *dir, const char *boards, const char *const *args
 
 #define TIER "usb-"
 
-/* The preload, the boards, their state directory. */
+/* The preload, the boards, their state directory, the log (dir/usb.log). */
 static void run_usb(const char *dir, const char *boards, const char *const *args, cli_result *r)
 {
-    char preload[1024], b[256], state[600], asan[512];
+    char preload[1024], b[256], state[600], log[600], asan[512];
     snprintf(preload, sizeof preload, "LD_PRELOAD=%s", MPFLASH_FAKE_LIBUSB);
     snprintf(b, sizeof b, "MPFLASH_FAKE_USB=%s", boards);
     snprintf(state, sizeof state, "MPFLASH_FAKE_USB_STATE=%s", dir);
+    snprintf(log, sizeof log, "MPFLASH_FAKE_USB_LOG=%s/usb.log", dir);
     cli_env_asan(asan, sizeof asan);
-    const char *const env[] = {preload, b, state, asan, NULL};
+    const char *const env[] = {preload, b, state, log, asan, NULL};
     cli_run(dir, args, env, r);
 }
 
@@ -85,7 +87,8 @@ static void test_list(void **state)
     cli_result_free(&r);
 }
 
-/* Both deploy lines of ports/stm32/Makefile, character for character. */
+/* Both deploy lines of ports/stm32/Makefile, character for character, and
+ * reading the flash back the way a backup does. */
 static void test_makefile_command_lines(void **state)
 {
     (void)state;
@@ -98,7 +101,84 @@ static void test_makefile_command_lines(void **state)
     RUN_USB_EXPECT(dir, "f401:DFUUTIL", 0, "-a", "0", "-d", "0x0483:0xDF11", "-D", "build-PYBV11/firmware.dfu", "-s",
             ":leave");
     cli_assert_fake_flash(dir, "f401-DFUUTIL.mem", want);
+    RUN_USB_EXPECT(dir, "f401:DFUUTIL", 0, "-a", "0", "-d", "0483:df11", "-U", "back.bin", "-s", "0x08000000:0x80000");
+    cli_assert_file_bytes(dir, "back.bin", want, F401_FLASH, FLASH_BASE);
     free(want);
+}
+
+/* MicroPython's other DfuSe lines (FACTS.md): ports/stm32/mboot's deploy
+ * (pydfu with no IDs), ports/stm32/autoflash, an Arduino H7 board's, and a
+ * LEGO hub's backup and restore around its mboot. */
+static void test_other_dfuse_command_lines(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir(TIER "other-lines", dir, sizeof dir);
+    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
+    cli_copy_sample(dir, "firmware.dfu", "build/flash.dfu");
+    uint8_t *want = cli_sample_flashed_over(NULL);
+    RUN_USB_EXPECT(dir, "f401:AUTO", 0, "-a", "0", "-d", "0483:df11", "-D", "build/flash.dfu");
+    cli_assert_fake_flash(dir, "f401-AUTO.mem", want);
+    /* The Arduino build writes its own IDs into the suffix. */
+    cli_copy_sample(dir, "firmware0.bin", "firmware0.bin");
+    cli_copy_sample(dir, "firmware1.bin", "firmware1.bin");
+    RUN_EXPECT(dir, 0, "-q", "--convert", "giga.dfu", "--vid", "0x2341", "--pid", "0x035b",
+               "0x08000000:firmware0.bin", "0x08020000:firmware1.bin");
+    RUN_USB_EXPECT(dir, "f405:GIGA:id=2341/035b", 0, "-w", "-a", "0", "-d", "2341:035b", "-D", "giga.dfu");
+    cli_assert_fake_flash(dir, "f405-GIGA.mem", want);
+
+    /* mboot: an application after mboot's own 32 KiB. */
+    uint8_t *app = malloc(40000);
+    assert_non_null(app);
+    cli_fill_pattern(app, 40000, 0xB007u);
+    cli_write(dir, "app.bin", app, 40000);
+    char build_dir[600];
+    snprintf(build_dir, sizeof build_dir, "%s/build-B", dir);
+    assert_int_equal(mkdir(build_dir, 0777), 0);
+    RUN_EXPECT(dir, 0, "-q", "--convert", "build-B/firmware.dfu", "0x08008000:app.bin");
+    RUN_USB_EXPECT(dir, "mboot:MB", 0, "-u", "build-B/firmware.dfu");
+    uint8_t *mboot = cli_erased_flash();
+    memcpy(mboot + 0x8000, app, 40000);
+    cli_assert_fake_flash(dir, "mboot-MB.mem", mboot);
+    free(app);
+
+    /* LEGO: everything after mboot, out and back onto another hub. */
+    uint8_t *hub = cli_pattern_flash(0x1E60u);
+    cli_fake_flash_write(dir, "mboot-HUB1.mem", hub);
+    RUN_USB_EXPECT(dir, "mboot:HUB1:id=0694/0008", 0, "-a", "0", "-d", "0694:0008", "-U", "hub.bin", "-s",
+                   "0x08008000:0xf8000");
+    uint8_t *backup = malloc(0xf8000);
+    assert_non_null(backup);
+    memset(backup, 0xFF, 0xf8000);
+    memcpy(backup, hub + 0x8000, F401_FLASH - 0x8000); /* the state file holds the first 512 KiB */
+    cli_assert_file_bytes(dir, "hub.bin", backup, 0xf8000, FLASH_BASE + 0x8000);
+    RUN_USB_EXPECT(dir, "mboot:HUB2:id=0694/0008", 0, "-a", "0", "-d", "0694:0008", "-s", "0x08008000", "-D",
+                   "hub.bin");
+    memcpy(mboot, hub, F401_FLASH);
+    memset(mboot, 0xFF, 0x8000); /* mboot's own sectors: never written */
+    cli_assert_fake_flash(dir, "mboot-HUB2.mem", mboot);
+    free(backup);
+    free(hub);
+    free(mboot);
+    free(want);
+}
+
+/* A kernel driver bound to the DFU interface: detached for the claim, and
+ * given back when mpflash lets go. */
+static void test_kernel_driver_is_detached_and_given_back(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir_with_firmware(TIER "driver", dir, sizeof dir);
+    RUN_USB_EXPECT(dir, "f401:KD:driver=usbhid", 0, "-a", "0", "-U", "head.bin", "-s", "0x08000000:0x4000");
+    size_t len;
+    char *log = (char *)cli_read(dir, "usb.log", &len);
+    const char *detached = strstr(log, "KD kernel driver usbhid detached from interface 0\n");
+    const char *claimed = detached ? strstr(detached, "KD claim 0 -> 0\n") : NULL;
+    const char *released = claimed ? strstr(claimed, "KD release 0 -> 0\n") : NULL;
+    if (!released || !strstr(released, "KD kernel driver usbhid attached to interface 0\n"))
+        fail_msg("want detach, claim, release, attach in that order; the log:\n%s", log);
+    free(log);
 }
 
 /* Two boards: refuse to guess; -S or -p picks one, and only it changes. */
@@ -246,6 +326,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list),        cmocka_unit_test(test_makefile_command_lines),
+        cmocka_unit_test(test_other_dfuse_command_lines),
+        cmocka_unit_test(test_kernel_driver_is_detached_and_given_back),
         cmocka_unit_test(test_choosing_among_boards), cmocka_unit_test(test_no_board),
         cmocka_unit_test(test_usb_errors),  cmocka_unit_test(test_runtime_board),
         cmocka_unit_test(test_all_boards_one_fault),

@@ -71,6 +71,10 @@ static void snapshot(struct libusb_device *d)
         n += snprintf(path + n, sizeof path - (size_t)n, "%c%u", i ? '.' : '-', d->ports[i]);
     mpf_sim_set_path(d->sim, path);
     mpf_sim_transport(d->sim, &d->t);
+    if (d->id_vid || d->id_pid) {
+        d->t.info.vid = d->id_vid;
+        d->t.info.pid = d->id_pid;
+    }
 }
 
 static int parse_ports(struct libusb_device *d, const char *s)
@@ -215,6 +219,11 @@ static int add_board(char *item)
         }
         if (strcmp(opt, "onleave") == 0 && *val) {
             snprintf(d->onleave_path, sizeof d->onleave_path, "%s", val);
+            continue;
+        }
+        if (strcmp(opt, "id") == 0 && strlen(val) == 9 && val[4] == '/') {
+            d->id_vid = (uint16_t)strtoul(val, NULL, 16);
+            d->id_pid = (uint16_t)strtoul(val + 5, NULL, 16);
             continue;
         }
         if (strcmp(opt, "driver") == 0 && *val) {

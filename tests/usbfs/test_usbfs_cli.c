@@ -1,8 +1,7 @@
-/* The unmodified mpflash binary on Debian's libusb-1.0 over an emulated
- * usbfs bus (usbfs-launch): listing, choosing a board, MicroPython's deploy
- * command lines, reading back, a board in its application detached into
- * DFU mode, a kernel driver in the way, and a node without the udev rule.
- * Every flash is checked byte for byte from the boards' state files. */
+/* What only the emulated usbfs bus can show about the binary: that it ran
+ * on the system's libusb-1.0.so.0. (The binary's end-to-end tests on this
+ * bus are test_cli_usb.c and test_cli_fault_matrix.c built again:
+ * test_usbfs_cli_usb, test_usbfs_cli_faults, test_usbfs_cli_timeouts.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,50 +39,10 @@ static void test_runs_on_the_system_libusb(void **state)
     free(maps);
 }
 
-static void test_list(void **state)
-{
-    (void)state;
-    char dir[512];
-    cli_workdir("usbfs-list", dir, sizeof dir);
-    cli_result r;
-    RUN_BUS(dir, "f401:SER1:port=2,mboot:SER2:port=3.1", &r, "-l");
-    cli_assert_exit(&r, 0);
-    assert_int_equal(r.err_len, 0);
-    cli_golden("usb-list.out", r.out, r.out_len);
-    cli_result_free(&r);
-    RUN_BUS(dir, "f401:SER1:port=2,mboot:SER2:port=3.1", &r, "-l", "-S", "SER2", "--json");
-    cli_assert_exit(&r, 0);
-    cli_golden("usb-list.json", r.out, r.out_len);
-    cli_result_free(&r);
-    RUN_BUS(dir, "", &r, "-l");
-    cli_assert_exit(&r, 0);
-    assert_string_equal(r.out, "no DFU devices found\n");
-    cli_result_free(&r);
-}
-
-/* ports/stm32's two deploy lines, character for character. */
-static void test_makefile_command_lines(void **state)
-{
-    (void)state;
-    char dir[512];
-    cli_workdir("usbfs-makefile", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "build-PYBV11/firmware.dfu");
-    uint8_t *want = cli_sample_flashed_over(NULL);
-    RUN_BUS_EXPECT(dir, "f401:PYDFU", 0, "--vid", "0x0483", "--pid", "0xDF11", "-u",
-                   "build-PYBV11/firmware.dfu");
-    cli_assert_fake_flash(dir, "f401-PYDFU.mem", want);
-    RUN_BUS_EXPECT(dir, "f401:DFUUTIL", 0, "-a", "0", "-d", "0x0483:0xDF11", "-D",
-                   "build-PYBV11/firmware.dfu", "-s", ":leave");
-    cli_assert_fake_flash(dir, "f401-DFUUTIL.mem", want);
-    free(want);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_runs_on_the_system_libusb),
-        cmocka_unit_test(test_list),
-        cmocka_unit_test(test_makefile_command_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,15 +18,6 @@ void usbfs_run(const char *dir, const char *boards, const char *const *args,
         usbfs_run(dir, boards, args_, NULL, r);                                                    \
     } while (0)
 
-/* The run must exit with code; stderr is shown when it does not. */
-#define RUN_BUS_EXPECT(dir, boards, code, ...)                                                     \
-    do {                                                                                           \
-        cli_result r_;                                                                             \
-        RUN_BUS(dir, boards, &r_, __VA_ARGS__);                                                    \
-        cli_assert_exit(&r_, code);                                                                \
-        cli_result_free(&r_);                                                                      \
-    } while (0)
-
 /* dir/usb.log (MPFLASH_FAKE_USB_LOG of every run), removed. */
 char *usbfs_take_log(const char *dir);
 
