@@ -29,17 +29,17 @@ add_library(mpflash_objects OBJECT ${MPFLASH_CORE_SOURCES})
 set_target_properties(mpflash_objects PROPERTIES POSITION_INDEPENDENT_CODE ON)
 target_include_directories(mpflash_objects PUBLIC ${MPFLASH_INCLUDE_DIRS}
                            PRIVATE ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(mpflash_objects PRIVATE PkgConfig::LIBUSB)
+target_link_libraries(mpflash_objects PRIVATE PkgConfig::LIBUSB ${MPFLASH_PLATFORM_LIBS})
 
 add_library(mpflash_core STATIC $<TARGET_OBJECTS:mpflash_objects>)
 target_include_directories(mpflash_core PUBLIC ${MPFLASH_INCLUDE_DIRS})
-target_link_libraries(mpflash_core PUBLIC PkgConfig::LIBUSB)
+target_link_libraries(mpflash_core PUBLIC PkgConfig::LIBUSB ${MPFLASH_PLATFORM_LIBS})
 set_target_properties(mpflash_core PROPERTIES OUTPUT_NAME mpflash EXPORT_NAME mpflash_static)
 
 set(MPFLASH_SYMBOLS ${PROJECT_SOURCE_DIR}/src/libmpflash.symbols)
 add_library(mpflash_shared SHARED $<TARGET_OBJECTS:mpflash_objects>)
 target_include_directories(mpflash_shared PUBLIC ${MPFLASH_INCLUDE_DIRS})
-target_link_libraries(mpflash_shared PRIVATE PkgConfig::LIBUSB)
+target_link_libraries(mpflash_shared PRIVATE PkgConfig::LIBUSB ${MPFLASH_PLATFORM_LIBS})
 set_target_properties(mpflash_shared PROPERTIES OUTPUT_NAME mpflash EXPORT_NAME mpflash
   VERSION ${PROJECT_VERSION} SOVERSION ${MPFLASH_SOVERSION})
 if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang" AND NOT APPLE AND NOT WIN32)

@@ -76,14 +76,6 @@ static void assert_same_flash(const board *a, const board *b)
     free(y);
 }
 
-static int erased_bytes(const uint8_t *buf, size_t len)
-{
-    int ok = 1;
-    for (size_t i = 0; i < len; i++)
-        ok &= buf[i] == 0xFF;
-    return ok;
-}
-
 /* Every byte is what it must become, or 0xFF (so it can still become it). */
 static int right_or_blank(const uint8_t *got, const uint8_t *want, size_t len)
 {
@@ -91,17 +83,6 @@ static int right_or_blank(const uint8_t *got, const uint8_t *want, size_t len)
         if (got[i] != want[i] && got[i] != 0xFF)
             return 0;
     return 1;
-}
-
-/* Every byte of [address, address+len) reads 0xFF. */
-static int erased(const board *b, uint32_t address, size_t len)
-{
-    uint8_t *buf = malloc(len);
-    assert_non_null(buf);
-    assert_int_equal(mpf_sim_peek(b->sim, address, buf, len), 0);
-    int ok = erased_bytes(buf, len);
-    free(buf);
-    return ok;
 }
 
 #define WORDS_MAX 8192
@@ -112,9 +93,7 @@ typedef struct words {
     size_t n;
 } words;
 
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((format(printf, 2, 3)))
-#endif
+MPF_PRINTF(2, 3)
 static void say(words *w, const char *fmt, ...)
 {
     va_list ap;
@@ -218,7 +197,7 @@ static void test_one_changed_byte_rewrites_only_its_sector(void **state)
     assert_int_equal(b->d.stats.erase_sectors, 1);
     assert_int_equal(b->d.stats.bytes_down, TEXT_IN_SECTOR7);
     assert_true(board_has_image(b, &c->img));
-    assert_true(erased(b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
+    assert_true(board_reads_blank(b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
     assert_true(board_holds_fill(b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
 
     /* Progress totals leave out what was left alone. */
@@ -285,8 +264,9 @@ static void test_foreign_bytes_beside_the_image_get_the_sector_erased(void **sta
     const uint32_t want[2] = {0x08000000, SECTOR7};
     board_assert_erased(b, want, 2);
     assert_int_equal(b->d.stats.sectors_unchanged, 2);
-    assert_true(erased(b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
-    assert_true(erased(b, 0x08000000 + FIXTURE_MP_VECTOR_SIZE, 16 * KIB - FIXTURE_MP_VECTOR_SIZE));
+    assert_true(board_reads_blank(b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
+    assert_true(board_reads_blank(b, 0x08000000 + FIXTURE_MP_VECTOR_SIZE,
+                                  16 * KIB - FIXTURE_MP_VECTOR_SIZE));
 
     assert_int_equal(board_flash_ex(&full.b, &c->img, NULL, 0, 0), MPF_OK);
     assert_same_flash(b, &full.b);
@@ -484,7 +464,7 @@ static void test_mass_erase_plans_are_not_checked(void **state)
     assert_int_equal(board_ops(b, MPF_SIM_OP_UPLOAD), 150); /* the verify only */
     assert_int_equal(board_ops(b, MPF_SIM_OP_WRITE), 150);
     assert_true(board_has_image(b, &c->img));
-    assert_true(erased(b, BOARD_FS_ADDR, BOARD_FS_SIZE));
+    assert_true(board_reads_blank(b, BOARD_FS_ADDR, BOARD_FS_SIZE));
 }
 
 /* ---- sectors that need no erase ------------------------------------------- */
@@ -519,7 +499,7 @@ static void test_a_blank_sector_is_read_whole_and_written_without_an_erase(void 
     assert_int_equal(b->d.stats.blocks_unchanged, 2);
     assert_int_equal(capture_count(&b->cap, MPF_LOG_INFO, "written without an erase"), 1);
     assert_true(board_has_image(b, &c->img));
-    assert_true(erased(b, 0x08020000 + sizeof data, 128 * KIB - sizeof data));
+    assert_true(board_reads_blank(b, 0x08020000 + sizeof data, 128 * KIB - sizeof data));
     assert_true(board_holds_fill(b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
 }
 
@@ -556,7 +536,7 @@ static void test_an_interrupted_flash_resumes_where_it_stopped(void **state)
     assert_int_equal(b->d.stats.sectors_unchanged, 2);
     assert_int_equal(b->d.stats.sectors_blank, 2);
     assert_true(board_has_image(b, &c->img));
-    assert_true(erased(b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
+    assert_true(board_reads_blank(b, SECTOR7 + TEXT_IN_SECTOR7, 128 * KIB - TEXT_IN_SECTOR7));
     assert_true(board_holds_fill(b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS));
 }
 

@@ -44,18 +44,6 @@ static void micropython(mpf_image *img, uint32_t seed)
     assert_int_equal(fixture_micropython_image(img, 96u * 1024u, seed), 0);
 }
 
-static int fs_blank(const board *b)
-{
-    uint8_t *buf = malloc(BOARD_FS_SIZE);
-    assert_non_null(buf);
-    assert_int_equal(mpf_sim_peek(b->sim, BOARD_FS_ADDR, buf, BOARD_FS_SIZE), 0);
-    int blank = 1;
-    for (size_t i = 0; i < BOARD_FS_SIZE && blank; i++)
-        blank = buf[i] == 0xFF;
-    free(buf);
-    return blank;
-}
-
 static int plan_touches_fs(const mpf_plan *p)
 {
     for (size_t i = 0; i < p->erase_count; i++)
@@ -91,7 +79,7 @@ static void test_only_a_mass_erase_wipes_the_filesystem(void **state)
             assert_true(board_has_image(&b, &img));
             assert_int_equal(plan_touches_fs(&b.plan), opt.mass_erase);
             if (opt.mass_erase) {
-                assert_true(fs_blank(&b));
+                assert_true(board_reads_blank(&b, BOARD_FS_ADDR, BOARD_FS_SIZE));
             } else if (!board_holds_fill(&b, BOARD_FS_ADDR, BOARD_FS_SIZE, SEED_FS)) {
                 fail_msg("%s combo %u: the filesystem changed", chips[c].name, combo);
             } else {

@@ -262,14 +262,14 @@ static void test_poll_timeout_ffffff_is_capped_with_a_warning(void **state)
     assert_int_equal(capture_count(&v->cap, MPF_LOG_WARN, "asked to wait"), 1);
     assert_int_equal(capture_count(&v->cap, MPF_LOG_WARN, said), 1);
     assert_int_equal(capture_count(&v->cap, MPF_LOG_DEBUG, "asked to wait 16777215 ms"),
-                     v->h.sleeps - 1);
+                     v->h.pass.sleeps - 1);
     /* No wait longer than the longest operation (a 128 KiB erase, 9.2 s);
      * 2 erases, 2 + 2 + 1 pointers and 5 blocks each waited once. */
-    assert_true(v->h.longest_sleep_ms <= mpf_dfu_erase_timeout_ms(128u * 1024u));
-    assert_int_equal(v->h.sleeps, 2 + 5 + 5);
+    assert_true(v->h.pass.longest_sleep_ms <= mpf_dfu_erase_timeout_ms(128u * 1024u));
+    assert_int_equal(v->h.pass.sleeps, 2 + 5 + 5);
     const uint64_t bound_ms = mpf_dfu_erase_timeout_ms(16u * 1024u) +
                               mpf_dfu_erase_timeout_ms(128u * 1024u) + 10 * MPF_DFU_TIMEOUT_MS;
-    assert_int_equal(v->h.slept_ms, bound_ms);
+    assert_int_equal(v->h.pass.slept_ms, bound_ms);
     dev_free(v);
 }
 

@@ -280,13 +280,35 @@ static void test_target_names_and_long_sources(void **state)
     assert_string_equal(img.targets[0].name, "Internal Flash");
     assert_int_equal(strlen(img.targets[1].name), 255);
 
-    /* An over-long source keeps its tail, where the file name is. */
+    /* An over-long source keeps its tail, where the file name is, behind a
+     * mark that shows the cut (an absolute path must not seem relative). */
     char source[200];
     memset(source, 'd', sizeof source);
+    source[0] = '/';
     memcpy(source + sizeof source - 20, "/firmware.dfu: t0e1", 20);
     add(&img, 0, 0, (const uint8_t[]){1}, 1, source);
-    assert_int_equal(strlen(img.segments[0].source), MPF_SOURCE_MAX - 1);
-    assert_string_equal(img.segments[0].source + MPF_SOURCE_MAX - 1 - 19, "/firmware.dfu: t0e1");
+    const char *kept = img.segments[0].source;
+    assert_int_equal(strlen(kept), MPF_SOURCE_MAX - 1);
+    assert_memory_equal(kept, "\xE2\x80\xA6" "ddd", 6);
+    assert_string_equal(kept + MPF_SOURCE_MAX - 1 - 19, "/firmware.dfu: t0e1");
+    /* The cut never splits a UTF-8 character: "é" is two bytes, and the
+     * tail starts after a whole one. */
+    char wide[200];
+    for (size_t i = 0; i + 1 < sizeof wide; i += 2)
+        memcpy(wide + i, "\xC3\xA9", 2);
+    wide[sizeof wide - 1] = '\0'; /* 198 bytes of "é", then a cut one: end on a whole one */
+    wide[sizeof wide - 2] = 'x';
+    add(&img, 0, 0x100, (const uint8_t[]){1}, 1, wide);
+    kept = img.segments[1].source;
+    assert_memory_equal(kept, "\xE2\x80\xA6" "\xC3\xA9", 5);
+    assert_true(strlen(kept) <= MPF_SOURCE_MAX - 1);
+    assert_string_equal(kept + strlen(kept) - 1, "x");
+    /* Exactly fitting: not cut, no mark. */
+    char fits[MPF_SOURCE_MAX];
+    memset(fits, 'f', sizeof fits - 1);
+    fits[sizeof fits - 1] = '\0';
+    add(&img, 0, 0x200, (const uint8_t[]){1}, 1, fits);
+    assert_string_equal(img.segments[2].source, fits);
     mpf_image_free(&img);
 }
 

@@ -600,6 +600,60 @@ static void test_load_file_empty_and_tiny_files(void **state)
     mpf_image_free(&img);
 }
 
+#define MISNAMED(what, looks)                                                                                  \
+    "not " what " (" looks "); check that it was downloaded or built whole (a saved web page?), or give an "  \
+    "address (0x08000000:FILE) to flash it as a raw binary"
+
+/* A name that promises a format, content that is none: refused, never taken
+ * as a raw binary. Content of another known format is loaded as what it is,
+ * and an address in front says "raw binary" as always. */
+static void test_load_file_misnamed(void **state)
+{
+    tmp_dir *d = *state;
+    static const struct {
+        const char *name, *content, *says;
+        size_t len; /* 0: strlen(content) */
+    } cases[] = {
+        {"page.dfu", "<!DOCTYPE html>\n<html><body>404 Not Found</body></html>\n",
+         MISNAMED("a DFU file", "looks like HTML"), 0},
+        {"PAGE.DFU", "\xEF\xBB\xBF\n  <html lang=\"en\">\n", MISNAMED("a DFU file", "looks like HTML"), 0},
+        {"notes.dfu", "firmware goes here\n", MISNAMED("a DFU file", "looks like text"), 0},
+        {"notes.hex", "hello, world\r\n", MISNAMED("an Intel HEX file", "looks like text"), 0},
+        {"data.elf", "\x00\x10\x00\x20\x01\x02\x00\x08", MISNAMED("an ELF file", "binary data of no known format"), 8},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        put_file(d, cases[i].name, cases[i].content, cases[i].len ? cases[i].len : strlen(cases[i].content));
+        expect_file_refused(d, "", cases[i].name, cases[i].says);
+    }
+
+    char spec[600];
+    mpf_image img;
+    mpf_image_init(&img);
+    mpf_error err = {0};
+    mpf_format f = MPF_FORMAT_UNKNOWN;
+    /* The refusal does not depend on -s giving an address (that is for raw binaries). */
+    mpf_load_options lo = {0};
+    lo.has_address = 1;
+    lo.address = 0x08000000u;
+    snprintf(spec, sizeof spec, "%s/page.dfu", d->path);
+    assert_int_equal(mpf_load_file(&img, spec, &lo, &f, &err), MPF_ERR_INPUT);
+    assert_int_equal(f, MPF_FORMAT_BIN);
+    assert_int_equal(img.count, 0);
+    /* ADDR:FILE: the user says it is a raw binary. */
+    snprintf(spec, sizeof spec, "0x08000000:%s/data.elf", d->path);
+    assert_int_equal(mpf_load_file(&img, spec, NULL, &f, &err), MPF_OK);
+    assert_segment_holds(&img.segments[0], 0x08000000u, (const uint8_t *)"\x00\x10\x00\x20\x01\x02\x00\x08", 8);
+    mpf_image_free(&img);
+    /* A .dfu holding Intel HEX is loaded as HEX: the content decides. */
+    mpf_image_init(&img);
+    static const char hex[] = ":040000001122334452\n:00000001FF\n";
+    put_file(d, "really-hex.dfu", hex, strlen(hex));
+    snprintf(spec, sizeof spec, "%s/really-hex.dfu", d->path);
+    assert_int_equal(mpf_load_file(&img, spec, NULL, &f, &err), MPF_OK);
+    assert_int_equal(f, MPF_FORMAT_IHEX);
+    mpf_image_free(&img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -614,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_load_file_refuses_address_for_files_with_their_own),
         cmocka_unit_test(test_load_file_damaged_hex_is_never_raw),
         cmocka_unit_test(test_load_file_empty_and_tiny_files),
+        cmocka_unit_test(test_load_file_misnamed),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

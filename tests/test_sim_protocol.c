@@ -12,14 +12,16 @@
 static void test_chip_list(void **state)
 {
     (void)state;
-    static const char *names[] = { "f401", "f405", "f407", "f411", "f446", "mboot", "mboot-f401" };
-    assert_int_equal(mpf_sim_chip_count(), 7);
-    for (size_t i = 0; i < 7; i++) {
+    static const char *names[] = { "f401", "f405", "f407", "f411", "f446", "mboot", "mboot-f401",
+                                   "nano-esp32", "portenta-c33", "dfu11" };
+    const size_t n = sizeof names / sizeof names[0];
+    assert_int_equal(mpf_sim_chip_count(), n);
+    for (size_t i = 0; i < n; i++) {
         assert_string_equal(mpf_sim_chip_name(i), names[i]);
         assert_non_null(mpf_sim_chip_description(i));
     }
-    assert_null(mpf_sim_chip_name(7));
-    assert_null(mpf_sim_chip_description(7));
+    assert_null(mpf_sim_chip_name(n));
+    assert_null(mpf_sim_chip_description(n));
 
     mpf_sim *sim = (mpf_sim *)&sim;
     mpf_error err;

@@ -104,6 +104,12 @@ typedef struct mpf_dfu {
     uint16_t read_size;     /* bytes per UPLOAD in mpf_dfu_read; 0 = transfer_size. The
                              * device numbers UPLOAD blocks in its own wTransferSize, so
                              * any other size sets the pointer before every block */
+    /* Plain DFU 1.1 only: */
+    int manifested;         /* a download was manifested: the device runs it after a
+                             * USB reset (or DETACH, or by itself when it vanished) */
+    int wait_reset;         /* it is in dfuMANIFEST-WAIT-RESET: only a reset helps */
+    const char *unverified; /* a flash asked to verify but could not (static text, e.g.
+                             * the device answers UPLOAD with 0 bytes); NULL otherwise */
 } mpf_dfu;
 
 /* Bring the device to dfuIDLE (GETSTATUS; CLRSTATUS out of dfuERROR; ABORT
@@ -202,6 +208,36 @@ mpf_err mpf_dfu_read(mpf_dfu *d, uint8_t alt, uint32_t address, uint8_t *buf, si
  * device that answers dfuERROR refused to leave, and that is an error.
  * When the device has already left (d->left), it sends nothing and succeeds. */
 mpf_err mpf_dfu_leave(mpf_dfu *d, uint32_t address, mpf_error *err);
+
+/* ---- plain DFU 1.1 (bcdDFUVersion 0x0100/0x0101/0x0110) ----------------------
+ * No addresses: a download is one stream from the device's first byte, sent
+ * in wTransferSize DNLOADs numbered from 0 (wrapping at 65536), each followed
+ * by GETSTATUS polls that wait bwPollTimeout; a zero-length DNLOAD then starts
+ * manifestation. mpf_dfu_flash_ex runs a plan built for such a device (one
+ * stream per alt setting, no erases: the device erases by itself) as: the
+ * stream, its manifestation, a read-back when the plan verifies, and, when it
+ * leaves, the USB reset (or DETACH, plan->final_detach). A device that
+ * disappears during manifestation, reset or detach has done what was asked.
+ * Verify needs bitCanUpload and a manifestation-tolerant device (the plan
+ * drops it otherwise); a device that then returns 0 bytes could not be
+ * verified: d->unverified says so, the flash still succeeds. */
+
+/* UPLOAD blocks 0, 1, ... of wTransferSize on alt until a short frame, or
+ * max bytes (0 = until the short frame). *out is malloc'd (free it), *len the
+ * bytes read. Progress as MPF_PHASE_READ (total = max, or 0 when unbounded). */
+mpf_err mpf_dfu_upload(mpf_dfu *d, uint8_t alt, size_t max, uint8_t **out, size_t *len,
+                       mpf_error *err);
+
+/* USB port reset: after a manifestation the device starts the new firmware
+ * (DFU 1.1), and a device that vanishes during it is success; d->left is set
+ * then. Without a manifestation the device stays in DFU mode. */
+mpf_err mpf_dfu_reset(mpf_dfu *d, mpf_error *err);
+
+/* DFU_DETACH to a device in DFU mode: Arduino's bootloaders restart on it
+ * (dfu-util -Q/--final-detach of Arduino's fork). A device that vanishes is
+ * success and d->left is set; one that stalls it does not take DETACH in DFU
+ * mode (DFU 1.1 defines it for run-time mode only): MPF_ERR_USB_STALL. */
+mpf_err mpf_dfu_detach(mpf_dfu *d, mpf_error *err);
 
 /* DfuSe 0x41 alone: erase every sector of the alt setting's memory. */
 mpf_err mpf_dfu_mass_erase(mpf_dfu *d, uint8_t alt, mpf_error *err);

@@ -9,6 +9,18 @@
 
 #include <stddef.h>
 
+/* printf-style format checking for the library's message functions. MinGW
+ * builds use MinGW's own C99 printf (__USE_MINGW_ANSI_STDIO), which knows
+ * %zu and %lld; gnu_printf tells the compiler so (plain printf would check
+ * against msvcrt's older rules). */
+#if defined(__MINGW32__)
+#define MPF_PRINTF(fmt_index, first_arg) __attribute__((format(gnu_printf, fmt_index, first_arg)))
+#elif defined(__GNUC__) || defined(__clang__)
+#define MPF_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
+#else
+#define MPF_PRINTF(fmt_index, first_arg)
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -59,16 +71,12 @@ int mpf_err_exit_code(mpf_err code);
 /* Set err (if non-NULL) to code and a printf-style message; returns code so
  * callers can write `return mpf_error_set(err, MPF_ERR_INPUT, "...")`. */
 mpf_err mpf_error_set(mpf_error *err, mpf_err code, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 3, 4)))
-#endif
+    MPF_PRINTF(3, 4)
     ;
 
 /* Put "context: " in front of an error's existing message. */
 void mpf_error_prefix(mpf_error *err, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 2, 3)))
-#endif
+    MPF_PRINTF(2, 3)
     ;
 
 void mpf_error_clear(mpf_error *err);

@@ -63,6 +63,10 @@ typedef struct mpf_image {
      * vector table, so it is never used as the leave address. */
     int has_entry;
     uint32_t entry;
+
+    /* Segments loaded without an address (mpf_load_options.stream_ok): a
+     * plain DFU device's stream, meaningless to an addressed (DfuSe) one. */
+    size_t streamed;
 } mpf_image;
 
 void mpf_image_init(mpf_image *img);
@@ -110,6 +114,8 @@ typedef struct mpf_load_options {
     uint32_t address;
     uint8_t alt;      /* alt setting for formats that do not carry one */
     int accept_bad_crc; /* load a DFU file whose suffix CRC is wrong, with crc_ok = 0 (for --info) */
+    int stream_ok;    /* without an address, load bin and plain DFU bytes at 0 as a stream
+                       * for a plain DFU 1.1 device, and count them in img->streamed */
 } mpf_load_options;
 
 /* Per-format loaders. `name` is used in messages and segment sources.

@@ -26,6 +26,8 @@ typedef struct mpf_plan_options {
     uint16_t transfer_size;   /* 0 = the device's wTransferSize */
     const mpf_timing *timing; /* for the estimate; NULL = STM32F4 typical */
     int force;                /* allow writing "Option Bytes" and "OTP..." regions */
+    int final_detach;         /* plain DFU: leave by DETACH instead of a USB reset */
+    uint32_t poll_ms;         /* plain DFU: bwPollTimeout per block for the estimate */
 } mpf_plan_options;
 
 void mpf_plan_options_default(mpf_plan_options *o); /* verify and leave on */
@@ -74,6 +76,12 @@ typedef struct mpf_plan {
     int writes_option_bytes; /* an "Option Bytes" region is written (opt->force) */
     int writes_otp;          /* an "OTP..." region is written: permanent (opt->force) */
     uint16_t transfer_size;
+    /* Plain DFU 1.1 device (not DfuSe): each write is a stream from the
+     * start of its alt (address 0 = its first byte), there are no erases,
+     * and leaving is manifestation + USB reset, or DETACH with final_detach. */
+    int plain;
+    int final_detach;
+    uint32_t poll_ms; /* bwPollTimeout per block the estimate assumes */
     uint64_t erase_bytes; /* sectors erased; with mass_erase, alt 0's erasable bytes too */
     uint64_t write_bytes;
     uint64_t estimated_us; /* erase + program + USB, from the timing table */

@@ -54,7 +54,10 @@ typedef struct mpf_sim mpf_sim;
 
 /* Chips: "f401", "f405", "f407", "f411", "f446" (ST system bootloader),
  * "mboot" (MicroPython mboot on an F405) and "mboot-f401" (mboot on an F401:
- * its layout claims 1 MiB, only 512 KiB exist). */
+ * its layout claims 1 MiB, only 512 KiB exist); plain DFU 1.1 boards
+ * (src/sim/plain.c): "nano-esp32" and "portenta-c33" (Arduino's
+ * bootloaders), "dfu11" (the specification's device, not
+ * manifestation-tolerant). */
 size_t mpf_sim_chip_count(void);
 const char *mpf_sim_chip_name(size_t i);
 const char *mpf_sim_chip_description(size_t i);
@@ -110,6 +113,9 @@ void mpf_sim_set_path(mpf_sim *sim, const char *path);
  * what GETSTATUS reports, not how long the device is busy. */
 void mpf_sim_set_transfer_size(mpf_sim *sim, uint16_t size);
 void mpf_sim_set_poll_timeout(mpf_sim *sim, int32_t ms);
+/* bmAttributes of the functional descriptor (and what the device does with
+ * them: canDnload, canUpload, manifestation tolerance). */
+void mpf_sim_set_attributes(mpf_sim *sim, uint8_t attributes);
 
 /* Direct memory access, for setting up and checking tests; 0 on success,
  * -1 if the range is not backed by the chip. Poke stores bytes as given

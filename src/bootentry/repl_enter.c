@@ -62,7 +62,7 @@ static long wait_banner(enter_ctx *c, rx_window *w, uint64_t deadline)
         long n = mpf_tty_read(&c->tty, buf, sizeof buf, deadline);
         if (n <= 0)
             return n;
-        uint64_t now = mpf_serial_now_ms();
+        uint64_t now = mpf_tty_now_ms(&c->tty);
         for (long i = 0; i < n; i++) {
             window_add(w, buf[i], now);
             if (window_ends_with_banner(w)) {
@@ -93,7 +93,7 @@ static mpf_err reach_raw_repl(enter_ctx *c, mpf_error *err)
     rx_window w = {.last_len = 0};
     uint64_t attempt_start = 0;
     for (unsigned a = 1; a <= c->attempts; a++) {
-        attempt_start = mpf_serial_now_ms();
+        attempt_start = mpf_tty_now_ms(&c->tty);
         uint64_t deadline = attempt_start + c->timeout_ms;
         mpf_err rc = mpf_tty_write(&c->tty, interrupt, sizeof interrupt, deadline, err);
         if (rc == MPF_OK)
@@ -144,13 +144,13 @@ static mpf_err send_code(enter_ctx *c, mpf_error *err)
     for (size_t off = 0; off < len; off += CODE_CHUNK) {
         size_t n = len - off < CODE_CHUNK ? len - off : CODE_CHUNK;
         if (off)
-            mpf_serial_sleep_ms(CODE_CHUNK_PAUSE_MS);
-        mpf_err rc = mpf_tty_write(&c->tty, code + off, n, mpf_serial_now_ms() + c->timeout_ms, err);
+            mpf_clock_sleep_ms(c->tty.clock, CODE_CHUNK_PAUSE_MS);
+        mpf_err rc = mpf_tty_write(&c->tty, code + off, n, mpf_tty_now_ms(&c->tty) + c->timeout_ms, err);
         if (rc != MPF_OK)
             return rc;
     }
     static const uint8_t end[] = {0x04};
-    return mpf_tty_write(&c->tty, end, sizeof end, mpf_serial_now_ms() + c->timeout_ms, err);
+    return mpf_tty_write(&c->tty, end, sizeof end, mpf_tty_now_ms(&c->tty) + c->timeout_ms, err);
 }
 
 /* After "OK": a hang-up or silence is the bootloader; "\x04...\x04>" means
@@ -163,7 +163,7 @@ static mpf_err watch_after_ok(enter_ctx *c, const uint8_t *pending, size_t pendi
         pending_len = sizeof out;
     memcpy(out, pending, pending_len);
     len = pending_len;
-    uint64_t deadline = mpf_serial_now_ms() + c->settle_ms;
+    uint64_t deadline = mpf_tty_now_ms(&c->tty) + c->settle_ms;
     for (;;) {
         /* Look for the end of a run: stdout \x04 stderr \x04 > */
         const uint8_t *eot1 = memchr(out, 0x04, len);
@@ -227,7 +227,7 @@ static mpf_err expect_ok(enter_ctx *c, mpf_error *err)
     uint8_t got[256];
     size_t len = c->after_banner_len;
     memcpy(got, c->after_banner, len);
-    uint64_t deadline = mpf_serial_now_ms() + c->timeout_ms;
+    uint64_t deadline = mpf_tty_now_ms(&c->tty) + c->timeout_ms;
     for (;;) {
         size_t off = skip_banners(got, len);
         const uint8_t *rest = got + off;
@@ -274,6 +274,12 @@ static int code_is_plain(const char *code)
 mpf_err mpf_serial_enter_bootloader(const char *port, const mpf_serial_enter_options *o,
                                     mpf_error *err)
 {
+    return mpf_serial_enter_bootloader_env(NULL, port, o, err);
+}
+
+mpf_err mpf_serial_enter_bootloader_env(const mpf_serial_env *env, const char *port,
+                                        const mpf_serial_enter_options *o, mpf_error *err)
+{
     if (!port || !*port)
         return mpf_error_set(err, MPF_ERR_USAGE, "no serial port given for bootloader entry");
     enter_ctx c = {.port = port};
@@ -288,7 +294,7 @@ mpf_err mpf_serial_enter_bootloader(const char *port, const mpf_serial_enter_opt
 
     mpf_serial_log_fn log = o ? o->log : NULL;
     void *user = o ? o->user : NULL;
-    mpf_err rc = mpf_tty_open(&c.tty, port, log, user, err);
+    mpf_err rc = mpf_tty_open(&c.tty, env, port, log, user, err);
     if (rc != MPF_OK)
         return rc;
     mpf_serial_logf(log, user, MPF_LOG_INFO, "%s: asking MicroPython to enter its bootloader", port);

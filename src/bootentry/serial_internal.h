@@ -6,18 +6,25 @@
 #include <stdint.h>
 
 #include "mpflash/serial.h"
+#include "platform/clock.h"
+#include "platform/serial_port.h"
 
 typedef void (*mpf_serial_log_fn)(void *user, mpf_log_level level, const char *message);
 
-/* Monotonic milliseconds; sleeping a bounded time. */
-uint64_t mpf_serial_now_ms(void);
-void mpf_serial_sleep_ms(unsigned ms);
+/* Where the serial code gets its ports and its time; a NULL pointer or
+ * field means the host's. Tests put a board model and a virtual clock here. */
+typedef struct mpf_serial_env {
+    const mpf_port_ops *ports;
+    const mpf_clock *clock;
+} mpf_serial_env;
+
+/* mpf_serial_enter_bootloader through env. */
+mpf_err mpf_serial_enter_bootloader_env(const mpf_serial_env *env, const char *port,
+                                        const mpf_serial_enter_options *o, mpf_error *err);
 
 /* printf-style log line through an optional callback. */
 void mpf_serial_logf(mpf_serial_log_fn log, void *user, mpf_log_level level, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 4, 5)))
-#endif
+    MPF_PRINTF(4, 5)
     ;
 
 /* Bytes as a C-like quoted string ("raw REPL\r\n>", "\x04"), cut to fit out

@@ -1,26 +1,9 @@
 #include "bootentry/serial_internal.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-
-uint64_t mpf_serial_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-void mpf_serial_sleep_ms(unsigned ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
-    /* A signal cuts the sleep short; the callers' deadlines keep it bounded. */
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
 
 void mpf_serial_logf(mpf_serial_log_fn log, void *user, mpf_log_level level, const char *fmt, ...)
 {

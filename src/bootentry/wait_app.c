@@ -2,11 +2,10 @@
 #include "bootentry/serial_internal.h"
 
 #include <string.h>
-#include <unistd.h>
 
 static int present(const mpf_serial_port *p)
 {
-    return access(p->dev_path, F_OK) == 0; /* sysfs is there before udev made the node */
+    return mpf_port_node_ready(p->dev_path); /* sysfs is there before udev made the node */
 }
 
 /* The lowest interface of the device at usb_path whose ports pass want. */
@@ -69,7 +68,7 @@ mpf_err mpf_serial_wait_app(const mpf_serial_wait_options *o, const char *serial
     const char *p_show = path && *path ? path : "none";
     mpf_serial_logf(log, user, MPF_LOG_INFO, "waiting up to %u ms for the application's serial port (serial %s, port %s)",
                     timeout, s_show, p_show);
-    uint64_t deadline = mpf_serial_now_ms() + timeout;
+    uint64_t deadline = mpf_clock_now_ms(NULL) + timeout;
     for (;;) {
         mpf_serial_port *ports = NULL;
         size_t n = 0;
@@ -94,11 +93,11 @@ mpf_err mpf_serial_wait_app(const mpf_serial_wait_options *o, const char *serial
             return MPF_OK;
         }
         mpf_serial_list_free(ports);
-        uint64_t now = mpf_serial_now_ms();
+        uint64_t now = mpf_clock_now_ms(NULL);
         if (now >= deadline)
             break;
         uint64_t left = deadline - now;
-        mpf_serial_sleep_ms(left < poll ? (unsigned)left : poll);
+        mpf_clock_sleep_ms(NULL, left < poll ? (uint32_t)left : poll);
     }
     return mpf_error_set(err, MPF_ERR_APP_TIMEOUT,
                          "the application's serial port (serial %s, port %s) did not appear within %u ms; "

@@ -258,6 +258,8 @@ mpf_err mpf_dfu_flash_ex(mpf_dfu *d, const mpf_plan *plan, const mpf_dfu_flash_o
     }
     flash_run r = {.plan = plan};
     mpf_err rc = eng_require_open(d, "flashing", err);
+    if (rc == MPF_OK && plan->plain)
+        return eng_plain_flash(d, plan, err);
     if (rc == MPF_OK)
         rc = check_plan(d, plan, &r, err);
     if (rc != MPF_OK)

@@ -7,11 +7,7 @@
 
 #include "mpflash/engine.h"
 
-#if defined(__GNUC__) || defined(__clang__)
-#define ENG_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define ENG_PRINTF(f, a)
-#endif
+#define ENG_PRINTF(f, a) MPF_PRINTF(f, a)
 
 /* Room for "write of block 65535 at 0x08020000" and the like. */
 #define ENG_WHAT_MAX 96
@@ -47,6 +43,10 @@ mpf_err eng_upload(mpf_dfu *d, uint16_t block, uint8_t *buf, uint16_t len, size_
 mpf_err eng_getstatus(mpf_dfu *d, unsigned timeout_ms, mpf_dfu_status_reply *out,
                       mpf_error *err);
 mpf_err eng_clrstatus(mpf_dfu *d, mpf_error *err);
+/* DFU_DETACH with wValue = timeout_ms (the device's wDetachTimeOut). */
+mpf_err eng_detach(mpf_dfu *d, uint16_t timeout_ms, mpf_error *err);
+/* USB port reset through the transport (not a DFU request: not counted). */
+mpf_err eng_reset(mpf_dfu *d, mpf_error *err);
 mpf_err eng_abort(mpf_dfu *d, mpf_error *err);
 mpf_err eng_select_alt(mpf_dfu *d, uint8_t alt, mpf_error *err);
 void eng_sleep(mpf_dfu *d, uint32_t ms);
@@ -91,6 +91,10 @@ mpf_err eng_wait(mpf_dfu *d, const char *what, uint32_t limit_ms, mpf_dfu_status
 mpf_err eng_wait_from(mpf_dfu *d, const char *what, uint32_t limit_ms,
                       const mpf_dfu_status_reply *first, mpf_dfu_status_reply *last,
                       mpf_error *err);
+/* The same loop for other waits: busy(state) says when to poll again. */
+mpf_err eng_wait_while(mpf_dfu *d, const char *what, uint32_t limit_ms,
+                       const mpf_dfu_status_reply *first, int (*still_busy)(uint8_t state),
+                       mpf_dfu_status_reply *last, mpf_error *err);
 /* eng_wait_from, and also: a device that still says busy after stuck_ms (0 =
  * never) although it named a bwPollTimeout is MPF_ERR_PROTOCOL at once, with
  * *stuck set (may be NULL): it is stuck, not slow (STM32H743 rev V). */
@@ -155,6 +159,10 @@ int eng_writable_over(const uint8_t *now, const uint8_t *want, size_t len);
 mpf_err eng_write_run(mpf_dfu *d, const eng_map *m, const mpf_plan_write *w, uint16_t block_size,
                       eng_progress *progress, mpf_error *err);
 
+/* One data block: DNLOAD, then GETSTATUS until dfuDNLOAD-IDLE; progress. */
+mpf_err eng_send_block(mpf_dfu *d, const char *what, uint16_t block, const uint8_t *data, uint16_t n,
+                       eng_progress *progress, mpf_error *err);
+
 /* ---- engine_read.c ----------------------------------------------------------- */
 /* Reads wTransferSize-sized pieces through one address pointer for as long
  * as the addresses line up with it: any block from the pointer on is one
@@ -191,6 +199,18 @@ mpf_err eng_read_range(mpf_dfu *d, uint8_t alt, uint32_t address, size_t len, en
  * the run gets its own pointer. */
 mpf_err eng_verify_run(eng_reader *r, const eng_map *m, const mpf_plan_write *w,
                        eng_progress *progress, mpf_error *err);
+
+/* ---- engine_plain.c: plain DFU 1.1 ------------------------------------------ */
+/* Run a plan built for a plain device (plan->plain). */
+mpf_err eng_plain_flash(mpf_dfu *d, const mpf_plan *plan, mpf_error *err);
+/* engine_plain_upload.c: UPLOAD from block 0 of alt (selected) until a short
+ * frame or max bytes (0 = unbounded), into *buf (grown with realloc, *cap its
+ * size); ABORTs an unfinished upload. */
+mpf_err eng_plain_upload(mpf_dfu *d, size_t max, uint8_t **buf, size_t *cap, size_t *len,
+                         eng_progress *progress, mpf_error *err);
+/* Read back what a stream wrote and compare; a device that returns nothing
+ * sets d->unverified. */
+mpf_err eng_plain_verify(mpf_dfu *d, const mpf_plan_write *w, eng_progress *progress, mpf_error *err);
 
 /* ---- engine_skip.c: skip-unchanged ------------------------------------------- */
 /* action[i] = what a flash must do with plan->erases[i] (mpf_sector_action).

@@ -42,7 +42,8 @@ mpf_err eng_dnload(mpf_dfu *d, uint16_t block, const uint8_t *data, uint16_t len
 {
     mpf_err rc = out_request(d, MPF_DFU_DNLOAD, block, data, len, MPF_DFU_TIMEOUT_MS, err);
     /* Counted as sent even when it failed: the device may have acted on it. */
-    if (block >= MPF_DFUSE_FIRST_DATA_BLOCK && len > 0) {
+    /* Plain DFU numbers data blocks from 0; DfuSe keeps 0 for commands. */
+    if ((block >= MPF_DFUSE_FIRST_DATA_BLOCK || !d->dfuse) && len > 0) {
         d->stats.blocks_down++;
         d->stats.bytes_down += len;
     }
@@ -59,7 +60,7 @@ mpf_err eng_upload(mpf_dfu *d, uint16_t block, uint8_t *buf, uint16_t len, size_
     if (rc == MPF_OK && *received > len)
         rc = mpf_error_set(err, MPF_ERR_PROTOCOL, "transport returned %zu bytes for %u asked",
                            *received, (unsigned)len);
-    if (rc == MPF_OK && block >= MPF_DFUSE_FIRST_DATA_BLOCK) {
+    if (rc == MPF_OK && (block >= MPF_DFUSE_FIRST_DATA_BLOCK || !d->dfuse)) {
         d->stats.blocks_up++;
         d->stats.bytes_up += *received;
     }
@@ -96,6 +97,20 @@ mpf_err eng_getstatus(mpf_dfu *d, unsigned timeout_ms, mpf_dfu_status_reply *out
 mpf_err eng_clrstatus(mpf_dfu *d, mpf_error *err)
 {
     return out_request(d, MPF_DFU_CLRSTATUS, 0, NULL, 0, MPF_DFU_TIMEOUT_MS, err);
+}
+
+mpf_err eng_detach(mpf_dfu *d, uint16_t timeout_ms, mpf_error *err)
+{
+    return out_request(d, MPF_DFU_DETACH, timeout_ms, NULL, 0, MPF_DFU_TIMEOUT_MS, err);
+}
+
+mpf_err eng_reset(mpf_dfu *d, mpf_error *err)
+{
+    if (!d->transport->ops->reset)
+        return mpf_error_set(err, MPF_ERR_INTERNAL, "the transport cannot reset the device");
+    mpf_err rc = d->transport->ops->reset(d->transport->ctx, err);
+    trace_result(d, "USB reset", rc, err);
+    return rc;
 }
 
 mpf_err eng_abort(mpf_dfu *d, mpf_error *err)

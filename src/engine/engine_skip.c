@@ -189,6 +189,8 @@ mpf_err mpf_dfu_check_unchanged(mpf_dfu *d, const mpf_plan *plan, uint8_t *uncha
     if (!plan || (!unchanged && plan->erase_count))
         return mpf_error_set(err, MPF_ERR_USAGE, "mpf_dfu_check_unchanged: no plan or no result array");
     mpf_err rc = eng_require_open(d, "checking for unchanged sectors", err);
+    if (rc == MPF_OK && plan->plain)
+        return MPF_OK; /* no sectors: a plain device erases as the stream arrives */
     if (rc == MPF_OK)
         rc = eng_require_dfuse(d, "checking for unchanged sectors", err);
     if (rc != MPF_OK)

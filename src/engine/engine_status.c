@@ -82,9 +82,9 @@ static int busy(uint8_t state)
     return state == MPF_DFU_STATE_DNBUSY || state == MPF_DFU_STATE_DNLOAD_SYNC;
 }
 
-mpf_err eng_wait_stuck(mpf_dfu *d, const char *what, uint32_t limit_ms, uint32_t stuck_ms,
-                       const mpf_dfu_status_reply *first, mpf_dfu_status_reply *last,
-                       int *stuck, mpf_error *err)
+static mpf_err wait_core(mpf_dfu *d, const char *what, uint32_t limit_ms, uint32_t stuck_ms,
+                         const mpf_dfu_status_reply *first, int (*still_busy)(uint8_t state),
+                         mpf_dfu_status_reply *last, int *stuck, mpf_error *err)
 {
     if (stuck)
         *stuck = 0;
@@ -107,7 +107,7 @@ mpf_err eng_wait_stuck(mpf_dfu *d, const char *what, uint32_t limit_ms, uint32_t
             *last = st;
         if (st.status != MPF_DFU_STATUS_OK || st.state == MPF_DFU_STATE_ERROR)
             return eng_status_error(d, err, what, &st);
-        if (!busy(st.state))
+        if (!still_busy(st.state))
             return MPF_OK;
 
         /* Both measures count: the transport's clock may not move (a test
@@ -147,6 +147,20 @@ mpf_err eng_wait_stuck(mpf_dfu *d, const char *what, uint32_t limit_ms, uint32_t
         eng_sleep(d, wait_ms);
         slept_ms += wait_ms;
     }
+}
+
+mpf_err eng_wait_stuck(mpf_dfu *d, const char *what, uint32_t limit_ms, uint32_t stuck_ms,
+                       const mpf_dfu_status_reply *first, mpf_dfu_status_reply *last,
+                       int *stuck, mpf_error *err)
+{
+    return wait_core(d, what, limit_ms, stuck_ms, first, busy, last, stuck, err);
+}
+
+mpf_err eng_wait_while(mpf_dfu *d, const char *what, uint32_t limit_ms,
+                       const mpf_dfu_status_reply *first, int (*still_busy)(uint8_t state),
+                       mpf_dfu_status_reply *last, mpf_error *err)
+{
+    return wait_core(d, what, limit_ms, 0, first, still_busy, last, NULL, err);
 }
 
 mpf_err eng_wait_from(mpf_dfu *d, const char *what, uint32_t limit_ms,

@@ -51,13 +51,21 @@ mpf_err eng_write_run(mpf_dfu *d, const eng_map *m, const mpf_plan_write *w, uin
         }
         char what[ENG_WHAT_MAX];
         snprintf(what, sizeof what, "write of block %" PRIu32 " at 0x%08" PRIX32, block, address);
-        mpf_err rc = eng_dnload(d, (uint16_t)block, w->data + (off - n), n, err);
-        if (rc != MPF_OK)
-            return eng_request_failed(d, rc, what, MPF_DFU_DNLOAD, err);
-        rc = eng_wait_dnload_idle(d, what, MPF_DFU_TIMEOUT_MS, err);
+        mpf_err rc = eng_send_block(d, what, (uint16_t)block, w->data + (off - n), n, progress, err);
         if (rc != MPF_OK)
             return rc;
-        eng_progress_step(d, progress, n);
     }
     return MPF_OK;
+}
+
+mpf_err eng_send_block(mpf_dfu *d, const char *what, uint16_t block, const uint8_t *data, uint16_t n,
+                       eng_progress *progress, mpf_error *err)
+{
+    mpf_err rc = eng_dnload(d, block, data, n, err);
+    if (rc != MPF_OK)
+        return eng_request_failed(d, rc, what, MPF_DFU_DNLOAD, err);
+    rc = eng_wait_dnload_idle(d, what, MPF_DFU_TIMEOUT_MS, err);
+    if (rc == MPF_OK)
+        eng_progress_step(d, progress, n);
+    return rc;
 }

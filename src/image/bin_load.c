@@ -10,6 +10,8 @@
 mpf_err mpf_raw_slice(mpf_slices *s, size_t len, const char *name, const char *kind,
                       const mpf_load_options *opt, mpf_error *err)
 {
+    if (opt && !opt->has_address && opt->stream_ok && len > 0)
+        return mpf_slices_push(s, opt->alt, 0, 0, len, name, err);
     if (!opt || !opt->has_address)
         return mpf_error_set(err, MPF_ERR_INPUT,
                              "%s: a %s has no load address; give an address: 0x08000000:FILE or -s 0x08000000",
@@ -44,6 +46,8 @@ static mpf_err load_bin(mpf_image *img, const uint8_t *buf, size_t len, const ch
     mpf_slices_free(&s);
     if (!rc && img->format == MPF_FORMAT_UNKNOWN)
         img->format = MPF_FORMAT_BIN;
+    if (!rc && opt && !opt->has_address && opt->stream_ok)
+        img->streamed++;
     return rc;
 }
 

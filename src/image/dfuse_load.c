@@ -224,6 +224,8 @@ static mpf_err load(mpf_image *img, const uint8_t *buf, size_t len, const char *
     mpf_dfu_suffix_record(img, &sfx);
     if (img->format == MPF_FORMAT_UNKNOWN)
         img->format = format;
+    if (format == MPF_FORMAT_DFU && !opt->has_address && opt->stream_ok)
+        img->streamed++;
     return MPF_OK;
 }
 

@@ -1,20 +1,19 @@
 /* Host file access for firmware images: whole-file reads with a size cap,
- * and writes that never leave a half-written file under the final name. */
+ * and writes that never leave a half-written file under the final name.
+ * Files are binary on every system (src/platform/file.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "mpflash/image.h"
+#include "platform/file.h"
 
 /* Far above any STM32 flash; stops a wrong path (a disk image, /dev/zero)
  * from eating memory. */
 #define MAX_FILE_SIZE ((size_t)256 * 1024 * 1024)
 
-static mpf_err read_all(int fd, const char *path, uint8_t **buf, size_t *len, size_t hint,
+static mpf_err read_all(FILE *f, const char *path, uint8_t **buf, size_t *len, size_t hint,
                         mpf_error *err)
 {
     size_t cap = hint ? hint + 1 : 4096; /* +1 so a regular file ends with one short read */
@@ -40,17 +39,15 @@ static mpf_err read_all(int fd, const char *path, uint8_t **buf, size_t *len, si
             data = grown;
             cap = grown_cap;
         }
-        ssize_t n = read(fd, data + used, cap - used);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
+        size_t n = fread(data + used, 1, cap - used, f);
+        used += n;
+        if (n == 0 && ferror(f)) {
             int e = errno;
             free(data);
             return mpf_error_set(err, MPF_ERR_IO, "%s: read failed at offset %zu: %s", path, used, strerror(e));
         }
-        if (n == 0)
+        if (n == 0 || feof(f))
             break;
-        used += (size_t)n;
     }
     if (used > MAX_FILE_SIZE) {
         free(data);
@@ -69,92 +66,49 @@ mpf_err mpf_read_file(const char *path, uint8_t **buf, size_t *len, mpf_error *e
         return mpf_error_set(err, MPF_ERR_USAGE, "mpf_read_file: path, buf and len must not be NULL");
     *buf = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
+    FILE *f = mpf_file_open_read(path);
+    if (!f && errno == EISDIR)
+        return mpf_error_set(err, MPF_ERR_IO, "%s is a directory; give the firmware file inside it", path);
+    if (!f)
         return mpf_error_set(err, MPF_ERR_IO, "cannot open %s: %s; check the path and permissions", path,
                              strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
+    uint64_t size = 0;
+    int kind = mpf_file_kind(f, &size);
+    if (kind < 0) {
         int e = errno;
-        close(fd);
+        fclose(f);
         return mpf_error_set(err, MPF_ERR_IO, "cannot stat %s: %s", path, strerror(e));
     }
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
+    if (kind == MPF_FILE_DIR) {
+        fclose(f);
         return mpf_error_set(err, MPF_ERR_IO, "%s is a directory; give the firmware file inside it", path);
     }
-    size_t hint = 0;
-    if (S_ISREG(st.st_mode)) {
-        if ((unsigned long long)st.st_size > MAX_FILE_SIZE) {
-            close(fd);
-            return mpf_error_set(err, MPF_ERR_INPUT,
-                                 "%s: %lld bytes is larger than %zu MiB; that is not a firmware image, check the file name",
-                                 path, (long long)st.st_size, MAX_FILE_SIZE >> 20);
-        }
-        hint = (size_t)st.st_size;
+    if (kind == MPF_FILE_REGULAR && size > MAX_FILE_SIZE) {
+        fclose(f);
+        return mpf_error_set(err, MPF_ERR_INPUT,
+                             "%s: %llu bytes is larger than %zu MiB; that is not a firmware image, check the file name",
+                             path, (unsigned long long)size, MAX_FILE_SIZE >> 20);
     }
-    mpf_err rc = read_all(fd, path, buf, len, hint, err);
-    close(fd);
+    mpf_err rc = read_all(f, path, buf, len, kind == MPF_FILE_REGULAR ? (size_t)size : 0, err);
+    fclose(f);
     return rc;
 }
 
-static mpf_err write_all(int fd, const char *tmp, const uint8_t *p, size_t len, mpf_error *err)
-{
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, p + done, len - done);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return mpf_error_set(err, MPF_ERR_IO, "cannot write %s at offset %zu: %s", tmp, done,
-                                 strerror(errno));
-        }
-        done += (size_t)n;
-    }
-    return MPF_OK;
-}
-
-/* A fresh name beside the target: same directory, so rename is atomic. The
- * mode 0666 goes through the umask like any new file. */
-static int open_temp(const char *path, char *tmp, size_t tmp_size)
+/* A fresh name beside the target: same folder, so the replace is atomic. */
+static FILE *create_temp(const char *path, char *tmp, size_t tmp_size)
 {
     for (unsigned attempt = 0; attempt < 100; attempt++) {
-        int n = snprintf(tmp, tmp_size, "%s.tmp%ld.%u", path, (long)getpid(), attempt);
+        int n = snprintf(tmp, tmp_size, "%s.tmp%ld.%u", path, mpf_process_id(), attempt);
         if (n < 0 || (size_t)n >= tmp_size) {
             errno = ENAMETOOLONG;
-            return -1;
+            return NULL;
         }
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-        if (fd >= 0 || errno != EEXIST)
-            return fd;
+        FILE *f = mpf_file_create_new(tmp);
+        if (f || errno != EEXIST)
+            return f;
     }
     errno = EEXIST;
-    return -1;
-}
-
-/* Make the rename itself durable; a failure here loses nothing already
- * written, so it is not reported. */
-static void sync_parent_dir(const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash) {
-        dir[0] = '.';
-        dir[1] = '\0';
-    } else {
-        size_t n = (size_t)(slash - path);
-        if (n == 0)
-            n = 1; /* "/file": the root */
-        if (n >= sizeof dir)
-            return;
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    int fd = open(dir, O_RDONLY);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
+    return NULL;
 }
 
 mpf_err mpf_write_file_atomic(const char *path, const void *buf, size_t len, mpf_error *err)
@@ -162,21 +116,25 @@ mpf_err mpf_write_file_atomic(const char *path, const void *buf, size_t len, mpf
     if (!path || (!buf && len))
         return mpf_error_set(err, MPF_ERR_USAGE, "mpf_write_file_atomic: path and buf must not be NULL");
     char tmp[4096];
-    int fd = open_temp(path, tmp, sizeof tmp);
-    if (fd < 0)
+    FILE *f = create_temp(path, tmp, sizeof tmp);
+    if (!f)
         return mpf_error_set(err, MPF_ERR_IO, "cannot create a temporary file next to %s: %s; check the directory exists and is writable",
                              path, strerror(errno));
-    mpf_err rc = write_all(fd, tmp, buf, len, err);
-    if (!rc && fsync(fd) != 0)
-        rc = mpf_error_set(err, MPF_ERR_IO, "cannot flush %s to disk: %s", tmp, strerror(errno));
-    if (close(fd) != 0 && !rc)
+    mpf_err rc = MPF_OK;
+    size_t done = len ? fwrite(buf, 1, len, f) : 0;
+    if (done != len)
+        rc = mpf_error_set(err, MPF_ERR_IO, "cannot write %s at offset %zu: %s", tmp, done, strerror(errno));
+    int e = rc ? 0 : mpf_file_sync(f);
+    if (e)
+        rc = mpf_error_set(err, MPF_ERR_IO, "cannot flush %s to disk: %s", tmp, strerror(e));
+    if (fclose(f) != 0 && !rc)
         rc = mpf_error_set(err, MPF_ERR_IO, "cannot close %s: %s", tmp, strerror(errno));
-    if (!rc && rename(tmp, path) != 0)
-        rc = mpf_error_set(err, MPF_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    if (!rc && (e = mpf_file_replace(tmp, path)) != 0)
+        rc = mpf_error_set(err, MPF_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(e));
     if (rc) {
-        unlink(tmp);
+        mpf_file_remove(tmp);
         return rc;
     }
-    sync_parent_dir(path);
+    mpf_file_sync_folder_of(path);
     return MPF_OK;
 }

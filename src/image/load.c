@@ -1,8 +1,10 @@
 /* Loading by content: detect the format, dispatch to its loader, and parse
  * the "ADDR:FILE" spelling used on the command line. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "image/dfu_suffix.h"
 #include "image/owned_load.h"
@@ -34,7 +36,7 @@ static mpf_err refuse_trivial(const uint8_t *buf, size_t len, const char *name, 
                              "%s: the file is empty (0 bytes): nothing to flash; check the file name, or that "
                              "the build wrote it",
                              name);
-    if (opt->has_address)
+    if (opt->has_address || opt->stream_ok)
         return MPF_OK;
     if (only_whitespace(buf, len))
         return mpf_error_set(err, MPF_ERR_INPUT,
@@ -61,6 +63,56 @@ static mpf_format detect_for_loading(const uint8_t *buf, size_t len, mpf_format 
     if (detected)
         *detected = f;
     return f;
+}
+
+/* What the name promises: ".dfu", ".hex" or ".elf" in any case; NULL for
+ * any other name (".bin" and the rest are taken for what their content is). */
+static const char *promised_format(const char *path)
+{
+    static const struct {
+        const char *suffix, *what;
+    } promises[] = {{".dfu", "a DFU file"}, {".hex", "an Intel HEX file"}, {".elf", "an ELF file"}};
+    size_t n = strlen(path);
+    for (size_t i = 0; i < sizeof promises / sizeof promises[0]; i++) {
+        size_t k = strlen(promises[i].suffix);
+        if (n > k && strncasecmp(path + n - k, promises[i].suffix, k) == 0)
+            return promises[i].what;
+    }
+    return NULL;
+}
+
+/* A guess at what a file that is no firmware format holds, for the message:
+ * a web page saved in place of the file is the usual case. */
+static const char *looks_like(const uint8_t *buf, size_t len)
+{
+    size_t i = len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF ? 3 : 0;
+    while (i < len && only_whitespace(buf + i, 1))
+        i++;
+    if (i + 1 < len && buf[i] == '<' && (buf[i + 1] == '!' || buf[i + 1] == '?' || isalpha(buf[i + 1])))
+        return "looks like HTML";
+    /* Text: no control characters but whitespace in the first few hundred
+     * bytes (UTF-8 passes: its bytes are all 0x80 and up). */
+    size_t end = len < 512 ? len : 512;
+    for (size_t k = 0; k < end; k++)
+        if ((buf[k] < 0x20 && !only_whitespace(buf + k, 1)) || buf[k] == 0x7F)
+            return "binary data of no known format";
+    return "looks like text";
+}
+
+/* A name that promises a format and content that is none: refused rather
+ * than flashed as a raw binary (a saved 404 page named firmware.dfu would
+ * otherwise only fail for want of an address, with advice to give one).
+ * Too-short and blank files keep their own messages (refuse_trivial). */
+static mpf_err refuse_misnamed(const uint8_t *buf, size_t len, const char *path, mpf_error *err)
+{
+    const char *promise = promised_format(path);
+    if (!promise || len < SHORTEST_SIGNATURE || only_whitespace(buf, len) ||
+        detect_for_loading(buf, len, NULL) != MPF_FORMAT_BIN)
+        return MPF_OK;
+    return mpf_error_set(err, MPF_ERR_INPUT,
+                         "%s: not %s (%s); check that it was downloaded or built whole (a saved web page?), "
+                         "or give an address (0x08000000:FILE) to flash it as a raw binary",
+                         path, promise, looks_like(buf, len));
 }
 
 /* owned is NULL (the caller keeps buf) or buf itself, taken whatever
@@ -172,6 +224,12 @@ mpf_err mpf_load_file(mpf_image *img, const char *spec, const mpf_load_options *
                              "%s is %s file, which carries its own addresses; drop the \"0x%08X:\" in front of it",
                              path, f == MPF_FORMAT_DFUSE ? "a DfuSe" : f == MPF_FORMAT_ELF ? "an ELF" : "an Intel HEX",
                              (unsigned)o.address);
+    }
+    if (!explicit_address && (rc = refuse_misnamed(buf, len, path, err))) {
+        free(buf);
+        if (detected)
+            *detected = f;
+        return rc;
     }
     return mpf_load_buffer_owned(img, buf, len, path, &o, detected, err);
 }

@@ -5,8 +5,9 @@
 
 #include "mpflash/image.h"
 
-/* Copy src (NULL = "") into dst. An over-long source keeps its tail: the end
- * of a path names the file, its start only directories. */
+/* Copy src (NULL = "") into dst. An over-long source keeps its tail (the end
+ * of a path names the file, its start only directories) behind a "…" that
+ * shows it was cut. */
 void mpf_source_copy(char dst[MPF_SOURCE_MAX], const char *src);
 
 #endif

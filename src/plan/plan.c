@@ -201,6 +201,12 @@ mpf_err mpf_plan_build(const mpf_image *img, const mpf_device_info *dev,
         mpf_plan_options_default(&defaults);
         opt = &defaults;
     }
+    if (dev->func.dfu_version != MPF_DFU_VERSION_DFUSE && dev->func.dfu_version != 0) {
+        mpf_err rc = plan_plain_build(img, dev, opt, out, err);
+        if (rc)
+            mpf_plan_free(out);
+        return rc;
+    }
     plan_ctx *c = calloc(1, sizeof *c);
     if (!c)
         return mpf_error_set(err, MPF_ERR_NOMEM, "flash plan: out of memory");

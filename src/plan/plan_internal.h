@@ -32,6 +32,10 @@ mpf_err plan_fit_segment(plan_ctx *c, const mpf_segment *seg, const mpf_layout *
  * Runs after every segment has been fitted. */
 mpf_err plan_check_safety(plan_ctx *c);
 
+/* plan_plain.c: the whole plan for a plain DFU 1.1 device (p is zeroed). */
+mpf_err plan_plain_build(const mpf_image *img, const mpf_device_info *dev, const mpf_plan_options *opt,
+                         mpf_plan *p, mpf_error *err);
+
 /* 1 when a region name starts with prefix, ignoring ASCII case. */
 int plan_name_starts_with(const char *name, const char *prefix);
 

@@ -67,6 +67,15 @@
     .vid = ST_VID, .pid = ST_DFU_PID, .bcd_device = 0x0300, .manufacturer = "MicroPython",     \
     .product = "Pyboard DFU"
 
+/* Plain DFU 1.1 boards (plain_boards.c has where each fact comes from).
+ * TinyUSB's TUD_DFU_DESCRIPTOR declares bcdDFUVersion 0x0101. */
+#define ARDUINO_VID 0x2341
+#define PLAIN_BEHAVIOUR                                                                        \
+    .reports_poll_timeout = 1, .reports_program_mismatch = 0,                                  \
+    .bad_address_status = MPF_DFU_STATUS_ERR_ADDRESS,                                          \
+    .failure_status = MPF_DFU_STATUS_ERR_UNKNOWN, .wp_write_status = MPF_DFU_STATUS_ERR_WRITE, \
+    .state_after_op = MPF_DFU_STATE_DNLOAD_SYNC, .jump_to_pointer = 0
+
 #define HIDDEN_OPTIONS "@Option Bytes  /0x1FFFC000/01*016 e"
 
 static const sim_chip chips[] = {
@@ -97,6 +106,32 @@ static const sim_chip chips[] = {
       MBOOT_IDS, .serial = "3255375E3433", .func = FUNC_2048, .num_alts = 1,
       .alts = { { FLASH_1M, SIM_KIND_FLASH } }, .hidden_option_layout = HIDDEN_OPTIONS,
       .flash_size = 512u * 1024u, MBOOT_BEHAVIOUR },
+    /* load_dfu_ota_descriptor: one alt "Arduino DFU", download + upload +
+     * manifestation tolerant, wDetachTimeOut 100; wTransferSize is the
+     * core's CFG_TUD_DFU_XFER_BUFSIZE, 4096 as FACTS.md has it (unconfirmed). */
+    { .name = "nano-esp32", .description = "Arduino Nano ESP32 (plain DFU 1.1, Arduino DFU sketch interface)",
+      .vid = ARDUINO_VID, .pid = 0x0070, .bcd_device = 0x0100, .manufacturer = "Arduino",
+      .product = "Nano ESP32", .serial = "3485187A35EC", .func = { 0x07, 100, 4096, 0x0101 },
+      .num_alts = 1, .alts = { { "Arduino DFU", SIM_KIND_FLASH } }, .flash_size = 0,
+      PLAIN_BEHAVIOUR, .app_address = 0x00010000u, .plain = &sim_plain_nano_esp32 },
+    /* usb_descriptors.c: DFU only, two alts (CODE_FLASH_DESCRIPTOR of
+     * Makefile.c33 and the data flash), attributes upload + download +
+     * manifestation tolerant, wDetachTimeOut 1000, wTransferSize 64,
+     * bcdDevice 0x0100, a 32-digit serial from the chip's unique ID. */
+    { .name = "portenta-c33", .description = "Arduino Portenta C33 bootloader (plain DFU 1.1, DfuSe-style alt names)",
+      .vid = ARDUINO_VID, .pid = 0x0368, .bcd_device = 0x0100, .manufacturer = "Arduino",
+      .product = "Portenta C33 DFU", .serial = "383134303932510B00350030", .func = { 0x07, 1000, 64, 0x0101 },
+      .num_alts = 2,
+      .alts = { { "@CodeFlash /0x00000000/8*8Ka,63*32Kg", SIM_KIND_FLASH },
+                { "@DataFlash /0x08000000/8*1Kg", SIM_KIND_FLASH } },
+      .flash_size = 8u * 1024u, PLAIN_BEHAVIOUR, .app_address = 0x00010000u,
+      .plain = &sim_plain_portenta_c33 },
+    /* The specification's device (USB DFU 1.1): not manifestation-tolerant. */
+    { .name = "dfu11", .description = "plain DFU 1.1 device as the specification describes one (not manifestation-tolerant)",
+      .vid = 0x1209, .pid = 0x2002, .bcd_device = 0x0100, .manufacturer = "mpflash",
+      .product = "DFU 1.1 test device", .serial = "DFU11-0001", .func = { 0x03, 500, 1024, 0x0110 },
+      .num_alts = 1, .alts = { { "Firmware", SIM_KIND_FLASH } }, .flash_size = 0,
+      PLAIN_BEHAVIOUR, .app_address = 0, .plain = &sim_plain_dfu11 },
 };
 
 size_t sim_chip_table_count(void)

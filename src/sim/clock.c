@@ -49,7 +49,7 @@ void sim_clock_start_busy(mpf_sim *sim, const sim_outcome *outcome)
     sim->busy.outcome = *outcome;
     sim->busy.until_us = sim->now_us + outcome->us;
     sim->device_busy_us += outcome->us;
-    sim->state = MPF_DFU_STATE_DNBUSY;
+    sim->state = outcome->busy_state ? outcome->busy_state : MPF_DFU_STATE_DNBUSY;
 }
 
 uint8_t sim_state_after_busy(const mpf_sim *sim)
@@ -58,6 +58,8 @@ uint8_t sim_state_after_busy(const mpf_sim *sim)
         return MPF_DFU_STATE_DNBUSY;
     if (sim->busy.outcome.failed)
         return MPF_DFU_STATE_ERROR;
+    if (sim->busy.outcome.after_state)
+        return sim->busy.outcome.after_state;
     return sim->chip->state_after_op;
 }
 

@@ -25,8 +25,12 @@ static uint32_t logged_address(const mpf_sim *sim, const sim_call *call)
     case MPF_SIM_OP_ERASE:
         return sim_command_argument(call->out);
     case MPF_SIM_OP_WRITE:
+        if (sim->chip->plain)
+            return sim_plain_block_address(sim, call->value);
         return sim_block_address(sim, call->value);
     case MPF_SIM_OP_UPLOAD:
+        if (sim->chip->plain)
+            return 0;
         return call->value >= MPF_DFUSE_FIRST_DATA_BLOCK ? sim_block_address(sim, call->value) : 0;
     default:
         return 0;
@@ -52,10 +56,13 @@ static mpf_err perform(mpf_sim *sim, sim_call *call)
         break;
     case MPF_SIM_OP_RESET:
         /* Re-enumeration keeps the bootloader running, back in dfuIDLE. */
-        sim_reset_dfu(sim);
+        if (sim->chip->plain)
+            sim_plain_reset(sim, call);
+        else
+            sim_reset_dfu(sim);
         break;
     default:
-        rc = sim_state_handle(sim, call);
+        rc = sim->chip->plain ? sim_plain_handle(sim, call) : sim_state_handle(sim, call);
         break;
     }
     charge_transfer(sim, call);

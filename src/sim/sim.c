@@ -10,7 +10,15 @@
 static mpf_err build_memory(mpf_sim *sim, mpf_error *err)
 {
     const sim_chip *c = sim->chip;
-    for (size_t i = 0; i < c->num_alts; i++) {
+    if (c->plain && c->plain->storage_layout) {
+        /* Alt names that are not layouts: the stream goes to storage the
+         * board does not describe over USB. */
+        mpf_err rc = sim_layout_add(&sim->mem, c->plain->storage_layout, SIM_ALT_HIDDEN,
+                                    SIM_KIND_FLASH, err);
+        if (rc != MPF_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < c->num_alts && !(c->plain && c->plain->storage_layout); i++) {
         mpf_err rc = sim_layout_add(&sim->mem, c->alts[i].layout, (uint8_t)i, c->alts[i].kind, err);
         if (rc != MPF_OK)
             return rc;
@@ -73,6 +81,7 @@ mpf_err mpf_sim_new(const char *chip, mpf_sim **out, mpf_error *err)
     snprintf(sim->serial, sizeof sim->serial, "%s", c->serial);
     snprintf(sim->path, sizeof sim->path, "1-1");
     sim->transfer_size = c->func.transfer_size;
+    sim->attributes = c->func.attributes;
     sim->poll_override = -1;
     sim->timing_enabled = 1;
     sim->connected = 1;
@@ -115,6 +124,11 @@ void mpf_sim_set_path(mpf_sim *sim, const char *path)
 void mpf_sim_set_transfer_size(mpf_sim *sim, uint16_t size)
 {
     sim->transfer_size = size ? size : sim->chip->func.transfer_size;
+}
+
+void mpf_sim_set_attributes(mpf_sim *sim, uint8_t attributes)
+{
+    sim->attributes = attributes;
 }
 
 void mpf_sim_set_poll_timeout(mpf_sim *sim, int32_t ms)
@@ -223,4 +237,6 @@ void mpf_sim_replug(mpf_sim *sim)
     sim->alt = 0;
     sim->pointer = DEFAULT_POINTER;
     sim->leave_target = DEFAULT_POINTER;
+    sim->stream_at = 0;
+    sim->manifested = 0;
 }

@@ -69,7 +69,32 @@ typedef struct sim_chip {
     int jump_to_pointer;        /* leave jumps to the pointer, else to app_address */
     uint32_t app_address;
     int reason_strings;         /* names its errors with GETSTATUS iString (mboot) */
+
+    /* Plain DFU 1.1 boards (plain.c); NULL for the DfuSe ones. */
+    const struct sim_plain_model *plain;
 } sim_chip;
+
+/* How a plain DFU 1.1 bootloader places and reads the stream. */
+typedef enum sim_plain_upload {
+    SIM_UPLOAD_NOTHING = 0,   /* answers every UPLOAD with 0 bytes */
+    SIM_UPLOAD_FROM_ZERO,     /* block n = wLength bytes from address n * wLength */
+    SIM_UPLOAD_STREAM         /* reads the stream back from its start, short at its end */
+} sim_plain_upload;
+
+typedef struct sim_plain_model {
+    /* Where the stream goes when the alt strings are not layouts: a layout
+     * of hidden storage (NULL = the alts' own layouts are the memory). */
+    const char *storage_layout;
+    uint32_t stream_base;     /* address of the stream's byte 0 */
+    int by_block_number;      /* address from wBlockNum * wTransferSize, else
+                               * sequential, block numbers ignored */
+    uint32_t erase_span;      /* erased when the stream reaches a multiple of it */
+    uint32_t poll_busy_ms;    /* bwPollTimeout after a data block */
+    uint32_t poll_manifest_ms;/* bwPollTimeout entering dfuMANIFEST */
+    sim_plain_upload upload;
+    int first_byte;           /* the stream must start with this byte (else errWRITE), -1 any */
+    int detach_in_dfu;        /* DETACH in DFU mode restarts the board (else it stalls) */
+} sim_plain_model;
 
 size_t sim_chip_table_count(void);
 const sim_chip *sim_chip_at(size_t i);
@@ -159,6 +184,8 @@ typedef struct sim_outcome {
     uint8_t status;       /* what GETSTATUS reports (mboot may say OK while failed) */
     uint64_t us;          /* modelled device time */
     int resets;           /* the device resets when the operation ends */
+    uint8_t busy_state;   /* reported while it runs; 0 = dfuDNBUSY */
+    uint8_t after_state;  /* when it ends well; 0 = the chip's state_after_op */
     uint8_t istring;      /* mboot: the string descriptor naming the reason */
     int stuck;            /* H743 rev V: stays dfuDNBUSY after it (quirk) */
 } sim_outcome;
@@ -184,6 +211,7 @@ struct mpf_sim {
     char serial[128];
     char path[32];
     uint16_t transfer_size;
+    uint8_t attributes;    /* bmAttributes: the chip's, or a test's override */
     int32_t poll_override; /* < 0: modelled */
 
     int connected;
@@ -200,6 +228,8 @@ struct mpf_sim {
     uint32_t stuck_above;  /* offset into flash from which erases stick */
     uint32_t pipe_seed;    /* PIPE quirk: which DNLOADs stall */
     uint32_t pointer;      /* DfuSe address pointer */
+    uint32_t stream_at;    /* plain DFU: bytes of the current download so far */
+    int manifested;        /* plain DFU: a download was manifested since the last reset */
     uint32_t leave_target; /* last set-address or last data block */
     sim_pending pending;
     sim_busy busy;
@@ -278,11 +308,26 @@ typedef struct sim_call {
 } sim_call;
 
 mpf_err sim_state_handle(mpf_sim *sim, sim_call *call);
+/* The stored command is taken; a status forced onto it (a fault) turns it
+ * into that error instead of running it: then 1, dfuERROR. */
+int sim_take_stored_or_fail(mpf_sim *sim);
+/* The 6 bytes of a GETSTATUS reply reporting `reported`. */
+void sim_status_reply(const mpf_sim *sim, sim_call *call, uint8_t reported);
 /* Stall: dfuERROR with status (a status already in dfuERROR is kept). */
 mpf_err sim_stall(mpf_sim *sim, uint8_t status);
 void sim_reset_dfu(mpf_sim *sim);
 uint8_t sim_state_after_busy(const mpf_sim *sim);
 
+extern const sim_plain_model sim_plain_nano_esp32;
+extern const sim_plain_model sim_plain_portenta_c33;
+extern const sim_plain_model sim_plain_dfu11;
+
+/* plain.c: the DFU 1.1 state machine of a plain (streamed) bootloader. */
+mpf_sim_op sim_plain_classify(uint8_t request, uint16_t length, int dir_in);
+mpf_err sim_plain_handle(mpf_sim *sim, sim_call *call);
+/* A USB port reset: after a manifestation the board starts its firmware. */
+void sim_plain_reset(mpf_sim *sim, sim_call *call);
+uint32_t sim_plain_block_address(const mpf_sim *sim, uint16_t block);
 /* strings.c: string descriptor `index` (manufacturer 1, product 2, serial
  * 3, alt names from 4, mboot's reasons 0x10..), or NULL (the device stalls). */
 const char *sim_string(const mpf_sim *sim, uint8_t index);

@@ -70,7 +70,7 @@ static mpf_err handle_dnload(mpf_sim *sim, sim_call *call)
         sim->state = MPF_DFU_STATE_MANIFEST_SYNC;
         return MPF_OK;
     }
-    if (!(sim->chip->func.attributes & MPF_DFU_ATTR_CAN_DNLOAD) ||
+    if (!(sim->attributes & MPF_DFU_ATTR_CAN_DNLOAD) ||
         call->length > sim->transfer_size)
         return stall_request(sim);
     memcpy(p->data, call->out, call->length);
@@ -85,7 +85,7 @@ static mpf_err handle_dnload(mpf_sim *sim, sim_call *call)
 
 static mpf_err handle_upload(mpf_sim *sim, sim_call *call)
 {
-    if (!call->dir_in || !(sim->chip->func.attributes & MPF_DFU_ATTR_CAN_UPLOAD) ||
+    if (!call->dir_in || !(sim->attributes & MPF_DFU_ATTR_CAN_UPLOAD) ||
         (sim->state != MPF_DFU_STATE_IDLE && sim->state != MPF_DFU_STATE_UPLOAD_IDLE))
         return stall_request(sim);
     uint8_t status = MPF_DFU_STATUS_ERR_STALLEDPKT;
@@ -97,9 +97,7 @@ static mpf_err handle_upload(mpf_sim *sim, sim_call *call)
     return MPF_OK;
 }
 
-/* The stored command is taken; a status forced onto it (a fault) turns it
- * into that error instead of running it. */
-static int take_stored_or_fail(mpf_sim *sim)
+int sim_take_stored_or_fail(mpf_sim *sim)
 {
     sim_pending *p = &sim->pending;
     p->active = 0;
@@ -113,7 +111,7 @@ static int take_stored_or_fail(mpf_sim *sim)
 /* GETSTATUS in dfuDNLOAD-SYNC with a block stored: run it. */
 static uint8_t execute_stored(mpf_sim *sim, sim_call *call)
 {
-    if (take_stored_or_fail(sim))
+    if (sim_take_stored_or_fail(sim))
         return sim->state;
     call->outcome = sim_execute(sim);
     call->poll_ms = sim_poll_report(sim, call->outcome.us);
@@ -123,11 +121,23 @@ static uint8_t execute_stored(mpf_sim *sim, sim_call *call)
 
 static uint8_t leave(mpf_sim *sim, sim_call *call)
 {
-    if (take_stored_or_fail(sim))
+    if (sim_take_stored_or_fail(sim))
         return sim->state;
     sim->state = MPF_DFU_STATE_MANIFEST;
     call->leaves = 1;
     return sim->state;
+}
+
+void sim_status_reply(const mpf_sim *sim, sim_call *call, uint8_t reported)
+{
+    uint8_t *r = call->in;
+    r[0] = sim->status;
+    r[1] = (uint8_t)(call->poll_ms & 0xFF);
+    r[2] = (uint8_t)((call->poll_ms >> 8) & 0xFF);
+    r[3] = (uint8_t)((call->poll_ms >> 16) & 0xFF);
+    r[4] = reported;
+    r[5] = sim->istring;
+    call->received = 6;
 }
 
 static mpf_err handle_getstatus(mpf_sim *sim, sim_call *call)
@@ -149,14 +159,7 @@ static mpf_err handle_getstatus(mpf_sim *sim, sim_call *call)
     } else {
         reported = sim->state;
     }
-    uint8_t *r = call->in;
-    r[0] = sim->status;
-    r[1] = (uint8_t)(call->poll_ms & 0xFF);
-    r[2] = (uint8_t)((call->poll_ms >> 8) & 0xFF);
-    r[3] = (uint8_t)((call->poll_ms >> 16) & 0xFF);
-    r[4] = reported;
-    r[5] = sim->istring;
-    call->received = 6;
+    sim_status_reply(sim, call, reported);
     if (sim->chip->status_clears_on_read) {
         /* mboot clears both once reported (main.c, dfu_handle_tx). */
         sim->status = MPF_DFU_STATUS_OK;

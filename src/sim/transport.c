@@ -19,7 +19,8 @@ static mpf_err sim_control_out(void *ctx, uint8_t request, uint16_t value, const
         .value = value,
         .out = data,
         .length = length,
-        .op = sim_classify(request, value, data, length, 0),
+        .op = sim->chip->plain ? sim_plain_classify(request, length, 0)
+                               : sim_classify(request, value, data, length, 0),
     };
     return sim_dispatch(sim, &call, timeout_ms, err);
 }
@@ -42,7 +43,8 @@ static mpf_err sim_control_in(void *ctx, uint8_t request, uint16_t value, uint8_
         .value = value,
         .in = sim->reply,
         .length = length,
-        .op = sim_classify(request, value, NULL, length, 1),
+        .op = sim->chip->plain ? sim_plain_classify(request, length, 1)
+                               : sim_classify(request, value, NULL, length, 1),
     };
     mpf_err rc = sim_dispatch(sim, &call, timeout_ms, err);
     size_t n = call.received < length ? call.received : length;
@@ -137,6 +139,7 @@ void mpf_sim_transport(mpf_sim *sim, mpf_transport *out)
     snprintf(info->product, sizeof info->product, "%s", c->product);
     info->func = c->func;
     info->func.transfer_size = sim->transfer_size;
+    info->func.attributes = sim->attributes;
     info->num_alts = c->num_alts;
     for (size_t i = 0; i < c->num_alts; i++) {
         info->alts[i].alt = (uint8_t)i;

@@ -2,16 +2,21 @@
  * can run the same code in-process. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
+#include "platform/term.h"
 #include "tool/tool.h"
 
 int main(int argc, char **argv)
 {
+    /* Results go to stdout, progress and warnings to unbuffered stderr.
+     * Piped, stdout would be fully buffered and its lines would all come
+     * after the progress ("2>&1 | less", CI logs); a line at a time keeps
+     * both in the order they happened. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     tool_io io = {
         .out = stdout,
         .err = stderr,
-        .err_is_tty = isatty(fileno(stderr)),
+        .err_is_tty = mpf_term_ansi(stderr),
         .sim_fault = getenv("MPFLASH_SIM_FAULT"),
         .sysfs_root = getenv("MPFLASH_SYSFS_ROOT"),
         .dev_root = getenv("MPFLASH_DEV_ROOT"),

@@ -25,6 +25,8 @@ typedef struct tool_flash_result {
     uint32_t sectors_skipped; /* already held the image (skip-unchanged) */
     uint32_t sectors_blank;   /* written without an erase: 0xFF wherever they change */
     int mass_erase, verified, left;
+    int plain;               /* a plain DFU 1.1 board: streamed, reset or detached */
+    const char *unverified;  /* verify was asked for but could not be done: why */
     uint32_t leave_address;
     uint64_t requests;
     uint64_t elapsed_us;     /* the board's clock: modelled with --sim */

@@ -2,12 +2,12 @@
  * every matching board (--all), or one board per -S. Several boards are
  * found with one scan and opened one by one here, on the main thread; only
  * the flashing runs on their threads. */
+#include "platform/clock.h"
 #include "tool/tool_board.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define WAIT_POLL_MS 250u
 
@@ -125,20 +125,6 @@ static mpf_err acquire_sims(tool_ctx *ctx, tool_board_set *set, mpf_error *err)
 
 /* ---- USB boards ---------------------------------------------------------------- */
 
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
-    }
-}
-
 /* Which entries of a scan the options take; missing counts what -S named
  * but is not there (yet). */
 static size_t select_usb(tool_ctx *ctx, mpf_usb_list *list, size_t *chosen, mpf_err *why, mpf_error *notes,
@@ -185,17 +171,17 @@ static mpf_err acquire_usb(tool_ctx *ctx, tool_board_set *set, mpf_error *err)
     mpf_err why[TOOL_MAX_BOARDS] = {MPF_OK};
     mpf_error notes[TOOL_MAX_BOARDS];
     mpf_usb_list *list = NULL;
-    uint64_t deadline = wall_ms() + (uint64_t)ctx->opt.wait_seconds * 1000u;
+    uint64_t deadline = mpf_clock_now_ms(NULL) + (uint64_t)ctx->opt.wait_seconds * 1000u;
     for (;;) {
         if ((rc = mpf_usb_scan(set->usb, &list, err)))
             return rc;
         n = select_usb(ctx, list, chosen, why, notes, &missing);
         int incomplete = ctx->opt.all ? n == 0 : missing > 0;
-        if (!incomplete || !ctx->opt.wait || (ctx->opt.wait_seconds && wall_ms() >= deadline))
+        if (!incomplete || !ctx->opt.wait || (ctx->opt.wait_seconds && mpf_clock_now_ms(NULL) >= deadline))
             break;
         mpf_usb_list_free(list);
         list = NULL;
-        sleep_ms(WAIT_POLL_MS);
+        mpf_clock_sleep_ms(NULL, WAIT_POLL_MS);
     }
     if (ctx->opt.all && n == 0) {
         size_t unused;

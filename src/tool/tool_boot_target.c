@@ -3,7 +3,8 @@
  * board with several CDC interfaces is one board, reached on its lowest. */
 #include "tool/tool_boot_target.h"
 
-#include <limits.h>
+#include "platform/file.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,15 +21,6 @@ static void set_label(tool_boot_target *t)
     snprintf(t->label, sizeof t->label, "%.159s", l);
 }
 
-/* The same node: as named, or the same file behind links (a /dev/serial/by-id
- * link, or a test's tree). */
-static int same_node(const char *a, const char *b)
-{
-    if (strcmp(a, b) == 0)
-        return 1;
-    char ra[PATH_MAX], rb[PATH_MAX];
-    return realpath(a, ra) && realpath(b, rb) && strcmp(ra, rb) == 0;
-}
 
 static void from_port(tool_boot_target *t, const mpf_serial_port *p)
 {
@@ -59,7 +51,7 @@ static mpf_err named_ports(tool_ctx *ctx, const mpf_serial_port *ports, size_t c
         tool_boot_target *t = &out[(*n)++];
         const char *port = ctx->opt.ports[k];
         size_t i;
-        for (i = 0; i < count && !same_node(port, ports[i].dev_path); i++) {
+        for (i = 0; i < count && !mpf_file_same(port, ports[i].dev_path); i++) {
         }
         if (i < count) {
             from_port(t, &ports[i]);

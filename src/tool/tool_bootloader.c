@@ -4,32 +4,18 @@
  * device that appears is tied to the board it came from by serial number
  * and port path. Flashing the wrong board of a rack is worse than failing,
  * so a board whose DFU device cannot be proven is refused. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "platform/clock.h"
+#include "platform/thread.h"
 #include "tool/tool_board.h"
 #include "tool/tool_boot_target.h"
 
 /* Each wait for the DFU devices is bounded: --wait=SECONDS, else this. */
 #define DFU_WAIT_DEFAULT_S 10u
 #define RESCAN_MS 250u
-
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
-    }
-}
 
 /* ---- entering ------------------------------------------------------------------- */
 
@@ -52,11 +38,11 @@ static void on_enter_log(void *user, mpf_log_level level, const char *message)
 typedef struct enter_job {
     tool_boot_target *t;
     enter_log log;
-    pthread_t thread;
+    mpf_thread thread;
     int started;
 } enter_job;
 
-static void *enter_thread(void *arg)
+static void enter_thread(void *arg)
 {
     enter_job *j = arg;
     mpf_serial_enter_options o;
@@ -65,7 +51,6 @@ static void *enter_thread(void *arg)
     o.user = &j->log;
     mpf_error_clear(&j->t->err);
     j->t->rc = mpf_serial_enter_bootloader(j->t->port, &o, &j->t->err);
-    return NULL;
 }
 
 static void announce(tool_ctx *ctx, const tool_boot_target *t)
@@ -111,13 +96,13 @@ static void enter_all(tool_ctx *ctx, tool_boot_target *targets, size_t n, mpf_us
         }
         jobs[i].t = t;
         jobs[i].log = (enter_log){ctx, t->port};
-        jobs[i].started = pthread_create(&jobs[i].thread, NULL, enter_thread, &jobs[i]) == 0;
+        jobs[i].started = mpf_thread_start(&jobs[i].thread, enter_thread, &jobs[i]) == 0;
         if (!jobs[i].started)
             enter_thread(&jobs[i]); /* no thread to be had: one at a time still works */
     }
     for (size_t i = 0; i < n; i++)
         if (jobs[i].started)
-            pthread_join(jobs[i].thread, NULL);
+            mpf_thread_join(&jobs[i].thread);
 }
 
 /* ---- waiting for the DFU devices ------------------------------------------------- */
@@ -242,7 +227,7 @@ static size_t match_scan(dfu_wait *w, mpf_usb_list *list)
 static mpf_err wait_for_dfu(dfu_wait *w, mpf_error *err)
 {
     unsigned wait_s = w->ctx->opt.wait_seconds ? w->ctx->opt.wait_seconds : DFU_WAIT_DEFAULT_S;
-    uint64_t deadline = wall_ms() + (uint64_t)wait_s * 1000u;
+    uint64_t deadline = mpf_clock_now_ms(NULL) + (uint64_t)wait_s * 1000u;
     for (;;) {
         mpf_usb_list *list = NULL;
         mpf_err rc = mpf_usb_scan(w->set->usb, &list, err);
@@ -250,9 +235,9 @@ static mpf_err wait_for_dfu(dfu_wait *w, mpf_error *err)
             return rc;
         size_t open = match_scan(w, list);
         mpf_usb_list_free(list);
-        if (open == 0 || wall_ms() >= deadline)
+        if (open == 0 || mpf_clock_now_ms(NULL) >= deadline)
             break;
-        sleep_ms(RESCAN_MS);
+        mpf_clock_sleep_ms(NULL, RESCAN_MS);
     }
     for (size_t i = 0; i < w->n; i++) {
         tool_boot_target *t = &w->targets[i];

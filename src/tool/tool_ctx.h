@@ -26,16 +26,12 @@ typedef struct tool_ctx {
 
 /* Human text on stdout: suppressed by -q and by --json (which owns stdout). */
 void tool_say(tool_ctx *ctx, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 2, 3)))
-#endif
+    MPF_PRINTF(2, 3)
     ;
 
 /* "mpflash: warning: ..." on stderr (kept with -q: a warning may matter). */
 void tool_warn(tool_ctx *ctx, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 2, 3)))
-#endif
+    MPF_PRINTF(2, 3)
     ;
 
 /* The failure report: "mpflash: error: <message>" first, then a hint line

@@ -1,31 +1,17 @@
 /* Choosing and opening the board. The same filters apply to the virtual
  * board as to USB, so `--sim f401 -d 1234:5678` fails as a real run would. */
+#include "platform/clock.h"
 #include "tool/tool_device.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "tool/tool_json.h"
 
 /* How long a run-time device may take to come back in DFU mode. */
 #define DETACH_WAIT_MS 10000u
 #define WAIT_POLL_MS 250u
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
-    }
-}
-
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static mpf_err new_sim(tool_ctx *ctx, size_t index, tool_device *dev, mpf_error *err)
 {
@@ -105,13 +91,13 @@ static mpf_err open_usb(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     mpf_err rc = mpf_usb_new(&dev->usb, err);
     if (rc)
         return rc;
-    uint64_t deadline = wall_ms() + (uint64_t)ctx->opt.wait_seconds * 1000u;
+    uint64_t deadline = mpf_clock_now_ms(NULL) + (uint64_t)ctx->opt.wait_seconds * 1000u;
     int told = 0;
     for (;;) {
         rc = mpf_usb_open_matching(dev->usb, &ctx->opt.filter, DETACH_WAIT_MS, &dev->transport, err);
         if (rc != MPF_ERR_NO_DEVICE || !ctx->opt.wait)
             break;
-        if (ctx->opt.wait_seconds && wall_ms() >= deadline) {
+        if (ctx->opt.wait_seconds && mpf_clock_now_ms(NULL) >= deadline) {
             mpf_error_prefix(err, "after waiting %u s", (unsigned)ctx->opt.wait_seconds);
             break;
         }
@@ -119,7 +105,7 @@ static mpf_err open_usb(tool_ctx *ctx, tool_device *dev, mpf_error *err)
             fprintf(ctx->err, "mpflash: waiting for a DFU device (Ctrl-C to stop)...\n");
             told = 1;
         }
-        sleep_ms(WAIT_POLL_MS);
+        mpf_clock_sleep_ms(NULL, WAIT_POLL_MS);
     }
     if (!rc)
         dev->has_transport = 1;

@@ -13,7 +13,7 @@ mpf_err tool_display_init(tool_display *d, FILE *err, int tty, const char *const
     d->lines = calloc(count ? count : 1, sizeof *d->lines);
     if (!d->lines)
         return mpf_error_set(e, MPF_ERR_NOMEM, "out of memory");
-    if (pthread_mutex_init(&d->lock, NULL) != 0) {
+    if (mpf_mutex_init(&d->lock) != 0) {
         free(d->lines);
         d->lines = NULL;
         return mpf_error_set(e, MPF_ERR_INTERNAL, "cannot create a lock for the progress display");
@@ -30,19 +30,19 @@ void tool_display_free(tool_display *d)
 {
     if (!d->lines)
         return;
-    pthread_mutex_destroy(&d->lock);
+    mpf_mutex_destroy(&d->lock);
     free(d->lines);
     d->lines = NULL;
 }
 
 void tool_display_lock(tool_display *d)
 {
-    pthread_mutex_lock(&d->lock);
+    mpf_mutex_lock(&d->lock);
 }
 
 void tool_display_unlock(tool_display *d)
 {
-    pthread_mutex_unlock(&d->lock);
+    mpf_mutex_unlock(&d->lock);
 }
 
 /* Called with the lock held. */
@@ -58,7 +58,7 @@ static void redraw(tool_display *d)
 
 void tool_display_progress(tool_display *d, size_t slot, const char *text)
 {
-    pthread_mutex_lock(&d->lock);
+    mpf_mutex_lock(&d->lock);
     if (d->tty && slot < d->count) {
         snprintf(d->lines[slot], sizeof d->lines[slot], "%s", text);
         redraw(d);
@@ -66,12 +66,12 @@ void tool_display_progress(tool_display *d, size_t slot, const char *text)
         fprintf(d->err, "%s\n", text);
         fflush(d->err);
     }
-    pthread_mutex_unlock(&d->lock);
+    mpf_mutex_unlock(&d->lock);
 }
 
 void tool_display_message(tool_display *d, const char *text)
 {
-    pthread_mutex_lock(&d->lock);
+    mpf_mutex_lock(&d->lock);
     if (d->tty && d->drawn) {
         /* The message takes the block's first line; the block moves down. */
         fprintf(d->err, "\033[%zuA\r%s\033[K\n", d->count, text);
@@ -81,5 +81,5 @@ void tool_display_message(tool_display *d, const char *text)
         fprintf(d->err, "%s\n", text);
         fflush(d->err);
     }
-    pthread_mutex_unlock(&d->lock);
+    mpf_mutex_unlock(&d->lock);
 }

@@ -5,16 +5,16 @@
 #ifndef MPFLASH_TOOL_DISPLAY_H
 #define MPFLASH_TOOL_DISPLAY_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include "mpflash/error.h"
+#include "platform/thread.h"
 
 #define TOOL_DISPLAY_LINE 192
 
 typedef struct tool_display {
-    pthread_mutex_t lock;
+    mpf_mutex lock;
     FILE *err;
     int tty;
     size_t count;

@@ -37,6 +37,47 @@ static mpf_err check_suffix(tool_ctx *ctx, const mpf_image *img, const mpf_devic
                          img->vid, img->pid, dev->vid, dev->pid);
 }
 
+static int addressed(const mpf_device_info *dev)
+{
+    return dev->func.dfu_version == MPF_DFU_VERSION_DFUSE || dev->func.dfu_version == 0;
+}
+
+/* DfuSe boards need addresses; plain DFU 1.1 boards have none. Refused
+ * here, before the first request. */
+static mpf_err check_protocol(tool_ctx *ctx, const mpf_image *img, const mpf_device_info *dev, mpf_error *err)
+{
+    if (addressed(dev)) {
+        if (!img->streamed)
+            return MPF_OK;
+        for (size_t i = 0; i < img->count; i++)
+            if (img->segments[i].address == 0)
+                return mpf_error_set(err, MPF_ERR_INPUT,
+                                     "%s: a %s has no load address; give an address: 0x08000000:FILE or -s 0x08000000",
+                                     img->segments[i].source,
+                                     img->format == MPF_FORMAT_DFU ? "plain DFU file (no \"DfuSe\" signature at offset 0)"
+                                                                   : "raw binary file");
+        return MPF_OK;
+    }
+    const char *kind = img->format == MPF_FORMAT_DFUSE ? "a DfuSe file"
+                       : img->format == MPF_FORMAT_ELF ? "an ELF file"
+                       : img->format == MPF_FORMAT_IHEX ? "an Intel HEX file" : NULL;
+    const char *source = img->count ? img->segments[0].source : "the image";
+    if (kind)
+        return mpf_error_set(err, MPF_ERR_REFUSED,
+                             "%s is %s, which places data at addresses, but %04x:%04x is a plain DFU %X.%02X device: "
+                             "it has no addresses and takes one stream from its start; give it the raw .bin "
+                             "(or a plain .dfu) instead",
+                             source, kind, dev->vid, dev->pid, (unsigned)(dev->func.dfu_version >> 8),
+                             (unsigned)(dev->func.dfu_version & 0xFF));
+    if (ctx->opt.has_address)
+        return mpf_error_set(err, MPF_ERR_REFUSED,
+                             "-s 0x%08X: %04x:%04x is a plain DFU %X.%02X device, which has no addresses (it takes the "
+                             "file from its first byte); drop the address",
+                             (unsigned)ctx->opt.address, dev->vid, dev->pid, (unsigned)(dev->func.dfu_version >> 8),
+                             (unsigned)(dev->func.dfu_version & 0xFF));
+    return MPF_OK;
+}
+
 void tool_flash_backup_file(const tool_ctx *ctx, const tool_board *b, char *out, size_t size)
 {
     if (ctx->boards)
@@ -74,6 +115,7 @@ static void plan_options(const tool_ctx *ctx, mpf_plan_options *po)
     }
     po->transfer_size = ctx->opt.transfer_size;
     po->force = ctx->opt.force;
+    po->final_detach = ctx->opt.final_detach;
 }
 
 /* -a NAME: only now is the number known; a board whose alt differs from the
@@ -156,6 +198,8 @@ mpf_err tool_flash_prepare(tool_ctx *ctx, tool_board *b, const mpf_image *img, u
     const mpf_image *use;
     mpf_err rc = image_for_alt(ctx, b, img, loaded_alt, &use, err);
     if (!rc)
+        rc = check_protocol(ctx, use, &b->dev.transport.info, err);
+    if (!rc)
         rc = check_suffix(ctx, use, &b->dev.transport.info, err);
     if (!rc && ctx->opt.backup_file && !ctx->opt.dry_run)
         rc = check_backup_file(ctx, b, err);
@@ -188,7 +232,9 @@ static void keep_results(tool_board *b, const mpf_dfu *d, const uint8_t *unchang
     b->res.sectors_skipped = d->stats.sectors_unchanged;
     b->res.sectors_blank = d->stats.sectors_blank;
     b->res.mass_erase = plan->mass_erase;
-    b->res.verified = plan->verify;
+    b->res.verified = plan->verify && !d->unverified;
+    b->res.plain = plan->plain;
+    b->res.unverified = plan->verify ? d->unverified : plan->verify_dropped ? plan->verify_note : NULL;
     b->res.left = plan->leave;
     b->res.leave_address = plan->leave_address;
     b->res.requests = mpf_dfu_stats_total(&d->stats);

@@ -44,6 +44,8 @@ void tool_flash_result_json(tool_ctx *ctx, tool_json *j, const tool_board *b)
     tj_u64(j, "erase_bytes", r->erase_bytes);
     tj_bool(j, "mass_erase", r->mass_erase);
     tj_bool(j, "verified", r->verified);
+    if (r->plain)
+        tj_str(j, "unverified", r->unverified);
     tj_bool(j, "left", r->left);
     if (r->left)
         tj_u64(j, "leave_address", r->leave_address);
@@ -57,9 +59,35 @@ void tool_flash_result_json(tool_ctx *ctx, tool_json *j, const tool_board *b)
     (void)ctx;
 }
 
+/* A plain DFU board: a stream, no sectors; verify may be impossible, and
+ * that is said, never left out. */
+static void summary_plain(tool_ctx *ctx, const tool_board *b)
+{
+    const tool_flash_result *r = &b->res;
+    char took[32];
+    tool_format_duration(took, sizeof took, r->elapsed_us);
+    tool_say(ctx, "done: sent %llu bytes (the device erases as they arrive), ", (unsigned long long)r->bytes_sent);
+    if (r->verified)
+        tool_say(ctx, "verified, ");
+    else if (r->unverified)
+        tool_say(ctx, "could not verify (%s), ", r->unverified);
+    else
+        tool_say(ctx, "not verified (--no-verify), ");
+    tool_say(ctx, "in %s%s; ", took, b->dev.sim ? " of modelled device time" : "");
+    if (r->left)
+        tool_say(ctx, "%s, the board is starting the new firmware\n",
+                 b->plan.final_detach ? "DETACH sent" : "USB reset sent");
+    else
+        tool_say(ctx, "the board stays in DFU mode\n");
+}
+
 static void summary(tool_ctx *ctx, const tool_board *b)
 {
     const tool_flash_result *r = &b->res;
+    if (r->plain) {
+        summary_plain(ctx, b);
+        return;
+    }
     char erased[32], took[32];
     tool_format_size(erased, sizeof erased, r->erase_bytes);
     tool_format_duration(took, sizeof took, r->elapsed_us);
@@ -130,6 +158,14 @@ mpf_err tool_cmd_flash(tool_ctx *ctx, mpf_error *err)
     }
     tool_board_set set;
     rc = tool_boards_acquire(ctx, &set, err);
+    if (rc == MPF_ERR_NO_DEVICE && img.streamed && img.count) {
+        /* What the file means depends on the board that was not found. */
+        size_t used = strlen(err->message);
+        snprintf(err->message + used, sizeof err->message - used,
+                 "; %s has no load address: a plain DFU board takes it as it is, an ST DfuSe board needs one "
+                 "(0x08000000:FILE or -s 0x08000000)",
+                 img.segments[0].source);
+    }
     if (!rc && !set.multi)
         rc = flash_one(ctx, &set.boards[0], &img, alt, err);
     else if (!rc)

@@ -28,6 +28,10 @@ mpf_err tool_load_inputs(tool_ctx *ctx, uint8_t alt, mpf_image *img, mpf_error *
 {
     mpf_load_options lo;
     tool_load_options(ctx, alt, &lo);
+    /* Whether bytes without an address are a plain DFU device's stream or
+     * a mistake depends on the board, which is checked before anything is
+     * sent (tool_flash.c). */
+    lo.stream_ok = !ctx->opt.has_address;
     for (size_t i = 0; i < ctx->opt.file_count; i++) {
         size_t before = img->count;
         size_t bytes_before = mpf_image_total_size(img);

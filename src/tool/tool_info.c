@@ -1,5 +1,6 @@
 /* --info: what is in a firmware file. A damaged suffix CRC is shown, not
- * refused, so a broken file can still be inspected. */
+ * refused, so a broken file can still be inspected; the run then fails with
+ * exit code 2 like every other bad-file path (once every file is shown). */
 #include "tool/tool_commands.h"
 #include "tool/tool_image.h"
 #include "tool/tool_json.h"
@@ -84,7 +85,8 @@ static void info_text(tool_ctx *ctx, const char *file, mpf_format f, int has_add
     }
 }
 
-static mpf_err info_one(tool_ctx *ctx, const char *spec, mpf_error *err)
+/* damaged is set (if not already) when the file's suffix CRC is wrong. */
+static mpf_err info_one(tool_ctx *ctx, const char *spec, mpf_error *damaged, mpf_error *err)
 {
     mpf_load_options lo;
     tool_load_options(ctx, ctx->opt.alt_set && ctx->opt.alt_number >= 0 ? (uint8_t)ctx->opt.alt_number : 0,
@@ -111,6 +113,11 @@ static mpf_err info_one(tool_ctx *ctx, const char *spec, mpf_error *err)
             info_json(ctx, spec, f, has_address, &img);
         else
             info_text(ctx, spec, f, has_address, &img);
+        if (img.has_suffix && !img.crc_ok && damaged->code == MPF_OK)
+            mpf_error_set(damaged, MPF_ERR_INPUT,
+                          "%s: the DFU suffix CRC is 0x%08X, but the content gives 0x%08X: the file is damaged "
+                          "(shown, but it will not be flashed); get or build it again",
+                          spec, (unsigned)img.crc_stored, (unsigned)img.crc_computed);
     }
     mpf_image_free(&img);
     return rc;
@@ -122,12 +129,16 @@ mpf_err tool_cmd_info(tool_ctx *ctx, mpf_error *err)
         return mpf_error_set(err, MPF_ERR_USAGE,
                              "-a %s: with --info the alt setting must be a number (names come from a device)",
                              ctx->opt.filter.alt_name);
+    mpf_error damaged;
+    mpf_error_clear(&damaged);
     for (size_t i = 0; i < ctx->opt.file_count; i++) {
         if (i > 0 && !ctx->opt.json)
             fputc('\n', ctx->out);
-        mpf_err rc = info_one(ctx, ctx->opt.files[i], err);
+        mpf_err rc = info_one(ctx, ctx->opt.files[i], &damaged, err);
         if (rc)
             return rc;
     }
-    return MPF_OK;
+    if (damaged.code != MPF_OK)
+        *err = damaged;
+    return damaged.code;
 }

@@ -2,10 +2,10 @@
  * lines prefixed with its label), then flashed on a thread of its own with
  * its own transport; a board that fails stops alone. At the end one table,
  * and the exit code of the first failed board in it. */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "platform/thread.h"
 #include "tool/tool_display.h"
 #include "tool/tool_flash.h"
 
@@ -14,11 +14,11 @@ typedef struct board_job {
     tool_board *b;
     tool_display *display;
     size_t slot;
-    pthread_t thread;
+    mpf_thread thread;
     int started;
 } board_job;
 
-static void *board_thread(void *arg)
+static void board_thread(void *arg)
 {
     board_job *j = arg;
     tool_progress prog;
@@ -32,7 +32,6 @@ static void *board_thread(void *arg)
         j->b->rc = rc;
         j->b->err = e;
     }
-    return NULL;
 }
 
 static int progress_on_tty(const tool_ctx *ctx)
@@ -43,7 +42,7 @@ static int progress_on_tty(const tool_ctx *ctx)
 static void run_all(tool_display *display, board_job *jobs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        jobs[i].started = pthread_create(&jobs[i].thread, NULL, board_thread, &jobs[i]) == 0;
+        jobs[i].started = mpf_thread_start(&jobs[i].thread, board_thread, &jobs[i]) == 0;
         if (!jobs[i].started) {
             /* No thread to be had: this board still gets flashed, only later. */
             tool_display_message(display, "mpflash: warning: could not start a thread; flashing a board alone");
@@ -52,7 +51,7 @@ static void run_all(tool_display *display, board_job *jobs, size_t n)
     }
     for (size_t i = 0; i < n; i++)
         if (jobs[i].started)
-            pthread_join(jobs[i].thread, NULL);
+            mpf_thread_join(&jobs[i].thread);
 }
 
 mpf_err tool_flash_boards(tool_ctx *ctx, tool_board_set *set, const mpf_image *img, uint8_t loaded_alt,

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform/serial_port.h"
 #include "tool/tool_options_internal.h"
 #include "tool/tool_parse.h"
 
@@ -18,7 +19,7 @@ int tool_arg_is_number(const char *s)
 
 int tool_arg_is_device_node(const char *s)
 {
-    return strncmp(s, "/dev/", 5) == 0;
+    return mpf_port_name_is_port(s); /* /dev/ttyACM0; COM5 on Windows */
 }
 
 static mpf_err add_string(const char ***list, size_t *count, const char *value, mpf_error *err)

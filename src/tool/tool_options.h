@@ -81,6 +81,7 @@ typedef struct tool_options {
     int detach;           /* -e */
     int reset;            /* -R */
     int exit_dfu;         /* -x */
+    int final_detach;     /* -Q/--final-detach: plain DFU leaves by DETACH, not a USB reset */
     int verify;           /* on unless --no-verify */
     int dry_run;
     int has_leave_address;

@@ -84,6 +84,8 @@ static void show_json(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info
     tj_str(&j, "serial", dev->serial);
     tj_bool(&j, "dry_run", ctx->opt.dry_run);
     tj_bool(&j, "mass_erase", plan->mass_erase);
+    if (plan->plain)
+        tj_bool(&j, "plain", 1);
     tj_array(&j, "erase");
     for (size_t i = 0; i < plan->erase_count; i++) {
         tj_object(&j, NULL);
@@ -122,6 +124,50 @@ static void show_json(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info
     tj_end(&j);
 }
 
+static void say_sectors(tool_ctx *ctx, size_t n, uint64_t bytes)
+{
+    char size[32];
+    tool_format_size(size, sizeof size, bytes);
+    tool_say(ctx, "%zu sector%s (%s)", n, n == 1 ? "" : "s", size);
+}
+
+/* The one-line plan. Unless --full, the flash reads each planned sector
+ * first and erases only those that differ (engine_skip.c), so before that
+ * nothing is known to need an erase: the line says what will be checked,
+ * and what is erased regardless (all of it with --full or a board that
+ * cannot read; a mass erase covers alt 0). The estimate is a full flash's. */
+static void show_line(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *dev, const char *eta)
+{
+    const int can_check = !ctx->opt.full && (dev->func.attributes & MPF_DFU_ATTR_CAN_UPLOAD) && plan->transfer_size;
+    size_t checked = 0, known = 0;
+    uint64_t checked_bytes = 0, known_bytes = 0;
+    for (size_t i = 0; i < plan->erase_count; i++) {
+        if (plan->mass_erase && plan->erases[i].alt == 0)
+            continue;
+        if (can_check) {
+            checked++;
+            checked_bytes += plan->erases[i].size;
+        } else {
+            known++;
+            known_bytes += plan->erases[i].size;
+        }
+    }
+    tool_say(ctx, "plan: %s", plan->mass_erase ? "mass erase, " : "");
+    if (known) {
+        tool_say(ctx, "erase ");
+        say_sectors(ctx, known, known_bytes);
+        tool_say(ctx, ", ");
+    }
+    if (checked) {
+        tool_say(ctx, "check ");
+        say_sectors(ctx, checked, checked_bytes);
+        tool_say(ctx, " first, erase only those that need it, ");
+    }
+    tool_say(ctx, "write %llu bytes%s%s; about %s%s\n", (unsigned long long)plan->write_bytes,
+             plan->verify ? ", verify" : "", plan->leave ? ", then start the firmware" : ", then stay in DFU mode",
+             eta, checked ? " at most" : "");
+}
+
 void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *dev, int full,
                     const uint8_t *unchanged)
 {
@@ -129,18 +175,15 @@ void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *
         show_json(ctx, plan, dev, unchanged);
         return;
     }
+    if (plan->plain) {
+        tool_plan_show_plain(ctx, plan, dev, full);
+        return;
+    }
     char erase_size[32], eta[32];
     tool_format_size(erase_size, sizeof erase_size, plan->erase_bytes);
     tool_format_duration(eta, sizeof eta, plan->estimated_us);
     if (!full) {
-        /* The board is read next: sectors already right or blank are then
-         * not erased, and the estimate (a full flash's) drops with them. */
-        const int checked = !ctx->opt.full && !plan->mass_erase;
-        tool_say(ctx, "plan: %s%zu sector%s (%s) to erase%s, %llu bytes to write%s%s; about %s\n",
-                 plan->mass_erase ? "mass erase, " : "", plan->erase_count, plan->erase_count == 1 ? "" : "s",
-                 erase_size, checked ? " where needed" : "", (unsigned long long)plan->write_bytes,
-                 plan->verify ? ", verify" : "", plan->leave ? ", then start the firmware" : ", then stay in DFU mode",
-                 eta);
+        show_line(ctx, plan, dev, eta);
         return;
     }
     if (plan->mass_erase)

@@ -12,4 +12,7 @@
 void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *dev, int full,
                     const uint8_t *unchanged);
 
+/* The same for a plan built for a plain DFU 1.1 device (plan->plain). */
+void tool_plan_show_plain(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *dev, int full);
+
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mpflash/dfu.h"
+#include "platform/clock.h"
 #include "usb/usb_list.h"
 
 #define DETACH_REQUEST_TIMEOUT_MS 1000
@@ -108,7 +109,7 @@ mpf_err mpf_usb_detach_and_reopen(mpf_usb *usb, mpf_transport *t, const mpf_usb_
     /* An open handle can hold up re-enumeration on some hosts. */
     t->ops->close(t->ctx);
     t->ctx = NULL;
-    uint64_t deadline = usb_now_us() + (uint64_t)wait_ms * 1000u;
+    uint64_t deadline = mpf_host_now_us() + (uint64_t)wait_ms * 1000u;
     while (rc == MPF_OK) {
         mpf_usb_list *list = NULL;
         rc = mpf_usb_scan(usb, &list, err);
@@ -123,9 +124,9 @@ mpf_err mpf_usb_detach_and_reopen(mpf_usb *usb, mpf_transport *t, const mpf_usb_
          * permissions, and the device may still be settling: retry those. */
         int transient = rc == MPF_ERR_NO_DEVICE || rc == MPF_ERR_USB_ACCESS ||
                         rc == MPF_ERR_USB_DISCONNECTED;
-        if (!transient || usb_now_us() >= deadline)
+        if (!transient || mpf_host_now_us() >= deadline)
             break;
-        usb_sleep_ms(RESCAN_INTERVAL_MS);
+        mpf_clock_sleep_ms(NULL, RESCAN_INTERVAL_MS);
         rc = MPF_OK;
     }
     if (rc == MPF_ERR_NO_DEVICE)

@@ -8,10 +8,6 @@
 
 #include "mpflash/usb.h"
 
-/* The host's clock, for the libusb transport and the detach wait. */
-void usb_sleep_ms(uint32_t ms);
-uint64_t usb_now_us(void);
-
 /* Write a parsed libusb configuration back out as the raw bytes a device
  * sends, so that one parser (mpf_usb_parse_config) serves every source.
  * *out is malloc'ed. */

@@ -13,9 +13,7 @@ typedef struct msgbuf {
     size_t used;
 } msgbuf;
 
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((format(printf, 2, 3)))
-#endif
+MPF_PRINTF(2, 3)
 static void add(msgbuf *m, const char *fmt, ...)
 {
     if (m->used >= sizeof m->text - 1)
@@ -96,9 +94,7 @@ static void add_id(msgbuf *m, int32_t vid, int32_t pid)
 }
 
 /* add() with ", " in front unless this is the first part since `start`. */
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((format(printf, 3, 4)))
-#endif
+MPF_PRINTF(3, 4)
 static void add_part(msgbuf *m, size_t start, const char *fmt, ...)
 {
     if (m->used > start)

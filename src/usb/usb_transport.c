@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "mpflash/dfu.h"
+#include "platform/clock.h"
 #include "usb/usb_internal.h"
 
 typedef struct usb_link {
@@ -93,13 +94,13 @@ static mpf_err link_reset(void *ctx, mpf_error *err)
 static void link_sleep_ms(void *ctx, uint32_t ms)
 {
     (void)ctx;
-    usb_sleep_ms(ms);
+    mpf_host_sleep_us((uint64_t)ms * 1000u);
 }
 
 static uint64_t link_now_us(void *ctx)
 {
     (void)ctx;
-    return usb_now_us();
+    return mpf_host_now_us();
 }
 
 static void link_close(void *ctx)

@@ -76,7 +76,7 @@ static int keep_inherited(const char *entry, const char *const *env)
     return 1;
 }
 
-void cli_run(const char *dir, const char *const *args, const char *const *env, cli_result *r)
+static void run(const char *dir, const char *const *args, const char *const *env, int merged, cli_result *r)
 {
     cli_run_via(NULL, dir, args, env, r);
 }
@@ -120,7 +120,7 @@ void cli_run_via(const char *launcher, const char *dir, const char *const *args,
     assert_true(pid >= 0);
     if (pid == 0) {
         int devnull = open("/dev/null", O_RDONLY);
-        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0 ||
+        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(merged ? out_fd : err_fd, 2) < 0 ||
             chdir(dir) != 0)
             _exit(126);
         /* Nothing else of the test's: a fake board's end of a pseudo-terminal
@@ -140,6 +140,16 @@ void cli_run_via(const char *launcher, const char *dir, const char *const *args,
     r->err = slurp_fd(err_fd, &r->err_len);
     close(out_fd);
     close(err_fd);
+}
+
+void cli_run(const char *dir, const char *const *args, const char *const *env, cli_result *r)
+{
+    run(dir, args, env, 0, r);
+}
+
+void cli_run_merged(const char *dir, const char *const *args, const char *const *env, cli_result *r)
+{
+    run(dir, args, env, 1, r);
 }
 
 void cli_result_free(cli_result *r)

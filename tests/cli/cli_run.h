@@ -24,6 +24,9 @@ void cli_workdir(const char *name, char *path, size_t size);
  * environment, from which every MPFLASH_* and LD_PRELOAD is removed (and any
  * variable env sets again). */
 void cli_run(const char *dir, const char *const *args, const char *const *env, cli_result *r);
+/* The same with stderr going where stdout goes (as "2>&1 | less" would see
+ * it): r->out holds both in the order written, r->err is empty. */
+void cli_run_merged(const char *dir, const char *const *args, const char *const *env, cli_result *r);
 void cli_result_free(cli_result *r);
 /* The same, with the binary started by a launcher program that takes the
  * command line after it: `launcher MPFLASH_BIN args...`. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sys/stat.h>
 
 #include "cli_helpers.h"
 #include "table_tests.h"
@@ -60,9 +61,17 @@ static const cli_case cases[] = {
     {"bad_file_missing", {"-u", "missing.dfu"}, 2, .error_line = "cannot open missing.dfu"},
     {"bad_file_truncated", {"-D", "truncated.dfu"}, 2, .error_line = "truncated.dfu: "},
     {"bad_file_empty", {"0x08000000:empty.bin"}, 2, .error_line = "empty.bin: "},
-    /* A raw binary without an address says how to give one. */
-    {"bad_file_raw_without_address", {"raw.bin"}, 2,
+    /* A raw binary without an address is a plain DFU board's stream, and
+     * says how to give an address for a DfuSe board. */
+    {"raw_without_address_no_board", {"raw.bin"}, 3, .error_line = "no DFU device found"},
+    {"bad_file_raw_without_address", {"--sim", "f401", "raw.bin"}, 2,
      .error_line = "raw.bin: a raw binary file has no load address"},
+    /* A saved 404 page under the firmware's name is refused for what it is,
+     * not taken as a raw binary that lacks an address. */
+    {"bad_file_html_named_dfu", {"--sim", "f401", "-u", "page.dfu"}, 2, .no_out = 1,
+     .error_line = "page.dfu: not a DFU file (looks like HTML); "},
+    {"bad_file_html_named_dfu_info", {"--info", "page.dfu"}, 2, .no_out = 1,
+     .error_line = "page.dfu: not a DFU file (looks like HTML); "},
 };
 
 /* Every other file the rows name, good and bad. */
@@ -75,6 +84,8 @@ static void case_files(const char *dir)
     free(dfu);
     cli_write(dir, "empty.bin", "", 0);
     cli_write(dir, "raw.bin", "\x00\x01\x02\x03", 4);
+    static const char page[] = "<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head></html>\n";
+    cli_write(dir, "page.dfu", page, sizeof page - 1);
 }
 
 static void run_case(void **state)
@@ -102,7 +113,8 @@ static void run_case(void **state)
     cli_result_free(&r);
 }
 
-/* A damaged file can still be inspected, but never flashed. */
+/* A damaged file can still be inspected (all of it shown), but never
+ * flashed; --info still fails with 2, as every bad-file path does. */
 static void test_info_bad_crc(void **state)
 {
     (void)state;
@@ -115,13 +127,21 @@ static void test_info_bad_crc(void **state)
     free(dfu);
     cli_result r;
     RUN(dir, &r, "--info", "damaged.dfu");
-    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.exit_code, 2);
     assert_non_null(strstr(r.out, "BAD"));
     cli_golden("info-bad-crc.out", r.out, r.out_len);
+    cli_assert_error_line(&r, "damaged.dfu: the DFU suffix CRC is 0x81EE3871, but the content gives 0x96076EF0");
     cli_result_free(&r);
     RUN(dir, &r, "--info", "--json", "damaged.dfu");
-    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.exit_code, 2);
     assert_non_null(strstr(r.out, "\"crc_ok\":false"));
+    assert_non_null(strstr(r.out, "{\"event\":\"result\",\"command\":\"info\",\"ok\":false,\"exit_code\":2,"));
+    cli_result_free(&r);
+    /* Every file is shown; the damaged one decides the exit code. */
+    cli_copy_sample(dir, "firmware.dfu", "good.dfu");
+    RUN(dir, &r, "--info", "damaged.dfu", "good.dfu");
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.out, "good.dfu: DfuSe file"));
     cli_result_free(&r);
     RUN(dir, &r, "--sim", "f401", "-u", "damaged.dfu");
     assert_int_equal(r.exit_code, 2);
@@ -129,10 +149,33 @@ static void test_info_bad_crc(void **state)
     cli_result_free(&r);
 }
 
+/* A long file name in an error keeps its end (the file) and shows it was
+ * cut: an absolute path must not read as a relative one. */
+static void test_long_name_cut_is_marked(void **state)
+{
+    (void)state;
+    char dir[512], path[1024], spec[1200];
+    cli_workdir("long-name", dir, sizeof dir);
+    size_t n = (size_t)snprintf(path, sizeof path, "%s", dir);
+    for (int i = 1; i <= 4; i++) {
+        n += (size_t)snprintf(path + n, sizeof path - n, "/a_rather_long_directory_name_%02d", i);
+        assert_int_equal(mkdir(path, 0777), 0);
+    }
+    cli_copy_sample(path, "firmware1.bin", "fw.bin");
+    snprintf(spec, sizeof spec, "0x09000000:%s/fw.bin", path);
+    cli_result r;
+    RUN(dir, &r, "--sim", "f401", "-q", spec);
+    assert_int_equal(r.exit_code, 2);
+    cli_assert_error_line(&r, "\xE2\x80\xA6");
+    assert_non_null(strstr(r.err, "_04/fw.bin: 0x09000000 is outside the device's Internal Flash"));
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_info_bad_crc),
+        cmocka_unit_test(test_long_name_cut_is_marked),
     };
     const test_table tables[] = {TEST_TABLE(cases, run_case)};
     return run_tests_and_tables("cli_basic", fixed, TABLE_LEN(fixed), tables, TABLE_LEN(tables));

@@ -73,6 +73,35 @@ static void test_flash_and_read_back(void **state)
 
 /* MicroPython keeps its filesystem in sectors 1..4; flashing the firmware
  * (vector table in sector 0, text from sector 5) must not touch them. */
+/* Where text lines appear among the progress lines, with stdout and stderr
+ * in one pipe (2>&1 | less, a CI log): in the order they happened. */
+static void test_piped_output_in_order(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir_with_firmware("piped", dir, sizeof dir);
+    const char *const args[] = {"--sim", "f401", "-u", "firmware.dfu", NULL};
+    cli_result r;
+    cli_run_merged(dir, args, NULL, &r);
+    cli_assert_exit(&r, 0);
+    assert_int_equal(r.err_len, 0);
+    const char *file = strstr(r.out, "firmware.dfu: DfuSe file");
+    const char *device = strstr(r.out, "\ndevice: ");
+    const char *plan = strstr(r.out, "\nplan: ");
+    const char *check = strstr(r.out, "\ncheck ");
+    const char *write = strstr(r.out, "\nwrite ");
+    const char *leave = strstr(r.out, "\nleave   done\n");
+    const char *done = strstr(r.out, "\ndone: ");
+    assert_true(file && device && plan && check && write && leave && done);
+    assert_ptr_equal(file, r.out);
+    assert_true(file < device && device < plan && plan < check && check < write && write < leave && leave < done);
+    /* A blank board: the plan says the sectors are checked first and none
+     * is known to need an erase; none is erased. */
+    assert_memory_equal(plan, "\nplan: check 4 sectors (400 KiB) first, erase only those that need it, write ", 77);
+    assert_non_null(strstr(done, "erased 0 sectors (0 bytes), wrote 4 blank sectors without an erase"));
+    cli_result_free(&r);
+}
+
 static void test_filesystem_survives(void **state)
 {
     (void)state;
@@ -353,6 +382,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flash_and_read_back),
+        cmocka_unit_test(test_piped_output_in_order),
         cmocka_unit_test(test_filesystem_survives),
         cmocka_unit_test(test_makefile_command_lines),
         cmocka_unit_test(test_raw_binary_and_exit),

@@ -8,13 +8,16 @@
  *   make_malformed DIR          write every file into DIR
  *   make_malformed --check DIR  exit 1 if DIR differs (missing, extra, changed)
  *
- * Standalone on purpose: it shares no code with the loaders it tests, so a
- * bug in the library's CRC or layout code cannot hide in both. */
+ * It shares no code with the library it tests, so a bug in the library's
+ * CRC or layout code cannot hide in both: its DfuSe files, suffixes and
+ * CRCs come from the tests' own builder (tests/support/dfuse_builder.c). */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "fixtures.h"
 
 #define MAX_FILE 4096
 #define MAX_FILES 160
@@ -48,20 +51,6 @@ static blob *add(corpus *c, const char *name, const void *bytes, size_t len)
     return b;
 }
 
-static void put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
 /* A good file with up to three little-endian fields (1, 2 or 4 bytes wide)
  * set to a bad value: most of the corpus is one of these. */
 typedef struct field {
@@ -87,26 +76,14 @@ static void add_variants(corpus *c, size_t (*base)(uint8_t *), void (*recrc)(uin
             if (v[i].set[k].width == 1)
                 *p = (uint8_t)v[i].set[k].value;
             else if (v[i].set[k].width == 2)
-                put16(p, v[i].set[k].value);
+                fixture_put16(p, (uint16_t)v[i].set[k].value);
             else
-                put32(p, v[i].set[k].value);
+                fixture_put32(p, v[i].set[k].value);
         }
         if (recrc && !v[i].stale_crc)
             recrc(f, len);
         add(c, v[i].name, f, len);
     }
-}
-
-/* DFU suffix CRC: reflected 0xEDB88320, init all ones, no final XOR. */
-static uint32_t crc_raw(const uint8_t *p, size_t n)
-{
-    uint32_t reg = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        reg ^= p[i];
-        for (int k = 0; k < 8; k++)
-            reg = (reg & 1u) ? (reg >> 1) ^ 0xEDB88320u : reg >> 1;
-    }
-    return reg;
 }
 
 static void pattern(uint8_t *p, size_t n, uint32_t seed)
@@ -137,45 +114,37 @@ enum {
     DS_BODY = 493      /* the suffix starts here */
 };
 
-/* Append a suffix (bcdDevice 0, 0xDF11, 0x0483, DfuSe 0x011A) with a right CRC. */
+/* Append a DfuSe suffix (bcdDevice 0, 0xDF11, 0x0483, DfuSe 0x011A) with a
+ * right CRC. */
 static size_t suffix(uint8_t *f, size_t body)
 {
-    uint8_t *s = f + body;
-    put16(s + 0, 0);
-    put16(s + 2, 0xDF11);
-    put16(s + 4, 0x0483);
-    put16(s + 6, 0x011A);
-    memcpy(s + 8, "UFD", 3);
-    s[11] = 16;
-    put32(s + 12, crc_raw(f, body + 12));
-    return body + 16;
+    fixture_dfu_suffix(f, body, 0x0483, 0xDF11, 0, 0x011A);
+    return body + FIXTURE_DFU_SUFFIX_LEN;
 }
 
 static void recrc(uint8_t *f, size_t len)
 {
-    put32(f + len - 4, crc_raw(f, len - 4));
+    fixture_put32(f + len - 4, fixture_dfu_crc(f, len - 4));
 }
 
 static size_t dfuse_base(uint8_t *f)
 {
+    uint8_t e0[64], e1[128];
+    pattern(e0, sizeof e0, 1);
+    pattern(e1, sizeof e1, 2);
+    fixture_dfuse d;
+    fixture_dfuse_init(&d);
+    fixture_dfuse_target *t = fixture_dfuse_add_target(&d, 0, "ST...");
+    fixture_dfuse_add_element(t, 0x08000000u, e0, sizeof e0);
+    fixture_dfuse_add_element(t, 0x08020000u, e1, sizeof e1);
+    size_t len = 0;
+    uint8_t *built = fixture_dfuse_build(&d, &len);
+    if (!built || len != DS_BODY + FIXTURE_DFU_SUFFIX_LEN)
+        die("the DfuSe base file is not the one the offsets describe");
     memset(f, 0, MAX_FILE);
-    memcpy(f, "DfuSe", 5);
-    f[5] = 1;
-    put32(f + 6, DS_BODY);
-    f[10] = 1;
-    memcpy(f + DS_TARGET, "Target", 6);
-    f[DS_T_ALT] = 0;
-    put32(f + DS_T_NAMED, 1);
-    memcpy(f + DS_T_NAME, "ST...", 5);
-    put32(f + DS_T_SIZE, DS_BODY - DS_E0);
-    put32(f + DS_T_COUNT, 2);
-    put32(f + DS_E0, 0x08000000u);
-    put32(f + DS_E0 + 4, 64);
-    pattern(f + DS_E0_DATA, 64, 1);
-    put32(f + DS_E1, 0x08020000u);
-    put32(f + DS_E1 + 4, 128);
-    pattern(f + DS_E1_DATA, 128, 2);
-    return suffix(f, DS_BODY);
+    memcpy(f, built, len);
+    free(built);
+    return len;
 }
 
 static void dfuse_files(corpus *c)
@@ -196,7 +165,7 @@ static void dfuse_files(corpus *c)
     static const size_t body_cuts[] = {11, 17, 22, 277, 285, 289, 293, 325, 357, 361, 365, 429};
     for (size_t i = 0; i < sizeof body_cuts / sizeof body_cuts[0]; i++) {
         dfuse_base(f);
-        put32(f + 6, (uint32_t)body_cuts[i]);
+        fixture_put32(f + 6, (uint32_t)body_cuts[i]);
         size_t len = suffix(f, body_cuts[i]);
         snprintf(name, sizeof name, "dfuse_resuffixed_cut_%03zu.dfu", body_cuts[i]);
         add(c, name, f, len);
@@ -235,7 +204,7 @@ static void dfuse_files(corpus *c)
     /* Junk between the last target and the suffix. */
     dfuse_base(f);
     memset(f + DS_BODY, 0xA5, 24);
-    put32(f + 6, DS_BODY + 24);
+    fixture_put32(f + 6, DS_BODY + 24);
     len = suffix(f, DS_BODY + 24);
     add(c, "dfuse_trailing_junk.dfu", f, len);
 
@@ -244,7 +213,10 @@ static void dfuse_files(corpus *c)
     pattern(p, 48, 3);
     memcpy(f, p, 48);
     len = suffix(f, 48);
-    f[6] = 0x00; /* bcdDFU 0x0100: plain DFU */
+    /* Meant as bcdDFU 0x0100, but offsets 6-7 are in the data, not the
+     * suffix (which stays DfuSe 0x011A): the committed files are these
+     * bytes, and the loaders refuse them all the same (no address). */
+    f[6] = 0x00;
     f[7] = 0x01;
     recrc(f, len);
     add(c, "plain_dfu_no_address.dfu", f, len);
@@ -259,14 +231,14 @@ enum { EH = 52, PH = 32, E_PH0 = 52, E_PH1 = 84, E_DATA0 = 116, E_DATA1 = 180, E
 static void phdr(uint8_t *ph, uint32_t type, uint32_t offset, uint32_t vaddr, uint32_t paddr,
                  uint32_t filesz, uint32_t memsz)
 {
-    put32(ph + 0, type);
-    put32(ph + 4, offset);
-    put32(ph + 8, vaddr);
-    put32(ph + 12, paddr);
-    put32(ph + 16, filesz);
-    put32(ph + 20, memsz);
-    put32(ph + 24, 5);
-    put32(ph + 28, 4);
+    fixture_put32(ph + 0, type);
+    fixture_put32(ph + 4, offset);
+    fixture_put32(ph + 8, vaddr);
+    fixture_put32(ph + 12, paddr);
+    fixture_put32(ph + 16, filesz);
+    fixture_put32(ph + 20, memsz);
+    fixture_put32(ph + 24, 5);
+    fixture_put32(ph + 28, 4);
 }
 
 /* ELF32 LE ARM executable: .isr_vector (64 B at 0x08000000) and .data
@@ -279,16 +251,16 @@ static size_t elf_base(uint8_t *f)
     f[4] = 1; /* ELFCLASS32 */
     f[5] = 1; /* little-endian */
     f[6] = 1;
-    put16(f + 16, 2);  /* ET_EXEC */
-    put16(f + 18, 40); /* EM_ARM */
-    put32(f + 20, 1);
-    put32(f + 24, 0x08000101u);
-    put32(f + 28, E_PH0); /* e_phoff */
-    put32(f + 36, 0x05000400u);
-    put16(f + 40, EH);
-    put16(f + 42, PH);
-    put16(f + 44, 2);
-    put16(f + 46, 40);
+    fixture_put16(f + 16, 2);  /* ET_EXEC */
+    fixture_put16(f + 18, 40); /* EM_ARM */
+    fixture_put32(f + 20, 1);
+    fixture_put32(f + 24, 0x08000101u);
+    fixture_put32(f + 28, E_PH0); /* e_phoff */
+    fixture_put32(f + 36, 0x05000400u);
+    fixture_put16(f + 40, EH);
+    fixture_put16(f + 42, PH);
+    fixture_put16(f + 44, 2);
+    fixture_put16(f + 46, 40);
     phdr(f + E_PH0, 1, E_DATA0, 0x08000000u, 0x08000000u, 64, 64);
     phdr(f + E_PH1, 1, E_DATA1, 0x20000000u, 0x08020000u, 128, 256);
     pattern(f + E_DATA0, 64, 4);

@@ -79,9 +79,7 @@ void fake_world_save(struct libusb_device *d);
 void fake_enter_dfu(struct libusb_device *d);
 void fake_after_request(struct libusb_device *d); /* onleave= */
 void fake_log(const struct libusb_device *d, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 2, 3)))
-#endif
+    MPF_PRINTF(2, 3)
     ;
 
 /* fake_device.c: the board's answers, as libusb codes (bytes for a

@@ -5,13 +5,13 @@
 
 #include "fixtures.h"
 
-static void put16(uint8_t *p, uint16_t v)
+void fixture_put16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
 }
 
-static void put32(uint8_t *p, uint32_t v)
+void fixture_put32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
@@ -20,7 +20,7 @@ static void put32(uint8_t *p, uint32_t v)
 }
 
 /* Bit at a time: slow and obviously right, unlike a table. */
-static uint32_t crc_bitwise(const uint8_t *p, size_t n)
+uint32_t fixture_dfu_crc(const uint8_t *p, size_t n)
 {
     uint32_t reg = 0xFFFFFFFFu;
     for (size_t i = 0; i < n; i++) {
@@ -85,15 +85,15 @@ static size_t write_target(const fixture_dfuse_target *t, uint8_t *out)
     size_t bytes = target_bytes(t);
     memcpy(out, t->signature, 6);
     out[6] = t->alt;
-    put32(out + 7, t->named);
+    fixture_put32(out + 7, t->named);
     memcpy(out + 11, t->name, sizeof t->name);
-    put32(out + 266, t->size_override ? t->size_field : (uint32_t)bytes);
-    put32(out + 270, t->count_override ? t->count_field : (uint32_t)t->element_count);
+    fixture_put32(out + 266, t->size_override ? t->size_field : (uint32_t)bytes);
+    fixture_put32(out + 270, t->count_override ? t->count_field : (uint32_t)t->element_count);
     size_t pos = FIXTURE_DFUSE_TARGET_PREFIX_LEN;
     for (size_t i = 0; i < t->element_count; i++) {
         const fixture_dfuse_element *e = &t->elements[i];
-        put32(out + pos, e->address);
-        put32(out + pos + 4, e->size_override ? e->size_field : (uint32_t)e->size);
+        fixture_put32(out + pos, e->address);
+        fixture_put32(out + pos + 4, e->size_override ? e->size_field : (uint32_t)e->size);
         if (e->data && e->size)
             memcpy(out + pos + 8, e->data, e->size);
         pos += FIXTURE_DFUSE_ELEMENT_HEADER_LEN + e->size;
@@ -117,7 +117,7 @@ uint8_t *fixture_dfuse_build(const fixture_dfuse *f, size_t *len)
         image_size = (uint32_t)total;
     else if (f->image_size_mode == FIXTURE_IMAGE_SIZE_EXPLICIT)
         image_size = f->image_size_field;
-    put32(buf + 6, image_size);
+    fixture_put32(buf + 6, image_size);
     buf[10] = f->targets_override ? f->targets_field : (uint8_t)f->target_count;
     size_t pos = FIXTURE_DFUSE_PREFIX_LEN;
     for (size_t i = 0; i < f->target_count; i++)
@@ -125,15 +125,28 @@ uint8_t *fixture_dfuse_build(const fixture_dfuse *f, size_t *len)
     if (f->trailing_len)
         memcpy(buf + pos, f->trailing, f->trailing_len);
     pos += f->trailing_len;
-    put16(buf + pos, f->bcd_device);
-    put16(buf + pos + 2, f->pid);
-    put16(buf + pos + 4, f->vid);
-    put16(buf + pos + 6, f->bcd_dfu);
+    fixture_put16(buf + pos, f->bcd_device);
+    fixture_put16(buf + pos + 2, f->pid);
+    fixture_put16(buf + pos + 4, f->vid);
+    fixture_put16(buf + pos + 6, f->bcd_dfu);
     memcpy(buf + pos + 8, f->ufd, 3);
     buf[pos + 11] = f->suffix_length;
-    put32(buf + pos + 12, f->crc_override ? f->crc_field : crc_bitwise(buf, pos + 12));
+    fixture_put32(buf + pos + 12, f->crc_override ? f->crc_field : fixture_dfu_crc(buf, pos + 12));
     *len = total;
     return buf;
+}
+
+void fixture_dfu_suffix(uint8_t *buf, size_t body, uint16_t vid, uint16_t pid,
+                        uint16_t bcd_device, uint16_t bcd_dfu)
+{
+    uint8_t *s = buf + body;
+    fixture_put16(s, bcd_device);
+    fixture_put16(s + 2, pid);
+    fixture_put16(s + 4, vid);
+    fixture_put16(s + 6, bcd_dfu);
+    memcpy(s + 8, "UFD", 3);
+    s[11] = 16;
+    fixture_put32(s + 12, fixture_dfu_crc(buf, body + 12));
 }
 
 uint8_t *fixture_dfu_plain_build(const uint8_t *data, size_t size, uint16_t vid, uint16_t pid,
@@ -144,14 +157,7 @@ uint8_t *fixture_dfu_plain_build(const uint8_t *data, size_t size, uint16_t vid,
         return NULL;
     if (size)
         memcpy(buf, data, size);
-    uint8_t *s = buf + size;
-    put16(s, bcd_device);
-    put16(s + 2, pid);
-    put16(s + 4, vid);
-    put16(s + 6, 0x0100);
-    memcpy(s + 8, "UFD", 3);
-    s[11] = 16;
-    put32(s + 12, crc_bitwise(buf, size + 12));
+    fixture_dfu_suffix(buf, size, vid, pid, bcd_device, 0x0100);
     *len = size + FIXTURE_DFU_SUFFIX_LEN;
     return buf;
 }

@@ -78,6 +78,18 @@ int board_holds_fill(const board *b, uint32_t address, size_t len, uint32_t seed
     return same;
 }
 
+int board_reads_blank(const board *b, uint32_t address, size_t len)
+{
+    uint8_t *buf = malloc(len);
+    assert_non_null(buf);
+    assert_int_equal(mpf_sim_peek(b->sim, address, buf, len), 0);
+    int blank = 1;
+    for (size_t i = 0; i < len && blank; i++)
+        blank = buf[i] == 0xFF;
+    free(buf);
+    return blank;
+}
+
 mpf_err board_open(board *b, const mpf_image *img, const mpf_plan_options *opt,
                    uint8_t attrs_off)
 {

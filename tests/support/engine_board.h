@@ -60,6 +60,8 @@ int board_case_teardown(void **state);
 void board_fill(board *b, uint32_t address, size_t len, uint32_t seed);
 /* 1 when [address, address+len) still holds board_fill(.., seed). */
 int board_holds_fill(const board *b, uint32_t address, size_t len, uint32_t seed);
+/* 1 when every byte of [address, address+len) reads 0xFF (erased). */
+int board_reads_blank(const board *b, uint32_t address, size_t len);
 
 /* Plan from the enumeration info (before any request), then open, as the
  * flashes below do; for tests that drive the engine themselves from there.

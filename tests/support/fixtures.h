@@ -26,7 +26,9 @@ int fixture_micropython_image(mpf_image *img, size_t text_size, uint32_t seed);
  * Builds DfuSe files field by field, valid by default; every field can be
  * overridden to make a malformed variant. Sizes, counts and the CRC are
  * computed unless their *_override flag is set. The CRC is computed with a
- * bitwise loop of its own, independent of the library's table. */
+ * bitwise loop of its own, independent of the library's table. Free of
+ * cmocka and of the library's code, so the malformed-corpus generator
+ * (tests/corpus/make_malformed.c) links it too. */
 
 #define FIXTURE_DFUSE_PREFIX_LEN 11u
 #define FIXTURE_DFUSE_TARGET_PREFIX_LEN 274u
@@ -93,6 +95,19 @@ fixture_dfuse_element *fixture_dfuse_add_element(fixture_dfuse_target *t, uint32
 
 /* The file, malloc'd; NULL when out of memory. */
 uint8_t *fixture_dfuse_build(const fixture_dfuse *f, size_t *len);
+
+/* Little-endian fields, as every file format here stores them. */
+void fixture_put16(uint8_t *p, uint16_t v);
+void fixture_put32(uint8_t *p, uint32_t v);
+
+/* The DFU suffix CRC register over n bytes: reflected 0xEDB88320, all ones
+ * at the start, no final XOR (DFU 1.1 appendix B). */
+uint32_t fixture_dfu_crc(const uint8_t *p, size_t n);
+
+/* Write the 16-byte suffix at buf + body ("UFD", length 16), its CRC over
+ * everything before the CRC field; buf must have room for it. */
+void fixture_dfu_suffix(uint8_t *buf, size_t body, uint16_t vid, uint16_t pid,
+                        uint16_t bcd_device, uint16_t bcd_dfu);
 
 /* A plain DFU 1.1 file: data followed by a suffix with a correct CRC. */
 uint8_t *fixture_dfu_plain_build(const uint8_t *data, size_t size, uint16_t vid, uint16_t pid,

@@ -56,8 +56,7 @@ static mpf_err h_out(void *ctx, uint8_t request, uint16_t value, const uint8_t *
     const hostile_rule *r = rule_for(h, request);
     mpf_err rc = MPF_OK;
     if (!r || r->pass_on)
-        rc = h->inner.ops->control_out(h->inner.ctx, request, value, data, length, timeout_ms,
-                                       err);
+        rc = passthrough_out(&h->pass, request, value, data, length, timeout_ms, err);
     if (r && r->fail != MPF_OK)
         rc = mpf_error_set(err, r->fail, "hostile device: %s failed on purpose",
                            mpf_dfu_request_name(request));
@@ -73,8 +72,7 @@ static mpf_err h_in(void *ctx, uint8_t request, uint16_t value, uint8_t *data, u
     mpf_err rc = MPF_OK;
     *received = 0;
     if (!r || r->pass_on)
-        rc = h->inner.ops->control_in(h->inner.ctx, request, value, data, length, received,
-                                      timeout_ms, err);
+        rc = passthrough_in(&h->pass, request, value, data, length, received, timeout_ms, err);
     else if (length)
         memset(data, 0, length); /* a reply made up from nothing */
     if (r && rc == MPF_OK && request == MPF_DFU_GETSTATUS && length >= 6) {
@@ -101,57 +99,10 @@ static mpf_err h_in(void *ctx, uint8_t request, uint16_t value, uint8_t *data, u
     return rc;
 }
 
-static mpf_err h_select_alt(void *ctx, uint8_t alt, mpf_error *err)
-{
-    hostile *h = ctx;
-    return h->inner.ops->select_alt(h->inner.ctx, alt, err);
-}
-
-static mpf_err h_reset(void *ctx, mpf_error *err)
-{
-    hostile *h = ctx;
-    return h->inner.ops->reset(h->inner.ctx, err);
-}
-
-static void h_sleep(void *ctx, uint32_t ms)
-{
-    hostile *h = ctx;
-    h->sleeps++;
-    h->slept_ms += ms;
-    if (ms > h->longest_sleep_ms)
-        h->longest_sleep_ms = ms;
-    h->inner.ops->sleep_ms(h->inner.ctx, ms);
-}
-
-static uint64_t h_now(void *ctx)
-{
-    hostile *h = ctx;
-    return h->inner.ops->now_us(h->inner.ctx);
-}
-
-static void h_close(void *ctx)
-{
-    hostile *h = ctx;
-    h->inner.ops->close(h->inner.ctx);
-}
-
-static const mpf_transport_ops hostile_ops = {
-    .control_out = h_out,
-    .control_in = h_in,
-    .select_alt = h_select_alt,
-    .reset = h_reset,
-    .sleep_ms = h_sleep,
-    .now_us = h_now,
-    .close = h_close,
-};
-
 void hostile_wrap(hostile *h, const mpf_transport *inner, mpf_transport *out)
 {
     memset(h, 0, sizeof *h);
-    h->inner = *inner;
-    out->ops = &hostile_ops;
-    out->ctx = h;
-    out->info = inner->info;
+    passthrough_wrap(&h->pass, inner, out, h_out, h_in);
 }
 
 void hostile_add(hostile *h, const hostile_rule *r)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mpflash/transport.h"
+#include "passthrough_transport.h"
 
 #define HOSTILE_KEEP (-1)
 #define HOSTILE_MAX_RULES 8
@@ -41,15 +42,12 @@ typedef struct hostile_entry {
 } hostile_entry;
 
 typedef struct hostile {
-    mpf_transport inner;
+    passthrough pass; /* first: the inner transport, the sleeps */
     hostile_rule rules[HOSTILE_MAX_RULES];
     size_t rule_count;
     unsigned seen[256]; /* requests sent so far, by bRequest */
     hostile_entry log[HOSTILE_MAX_LOG];
     size_t log_count;
-    size_t sleeps;
-    uint64_t slept_ms;
-    uint32_t longest_sleep_ms;
     unsigned longest_timeout_ms;
 } hostile;
 

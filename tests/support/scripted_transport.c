@@ -68,9 +68,7 @@ void scripted_free(scripted *s)
     free(s);
 }
 
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((format(printf, 2, 3)))
-#endif
+MPF_PRINTF(2, 3)
 static void problem(scripted *s, const char *fmt, ...)
 {
     if (s->problem[0])

@@ -1,6 +1,7 @@
 /* A transport that wraps another one and watches it: it sums the poll
- * timeouts the device reported with dfuDNBUSY, the host's sleeps, and can
- * run a hook before each request (to change the device mid-run). */
+ * timeouts the device reported with dfuDNBUSY, the host's sleeps (in
+ * pass), and can run a hook before each request (to change the device
+ * mid-run). */
 #ifndef MPFLASH_TEST_SPY_TRANSPORT_H
 #define MPFLASH_TEST_SPY_TRANSPORT_H
 
@@ -8,13 +9,12 @@
 #include <stdint.h>
 
 #include "mpflash/transport.h"
+#include "passthrough_transport.h"
 
 typedef struct spy {
-    mpf_transport inner;
+    passthrough pass; /* first: the inner transport, the sleeps */
     uint64_t busy_poll_ms; /* sum of bwPollTimeout in dfuDNBUSY replies */
     size_t busy_replies;
-    uint64_t slept_ms;
-    size_t sleeps;
     size_t requests; /* control requests passed through */
     size_t uploads;
     /* Called before every control request; dir_in 1 for device-to-host. */

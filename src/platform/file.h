@@ -1,0 +1,45 @@
+/* Host files, the same on every system: UTF-8 names, binary mode always
+ * (Windows' text mode turns \r\n into \n and stops at 0x1a, which misreads
+ * every firmware image), and a replace that is atomic and durable. Errors
+ * are errno values, for strerror. Internal (src/platform). */
+#ifndef MPFLASH_PLATFORM_FILE_H
+#define MPFLASH_PLATFORM_FILE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Opens for reading; NULL with errno set (EISDIR for a directory). */
+FILE *mpf_file_open_read(const char *path);
+
+/* Creates path for writing; fails with EEXIST if it exists. */
+FILE *mpf_file_create_new(const char *path);
+
+/* What an open file is: MPF_FILE_REGULAR (with *size), MPF_FILE_DIR,
+ * MPF_FILE_OTHER (device, pipe), or -1 with errno set. */
+#define MPF_FILE_REGULAR 0
+#define MPF_FILE_DIR 1
+#define MPF_FILE_OTHER 2
+int mpf_file_kind(FILE *f, uint64_t *size);
+
+/* Flushes f's buffer and then the system's to the disk: 0 or an errno. */
+int mpf_file_sync(FILE *f);
+
+/* Renames from to to, replacing to if it exists, in one step: rename() on
+ * POSIX, MoveFileExW with MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH
+ * on Windows (where rename() refuses an existing target). 0 or an errno. */
+int mpf_file_replace(const char *from, const char *to);
+
+/* Makes a finished replace of path durable (POSIX: fsync of its folder;
+ * Windows: done by MOVEFILE_WRITE_THROUGH). Failure loses nothing written. */
+void mpf_file_sync_folder_of(const char *path);
+
+/* Deletes a file; 0 or an errno. */
+int mpf_file_remove(const char *path);
+
+/* This process's id, for unique temporary names. */
+long mpf_process_id(void);
+
+/* Nonzero if a and b name the same file (through links, or . and ..). */
+int mpf_file_same(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,97 @@
+/* Host files on POSIX systems. */
+#include "platform/file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+FILE *mpf_file_open_read(const char *path)
+{
+    return fopen(path, "rb");
+}
+
+FILE *mpf_file_create_new(const char *path)
+{
+    /* The mode 0666 goes through the umask like any new file. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "wb");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        errno = e;
+    }
+    return f;
+}
+
+int mpf_file_kind(FILE *f, uint64_t *size)
+{
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0)
+        return -1;
+    if (S_ISDIR(st.st_mode))
+        return MPF_FILE_DIR;
+    if (!S_ISREG(st.st_mode))
+        return MPF_FILE_OTHER;
+    *size = (uint64_t)st.st_size;
+    return MPF_FILE_REGULAR;
+}
+
+int mpf_file_sync(FILE *f)
+{
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+        return errno;
+    return 0;
+}
+
+int mpf_file_replace(const char *from, const char *to)
+{
+    return rename(from, to) == 0 ? 0 : errno;
+}
+
+void mpf_file_sync_folder_of(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        dir[0] = '.';
+        dir[1] = '\0';
+    } else {
+        size_t n = (size_t)(slash - path);
+        if (n == 0)
+            n = 1; /* "/file": the root */
+        if (n >= sizeof dir)
+            return;
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+    }
+    int fd = open(dir, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+int mpf_file_remove(const char *path)
+{
+    return unlink(path) == 0 ? 0 : errno;
+}
+
+long mpf_process_id(void)
+{
+    return (long)getpid();
+}
+
+int mpf_file_same(const char *a, const char *b)
+{
+    if (strcmp(a, b) == 0)
+        return 1;
+    char ra[PATH_MAX], rb[PATH_MAX];
+    return realpath(a, ra) && realpath(b, rb) && strcmp(ra, rb) == 0;
+}
