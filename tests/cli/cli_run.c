@@ -76,13 +76,8 @@ static int keep_inherited(const char *entry, const char *const *env)
     return 1;
 }
 
-static void run(const char *dir, const char *const *args, const char *const *env, int merged, cli_result *r)
-{
-    cli_run_via(NULL, dir, args, env, r);
-}
-
-void cli_run_via(const char *launcher, const char *dir, const char *const *args,
-                 const char *const *env, cli_result *r)
+static void run(const char *launcher, const char *dir, const char *const *args,
+                const char *const *env, int merged, cli_result *r)
 {
     char out_name[] = "/tmp/mpflash-cli-out-XXXXXX";
     char err_name[] = "/tmp/mpflash-cli-err-XXXXXX";
@@ -144,12 +139,18 @@ void cli_run_via(const char *launcher, const char *dir, const char *const *args,
 
 void cli_run(const char *dir, const char *const *args, const char *const *env, cli_result *r)
 {
-    run(dir, args, env, 0, r);
+    run(NULL, dir, args, env, 0, r);
 }
 
 void cli_run_merged(const char *dir, const char *const *args, const char *const *env, cli_result *r)
 {
-    run(dir, args, env, 1, r);
+    run(NULL, dir, args, env, 1, r);
+}
+
+void cli_run_via(const char *launcher, const char *dir, const char *const *args,
+                 const char *const *env, cli_result *r)
+{
+    run(launcher, dir, args, env, 0, r);
 }
 
 void cli_result_free(cli_result *r)
