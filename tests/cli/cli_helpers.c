@@ -40,6 +40,14 @@ void cli_env_asan(char *entry, size_t size)
              asan && *asan ? ":" : "");
 }
 
+void cli_board_env_fill(cli_board_env *e, const char *dir, const char *boards)
+{
+    snprintf(e->boards, sizeof e->boards, "MPFLASH_FAKE_USB=%s", boards);
+    snprintf(e->state, sizeof e->state, "MPFLASH_FAKE_USB_STATE=%s", dir);
+    snprintf(e->log, sizeof e->log, "MPFLASH_FAKE_USB_LOG=%s/usb.log", dir);
+    cli_env_asan(e->asan, sizeof e->asan);
+}
+
 uint8_t *cli_erased_flash(void)
 {
     uint8_t *m = malloc(F401_FLASH);

@@ -46,6 +46,14 @@ void cli_workdir_with_firmware(const char *name, char *path, size_t size);
  * link order, for runs with LD_PRELOAD. */
 void cli_env_asan(char *entry, size_t size);
 
+/* The environment of a run on the fake libusb's boards (either USB tier):
+ * MPFLASH_FAKE_USB=boards, their state files and log (usb.log) in dir, and
+ * ASAN_OPTIONS allowing a preload. */
+typedef struct cli_board_env {
+    char boards[512], state[600], log[600], asan[512];
+} cli_board_env;
+void cli_board_env_fill(cli_board_env *e, const char *dir, const char *boards);
+
 /* An F401's flash, every byte erased. */
 uint8_t *cli_erased_flash(void);
 

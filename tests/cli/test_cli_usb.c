@@ -38,13 +38,11 @@ static void run_usb(const char *dir, const char *boards, const char *const *args
 /* The preload, the boards, their state directory, the log (dir/usb.log). */
 static void run_usb(const char *dir, const char *boards, const char *const *args, cli_result *r)
 {
-    char preload[1024], b[256], state[600], log[600], asan[512];
+    char preload[1024];
     snprintf(preload, sizeof preload, "LD_PRELOAD=%s", MPFLASH_FAKE_LIBUSB);
-    snprintf(b, sizeof b, "MPFLASH_FAKE_USB=%s", boards);
-    snprintf(state, sizeof state, "MPFLASH_FAKE_USB_STATE=%s", dir);
-    snprintf(log, sizeof log, "MPFLASH_FAKE_USB_LOG=%s/usb.log", dir);
-    cli_env_asan(asan, sizeof asan);
-    const char *const env[] = {preload, b, state, log, asan, NULL};
+    cli_board_env e;
+    cli_board_env_fill(&e, dir, boards);
+    const char *const env[] = {preload, e.boards, e.state, e.log, e.asan, NULL};
     cli_run(dir, args, env, r);
 }
 

@@ -12,13 +12,11 @@
 void usbfs_run(const char *dir, const char *boards, const char *const *args,
                const char *const *extra_env, cli_result *r)
 {
-    char b[512], state[600], log[600], maps[600], asan[512];
-    snprintf(b, sizeof b, "MPFLASH_FAKE_USB=%s", boards);
-    snprintf(state, sizeof state, "MPFLASH_FAKE_USB_STATE=%s", dir);
-    snprintf(log, sizeof log, "MPFLASH_FAKE_USB_LOG=%s/usb.log", dir);
+    char maps[600];
     snprintf(maps, sizeof maps, "MPFLASH_USBFS_MAPS=%s/libusb.maps", dir);
-    cli_env_asan(asan, sizeof asan);
-    const char *env[16] = {b, state, log, maps, asan};
+    cli_board_env e;
+    cli_board_env_fill(&e, dir, boards);
+    const char *env[16] = {e.boards, e.state, e.log, maps, e.asan};
     size_t n = 5;
     for (size_t i = 0; extra_env && extra_env[i] && n + 1 < sizeof env / sizeof env[0]; i++)
         env[n++] = extra_env[i];
