@@ -61,6 +61,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/dfu_session.h"
 #include "bench_child.h"
 #include "mpflash/engine.h"
 #include "mpflash/image.h"

@@ -32,7 +32,10 @@ target_include_directories(mpflash_objects PUBLIC ${MPFLASH_INCLUDE_DIRS}
 target_link_libraries(mpflash_objects PRIVATE PkgConfig::LIBUSB ${MPFLASH_PLATFORM_LIBS})
 
 add_library(mpflash_core STATIC $<TARGET_OBJECTS:mpflash_objects>)
-target_include_directories(mpflash_core PUBLIC ${MPFLASH_INCLUDE_DIRS})
+# In-tree users also see src/ (internal headers such as engine/dfu_session.h);
+# the installed package does not.
+target_include_directories(mpflash_core PUBLIC ${MPFLASH_INCLUDE_DIRS}
+                           $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>)
 target_link_libraries(mpflash_core PUBLIC PkgConfig::LIBUSB ${MPFLASH_PLATFORM_LIBS})
 set_target_properties(mpflash_core PROPERTIES OUTPUT_NAME mpflash EXPORT_NAME mpflash_static)
 

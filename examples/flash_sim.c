@@ -58,7 +58,7 @@ int main(int argc, char **argv)
     mpf_sim *sim = NULL;
     mpf_transport t = {0};
     mpf_plan plan = {0};
-    mpf_dfu dfu;
+    mpf_dfu *dfu = NULL;
     mpf_callbacks cb = {on_progress, on_log, NULL};
     int failed = 1;
 
@@ -72,17 +72,19 @@ int main(int argc, char **argv)
         goto out;
     printf("plan: %zu sectors to erase, %" PRIu64 " bytes to write\n", plan.erase_count,
            plan.write_bytes);
-    if (mpf_dfu_open(&dfu, &t, &cb, &err) || mpf_dfu_flash_ex(&dfu, &plan, NULL, &err))
+    /* The default flash options skip sectors that already hold the image. */
+    if (mpf_dfu_new(&t, &cb, &dfu, &err) || mpf_dfu_flash_ex(dfu, &plan, NULL, &err))
         goto out;
     failed = check_board(sim, &img);
     if (!failed)
         printf("done: %zu bytes on the board, byte for byte\n", mpf_image_total_size(&img));
 out:
     if (err.code != MPF_OK)
-        fprintf(stderr, "flash_sim: %s (%s)\n", err.message, mpf_err_name(err.code));
+        fprintf(stderr, "flash_sim: %s (%s)\n", err.message, mpf_strerror(err.code));
+    /* Each object is released by the one call named for it, NULL or not. */
+    mpf_dfu_close(dfu);
+    mpf_transport_close(&t);
     mpf_plan_free(&plan);
-    if (t.ops && t.ops->close)
-        t.ops->close(t.ctx);
     mpf_sim_free(sim);
     mpf_image_free(&img);
     return failed;

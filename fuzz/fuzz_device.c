@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/dfu_session.h"
 #include "mpflash/dfu.h"
 #include "mpflash/engine.h"
 #include "mpflash/plan.h"

@@ -8,7 +8,7 @@ function(mpflash_add_cli_tests)
 if(TARGET mpflash AND TARGET sample_firmware)
   add_library(mpflash_cli_run STATIC ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_run.c
               ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_helpers.c)
-  # support/ for the header-only table_tests.h; the CLI tests link nothing else from there.
+  # support/ for the header-only table_tests.h; the CLI tests that need more link it below.
   target_include_directories(mpflash_cli_run PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/cli
                              ${CMAKE_CURRENT_SOURCE_DIR}/support)
   target_link_libraries(mpflash_cli_run PUBLIC PkgConfig::CMOCKA)
@@ -35,10 +35,13 @@ if(TARGET mpflash AND TARGET sample_firmware)
     set_tests_properties(${name} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
   endforeach()
   # The bootloader cycle plays MicroPython boards: a REPL on a pseudo-terminal
-  # and a sysfs tree (tests/support).
-  if(TARGET test_cli_bootloader)
-    target_link_libraries(test_cli_bootloader PRIVATE mpflash_test_support)
-  endif()
+  # and a sysfs tree (tests/support); --convert's expected file comes from
+  # the DfuSe builder there.
+  foreach(name test_cli_bootloader test_cli_convert)
+    if(TARGET ${name})
+      target_link_libraries(${name} PRIVATE mpflash_test_support)
+    endif()
+  endforeach()
 endif()
 # In-process tool tests read the sample too.
 if(TARGET test_tool_run AND TARGET sample_firmware)

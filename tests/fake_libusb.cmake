@@ -8,7 +8,7 @@
 # is a static non-PIC library.
 file(GLOB FAKEUSB_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/fake_libusb/*.c)
 file(GLOB FAKEUSB_DEVICE_SOURCES CONFIGURE_DEPENDS
-  ${PROJECT_SOURCE_DIR}/src/common/*.c ${PROJECT_SOURCE_DIR}/src/image/*.c
+  ${PROJECT_SOURCE_DIR}/src/common/*.c ${PROJECT_SOURCE_DIR}/src/chips/*.c ${PROJECT_SOURCE_DIR}/src/image/*.c
   ${PROJECT_SOURCE_DIR}/src/plan/*.c ${PROJECT_SOURCE_DIR}/src/engine/*.c ${PROJECT_SOURCE_DIR}/src/sim/*.c)
 add_library(fakeusb SHARED ${FAKEUSB_SOURCES} ${FAKEUSB_DEVICE_SOURCES} ${MPFLASH_PLATFORM_IO_SOURCES})
 target_link_libraries(fakeusb PRIVATE ${MPFLASH_PLATFORM_LIBS})

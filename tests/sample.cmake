@@ -8,7 +8,8 @@ include_guard(GLOBAL)
 
 add_executable(make_sample
   ${CMAKE_CURRENT_LIST_DIR}/sample/make_sample.c
-  ${CMAKE_CURRENT_LIST_DIR}/support/images.c)
+  ${CMAKE_CURRENT_LIST_DIR}/support/images.c
+  ${CMAKE_CURRENT_LIST_DIR}/support/dfuse_builder.c)
 target_include_directories(make_sample PRIVATE ${CMAKE_CURRENT_LIST_DIR}/support)
 target_link_libraries(make_sample PRIVATE mpflash_core)
 

@@ -24,18 +24,6 @@ static uint16_t le16(const uint8_t *p)
     return (uint16_t)(p[0] | p[1] << 8);
 }
 
-/* The DFU suffix CRC, one bit at a time: independent of the library's table. */
-static uint32_t crc_register_bitwise(const uint8_t *p, size_t n)
-{
-    uint32_t reg = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        reg ^= p[i];
-        for (int b = 0; b < 8; b++)
-            reg = (reg >> 1) ^ (0xEDB88320u & (0u - (reg & 1u)));
-    }
-    return reg;
-}
-
 static void assert_message_has(const mpf_error *err, const char *part)
 {
     if (!strstr(err->message, part))
@@ -59,7 +47,7 @@ static void test_crc32_known_values(void **state)
     uint8_t buf[1000];
     fixture_fill_random(buf, sizeof buf, 99);
     uint32_t split = mpf_crc32_update(mpf_crc32_update(0xFFFFFFFFu, buf, 333), buf + 333, sizeof buf - 333);
-    assert_int_equal(split, crc_register_bitwise(buf, sizeof buf));
+    assert_int_equal(split, fixture_dfu_crc(buf, sizeof buf));
 }
 
 static void test_defaults(void **state)
@@ -115,7 +103,7 @@ static void test_tiny_file_field_by_field(void **state)
     assert_int_equal(le16(s + 6), 0x011A);
     assert_memory_equal(s + 8, "UFD", 3);
     assert_int_equal(s[11], 16);
-    assert_int_equal(le32(s + 12), crc_register_bitwise(out, 313));
+    assert_int_equal(le32(s + 12), fixture_dfu_crc(out, 313));
     free(out);
     mpf_image_free(&img);
 }

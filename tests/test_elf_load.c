@@ -21,18 +21,6 @@ typedef struct ph {
     uint32_t type, offset, vaddr, paddr, filesz, memsz;
 } ph;
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)v);
-    put16(p + 2, (uint16_t)(v >> 16));
-}
-
 /* A little-endian ARM executable of `total` bytes: header, n program headers
  * at offset 52, the rest pseudo-random. The section header fields point
  * outside the file on purpose: a loader that reads them crashes under ASan. */
@@ -46,28 +34,28 @@ static uint8_t *build_elf(const ph *phs, unsigned n, size_t total)
     b[4] = 1; /* ELFCLASS32 */
     b[5] = 1; /* little-endian */
     b[6] = 1;
-    put16(b + 16, 2);  /* ET_EXEC */
-    put16(b + 18, 40); /* EM_ARM */
-    put32(b + 20, 1);
-    put32(b + 24, 0x08020101u);
-    put32(b + 28, EHDR);
-    put32(b + 32, 0xFFFFFF00u); /* e_shoff */
-    put16(b + 40, EHDR);
-    put16(b + 42, PHDR);
-    put16(b + 44, (uint16_t)n);
-    put16(b + 46, 40);
-    put16(b + 48, 7);
-    put16(b + 50, 6);
+    fixture_put16(b + 16, 2);  /* ET_EXEC */
+    fixture_put16(b + 18, 40); /* EM_ARM */
+    fixture_put32(b + 20, 1);
+    fixture_put32(b + 24, 0x08020101u);
+    fixture_put32(b + 28, EHDR);
+    fixture_put32(b + 32, 0xFFFFFF00u); /* e_shoff */
+    fixture_put16(b + 40, EHDR);
+    fixture_put16(b + 42, PHDR);
+    fixture_put16(b + 44, (uint16_t)n);
+    fixture_put16(b + 46, 40);
+    fixture_put16(b + 48, 7);
+    fixture_put16(b + 50, 6);
     for (unsigned i = 0; i < n; i++) {
         uint8_t *p = b + EHDR + i * PHDR;
-        put32(p, phs[i].type);
-        put32(p + 4, phs[i].offset);
-        put32(p + 8, phs[i].vaddr);
-        put32(p + 12, phs[i].paddr);
-        put32(p + 16, phs[i].filesz);
-        put32(p + 20, phs[i].memsz);
-        put32(p + 24, 5);
-        put32(p + 28, 4);
+        fixture_put32(p, phs[i].type);
+        fixture_put32(p + 4, phs[i].offset);
+        fixture_put32(p + 8, phs[i].vaddr);
+        fixture_put32(p + 12, phs[i].paddr);
+        fixture_put32(p + 16, phs[i].filesz);
+        fixture_put32(p + 20, phs[i].memsz);
+        fixture_put32(p + 24, 5);
+        fixture_put32(p + 28, 4);
     }
     return b;
 }
@@ -120,7 +108,7 @@ static void expect_input_error(const uint8_t *b, size_t len, const char *message
 
 static void set_ph(uint8_t *b, unsigned index, unsigned field_offset, uint32_t value)
 {
-    put32(b + EHDR + index * PHDR + field_offset, value);
+    fixture_put32(b + EHDR + index * PHDR + field_offset, value);
 }
 
 /* ---- placement ----------------------------------------------------------- */
@@ -199,20 +187,20 @@ static void wider_program_header_entries_are_strided(void **state)
     (void)state;
     /* e_phentsize 40: entries at 52 and 92, each with 8 bytes of padding */
     uint8_t *b = build_elf(NULL, 0, 0x200);
-    put16(b + 42, 40);
-    put16(b + 44, 2);
+    fixture_put16(b + 42, 40);
+    fixture_put16(b + 44, 2);
     uint8_t *p0 = b + EHDR, *p1 = b + EHDR + 40;
     memset(p0, 0, 80);
-    put32(p0, 1);
-    put32(p0 + 4, 0x100);
-    put32(p0 + 12, 0x08000000u);
-    put32(p0 + 16, 0x10);
-    put32(p0 + 20, 0x10);
-    put32(p1, 1);
-    put32(p1 + 4, 0x180);
-    put32(p1 + 12, 0x08020000u);
-    put32(p1 + 16, 0x20);
-    put32(p1 + 20, 0x20);
+    fixture_put32(p0, 1);
+    fixture_put32(p0 + 4, 0x100);
+    fixture_put32(p0 + 12, 0x08000000u);
+    fixture_put32(p0 + 16, 0x10);
+    fixture_put32(p0 + 20, 0x10);
+    fixture_put32(p1, 1);
+    fixture_put32(p1 + 4, 0x180);
+    fixture_put32(p1 + 12, 0x08020000u);
+    fixture_put32(p1 + 16, 0x20);
+    fixture_put32(p1 + 20, 0x20);
     mpf_image img;
     mpf_image_init(&img);
     assert_int_equal(load(&img, b, 0x200, NULL), MPF_OK);
@@ -269,19 +257,19 @@ static void entry_point_is_recorded(void **state)
     assert_int_equal(img.has_entry, 1);
     assert_int_equal(img.entry, 0x08020101u); /* as written: Thumb bit included */
     /* A second file does not replace the first one's entry. */
-    put32(b + 24, 0x08040001u);
+    fixture_put32(b + 24, 0x08040001u);
     assert_int_equal(load(&img, b, MP_TOTAL, NULL), MPF_OK);
     assert_int_equal(img.entry, 0x08020101u);
     mpf_image_free(&img);
 
     /* e_entry 0 is the ELF spelling of "no entry point". */
-    put32(b + 24, 0);
+    fixture_put32(b + 24, 0);
     mpf_image_init(&img);
     assert_int_equal(load(&img, b, MP_TOTAL, NULL), MPF_OK);
     assert_int_equal(img.has_entry, 0);
     assert_int_equal(img.entry, 0);
     /* A failed load records nothing. */
-    put32(b + 24, 0x08020101u);
+    fixture_put32(b + 24, 0x08020101u);
     set_ph(b, 2, 4, 0x10000u);
     assert_int_equal(load(&img, b, MP_TOTAL, NULL), MPF_ERR_INPUT);
     assert_int_equal(img.has_entry, 0);
@@ -376,15 +364,15 @@ static void wrong_machine_is_named(void **state)
     (void)state;
     uint8_t *b = build_elf(mp_phs, MP_PHNUM, MP_TOTAL);
     b[4] = 2; /* an x86-64 ELF is also 64-bit: the machine is the better answer */
-    put16(b + 18, 62);
+    fixture_put16(b + 18, 62);
     expect_input_error(b, MP_TOTAL,
                        "fw.elf: ELF machine 62 (x86-64) is not ARM; mpflash flashes ARM Cortex-M images");
     b[4] = 1;
-    put16(b + 18, 94);
+    fixture_put16(b + 18, 94);
     expect_input_error(b, MP_TOTAL, "fw.elf: ELF machine 94 (Xtensa, as on ESP32) is not ARM");
-    put16(b + 18, 183);
+    fixture_put16(b + 18, 183);
     expect_input_error(b, MP_TOTAL, "fw.elf: ELF machine 183 (AArch64) is not ARM");
-    put16(b + 18, 4242);
+    fixture_put16(b + 18, 4242);
     expect_input_error(b, MP_TOTAL, "fw.elf: ELF machine 4242 (unknown machine) is not ARM");
     free(b);
 }
@@ -417,12 +405,12 @@ static void non_executable_types_are_refused(void **state)
 {
     (void)state;
     uint8_t *b = build_elf(mp_phs, MP_PHNUM, MP_TOTAL);
-    put16(b + 16, 1);
+    fixture_put16(b + 16, 1);
     expect_input_error(b, MP_TOTAL, "fw.elf: ELF type 1 (relocatable object) is not an executable");
-    put16(b + 16, 3);
+    fixture_put16(b + 16, 3);
     expect_input_error(b, MP_TOTAL,
                        "fw.elf: ELF type 3 (shared object or position-independent executable) is not an executable");
-    put16(b + 16, 4);
+    fixture_put16(b + 16, 4);
     expect_input_error(b, MP_TOTAL, "fw.elf: ELF type 4 (core dump) is not an executable");
     free(b);
 }
@@ -431,9 +419,9 @@ static void wrong_version_and_magic(void **state)
 {
     (void)state;
     uint8_t *b = build_elf(mp_phs, MP_PHNUM, MP_TOTAL);
-    put32(b + 20, 2);
+    fixture_put32(b + 20, 2);
     expect_input_error(b, MP_TOTAL, "fw.elf: ELF version 1/2 is not 1");
-    put32(b + 20, 1);
+    fixture_put32(b + 20, 1);
     b[0] = 0x7E;
     expect_input_error(b, MP_TOTAL, "fw.elf: not an ELF file");
     free(b);
@@ -473,17 +461,17 @@ static void program_header_table_outside_the_file(void **state)
 {
     (void)state;
     uint8_t *b = build_elf(mp_phs, MP_PHNUM, MP_TOTAL);
-    put32(b + 28, 0x10000u);
+    fixture_put32(b + 28, 0x10000u);
     expect_input_error(b, MP_TOTAL, "program header table at offset 0x00010000 (5 entries of 32 bytes)");
     /* would wrap a 32-bit sum back into the file */
-    put32(b + 28, 0xFFFFFFF0u);
+    fixture_put32(b + 28, 0xFFFFFFF0u);
     expect_input_error(b, MP_TOTAL, "program header table at offset 0xFFFFFFF0 (5 entries of 32 bytes)");
-    put32(b + 28, 0x10);
+    fixture_put32(b + 28, 0x10);
     expect_input_error(b, MP_TOTAL, "program header table at offset 0x00000010 (5 entries of 32 bytes)");
-    put32(b + 28, EHDR);
-    put16(b + 44, 0xFFFE);
+    fixture_put32(b + 28, EHDR);
+    fixture_put16(b + 44, 0xFFFE);
     expect_input_error(b, MP_TOTAL, "program header table at offset 0x00000034 (65534 entries of 32 bytes)");
-    put16(b + 42, 0xFFFF);
+    fixture_put16(b + 42, 0xFFFF);
     expect_input_error(b, MP_TOTAL, "program header table at offset 0x00000034 (65534 entries of 65535 bytes)");
     free(b);
 }
@@ -492,12 +480,12 @@ static void program_header_count_and_size(void **state)
 {
     (void)state;
     uint8_t *b = build_elf(mp_phs, MP_PHNUM, MP_TOTAL);
-    put16(b + 44, 0);
+    fixture_put16(b + 44, 0);
     expect_input_error(b, MP_TOTAL, "fw.elf: the ELF has no program headers");
-    put16(b + 44, 0xFFFF);
+    fixture_put16(b + 44, 0xFFFF);
     expect_input_error(b, MP_TOTAL, "fw.elf: the ELF uses extended program header numbering (e_phnum 0xFFFF)");
-    put16(b + 44, MP_PHNUM);
-    put16(b + 42, 16);
+    fixture_put16(b + 44, MP_PHNUM);
+    fixture_put16(b + 42, 16);
     expect_input_error(b, MP_TOTAL, "fw.elf: program header entries are 16 bytes, smaller than the 32 bytes");
     free(b);
 }

@@ -10,6 +10,7 @@
 
 #include "engine_fixture.h"
 #include "table_tests.h"
+#include "tool/tool_exit.h"
 
 static void expect_leave_request(scripted *s, uint32_t address)
 {
@@ -67,7 +68,7 @@ static void test_leave_refused_for_read_protection_says_how_to_unprotect(void **
     assert_script_complete(f->s); /* no unprotect, nothing after the status */
     assert_false(f->d.left);
     assert_int_equal(f->err.code, MPF_ERR_DEVICE_STATUS);
-    assert_int_equal(mpf_err_exit_code(f->err.code), 5);
+    assert_int_equal(tool_exit_code(f->err.code), 5);
     assert_non_null(strstr(f->err.message, "leave at 0x08000000 failed: errVENDOR (dfuERROR)"));
     assert_non_null(strstr(f->err.message, "read-protected (RDP level 1)"));
     assert_non_null(strstr(f->err.message, "--unprotect --force (or -s :unprotect:force)"));

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "engine/dfu_session.h"
 #include "mpflash/engine.h"
 #include "mpflash/plan.h"
 #include "mpflash/sim.h"

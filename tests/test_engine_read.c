@@ -12,6 +12,7 @@
 #include "engine_board.h"
 #include "engine_fixture.h"
 #include "fixtures.h"
+#include "tool/tool_exit.h"
 
 static void expect_pointer(scripted *s, uint32_t address)
 {
@@ -95,7 +96,7 @@ static void test_upload_refused_for_read_protection_is_a_device_status(void **st
     assert_int_equal(read_stalled_by(f, MPF_DFU_STATUS_ERR_VENDOR), MPF_ERR_DEVICE_STATUS);
     assert_script_complete(f->s); /* nothing after the GETSTATUS that said why */
     assert_int_equal(f->err.code, MPF_ERR_DEVICE_STATUS);
-    assert_int_equal(mpf_err_exit_code(f->err.code), 5);
+    assert_int_equal(tool_exit_code(f->err.code), 5);
     assert_non_null(strstr(f->err.message,
                            "read of block 2 at 0x08000000 failed: errVENDOR (dfuERROR)"));
     assert_non_null(strstr(f->err.message, "read-protected (RDP level 1)"));
@@ -115,7 +116,7 @@ static void test_reading_a_read_protected_chip_says_how_to_unprotect(void **stat
     assert_int_equal(mpf_dfu_open(&b.d, &b.t, &b.cb, &b.err), MPF_OK);
     mpf_err rc = mpf_dfu_read(&b.d, 0, 0x08004000, buf, sizeof buf, &b.err);
     assert_int_equal(rc, MPF_ERR_DEVICE_STATUS);
-    assert_int_equal(mpf_err_exit_code(rc), 5);
+    assert_int_equal(tool_exit_code(rc), 5);
     assert_non_null(strstr(b.err.message,
                            "read of block 2 at 0x08004000 failed: errVENDOR (dfuERROR)"));
     assert_non_null(strstr(b.err.message, "--unprotect --force (or -s :unprotect:force)"));

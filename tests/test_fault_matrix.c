@@ -28,6 +28,7 @@
 #include "engine_board.h"
 #include "fixtures.h"
 #include "hostile_checks.h"
+#include "tool/tool_exit.h"
 
 #define SEED_FS 0xF5F5u
 #define SEED_FLASH 0x0D1Du
@@ -178,7 +179,7 @@ static void expect(const point *p, const kind *k, outcome *out)
         }
         break;
     }
-    o.exit_code = mpf_err_exit_code(o.code);
+    o.exit_code = tool_exit_code(o.code);
     *out = o;
     if (out->status_needle[0])
         out->needles[1] = out->status_needle;
@@ -303,10 +304,10 @@ static void run_cell(const point *p, const kind *k)
     outcome o;
     expect(p, k, &o);
     if (getenv("MPFLASH_TEST_VERBOSE"))
-        printf("# %-32s %-17s exit %d  %s\n", ctx, mpf_err_name(rc), mpf_err_exit_code(rc),
+        printf("# %-32s %-17s exit %d  %s\n", ctx, mpf_err_name(rc), tool_exit_code(rc),
                b.err.message);
     hostile_assert_error(ctx, &b.err, rc, o.code, o.needles);
-    assert_int_equal(mpf_err_exit_code(rc), o.exit_code);
+    assert_int_equal(tool_exit_code(rc), o.exit_code);
     /* a run that goes on past the fault ends with the leave */
     const mpf_phase phase = rc == MPF_OK ? MPF_PHASE_LEAVE : p->phase;
     if (last_phase(&b) != phase)
@@ -407,7 +408,7 @@ static void test_verify_mismatch_is_exit_code_6_and_stops(void **state)
     mpf_err rc = mpf_dfu_flash(&b.d, &plan, &b.err);
     const char *needles[] = {"verify failed at 0x08029005", NULL};
     hostile_assert_error("verify mismatch", &b.err, rc, MPF_ERR_VERIFY, needles);
-    assert_int_equal(mpf_err_exit_code(rc), 6);
+    assert_int_equal(tool_exit_code(rc), 6);
     assert_int_equal(last_phase(&b), MPF_PHASE_VERIFY);
     /* it stopped at the block that differs: no leave, no more reads */
     size_t last_upload = hostile_log_nth(b.sim, MPF_SIM_OP_UPLOAD,

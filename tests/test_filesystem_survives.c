@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "engine/dfu_session.h"
 #include "engine_board.h"
 #include "fixtures.h"
 #include "hostile_board.h"

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "engine/dfu_session.h"
 #include "engine_capture.h"
 #include "fixtures.h"
 #include "hostile_checks.h"

@@ -23,6 +23,7 @@
 #include "engine_board.h"
 #include "fixtures.h"
 #include "hostile_checks.h"
+#include "tool/tool_exit.h"
 
 #define CORPUS_DIR MPFLASH_TEST_DIR "/corpus/malformed"
 
@@ -199,7 +200,7 @@ static void refuse_file(const char *file, int *seen)
     mpf_err rc = pipeline(&b, buf, len, file, NULL, &img);
     const char *needles[] = {file, e->says, NULL};
     hostile_assert_error(file, &b.err, rc, MPF_ERR_INPUT, needles);
-    assert_int_equal(mpf_err_exit_code(rc), 2);
+    assert_int_equal(tool_exit_code(rc), 2);
     if (mpf_sim_request_count(b.sim) != 0)
         fail_msg("%s: refused after %zu USB requests", file, mpf_sim_request_count(b.sim));
     mpf_image_free(&img);
@@ -262,14 +263,6 @@ static void test_raw_data_wrapping_2_32_is_refused(void **state)
 
 /* ---- very many elements --------------------------------------------------- */
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
 /* A valid DfuSe file of n elements of `each` bytes that together cover
  * [base, base + n * each) without a gap, listed in a scrambled order. */
 static uint8_t *many_elements(uint32_t n, uint32_t each, uint32_t base, size_t *len)
@@ -279,17 +272,17 @@ static uint8_t *many_elements(uint32_t n, uint32_t each, uint32_t base, size_t *
     assert_non_null(f);
     memcpy(f, "DfuSe", 5);
     f[5] = 1;
-    put32(f + 6, (uint32_t)body);
+    fixture_put32(f + 6, (uint32_t)body);
     f[10] = 1;
     memcpy(f + 11, "Target", 6);
-    put32(f + 11 + 266, (uint32_t)(body - 285));
-    put32(f + 11 + 270, n);
+    fixture_put32(f + 11 + 266, (uint32_t)(body - 285));
+    fixture_put32(f + 11 + 270, n);
     uint8_t *e = f + 285;
     for (uint32_t i = 0; i < n; i++) {
         /* an odd multiplier modulo a power of two visits every slot once */
         uint32_t k = (uint32_t)(((uint64_t)i * 2654435761u) & (n - 1));
-        put32(e, base + k * each);
-        put32(e + 4, each);
+        fixture_put32(e, base + k * each);
+        fixture_put32(e + 4, each);
         for (uint32_t j = 0; j < each; j++)
             e[8 + j] = (uint8_t)(k * 7 + j);
         e += 8 + each;
@@ -298,7 +291,7 @@ static uint8_t *many_elements(uint32_t n, uint32_t each, uint32_t base, size_t *
     s[2] = 0x11, s[3] = 0xDF, s[4] = 0x83, s[5] = 0x04, s[6] = 0x1A, s[7] = 0x01;
     memcpy(s + 8, "UFD", 3);
     s[11] = 16;
-    put32(s + 12, mpf_crc32_update(0xFFFFFFFFu, f, body + 12));
+    fixture_put32(s + 12, mpf_crc32_update(0xFFFFFFFFu, f, body + 12));
     *len = body + 16;
     return f;
 }

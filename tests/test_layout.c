@@ -83,6 +83,11 @@ static void test_otp_and_device_feature(void **state)
     parse_ok("@OTP Memory /0x1FFF7800/01*512 e,01*016 e", "OTP Memory", otp, 2);
     const group_want otp_g[] = {{0x1FFF7800, 512, 1, RWE}, {0x1FFF7A00, 16, 1, RWE}};
     parse_ok("@OTP Memory /0x1FFF7800/01*512 g,01*016 g", "OTP Memory", otp_g, 2);
+    /* The STM32F72x ROM gives its OTP size with no unit letter (bytes). */
+    const group_want otp_f72x[] = {{0x1FF07800, 528, 1, RW}};
+    parse_ok("@OTP Memory /0x1FF07800/01*528e", "OTP Memory", otp_f72x, 1);
+    const group_want no_unit[] = {{0x0, 16, 2, RWE}, {0x20, 1024, 1, RW}};
+    parse_ok("@T/0x0/2*16g,1*1Ke", "T", no_unit, 2);
     /* No space between the name and '/'. */
     const group_want feat[] = {{0xFFFF0000, 4, 1, RW}};
     parse_ok("@Device Feature/0xFFFF0000/01*004 e", "Device Feature", feat, 1);

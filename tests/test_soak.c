@@ -24,6 +24,7 @@
 #include "fixtures.h"
 #include "hostile_board.h"
 #include "hostile_checks.h"
+#include "tool/tool_exit.h"
 
 #define SOAK_RUNS 1000u
 #define SOAK_SEED 0x5EED50A4u
@@ -262,8 +263,8 @@ static void soak_one(rng *r, unsigned index, soak_stats *st)
         char why[768];
         if (!known_failure(rc) || !hostile_error_is_clean(&b.err, rc, why, sizeof why))
             fail_msg("%s: not a clean error: %s: %s", ctx, mpf_err_name(rc), b.err.message);
-        if (mpf_err_exit_code(rc) != 4 && mpf_err_exit_code(rc) != 5)
-            fail_msg("%s: exit code %d for %s", ctx, mpf_err_exit_code(rc), mpf_err_name(rc));
+        if (tool_exit_code(rc) != 4 && tool_exit_code(rc) != 5)
+            fail_msg("%s: exit code %d for %s", ctx, tool_exit_code(rc), mpf_err_name(rc));
         if (hostile_log_changes_after(b.sim, at) != 0)
             fail_msg("%s: flash-changing requests after the fault: %s", ctx, b.err.message);
     }

@@ -542,7 +542,7 @@ static void test_table(void **state)
         char *argv[MAX_ARGS + 1];
         int argc = split(c->args, storage, sizeof storage, argv);
         tool_options o;
-        mpf_error err = {MPF_OK, ""};
+        mpf_error err = {0};
         mpf_err rc = tool_options_parse(&o, argc, argv, &err);
         if (rc != c->rc || (rc == MPF_OK && o.command != c->cmd) ||
             (rc != MPF_OK && strcmp(err.message, c->message) != 0)) {

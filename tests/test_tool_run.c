@@ -172,7 +172,7 @@ static void test_sim_fault_grammar(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mpf_sim *sim = NULL;
-        mpf_error err = {MPF_OK, ""};
+        mpf_error err = {0};
         assert_int_equal(mpf_sim_new("f401", &sim, &err), MPF_OK);
         tool_sim_extras extras;
         mpf_err rc = tool_sim_apply_faults(sim, cases[i].spec, NULL, &extras, &err);

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <libusb.h>
 
+#include "engine/dfu_session.h"
 #include "fixtures.h"
 #ifdef USBFS_TIER
 #include "usbfs.h"
@@ -256,7 +257,7 @@ static void test_requests_reach_the_device(void **state)
     assert_int_equal(st[4], 2); /* dfuIDLE */
     assert_int_equal(t.ops->select_alt(t.ctx, 3, &f->err), MPF_OK);
     assert_int_equal(t.ops->select_alt(t.ctx, 4, &f->err), MPF_ERR_USB);
-    t.ops->close(t.ctx);
+    mpf_transport_close(&t);
     assert_true(log_has(f, "BBB auto-detach 1"));
     assert_true(log_has(f, "BBB claim 0 -> 0"));
     assert_true(log_has(f, "BBB ctrl a1 03 0000 0000 6 " TMO(500) " -> 6"));
@@ -288,7 +289,7 @@ static void test_flash_then_read_back_in_a_new_session(void **state)
     if (mpf_dfu_flash(&d, &plan, &f->err) != MPF_OK)
         fail_msg("flash: %s", f->err.message);
     mpf_plan_free(&plan);
-    t.ops->close(t.ctx);
+    mpf_transport_close(&t);
 
     boards(f, "f405:BBB");
     assert_int_equal(mpf_usb_open_matching(f->usb, &filter, 1000, &t, &f->err), MPF_OK);
@@ -307,7 +308,7 @@ static void test_flash_then_read_back_in_a_new_session(void **state)
     memset(ff, 0xFF, sizeof ff);
     assert_int_equal(mpf_dfu_read(&d, 0, 0x08004000, gap, sizeof gap, &f->err), MPF_OK);
     assert_memory_equal(gap, ff, sizeof ff);
-    t.ops->close(t.ctx);
+    mpf_transport_close(&t);
     mpf_image_free(&img);
 }
 
@@ -323,7 +324,7 @@ static void test_leaving_takes_the_board_off_the_bus(void **state)
     mpf_dfu d;
     assert_int_equal(mpf_dfu_open(&d, &t, NULL, &f->err), MPF_OK);
     assert_int_equal(mpf_dfu_leave(&d, 0x08000000, &f->err), MPF_OK);
-    t.ops->close(t.ctx);
+    mpf_transport_close(&t);
     scan_after_change(f, 1);
     /* The ROM board now runs its (absent) application; the other is an
      * application with a DFU runtime interface. */
@@ -357,7 +358,7 @@ static void test_runtime_board_is_detached(void **state)
     assert_int_equal(t.info.pid, 0xdf11);
     assert_string_equal(t.info.serial, "CCC");
     assert_int_equal(t.info.num_alts, 4);
-    t.ops->close(t.ctx);
+    mpf_transport_close(&t);
     /* DETACH with wValue = wDetachTimeOut, on the runtime interface; then the reset. */
     assert_true(log_has(f, "CCC ctrl 21 00 03e8 0002 0 " TMO(1000) " -> 0"));
     assert_true(log_has(f, "CCC reset -> -5"));
@@ -374,7 +375,7 @@ static void test_runtime_board_that_detaches_itself(void **state)
     assert_int_equal(mpf_usb_open_matching(f->usb, &filter, 2000, &t, &f->err), MPF_OK);
     assert_int_equal(t.info.mode, MPF_MODE_DFU);
     assert_string_equal(t.info.serial, "DDD");
-    t.ops->close(t.ctx);
+    mpf_transport_close(&t);
     assert_true(log_has(f, "DDD ctrl 21 00 03e8 0002 0 " TMO(1000) " -> -4"));
     assert_false(log_has(f, "DDD reset -> -5"));
 }

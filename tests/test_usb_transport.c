@@ -156,7 +156,7 @@ static void test_open_detaches_driver_then_claims(void **state)
     assert_non_null(f->t.ops);
     assert_int_equal(f->t.info.vid, 0x0483);
     assert_string_equal(f->t.info.serial, "3276388B3233");
-    f->t.ops->close(f->t.ctx);
+    mpf_transport_close(&f->t);
 }
 
 static void test_claim_failure_closes_the_handle(void **state)
@@ -189,7 +189,7 @@ static void test_control_out_setup_packet(void **state)
     assert_int_equal(c->length, 5);
     assert_int_equal(c->timeout, 5000);
     assert_memory_equal(c->data, cmd, 5);
-    f->t.ops->close(f->t.ctx);
+    mpf_transport_close(&f->t);
 }
 
 static void test_zero_length_out(void **state)
@@ -208,7 +208,7 @@ static void test_zero_length_out(void **state)
     assert_int_equal(f->t.ops->control_out(f->t.ctx, MPF_DFU_CLRSTATUS, 0, NULL, 0, 1000, &f->err),
                      MPF_OK);
     assert_int_equal(f->r.calls[1].request, 4);
-    f->t.ops->close(f->t.ctx);
+    mpf_transport_close(&f->t);
 }
 
 static void test_control_in_setup_packet_and_reply(void **state)
@@ -240,7 +240,7 @@ static void test_control_in_setup_packet_and_reply(void **state)
     assert_int_equal(f->r.calls[1].request, MPF_DFU_UPLOAD);
     assert_int_equal(f->r.calls[1].value, 7);
     assert_int_equal(got, 2);
-    f->t.ops->close(f->t.ctx);
+    mpf_transport_close(&f->t);
 }
 
 static void test_control_failures(void **state)
@@ -283,7 +283,7 @@ static void test_control_failures(void **state)
         MPF_ERR_PROTOCOL);
     assert_string_equal(f->err.message, "UPLOAD returned 17 bytes for 16 asked");
     assert_int_equal(got, 0);
-    f->t.ops->close(f->t.ctx);
+    mpf_transport_close(&f->t);
 }
 
 static void test_select_alt(void **state)
@@ -299,7 +299,7 @@ static void test_select_alt(void **state)
     assert_string_equal(f->err.message, "USB error selecting alt setting 5 of interface 3 on "
                                         "0483:df11 at 1-2: LIBUSB_ERROR_NOT_FOUND (Entity not "
                                         "found)");
-    f->t.ops->close(f->t.ctx);
+    mpf_transport_close(&f->t);
 }
 
 static void test_reset(void **state)
@@ -315,14 +315,14 @@ static void test_reset(void **state)
     assert_int_equal(f->t.ops->reset(f->t.ctx, &f->err), MPF_ERR_USB);
     assert_string_equal(f->err.message, "USB error resetting 0483:df11 at 1-2: "
                                         "LIBUSB_ERROR_IO (Input/Output Error)");
-    f->t.ops->close(f->t.ctx);
+    mpf_transport_close(&f->t);
 }
 
 static void test_close_releases_then_closes(void **state)
 {
     fx *f = *state;
     open_ok(f);
-    f->t.ops->close(f->t.ctx);
+    mpf_transport_close(&f->t);
     assert_int_equal(f->r.count, 2);
     assert_int_equal(f->r.calls[0].kind, CALL_RELEASE);
     assert_int_equal(f->r.calls[0].arg1, 3);
@@ -339,7 +339,7 @@ static void test_host_clock(void **state)
     assert_true(t0 > 0);
     assert_true(t1 - t0 >= 20000);
     assert_true(t1 - t0 < 2000000);
-    f->t.ops->close(f->t.ctx);
+    mpf_transport_close(&f->t);
 }
 
 static void test_bad_arguments(void **state)
@@ -382,7 +382,7 @@ static void test_detach_device_that_detaches_itself(void **state)
     /* Gone before the status stage: still success. */
     f->r.control_rc = LIBUSB_ERROR_IO;
     assert_int_equal(mpf_usb_detach_request(&f->t, &f->err), MPF_OK);
-    f->t.ops->close(f->t.ctx);
+    mpf_transport_close(&f->t);
 }
 
 static void test_detach_then_reset(void **state)
@@ -395,7 +395,7 @@ static void test_detach_then_reset(void **state)
     assert_int_equal(f->r.calls[0].request, MPF_DFU_DETACH);
     assert_int_equal(f->r.calls[0].value, 1000); /* no wDetachTimeOut given: 1 s */
     assert_int_equal(f->r.calls[1].kind, CALL_RESET);
-    f->t.ops->close(f->t.ctx);
+    mpf_transport_close(&f->t);
 }
 
 static void test_detach_failures(void **state)
@@ -417,7 +417,7 @@ static void test_detach_failures(void **state)
     assert_int_equal(mpf_usb_detach_request(&f->t, &f->err), MPF_ERR_USB);
     assert_string_equal(f->err.message, "USB reset after DFU_DETACH: USB error resetting "
                                         "f055:9800 at 1-2: LIBUSB_ERROR_IO (Input/Output Error)");
-    f->t.ops->close(f->t.ctx);
+    mpf_transport_close(&f->t);
 }
 
 int main(void)

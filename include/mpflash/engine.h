@@ -68,6 +68,9 @@ typedef struct mpf_dfu_stats {
     uint32_t blocks_unchanged;  /* data blocks not sent: in such a sector */
     uint32_t blocks_blank;      /* data blocks not sent: all 0xFF, in a sector this
                                  * flash erased */
+    uint32_t word_runs;         /* write-once flash: runs of flash words sent on their own
+                                 * (with their own address) so that the programmed words
+                                 * around them were not programmed again */
     uint32_t sectors_blank;     /* planned erases skipped: the sector was blank (0xFF)
                                  * wherever it had to change, so it was programmed
                                  * without one */
@@ -89,32 +92,57 @@ uint32_t mpf_dfu_erase_timeout_ms(uint32_t sector_size);
 /* Sum of requests[] : every control request the engine sent. */
 uint64_t mpf_dfu_stats_total(const mpf_dfu_stats *s);
 
-typedef struct mpf_dfu {
-    mpf_transport *transport; /* not owned */
-    mpf_callbacks cb;
-    mpf_dfu_stats stats;
-    int dfuse;              /* bcdDFUVersion 0x011A */
-    uint16_t transfer_size;
-    int current_alt;        /* -1 before the first select */
-    int left;               /* the device left DFU mode (leave, read-unprotect): then
-                             * mpf_dfu_leave does nothing and the calls that need the
-                             * device are refused with MPF_ERR_USAGE until mpf_dfu_open */
-    int poll_cap_warned;    /* a capped bwPollTimeout was logged at WARN: a device that
-                             * asks for it on every block is told about once */
-    uint16_t read_size;     /* bytes per UPLOAD in mpf_dfu_read; 0 = transfer_size. The
-                             * device numbers UPLOAD blocks in its own wTransferSize, so
-                             * any other size sets the pointer before every block */
-    /* Plain DFU 1.1 only: */
-    int manifested;         /* a download was manifested: the device runs it after a
-                             * USB reset (or DETACH, or by itself when it vanished) */
-    int wait_reset;         /* it is in dfuMANIFEST-WAIT-RESET: only a reset helps */
-    const char *unverified; /* a flash asked to verify but could not (static text, e.g.
-                             * the device answers UPLOAD with 0 bytes); NULL otherwise */
-} mpf_dfu;
+/* A DFU session on a transport: opaque. Create it with mpf_dfu_new and
+ * release it with mpf_dfu_close; it does not own the transport, which must
+ * outlive it. Calls on one session are not reentrant, except
+ * mpf_dfu_cancel. */
+typedef struct mpf_dfu mpf_dfu;
 
-/* Bring the device to dfuIDLE (GETSTATUS; CLRSTATUS out of dfuERROR; ABORT
- * out of upload/download idle). Does not take ownership of t. */
+/* Allocate a session and open it (mpf_dfu_open). On failure *out is NULL
+ * and there is nothing to close. cb is copied; NULL = no callbacks. */
+mpf_err mpf_dfu_new(mpf_transport *t, const mpf_callbacks *cb, mpf_dfu **out, mpf_error *err);
+
+/* Release the session (NULL: nothing). Sends nothing: the device stays as
+ * the last call left it (mpf_dfu_leave first to start the firmware), and
+ * the transport stays open (mpf_transport_close). */
+void mpf_dfu_close(mpf_dfu *d);
+
+/* Bring the device to dfuIDLE (ABORT, GETSTATUS; CLRSTATUS out of dfuERROR;
+ * ABORT out of upload/download idle), starting the session afresh: counters,
+ * the left and cancelled flags, the alt setting. This is how a session is
+ * used again after mpf_dfu_leave, mpf_dfu_read_unprotect, a cancel or an
+ * error (t may be a new transport, after a replug). Does not take ownership
+ * of t. */
 mpf_err mpf_dfu_open(mpf_dfu *d, mpf_transport *t, const mpf_callbacks *cb, mpf_error *err);
+
+/* Ask the session to stop. Safe from any thread and from the progress or
+ * log callback; the flag is checked before every request, so the call in
+ * progress returns MPF_ERR_CANCELLED before its next request reaches the
+ * device and nothing is sent after it. The device is left as that last
+ * completed request left it: any sector may be half written, and a command
+ * may be stored but not yet run, which the next mpf_dfu_open drops (it
+ * starts with ABORT). Running the same flash again (skip_unchanged) finishes
+ * the job. Stays set until mpf_dfu_open. */
+void mpf_dfu_cancel(mpf_dfu *d);
+
+/* What the session has sent so far (since mpf_dfu_open). */
+const mpf_dfu_stats *mpf_dfu_get_stats(const mpf_dfu *d);
+/* The device's wTransferSize, as the session uses it. */
+uint16_t mpf_dfu_transfer_size(const mpf_dfu *d);
+/* 1 for a DfuSe device (bcdDFUVersion 0x011A). */
+int mpf_dfu_is_dfuse(const mpf_dfu *d);
+/* 1 once the device has left DFU mode (mpf_dfu_leave, mpf_dfu_read_unprotect):
+ * then mpf_dfu_leave does nothing and every call that needs the device is
+ * refused with MPF_ERR_USAGE until mpf_dfu_open. */
+int mpf_dfu_has_left(const mpf_dfu *d);
+/* Bytes per UPLOAD in mpf_dfu_read; 0 (the default) = wTransferSize. The
+ * device numbers UPLOAD blocks in its own wTransferSize, so any other size
+ * sets the pointer before every block. A size above wTransferSize is
+ * refused by mpf_dfu_read. */
+void mpf_dfu_set_read_size(mpf_dfu *d, uint16_t size);
+/* After a flash that was to verify but could not (a plain DFU device that
+ * answers UPLOAD with nothing, ...): why, as constant text; else NULL. */
+const char *mpf_dfu_unverified(const mpf_dfu *d);
 
 /* Run a plan: erase, write, verify, leave, as it says. The plan is executed
  * alt setting by alt setting (erase, write, verify each), the leave last.
@@ -200,13 +228,21 @@ mpf_err mpf_dfu_check_unchanged(mpf_dfu *d, const mpf_plan *plan, uint8_t *uncha
 mpf_err mpf_dfu_read(mpf_dfu *d, uint8_t alt, uint32_t address, uint8_t *buf, size_t len,
                      mpf_error *err);
 
+/* Read what chip's rules need from the device before a plan is built: the
+ * STM32WB SFSA option byte (start of the radio stack) from the alt setting
+ * showing the option bytes. Only reads. A device that cannot give it leaves
+ * out->sfsa_known 0 and is not an error (logged; the plan then refuses the
+ * profile's fallback area). */
+mpf_err mpf_dfu_read_chip_facts(mpf_dfu *d, const mpf_chip *chip, mpf_chip_facts *out,
+                                mpf_error *err);
+
 /* Select alt 0 (the flash), set the address pointer explicitly, send the
  * zero-length DNLOAD and read the status (dfuMANIFEST). The device vanishing
  * is success: a STALL, I/O or no-device error on that GETSTATUS, or an I/O
  * or no-device error on the DNLOAD itself. A STALL of the DNLOAD is success
  * only if the GETSTATUS after it also fails that way or says dfuMANIFEST; a
  * device that answers dfuERROR refused to leave, and that is an error.
- * When the device has already left (d->left), it sends nothing and succeeds. */
+ * When the device has already left (mpf_dfu_has_left), it sends nothing and succeeds. */
 mpf_err mpf_dfu_leave(mpf_dfu *d, uint32_t address, mpf_error *err);
 
 /* ---- plain DFU 1.1 (bcdDFUVersion 0x0100/0x0101/0x0110) ----------------------
@@ -249,8 +285,8 @@ mpf_err mpf_dfu_erase_sector(mpf_dfu *d, uint8_t alt, uint32_t address, uint32_t
 
 /* DfuSe 0x92: erases all flash and resets the device. Only on explicit
  * request, never implied by another operation. The device vanishing while
- * it erases is success; d->left is then set and the device must be opened
- * again. */
+ * it erases is success; mpf_dfu_has_left is then 1 and the device must be
+ * opened again. */
 mpf_err mpf_dfu_read_unprotect(mpf_dfu *d, mpf_error *err);
 
 /* One GETSTATUS, decoded; no polling, no interpretation. */

@@ -2,7 +2,11 @@
  *
  * Library functions return an mpf_err (0 = success) and, when given a
  * non-NULL mpf_error, leave a one-line human message in it: what failed,
- * where (file offset, line, address) and what to do about it.
+ * where (file offset, line, address) and what to do about it, in the
+ * library's own terms. When the way out is a choice only the caller can
+ * make (force a guarded write, pick one of several devices, get USB
+ * permission), the error also carries an mpf_reason, so a front end can
+ * say it in its own words (mpflash(1) names its options).
  */
 #ifndef MPFLASH_ERROR_H
 #define MPFLASH_ERROR_H
@@ -47,31 +51,58 @@ typedef enum mpf_err {
     MPF_ERR_APP_TIMEOUT,      /* the application did not come back after leaving DFU */
     MPF_ERR_NOMEM,            /* out of memory */
     MPF_ERR_INTERNAL,         /* a bug in mpflash */
+    MPF_ERR_CANCELLED,        /* the caller cancelled (mpf_dfu_cancel) */
     MPF_ERR__COUNT
 } mpf_err;
+
+/* What would lift a refusal or settle a failure: a decision for the caller,
+ * not something the library may do on its own. MPF_REASON_NONE for most
+ * errors; the others come with the codes shown. */
+typedef enum mpf_reason {
+    MPF_REASON_NONE = 0,
+    MPF_REASON_NEEDS_FORCE,      /* REFUSED: allowed with mpf_plan_options.force */
+    MPF_REASON_NEVER,            /* REFUSED: no option allows it */
+    MPF_REASON_AMBIGUOUS_DEVICE, /* AMBIGUOUS: choose by serial number or port path */
+    MPF_REASON_AMBIGUOUS_PATH,   /* AMBIGUOUS: the serial numbers are the same: choose by path */
+    MPF_REASON_PERMISSION,       /* USB_ACCESS: the user may not open the device (udev rule) */
+    MPF_REASON_READ_PROTECTED,   /* DEVICE_STATUS: remove read protection first (erases the chip) */
+    MPF_REASON_NEEDS_ADDRESS,    /* INPUT: raw bytes need a load address (mpf_load_options) */
+    MPF_REASON_NEEDS_ALT,        /* REFUSED: the image is for another memory than the chosen alt */
+    MPF_REASON_WRONG_DEVICE,     /* REFUSED: the file's DFU suffix names another VID:PID */
+    MPF_REASON_BAD_DESCRIPTOR,   /* PROTOCOL: the device describes itself wrongly: list devices */
+    MPF_REASON__COUNT
+} mpf_reason;
 
 #define MPF_ERROR_MESSAGE_MAX 512
 
 typedef struct mpf_error {
     mpf_err code;
+    mpf_reason reason;
     char message[MPF_ERROR_MESSAGE_MAX];
 } mpf_error;
 
 /* Short stable identifier of a code ("usb-timeout"), used in JSON output. */
 const char *mpf_err_name(mpf_err code);
 
-/* The process exit code the command-line tool uses for a code. This mapping
- * is a documented contract for scripts:
- * 0 ok, 1 usage, 2 bad input file / image does not fit / refused,
- * 3 no device or ambiguous device, 4 USB or permission error,
- * 5 the device reported an error, 6 verify mismatch, 7 application did not
- * come back, 8 internal error or out of memory. */
-int mpf_err_exit_code(mpf_err code);
+/* A sentence saying what a code means ("the device stalled a control
+ * request"), for a caller that has only the code. Constant strings; an
+ * unknown code gives "unknown error". */
+const char *mpf_strerror(mpf_err code);
 
-/* Set err (if non-NULL) to code and a printf-style message; returns code so
- * callers can write `return mpf_error_set(err, MPF_ERR_INPUT, "...")`. */
+/* Short stable identifier of a reason ("needs-force"); "none" for none. */
+const char *mpf_reason_name(mpf_reason reason);
+
+/* Set err (if non-NULL) to code, no reason, and a printf-style message;
+ * returns code so callers can write `return mpf_error_set(err, MPF_ERR_INPUT, "...")`. */
 mpf_err mpf_error_set(mpf_error *err, mpf_err code, const char *fmt, ...)
     MPF_PRINTF(3, 4)
+    ;
+
+/* The same, with a reason. */
+mpf_err mpf_error_refuse(mpf_error *err, mpf_err code, mpf_reason reason, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 4, 5)))
+#endif
     ;
 
 /* Put "context: " in front of an error's existing message. */
@@ -79,6 +110,7 @@ void mpf_error_prefix(mpf_error *err, const char *fmt, ...)
     MPF_PRINTF(2, 3)
     ;
 
+/* Code MPF_OK, no reason, empty message. */
 void mpf_error_clear(mpf_error *err);
 
 #ifdef __cplusplus

@@ -2,6 +2,7 @@
 #ifndef MPFLASH_MPFLASH_H
 #define MPFLASH_MPFLASH_H
 
+#include "mpflash/chip.h"
 #include "mpflash/dfu.h"
 #include "mpflash/engine.h"
 #include "mpflash/error.h"

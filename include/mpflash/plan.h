@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mpflash/chip.h"
 #include "mpflash/error.h"
 #include "mpflash/image.h"
 #include "mpflash/timing.h"
@@ -24,8 +25,10 @@ typedef struct mpf_plan_options {
     int has_leave_address;    /* else: the first segment of alt 0 */
     uint32_t leave_address;
     uint16_t transfer_size;   /* 0 = the device's wTransferSize */
-    const mpf_timing *timing; /* for the estimate; NULL = STM32F4 typical */
+    const mpf_timing *timing; /* for the estimate; NULL = the chip profile's typical */
     int force;                /* allow writing "Option Bytes" and "OTP..." regions */
+    const mpf_chip *chip;     /* the family's rules; NULL = mpf_chip_pick(dev) */
+    const mpf_chip_facts *facts; /* what was read from the device (SFSA); NULL = nothing */
     int final_detach;         /* plain DFU: leave by DETACH instead of a USB reset */
     uint32_t poll_ms;         /* plain DFU: bwPollTimeout per block for the estimate */
 } mpf_plan_options;
@@ -85,6 +88,9 @@ typedef struct mpf_plan {
     uint64_t erase_bytes; /* sectors erased; with mass_erase, alt 0's erasable bytes too */
     uint64_t write_bytes;
     uint64_t estimated_us; /* erase + program + USB, from the timing table */
+    const mpf_chip *chip;  /* the family profile the plan follows (static data) */
+    const char *chip_why;  /* why that profile: "--chip", or the evidence (static text) */
+    uint8_t *padded;       /* owned: writes widened to whole flash words point here */
 } mpf_plan;
 
 /* Check every byte of the image against the device's layouts (one per alt
@@ -94,9 +100,14 @@ typedef struct mpf_plan {
  *   writable, or an alt setting the device does not have;
  * - MPF_ERR_REFUSED: writing an "Option Bytes" or "OTP..." region (names
  *   compared ignoring case) without opt->force, and
- *   always an image setting the STM32F2/F4 RDP byte (0x1FFFC001) to 0xCC,
- *   and always alt 0 data in the first 32 KiB of a device whose
- *   manufacturer string says it is MicroPython's mboot (mboot lives there);
+ *   always an image setting the family's RDP byte to level 2 (0xCC; an
+ *   unrecognised device: any family's RDP byte), always alt 0 data in a
+ *   region the profile protects (mboot's own flash on a device whose
+ *   manufacturer string says it is MicroPython's mboot, the STM32WB radio
+ *   stack), and a mass erase on a family that has none (STM32WB);
+ * On write-once (ECC) families every write is widened to whole flash
+ * words, padded with 0xFF (from plan->padded), so no word is programmed
+ * twice by two pieces of one image;
  * - MPF_ERR_PROTOCOL: a device layout string that does not parse, or
  *   wTransferSize 0 with no override;
  * - MPF_ERR_INPUT: an empty image without mass_erase;

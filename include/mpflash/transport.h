@@ -86,6 +86,13 @@ typedef struct mpf_transport {
     mpf_device_info info; /* filled in by whoever opened the transport */
 } mpf_transport;
 
+/* Close the connection (ops->close: release the interface, close the
+ * handle) and clear ops and ctx, so a second close, or closing a zeroed
+ * transport, does nothing; info stays, as a record of what was connected.
+ * The object it came from (an mpf_usb context, an mpf_sim) is not freed:
+ * the board outlives the connection. */
+void mpf_transport_close(mpf_transport *t);
+
 #ifdef __cplusplus
 }
 #endif

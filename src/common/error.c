@@ -6,29 +6,44 @@
 
 static const struct {
     const char *name;
-    int exit_code;
+    const char *sentence;
 } err_table[MPF_ERR__COUNT] = {
-    [MPF_OK] = {"ok", 0},
-    [MPF_ERR_USAGE] = {"usage", 1},
-    [MPF_ERR_INPUT] = {"bad-input", 2},
-    [MPF_ERR_IO] = {"file-io", 2},
-    [MPF_ERR_IMAGE_FIT] = {"image-does-not-fit", 2},
-    [MPF_ERR_REFUSED] = {"refused", 2},
-    [MPF_ERR_NO_DEVICE] = {"no-device", 3},
-    [MPF_ERR_AMBIGUOUS] = {"ambiguous-device", 3},
-    [MPF_ERR_USB] = {"usb", 4},
-    [MPF_ERR_USB_STALL] = {"usb-stall", 4},
-    [MPF_ERR_USB_TIMEOUT] = {"usb-timeout", 4},
-    [MPF_ERR_USB_DISCONNECTED] = {"usb-disconnected", 4},
-    [MPF_ERR_USB_ACCESS] = {"usb-access", 4},
-    [MPF_ERR_USB_BUSY] = {"usb-busy", 4},
-    [MPF_ERR_USB_NOT_SUPPORTED] = {"usb-not-supported", 4},
-    [MPF_ERR_DEVICE_STATUS] = {"device-status", 5},
-    [MPF_ERR_PROTOCOL] = {"protocol", 5},
-    [MPF_ERR_VERIFY] = {"verify-mismatch", 6},
-    [MPF_ERR_APP_TIMEOUT] = {"app-timeout", 7},
-    [MPF_ERR_NOMEM] = {"out-of-memory", 8},
-    [MPF_ERR_INTERNAL] = {"internal", 8},
+    [MPF_OK] = {"ok", "success"},
+    [MPF_ERR_USAGE] = {"usage", "bad arguments"},
+    [MPF_ERR_INPUT] = {"bad-input", "malformed or unusable firmware file"},
+    [MPF_ERR_IO] = {"file-io", "a file could not be read or written"},
+    [MPF_ERR_IMAGE_FIT] = {"image-does-not-fit", "the image does not fit the device's memory layout"},
+    [MPF_ERR_REFUSED] = {"refused", "a safety rule refused the operation"},
+    [MPF_ERR_NO_DEVICE] = {"no-device", "no matching device"},
+    [MPF_ERR_AMBIGUOUS] = {"ambiguous-device", "more than one matching device"},
+    [MPF_ERR_USB] = {"usb", "USB failure"},
+    [MPF_ERR_USB_STALL] = {"usb-stall", "the device stalled a control request"},
+    [MPF_ERR_USB_TIMEOUT] = {"usb-timeout", "a USB request did not complete in time"},
+    [MPF_ERR_USB_DISCONNECTED] = {"usb-disconnected", "the device went away"},
+    [MPF_ERR_USB_ACCESS] = {"usb-access", "permission denied on the USB device"},
+    [MPF_ERR_USB_BUSY] = {"usb-busy", "another program holds the USB device"},
+    [MPF_ERR_USB_NOT_SUPPORTED] = {"usb-not-supported", "the operating system's driver does not allow access to the device"},
+    [MPF_ERR_DEVICE_STATUS] = {"device-status", "the device reported an error"},
+    [MPF_ERR_PROTOCOL] = {"protocol", "the device answered in a way DFU does not allow"},
+    [MPF_ERR_VERIFY] = {"verify-mismatch", "the read-back differs from the image"},
+    [MPF_ERR_APP_TIMEOUT] = {"app-timeout", "the application did not come back after leaving DFU mode"},
+    [MPF_ERR_NOMEM] = {"out-of-memory", "out of memory"},
+    [MPF_ERR_INTERNAL] = {"internal", "internal error"},
+    [MPF_ERR_CANCELLED] = {"cancelled", "cancelled by the caller"},
+};
+
+static const char *const reason_names[MPF_REASON__COUNT] = {
+    [MPF_REASON_NONE] = "none",
+    [MPF_REASON_NEEDS_FORCE] = "needs-force",
+    [MPF_REASON_NEVER] = "never",
+    [MPF_REASON_AMBIGUOUS_DEVICE] = "ambiguous-device",
+    [MPF_REASON_AMBIGUOUS_PATH] = "ambiguous-path",
+    [MPF_REASON_PERMISSION] = "permission",
+    [MPF_REASON_READ_PROTECTED] = "read-protected",
+    [MPF_REASON_NEEDS_ADDRESS] = "needs-address",
+    [MPF_REASON_NEEDS_ALT] = "needs-alt",
+    [MPF_REASON_WRONG_DEVICE] = "wrong-device",
+    [MPF_REASON_BAD_DESCRIPTOR] = "bad-descriptor",
 };
 
 const char *mpf_err_name(mpf_err code)
@@ -38,11 +53,36 @@ const char *mpf_err_name(mpf_err code)
     return err_table[code].name;
 }
 
-int mpf_err_exit_code(mpf_err code)
+const char *mpf_strerror(mpf_err code)
 {
     if ((int)code < 0 || code >= MPF_ERR__COUNT)
-        return 8;
-    return err_table[code].exit_code;
+        return "unknown error";
+    return err_table[code].sentence;
+}
+
+const char *mpf_reason_name(mpf_reason reason)
+{
+    if ((int)reason < 0 || reason >= MPF_REASON__COUNT)
+        return "unknown";
+    return reason_names[reason];
+}
+
+static void set_va(mpf_error *err, mpf_err code, mpf_reason reason, const char *fmt, va_list ap)
+{
+    err->code = code;
+    err->reason = reason;
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+}
+
+mpf_err mpf_error_refuse(mpf_error *err, mpf_err code, mpf_reason reason, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        set_va(err, code, reason, fmt, ap);
+        va_end(ap);
+    }
+    return code;
 }
 
 mpf_err mpf_error_set(mpf_error *err, mpf_err code, const char *fmt, ...)
@@ -50,8 +90,7 @@ mpf_err mpf_error_set(mpf_error *err, mpf_err code, const char *fmt, ...)
     if (err) {
         va_list ap;
         va_start(ap, fmt);
-        err->code = code;
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        set_va(err, code, MPF_REASON_NONE, fmt, ap);
         va_end(ap);
     }
     return code;
@@ -85,6 +124,7 @@ void mpf_error_clear(mpf_error *err)
 {
     if (err) {
         err->code = MPF_OK;
+        err->reason = MPF_REASON_NONE;
         err->message[0] = '\0';
     }
 }

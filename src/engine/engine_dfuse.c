@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "engine/engine_internal.h"
+#include "mpflash/chip.h"
 
 uint32_t mpf_dfu_erase_timeout_ms(uint32_t sector_size)
 {
@@ -110,7 +111,8 @@ mpf_err mpf_dfu_erase_sector(mpf_dfu *d, uint8_t alt, uint32_t address, uint32_t
     put_le32(cmd + 1, address);
     d->stats.erase_sectors++;
     return eng_erase_command(d, cmd, sizeof cmd, what,
-                             mpf_dfu_erase_timeout_ms(sector_size ? sector_size : 128u * 1024u),
+                             mpf_chip_erase_timeout_ms(d->chip,
+                                                       sector_size ? sector_size : 128u * 1024u),
                              err);
 }
 

@@ -275,7 +275,10 @@ mpf_err mpf_dfu_flash_ex(mpf_dfu *d, const mpf_plan *plan, const mpf_dfu_flash_o
                              plan->erase_count);
     r.map.plan = plan;
     r.map.action = r.action;
+    const struct mpf_chip *before = d->chip;
+    d->chip = plan->chip;
     rc = run(d, &r, opt, err);
+    d->chip = before;
     eng_map_free_done(&r.map);
     free(r.action);
     return rc;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/dfu_session.h"
 #include "mpflash/engine.h"
 
 #define ENG_PRINTF(f, a) MPF_PRINTF(f, a)
@@ -36,6 +37,8 @@ void eng_progress_step(mpf_dfu *d, eng_progress *p, uint64_t amount);
 void eng_error_append(mpf_error *err, const char *fmt, ...) ENG_PRINTF(2, 3);
 
 /* ---- engine_requests.c: one request each, counted and traced -------------- */
+/* Every request goes through these, and each first checks the cancel flag:
+ * after mpf_dfu_cancel they fail with MPF_ERR_CANCELLED, sending nothing. */
 mpf_err eng_dnload(mpf_dfu *d, uint16_t block, const uint8_t *data, uint16_t len,
                    mpf_error *err);
 mpf_err eng_upload(mpf_dfu *d, uint16_t block, uint8_t *buf, uint16_t len, size_t *received,
@@ -123,7 +126,15 @@ typedef struct eng_map {
     uint8_t *done;
     size_t *first;
     uint32_t chunk;
+    /* Write-once (ECC) flash only: what the check read, chunk bytes per
+     * block as done[] counts them, so the write knows which flash words are
+     * programmed already and must not be sent again. NULL otherwise. */
+    uint8_t *chip;
 } eng_map;
+
+/* The flash word of a write-once (ECC) profile, 0 when words may be
+ * programmed again (F2/F4/F7) or the plan has no profile. */
+uint32_t eng_write_once_word(const mpf_plan *p);
 
 /* Room for done[] (chunk bytes per entry) over every planned sector. */
 mpf_err eng_map_alloc_done(eng_map *m, uint32_t chunk, mpf_error *err);
@@ -150,6 +161,15 @@ int eng_all_ff(const uint8_t *data, size_t len);
  * want already or still 0xFF (F4 programming only clears bits, and writing
  * a byte's own value again clears none). */
 int eng_writable_over(const uint8_t *now, const uint8_t *want, size_t len);
+/* The same on write-once flash (address is where now[0] sits): every flash
+ * word is right already or still erased, since a programmed word takes no
+ * second program. word 0 = eng_writable_over. */
+int eng_writable_words(const uint8_t *now, const uint8_t *want, size_t len, uint32_t address,
+                       uint32_t word);
+/* What [address, address + len) of alt holds once this flash has erased
+ * what it erases: 0xFF in erased sectors, the new bytes in unchanged ones,
+ * what the check read in the others (0xFF where it was not read). */
+void eng_chip_now(const eng_map *m, uint8_t alt, uint32_t address, uint8_t *out, size_t len);
 
 /* ---- engine_write.c ---------------------------------------------------------- */
 /* One contiguous run, block_size bytes per DNLOAD, the blocks m does not send

@@ -1,6 +1,7 @@
 /* Which planned sectors a flash erases, and so which data blocks it must
  * send. The plan's erases and writes are sorted by (alt, address), so both
  * lookups are binary searches. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +68,61 @@ int eng_writable_over(const uint8_t *now, const uint8_t *want, size_t len)
     return 1;
 }
 
+uint32_t eng_write_once_word(const mpf_plan *p)
+{
+    return p->chip && p->chip->write_once && p->chip->word_size > 1 ? p->chip->word_size : 0;
+}
+
+int eng_writable_words(const uint8_t *now, const uint8_t *want, size_t len, uint32_t address,
+                       uint32_t word)
+{
+    if (!word)
+        return eng_writable_over(now, want, len);
+    for (size_t off = 0; off < len;) {
+        size_t n = word - (address + off) % word;
+        if (n > len - off)
+            n = len - off;
+        if (memcmp(now + off, want + off, n) != 0 && !eng_all_ff(now + off, n))
+            return 0;
+        off += n;
+    }
+    return 1;
+}
+
+void eng_chip_now(const eng_map *m, uint8_t alt, uint32_t address, uint8_t *out, size_t len)
+{
+    const mpf_plan *p = m->plan;
+    memset(out, 0xFF, len);
+    for (size_t off = 0; off < len;) {
+        const uint32_t at = address + (uint32_t)off;
+        long i = eng_plan_sector(p, alt, at);
+        size_t n = len - off;
+        if (i < 0 || (p->mass_erase && alt == 0)) {
+            off += n; /* not erased by this flash and not read: taken as 0xFF */
+            continue;
+        }
+        const mpf_plan_erase *e = &p->erases[i];
+        if ((uint64_t)e->address + e->size - at < n)
+            n = (size_t)((uint64_t)e->address + e->size - at);
+        const uint8_t action = m->action ? m->action[i] : MPF_SECTOR_ERASE;
+        if (action == MPF_SECTOR_UNCHANGED) {
+            eng_expected_bytes(p, alt, at, out + off, n);
+        } else if (action == MPF_SECTOR_BLANK && m->chip && m->done) {
+            /* Block by block as the check read them. */
+            for (size_t k = 0; k < n;) {
+                const uint32_t in_sector = at + (uint32_t)k - e->address;
+                const size_t b = m->first[i] + in_sector / m->chunk;
+                size_t piece = m->chunk - in_sector % m->chunk;
+                if (piece > n - k)
+                    piece = n - k;
+                memcpy(out + off + k, m->chip + b * m->chunk + in_sector % m->chunk, piece);
+                k += piece;
+            }
+        }
+        off += n;
+    }
+}
+
 mpf_err eng_map_alloc_done(eng_map *m, uint32_t chunk, mpf_error *err)
 {
     const mpf_plan *p = m->plan;
@@ -86,6 +142,15 @@ mpf_err eng_map_alloc_done(eng_map *m, uint32_t chunk, mpf_error *err)
         return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory for %zu block flags", total);
     }
     m->chunk = chunk;
+    if (eng_write_once_word(p)) {
+        m->chip = malloc(total ? total * (size_t)chunk : 1);
+        if (!m->chip) {
+            eng_map_free_done(m);
+            return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory for %zu blocks of %" PRIu32
+                                 " bytes read from the chip", total, chunk);
+        }
+        memset(m->chip, 0xFF, total * (size_t)chunk);
+    }
     return MPF_OK;
 }
 
@@ -93,8 +158,10 @@ void eng_map_free_done(eng_map *m)
 {
     free(m->done);
     free(m->first);
+    free(m->chip);
     m->done = NULL;
     m->first = NULL;
+    m->chip = NULL;
 }
 
 /* [address, address + len) lies in sector i, which is not erased: does any

@@ -7,6 +7,7 @@
  * and on both the next GETSTATUS is what executes it: opening the device to
  * read it would perform the dead session's erase. ABORT drops the stored
  * command on both. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/engine_internal.h"
@@ -90,6 +91,7 @@ mpf_err mpf_dfu_open(mpf_dfu *d, mpf_transport *t, const mpf_callbacks *cb, mpf_
     if (!d || !t || !t->ops || !t->ops->control_in || !t->ops->control_out)
         return mpf_error_set(err, MPF_ERR_USAGE, "mpf_dfu_open: no device or transport");
     memset(d, 0, sizeof *d);
+    atomic_init(&d->cancelled, 0);
     d->transport = t;
     if (cb)
         d->cb = *cb;
@@ -145,4 +147,62 @@ mpf_err mpf_dfu_get_status(mpf_dfu *d, mpf_dfu_status_reply *out, mpf_error *err
     if (rc != MPF_OK)
         return eng_request_failed(d, rc, "status", MPF_DFU_GETSTATUS, err);
     return MPF_OK;
+}
+
+mpf_err mpf_dfu_new(mpf_transport *t, const mpf_callbacks *cb, mpf_dfu **out, mpf_error *err)
+{
+    if (!out)
+        return mpf_error_set(err, MPF_ERR_USAGE, "mpf_dfu_new: nowhere to put the session");
+    *out = NULL;
+    mpf_dfu *d = calloc(1, sizeof *d);
+    if (!d)
+        return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory for a DFU session");
+    mpf_err rc = mpf_dfu_open(d, t, cb, err);
+    if (rc != MPF_OK) {
+        free(d);
+        return rc;
+    }
+    *out = d;
+    return MPF_OK;
+}
+
+void mpf_dfu_close(mpf_dfu *d)
+{
+    free(d);
+}
+
+void mpf_dfu_cancel(mpf_dfu *d)
+{
+    if (d)
+        atomic_store(&d->cancelled, 1);
+}
+
+const mpf_dfu_stats *mpf_dfu_get_stats(const mpf_dfu *d)
+{
+    return &d->stats;
+}
+
+uint16_t mpf_dfu_transfer_size(const mpf_dfu *d)
+{
+    return d->transfer_size;
+}
+
+int mpf_dfu_is_dfuse(const mpf_dfu *d)
+{
+    return d->dfuse;
+}
+
+int mpf_dfu_has_left(const mpf_dfu *d)
+{
+    return d->left;
+}
+
+void mpf_dfu_set_read_size(mpf_dfu *d, uint16_t size)
+{
+    d->read_size = size;
+}
+
+const char *mpf_dfu_unverified(const mpf_dfu *d)
+{
+    return d->unverified;
 }

@@ -88,7 +88,7 @@ mpf_err eng_erase_command(mpf_dfu *d, const uint8_t *cmd, uint16_t len, const ch
         return eng_require_dnload_idle(what, &last, err);
     if (!stuck)
         return rc;
-    mpf_error why = {MPF_OK, ""};
+    mpf_error why = {0};
     if (clear_twice(d, &last, &why) != 0) {
         eng_error_append(err, "; two CLRSTATUS (STM32CubeProgrammer's way out on the STM32H743 "
                               "rev V) did not bring it back (%s): replug it and try again",

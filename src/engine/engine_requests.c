@@ -6,6 +6,16 @@
 
 #include "engine/engine_internal.h"
 
+static mpf_err check_cancel(mpf_dfu *d, const char *request, mpf_error *err)
+{
+    if (!atomic_load(&d->cancelled))
+        return MPF_OK;
+    eng_log(d, MPF_LOG_TRACE, "%s: not sent (cancelled)", request);
+    return mpf_error_set(err, MPF_ERR_CANCELLED,
+                         "cancelled: nothing more was sent to the device (the same flash run "
+                         "again finishes the job)");
+}
+
 static void count(mpf_dfu *d, uint8_t request)
 {
     if (request < sizeof d->stats.requests / sizeof d->stats.requests[0])
@@ -26,9 +36,12 @@ static void trace_result(mpf_dfu *d, const char *head, mpf_err rc, const mpf_err
 static mpf_err out_request(mpf_dfu *d, uint8_t request, uint16_t value, const uint8_t *data,
                            uint16_t len, unsigned timeout_ms, mpf_error *err)
 {
+    mpf_err rc = check_cancel(d, mpf_dfu_request_name(request), err);
+    if (rc != MPF_OK)
+        return rc;
     count(d, request);
-    mpf_err rc = d->transport->ops->control_out(d->transport->ctx, request, value, data, len,
-                                                timeout_ms, err);
+    rc = d->transport->ops->control_out(d->transport->ctx, request, value, data, len, timeout_ms,
+                                        err);
     if (eng_logging(d)) {
         char head[ENG_WHAT_MAX];
         snprintf(head, sizeof head, "%s wBlockNum=%u wLength=%u", mpf_dfu_request_name(request),
@@ -41,6 +54,8 @@ static mpf_err out_request(mpf_dfu *d, uint8_t request, uint16_t value, const ui
 mpf_err eng_dnload(mpf_dfu *d, uint16_t block, const uint8_t *data, uint16_t len, mpf_error *err)
 {
     mpf_err rc = out_request(d, MPF_DFU_DNLOAD, block, data, len, MPF_DFU_TIMEOUT_MS, err);
+    if (rc == MPF_ERR_CANCELLED)
+        return rc;
     /* Counted as sent even when it failed: the device may have acted on it. */
     /* Plain DFU numbers data blocks from 0; DfuSe keeps 0 for commands. */
     if ((block >= MPF_DFUSE_FIRST_DATA_BLOCK || !d->dfuse) && len > 0) {
@@ -53,9 +68,12 @@ mpf_err eng_dnload(mpf_dfu *d, uint16_t block, const uint8_t *data, uint16_t len
 mpf_err eng_upload(mpf_dfu *d, uint16_t block, uint8_t *buf, uint16_t len, size_t *received,
                    mpf_error *err)
 {
-    count(d, MPF_DFU_UPLOAD);
     *received = 0;
-    mpf_err rc = d->transport->ops->control_in(d->transport->ctx, MPF_DFU_UPLOAD, block, buf,
+    mpf_err rc = check_cancel(d, "UPLOAD", err);
+    if (rc != MPF_OK)
+        return rc;
+    count(d, MPF_DFU_UPLOAD);
+    rc = d->transport->ops->control_in(d->transport->ctx, MPF_DFU_UPLOAD, block, buf,
                                                len, received, MPF_DFU_TIMEOUT_MS, err);
     if (rc == MPF_OK && *received > len)
         rc = mpf_error_set(err, MPF_ERR_PROTOCOL, "transport returned %zu bytes for %u asked",
@@ -78,8 +96,11 @@ mpf_err eng_getstatus(mpf_dfu *d, unsigned timeout_ms, mpf_dfu_status_reply *out
 {
     uint8_t raw[6] = {0};
     size_t got = 0;
+    mpf_err rc = check_cancel(d, "GETSTATUS", err);
+    if (rc != MPF_OK)
+        return rc;
     count(d, MPF_DFU_GETSTATUS);
-    mpf_err rc = d->transport->ops->control_in(d->transport->ctx, MPF_DFU_GETSTATUS, 0, raw,
+    rc = d->transport->ops->control_in(d->transport->ctx, MPF_DFU_GETSTATUS, 0, raw,
                                                sizeof raw, &got, timeout_ms, err);
     if (rc == MPF_OK && got != sizeof raw)
         rc = mpf_error_set(err, MPF_ERR_PROTOCOL, "GETSTATUS returned %zu bytes, DFU says 6", got);
@@ -108,7 +129,10 @@ mpf_err eng_reset(mpf_dfu *d, mpf_error *err)
 {
     if (!d->transport->ops->reset)
         return mpf_error_set(err, MPF_ERR_INTERNAL, "the transport cannot reset the device");
-    mpf_err rc = d->transport->ops->reset(d->transport->ctx, err);
+    mpf_err rc = check_cancel(d, "USB reset", err);
+    if (rc != MPF_OK)
+        return rc;
+    rc = d->transport->ops->reset(d->transport->ctx, err);
     trace_result(d, "USB reset", rc, err);
     return rc;
 }
@@ -123,7 +147,10 @@ mpf_err eng_select_alt(mpf_dfu *d, uint8_t alt, mpf_error *err)
     if (!d->transport->ops->select_alt)
         return mpf_error_set(err, MPF_ERR_INTERNAL, "the transport cannot select alt setting %u",
                              (unsigned)alt);
-    mpf_err rc = d->transport->ops->select_alt(d->transport->ctx, alt, err);
+    mpf_err rc = check_cancel(d, "SET_INTERFACE", err);
+    if (rc != MPF_OK)
+        return rc;
+    rc = d->transport->ops->select_alt(d->transport->ctx, alt, err);
     if (eng_logging(d)) {
         char head[ENG_WHAT_MAX];
         snprintf(head, sizeof head, "SET_INTERFACE alt %u", (unsigned)alt);

@@ -37,26 +37,71 @@ static int checkable(const mpf_plan *p, const mpf_plan_erase *e)
     return !(p->mass_erase && e->alt == 0);
 }
 
+/* A block of a sector this flash would not erase: can the chip take its
+ * new bytes as it is? On write-once flash a block holding programmed words
+ * besides blank ones is only writable when what the chip holds is kept
+ * (found->chip), so the write can leave those words out. */
+static int block_writable(const check *c, const uint8_t *got, uint32_t at, size_t n)
+{
+    const uint32_t word = eng_write_once_word(c->plan);
+    if (!eng_writable_words(got, c->want, n, at, word))
+        return 0;
+    return !word || eng_all_ff(got, n) || (c->found && c->found->chip);
+}
+
+/* Small pages: one short UPLOAD of the sector's first bytes finds most
+ * sectors that must be erased (another firmware) for one packet instead of
+ * a whole block. 1 = the sector needs an erase. */
+static mpf_err probe_sector(check *c, eng_reader *r, const mpf_plan_erase *e, uint16_t n,
+                            int *erase, mpf_error *err)
+{
+    const uint16_t probe = c->plan->chip ? c->plan->chip->probe_bytes : 0;
+    *erase = 0;
+    if (!probe || probe >= n)
+        return MPF_OK;
+    const uint8_t *got = NULL;
+    mpf_err rc = eng_reader_get(r, e->address, probe, &got, err);
+    if (rc != MPF_OK)
+        return rc;
+    eng_expected_bytes(c->plan, e->alt, e->address, c->want, probe);
+    *erase = memcmp(got, c->want, probe) != 0 &&
+             !eng_writable_words(got, c->want, probe, e->address, eng_write_once_word(c->plan));
+    return MPF_OK;
+}
+
 static mpf_err check_sector(check *c, eng_reader *r, size_t i, mpf_error *err)
 {
     const mpf_plan_erase *e = &c->plan->erases[i];
     const uint16_t ts = c->d->transfer_size;
     uint8_t *done = c->found ? c->found->done + c->found->first[i] : NULL;
+    uint8_t *kept = c->found && c->found->chip
+                        ? c->found->chip + c->found->first[i] * (size_t)ts : NULL;
     c->action[i] = MPF_SECTOR_UNCHANGED;
+    int erase = 0;
+    mpf_err rc = probe_sector(c, r, e, e->size < ts ? (uint16_t)e->size : ts, &erase, err);
+    if (rc != MPF_OK)
+        return rc;
+    if (erase) {
+        c->action[i] = MPF_SECTOR_ERASE;
+        eng_progress_step(c->d, &c->progress, e->size);
+        return MPF_OK;
+    }
     for (uint32_t off = 0; off < e->size;) {
         uint32_t left = e->size - off;
         uint16_t n = left < ts ? (uint16_t)left : ts;
         uint32_t at = e->address + off;
         const uint8_t *got = NULL;
-        mpf_err rc = eng_reader_get(r, at, n, &got, err);
+        rc = eng_reader_get(r, at, n, &got, err);
         if (rc != MPF_OK)
             return rc;
         eng_expected_bytes(c->plan, e->alt, at, c->want, n);
+        if (kept)
+            memcpy(kept + off, got, n);
         off += n;
         if (memcmp(got, c->want, n) == 0) {
             if (done)
                 done[(off - n) / ts] = 1;
-        } else if (eng_writable_over(got, c->want, n)) {
+        } else if (block_writable(c, got, at, n)) {
             c->action[i] = MPF_SECTOR_BLANK;
         } else {
             c->action[i] = MPF_SECTOR_ERASE;

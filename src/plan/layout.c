@@ -138,9 +138,17 @@ static mpf_err parse_name(cursor *c, char *name, size_t name_len)
     return MPF_OK;
 }
 
+/* The unit letter may be missing: the STM32F72x ROM describes its OTP as
+ * "@OTP Memory /0x1FF07800/01*528e" (a type letter straight after the size,
+ * meaning bytes; FACTS.md, parsing traps). Type letters are 'a'..'g', units
+ * 'B'/'K'/'M'/space, so the next character says which it is. */
 static mpf_err parse_unit(cursor *c, uint32_t size, uint32_t *bytes)
 {
     uint64_t mult;
+    if (peek(c) >= 'a' && peek(c) <= 'g') {
+        *bytes = size;
+        return MPF_OK;
+    }
     switch (peek(c)) {
     case ' ':
     case 'B':
@@ -153,7 +161,7 @@ static mpf_err parse_unit(cursor *c, uint32_t size, uint32_t *bytes)
         mult = 1024 * 1024;
         break;
     default:
-        return fail_at(c, c->pos, "a size unit: 'B', 'K', 'M' or a space for bytes");
+        return fail_at(c, c->pos, "a size unit: 'B', 'K', 'M' or a space for bytes, or a type letter");
     }
     uint64_t v = (uint64_t)size * mult;
     if (v > UINT32_MAX)

@@ -21,6 +21,7 @@ void mpf_plan_free(mpf_plan *p)
         return;
     free(p->erases);
     free(p->writes);
+    free(p->padded);
     memset(p, 0, sizeof *p);
 }
 
@@ -75,26 +76,112 @@ static mpf_err plan_transfer_size(plan_ctx *c)
     return MPF_OK;
 }
 
+/* A run of segments of one alt that share flash words once widened to
+ * whole words: [first, end) of the image's segments, [start, stop) in flash. */
+typedef struct word_group {
+    size_t first, end;
+    uint32_t start;
+    uint64_t stop;
+    int own; /* needs a padded copy: not already whole words of one segment */
+} word_group;
+
+static uint64_t round_up(uint64_t v, uint32_t w)
+{
+    return (v + w - 1) / w * w;
+}
+
+/* [start, stop) lies in writable sectors of alt's layout. */
+static int writable_extent(plan_ctx *c, uint8_t alt, uint32_t start, uint64_t stop)
+{
+    const mpf_layout *l = NULL;
+    if (plan_layout_for_alt(c, alt, "padding", NULL, &l) != MPF_OK)
+        return 0;
+    for (uint64_t at = start; at < stop;) {
+        uint32_t sector = 0, size = 0;
+        uint8_t type = 0;
+        if (!mpf_layout_find(l, (uint32_t)at, &sector, &size, &type) ||
+            !(type & MPF_MEM_WRITABLE))
+            return 0;
+        at = (uint64_t)sector + size;
+    }
+    return 1;
+}
+
+/* The next group from segment i; word 1 = every segment is its own group.
+ * Where widening would reach outside the writable layout (a device whose
+ * sectors are not whole words), the segment goes as it is. */
+static word_group next_group(plan_ctx *c, size_t i, uint32_t word)
+{
+    const mpf_image *img = c->img;
+    const mpf_segment *s = &img->segments[i];
+    word_group g = {i, i + 1, s->address / word * word, round_up((uint64_t)s->address + s->size, word), 0};
+    while (g.end < img->count) {
+        const mpf_segment *n = &img->segments[g.end];
+        if (n->alt != s->alt || n->address / word * word >= g.stop)
+            break;
+        g.stop = round_up((uint64_t)n->address + n->size, word);
+        g.end++;
+    }
+    g.own = g.end - g.first > 1 || g.start != s->address || g.stop != (uint64_t)s->address + s->size;
+    if (g.own && !writable_extent(c, s->alt, g.start, g.stop))
+        return (word_group){i, i + 1, s->address, (uint64_t)s->address + s->size, 0};
+    return g;
+}
+
+/* Append the runs of [data, data + size) at address, each at most max_run. */
+static void append_runs(mpf_plan *p, uint8_t alt, uint32_t address, const uint8_t *data,
+                        size_t size, size_t max_run)
+{
+    for (size_t done = 0; done < size; done += max_run) {
+        size_t len = size - done < max_run ? size - done : max_run;
+        p->writes[p->write_count++] =
+            (mpf_plan_write){alt, address + (uint32_t)done, data + done, len};
+        p->write_bytes += len;
+    }
+}
+
+/* On write-once flash a word is programmed once, so a write that ends (or
+ * starts) inside a word carries the rest of it as 0xFF, and two segments
+ * sharing a word go out as one write (FACTS.md: ECC families). */
 static mpf_err add_writes(plan_ctx *c)
 {
     mpf_plan *p = c->plan;
+    const uint32_t word = p->chip->write_once && p->chip->word_size ? p->chip->word_size : 1;
     size_t max_run = (size_t)MPF_PLAN_MAX_RUN_BLOCKS * p->transfer_size;
-    size_t n = 0;
-    for (size_t i = 0; i < c->img->count; i++)
-        n += (c->img->segments[i].size + max_run - 1) / max_run;
+    size_t n = 0, pad_bytes = 0;
+    for (size_t i = 0; i < c->img->count;) {
+        word_group g = next_group(c, i, word);
+        n += (size_t)((g.stop - g.start + max_run - 1) / max_run);
+        if (g.own)
+            pad_bytes += (size_t)(g.stop - g.start);
+        i = g.end;
+    }
     if (n == 0)
         return MPF_OK;
     p->writes = calloc(n, sizeof *p->writes);
     if (!p->writes)
         return mpf_error_set(c->err, MPF_ERR_NOMEM, "flash plan: out of memory for %zu writes", n);
-    for (size_t i = 0; i < c->img->count; i++) {
+    if (pad_bytes && !(p->padded = malloc(pad_bytes)))
+        return mpf_error_set(c->err, MPF_ERR_NOMEM,
+                             "flash plan: out of memory for %zu bytes of word-padded data",
+                             pad_bytes);
+    uint8_t *pad = p->padded;
+    for (size_t i = 0; i < c->img->count;) {
+        word_group g = next_group(c, i, word);
         const mpf_segment *s = &c->img->segments[i];
-        for (size_t done = 0; done < s->size; done += max_run) {
-            size_t len = s->size - done < max_run ? s->size - done : max_run;
-            p->writes[p->write_count++] =
-                (mpf_plan_write){s->alt, s->address + (uint32_t)done, s->data + done, len};
-            p->write_bytes += len;
+        const size_t size = (size_t)(g.stop - g.start);
+        if (!g.own) {
+            append_runs(p, s->alt, s->address, s->data, s->size, max_run);
+        } else {
+            memset(pad, 0xFF, size);
+            for (size_t k = g.first; k < g.end; k++) {
+                const mpf_segment *m = &c->img->segments[k];
+                memcpy(pad + (m->address - g.start), m->data, m->size);
+            }
+            append_runs(p, s->alt, g.start, pad, size, max_run);
+            pad += size;
         }
+        i = g.end;
     }
     return MPF_OK;
 }
@@ -102,6 +189,11 @@ static mpf_err add_writes(plan_ctx *c)
 static mpf_err plan_mass_erase(plan_ctx *c)
 {
     const mpf_layout *l = NULL;
+    const mpf_chip *chip = c->plan->chip;
+    if (!chip->mass_erase)
+        return mpf_error_set(c->err, MPF_ERR_REFUSED,
+                             "mass erase refused on this %s device: %s; nothing was erased",
+                             chip->title, chip->no_mass_erase_why);
     mpf_err e = plan_layout_for_alt(c, 0, "mass erase", "it erases", &l);
     if (e)
         return e;
@@ -152,6 +244,12 @@ static mpf_err plan_leave(plan_ctx *c)
 
 static mpf_err build(plan_ctx *c)
 {
+    if (c->opt->chip) {
+        c->plan->chip = c->opt->chip;
+        c->plan->chip_why = "named with --chip";
+    } else {
+        c->plan->chip = mpf_chip_pick(c->dev, &c->plan->chip_why);
+    }
     mpf_err e = check_normalized(c->img, c->err);
     if (!e)
         e = plan_transfer_size(c);
@@ -184,7 +282,8 @@ static mpf_err build(plan_ctx *c)
     }
     if ((e = plan_leave(c)) != MPF_OK)
         return e;
-    c->plan->estimated_us = mpf_plan_estimate_us(c->plan, c->opt->timing);
+    c->plan->estimated_us =
+        mpf_plan_estimate_us(c->plan, c->opt->timing ? c->opt->timing : &c->plan->chip->typical);
     return MPF_OK;
 }
 

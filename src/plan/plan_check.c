@@ -7,17 +7,6 @@
 
 #include "plan/plan_internal.h"
 
-/* Read-protection option bytes whose value 0xCC selects RDP level 2, which
- * disables the bootloader's DFU and the debug port for ever. STM32F2/F4: RDP
- * is bits 15:8 of the option word at 0x1FFFC000. */
-static const struct {
-    uint32_t address;
-    uint8_t level2;
-    const char *family;
-} rdp_bytes[] = {
-    {0x1FFFC001u, 0xCC, "STM32F2/F4"},
-};
-
 /* Regions a wrong write can lock (option bytes: write/read protection) or
  * that can never be rewritten (OTP). Index 0 and 1 set writes_option_bytes
  * and writes_otp. */
@@ -43,53 +32,68 @@ int plan_name_starts_with(const char *name, const char *prefix)
     return 1;
 }
 
-static mpf_err check_rdp(plan_ctx *c, const mpf_segment *seg)
+/* RDP level 2 disables the bootloader's DFU and the debug port for ever.
+ * The profile says where the family keeps its RDP byte; for a device no
+ * profile fits, every family's byte is guarded. */
+static mpf_err check_rdp_of(plan_ctx *c, const mpf_segment *seg, const mpf_chip *chip)
 {
-    for (size_t i = 0; i < sizeof rdp_bytes / sizeof rdp_bytes[0]; i++) {
-        uint32_t a = rdp_bytes[i].address;
-        if (a < seg->address || a - seg->address >= seg->size)
+    for (size_t i = 0; i < MPF_CHIP_MAX_RDP; i++) {
+        uint32_t a = chip->rdp_address[i];
+        if (a == 0 || a < seg->address || a - seg->address >= seg->size)
             continue;
-        if (seg->data[a - seg->address] == rdp_bytes[i].level2)
+        if (seg->data[a - seg->address] == chip->rdp_level2)
             return mpf_error_set(c->err, MPF_ERR_REFUSED,
                                  "%s: the image sets the read-protection byte at 0x%08X to 0x%02X "
                                  "(%s RDP level 2), which disables DFU and debug on the chip for "
                                  "ever; refused even with --force",
-                                 seg->source, a, rdp_bytes[i].level2, rdp_bytes[i].family);
+                                 seg->source, a, chip->rdp_level2, chip->title);
     }
     return MPF_OK;
 }
 
-/* MicroPython's mboot lives in the first 32 KiB of an STM32F4's flash and
- * answers an erase or write there with errADDRESS, although its layout
- * string calls the region writable: a bare device error, where the user
- * needs to hear that the image is the wrong build. It enumerates with the
- * ROM's VID:PID, so its manufacturer
- * string is what tells it apart: mboot's default is "MicroPython", ST's ROM
- * says "STMicroelectronics". An mboot built with another string is not
- * recognised here and refuses the write itself, as before. */
-#define MBOOT_MANUFACTURER "MicroPython"
-#define MBOOT_START 0x08000000u
-#define MBOOT_SIZE 0x8000u
-
-static mpf_err check_mboot(plan_ctx *c, const mpf_segment *seg)
+static mpf_err check_rdp(plan_ctx *c, const mpf_segment *seg)
 {
-    if (seg->alt != 0 || strcmp(c->dev->manufacturer, MBOOT_MANUFACTURER) != 0)
+    if (c->plan->chip != mpf_chip_conservative())
+        return check_rdp_of(c, seg, c->plan->chip);
+    for (size_t i = 0; i < mpf_chip_count(); i++) {
+        mpf_err e = check_rdp_of(c, seg, mpf_chip_at(i));
+        if (e)
+            return e;
+    }
+    return MPF_OK;
+}
+
+/* Flash the profile protects: MicroPython's mboot answers an erase or write
+ * of its own region with errADDRESS although its layout string calls the
+ * region writable (a bare device error, where the user needs to hear the
+ * image is the wrong build); the WB radio stack's pages fail only at the
+ * erase, after the application area is gone. mboot enumerates with the
+ * ROM's VID:PID, so its manufacturer string ("MicroPython"; ST's ROM says
+ * "STMicroelectronics") is what tells it apart. */
+#define MBOOT_MANUFACTURER "MicroPython"
+
+static mpf_err check_regions(plan_ctx *c, const mpf_segment *seg)
+{
+    if (seg->alt != 0)
         return MPF_OK;
-    const uint64_t end = (uint64_t)seg->address + seg->size;
-    if (seg->address >= MBOOT_START + MBOOT_SIZE || end <= MBOOT_START)
-        return MPF_OK;
-    const uint64_t stop = end < MBOOT_START + MBOOT_SIZE ? end : MBOOT_START + MBOOT_SIZE;
-    const uint32_t from = seg->address > MBOOT_START ? seg->address : MBOOT_START;
-    const uint32_t to = (uint32_t)(stop - 1);
-    /* No --force: the device refuses it whatever we send. */
-    return mpf_error_set(c->err, MPF_ERR_REFUSED,
-                         "%s: the image writes 0x%08X-0x%08X, but this board runs MicroPython's "
-                         "mboot, which occupies 0x%08X-0x%08X and refuses to be overwritten (the "
-                         "image is linked for a board without mboot): flash the firmware built "
-                         "for mboot (USE_MBOOT=1), whose text starts at 0x%08X; --force cannot "
-                         "change this",
-                         seg->source, from, to, MBOOT_START, MBOOT_START + MBOOT_SIZE - 1,
-                         MBOOT_START + MBOOT_SIZE);
+    const int mboot = strcmp(c->dev->manufacturer, MBOOT_MANUFACTURER) == 0;
+    mpf_chip_region r;
+    for (size_t i = 0; mpf_chip_protected(c->plan->chip, mboot, c->opt->facts, i, &r); i++) {
+        const uint64_t end = (uint64_t)seg->address + seg->size;
+        const uint64_t r_end = (uint64_t)r.start + r.size;
+        if (seg->address >= r_end || end <= r.start)
+            continue;
+        const uint32_t from = seg->address > r.start ? seg->address : r.start;
+        const uint32_t to = (uint32_t)((end < r_end ? end : r_end) - 1);
+        /* No --force: the device refuses it, or loses its radio, whatever we send. */
+        return mpf_error_set(c->err, MPF_ERR_REFUSED,
+                             "%s: the image writes 0x%08X-0x%08X, but on this %s board %s "
+                             "occupies 0x%08X-0x%08X and must not be overwritten: %s; nothing "
+                             "was erased, and --force cannot change this",
+                             seg->source, from, to, c->plan->chip->title, r.what, r.start,
+                             (uint32_t)(r_end - 1), r.advice);
+    }
+    return MPF_OK;
 }
 
 mpf_err plan_check_safety(plan_ctx *c)
@@ -97,7 +101,7 @@ mpf_err plan_check_safety(plan_ctx *c)
     for (size_t s = 0; s < c->img->count; s++) {
         mpf_err e = check_rdp(c, &c->img->segments[s]);
         if (!e)
-            e = check_mboot(c, &c->img->segments[s]);
+            e = check_regions(c, &c->img->segments[s]);
         if (e)
             return e;
     }

@@ -31,7 +31,7 @@ uint64_t mpf_plan_estimate_us(const mpf_plan *p, const mpf_timing *t)
     if (!p || p->transfer_size == 0)
         return 0;
     if (!t)
-        t = mpf_timing_stm32f4();
+        t = p->chip ? &p->chip->typical : mpf_timing_stm32f4();
     uint64_t us = 0;
     if (p->mass_erase)
         us += dnload_us(t, MASS_ERASE_BYTES) + t->mass_erase_us;

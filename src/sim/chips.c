@@ -134,21 +134,23 @@ static const sim_chip chips[] = {
       PLAIN_BEHAVIOUR, .app_address = 0, .plain = &sim_plain_dfu11 },
 };
 
+#define BASE_COUNT (sizeof chips / sizeof chips[0])
+
 size_t sim_chip_table_count(void)
 {
-    return sizeof chips / sizeof chips[0];
+    return BASE_COUNT + sim_family_count();
 }
 
 const sim_chip *sim_chip_at(size_t i)
 {
-    return i < sim_chip_table_count() ? &chips[i] : NULL;
+    return i < BASE_COUNT ? &chips[i] : sim_family_at(i - BASE_COUNT);
 }
 
 const sim_chip *sim_chip_find(const char *name)
 {
     for (size_t i = 0; name && i < sim_chip_table_count(); i++) {
-        if (strcmp(chips[i].name, name) == 0)
-            return &chips[i];
+        if (strcmp(sim_chip_at(i)->name, name) == 0)
+            return sim_chip_at(i);
     }
     return NULL;
 }

@@ -87,6 +87,15 @@ static int in_bootloader(const sim_chip *c, uint32_t address, uint64_t len)
            end > c->bootloader_start;
 }
 
+/* The WB's secure area (FUS and the radio stack, from SFSA up): the flash
+ * controller refuses to erase or program it from the application side
+ * (RM0434 3.5: secure flash). */
+static int in_secure_area(const mpf_sim *sim, uint32_t address, uint64_t len)
+{
+    uint32_t secure = sim_secure_start(sim);
+    return secure && (uint64_t)address + len > secure;
+}
+
 static int flash_locked(const mpf_sim *sim)
 {
     return sim->chip->honours_read_protection && sim_read_protected(sim);
@@ -115,6 +124,8 @@ static sim_outcome do_erase(mpf_sim *sim, uint32_t address)
         return bad_address(sim, 1);
     if (flash_locked(sim))
         return fail(MPF_DFU_STATUS_ERR_VENDOR, 0);
+    if (in_secure_area(sim, s->start, s->size))
+        return fail(MPF_DFU_STATUS_ERR_ERASE, 0);
     if (sim_sector_write_protected(sim, a, (size_t)i)) {
         /* ST's bootloader reports success; the controller erased nothing. */
         if (c->silent_wp_erase)
@@ -147,6 +158,8 @@ static sim_outcome do_mass_erase(mpf_sim *sim)
         return fail(c->bad_address_status, 0);
     if (flash_locked(sim))
         return fail(MPF_DFU_STATUS_ERR_VENDOR, 0);
+    if (c->no_mass_erase)
+        return fail(MPF_DFU_STATUS_ERR_ERASE, 0);
     if (!c->sector_mass_erase) {
         /* A bank erase with any sector write-protected is refused whole by
          * the flash controller; the ROM reports no error, as for sectors. */
@@ -196,6 +209,14 @@ static sim_outcome write_flash(mpf_sim *sim, sim_area *a, uint32_t address, cons
          i++) {
         if (sim_sector_write_protected(sim, a, (size_t)i))
             return fail(c->wp_write_status, 0);
+    }
+    if (in_secure_area(sim, address, len))
+        return fail(MPF_DFU_STATUS_ERR_WRITE, 0);
+    if (c->ecc_word) {
+        uint64_t us = sim_program_cost(sim, sim_ecc_span(address, len, c->ecc_word));
+        if (sim_ecc_program(a, address, data, len, c->ecc_word) != 0)
+            return fail(MPF_DFU_STATUS_ERR_PROG, us);
+        return ok(us);
     }
     uint64_t us = sim_program_cost(sim, len);
     int refused = sim_area_program(a, address, data, len);

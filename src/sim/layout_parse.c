@@ -119,9 +119,13 @@ static mpf_err parse_block(cursor *c, sim_area *a, mpf_error *err)
         if (parse_decimal(c, &count) != 0 || count == 0 || c->s[c->pos] != '*')
             return bad_layout(c, err);
         c->pos++;
-        if (parse_decimal(c, &size) != 0 || unit_multiplier(c->s[c->pos], &mult) != 0)
+        if (parse_decimal(c, &size) != 0)
             return bad_layout(c, err);
-        c->pos++;
+        /* No unit letter at all means bytes (the F72x ROM's "01*528e"). */
+        if (c->s[c->pos] >= 'a' && c->s[c->pos] <= 'g')
+            mult = 1;
+        else if (unit_multiplier(c->s[c->pos++], &mult) != 0)
+            return bad_layout(c, err);
         char t = c->s[c->pos];
         if (t < 'a' || t > 'g')
             return bad_layout(c, err);

@@ -31,7 +31,13 @@ static mpf_err build_memory(mpf_sim *sim, mpf_error *err)
     }
     for (size_t i = 0; i < sim->mem.count; i++)
         sim->erase_reserve += sim->mem.areas[i].sector_count;
-    return sim_memory_back(&sim->mem, c->flash_size, err);
+    mpf_err rc = sim_memory_back(&sim->mem, c->flash_size, err);
+    sim_area *ob = rc == MPF_OK && c->option_image
+                       ? sim_memory_first_of_kind(&sim->mem, SIM_KIND_OPTION) : NULL;
+    if (ob && ob->backed)
+        memcpy(ob->bytes, c->option_image,
+               c->option_image_size < ob->backed ? c->option_image_size : ob->backed);
+    return rc;
 }
 
 static void unknown_chip(const char *chip, mpf_error *err)
@@ -66,7 +72,7 @@ mpf_err mpf_sim_new(const char *chip, mpf_sim **out, mpf_error *err)
     if (!sim)
         return mpf_error_set(err, MPF_ERR_NOMEM, "virtual device: out of memory");
     sim->chip = c;
-    sim->timing = mpf_timing_stm32f4();
+    sim->timing = c->timing ? c->timing : mpf_timing_stm32f4();
     sim->pending.data = malloc(SIM_MAX_TRANSFER);
     sim->reply = malloc(SIM_MAX_TRANSFER);
     if (!sim->pending.data || !sim->reply) {

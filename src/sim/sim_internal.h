@@ -72,6 +72,18 @@ typedef struct sim_chip {
 
     /* Plain DFU 1.1 boards (plain.c); NULL for the DfuSe ones. */
     const struct sim_plain_model *plain;
+
+    /* Flash rules of the other families (src/sim/families.c); zero = F4. */
+    const mpf_timing *timing;     /* NULL = mpf_timing_stm32f4() */
+    uint8_t ecc_word;             /* ECC flash: a word of this many bytes takes one program
+                                   * after an erase (errPROG otherwise); partial words are
+                                   * padded with 0xFF */
+    const uint8_t *option_image;  /* the option bytes as the chip ships (NULL = F4's) */
+    uint16_t option_image_size;
+    uint16_t sfsa_offset;         /* offset of the secure-area start (SFSA) in the option
+                                   * bytes; 0 = no secure area */
+    uint32_t sfsa_unit;           /* bytes per SFSA step */
+    int no_mass_erase;            /* the flash controller refuses a mass erase */
 } sim_chip;
 
 /* How a plain DFU 1.1 bootloader places and reads the stream. */
@@ -352,5 +364,19 @@ uint64_t sim_status_delay_us(const mpf_sim *sim);
 
 /* request.c: the path every transport operation takes. */
 mpf_err sim_dispatch(mpf_sim *sim, sim_call *call, unsigned timeout_ms, mpf_error *err);
+
+/* families.c */
+/* The family chips' table, chained after chips.c's. */
+size_t sim_family_count(void);
+const sim_chip *sim_family_at(size_t i);
+/* First byte of the secure area (WB radio stack), or 0 when there is none. */
+uint32_t sim_secure_start(const mpf_sim *sim);
+/* ECC programming: word by word, each word padded with 0xFF where data
+ * does not cover it; stops at the first word that is not erased (-1). */
+int sim_ecc_program(sim_area *a, uint32_t address, const uint8_t *data, size_t len,
+                    uint32_t word);
+/* Bytes an ECC chip programs for len bytes at address (whole words). */
+uint64_t sim_ecc_span(uint32_t address, size_t len, uint32_t word);
+
 
 #endif

@@ -11,12 +11,13 @@ typedef struct tool_io {
     int err_is_tty;       /* a terminal gets one redrawn progress line */
     const char *sim_fault; /* MPFLASH_SIM_FAULT (a testing aid, read only for --sim) */
     /* MPFLASH_SYSFS_ROOT and MPFLASH_DEV_ROOT (testing aids): where serial
-     * ports are looked for instead of /sys and /dev; NULL = the real ones. */
+     * ports (and, for -l, /dev/bus/usb) are looked for instead of /sys and
+     * /dev; NULL = the real ones. */
     const char *sysfs_root;
     const char *dev_root;
 } tool_io;
 
-/* Runs one command line; returns the process exit code (mpf_err_exit_code). */
+/* Runs one command line; returns the process exit code (tool_exit_code). */
 int tool_main(int argc, char **argv, const tool_io *io);
 
 #endif

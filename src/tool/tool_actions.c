@@ -49,19 +49,19 @@ static mpf_err act(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     mpf_callbacks cb;
     tool_progress_callbacks(&prog, &cb);
     uint64_t t0 = tool_device_now_us(dev);
-    mpf_dfu d;
-    rc = mpf_dfu_open(&d, &dev->transport, &cb, err);
+    mpf_dfu *d = NULL;
+    rc = mpf_dfu_new(&dev->transport, &cb, &d, err);
     const char *text = "";
     char leave_text[160];
     int left = 0;
     if (!rc) {
         switch (ctx->opt.command) {
         case TOOL_CMD_MASS_ERASE:
-            rc = mpf_dfu_mass_erase(&d, alt, err);
+            rc = mpf_dfu_mass_erase(d, alt, err);
             text = "erased all of the flash";
             break;
         case TOOL_CMD_UNPROTECT:
-            rc = mpf_dfu_read_unprotect(&d, err);
+            rc = mpf_dfu_read_unprotect(d, err);
             text = "read protection removed; the chip erased itself and is restarting";
             break;
         default: break;
@@ -69,12 +69,13 @@ static mpf_err act(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     }
     if (!rc && ctx->opt.leave) {
         uint32_t at = tool_leave_address(ctx, &dev->transport.info);
-        rc = mpf_dfu_leave(&d, at, err);
+        rc = mpf_dfu_leave(d, at, err);
         left = 1;
         snprintf(leave_text, sizeof leave_text, "%s%sleft DFU mode, starting the firmware at 0x%08X", text,
                  *text ? "; " : "", (unsigned)at);
         text = leave_text;
     }
+    mpf_dfu_close(d);
     tool_progress_end_line(&prog);
     if (!rc)
         report(ctx, dev, text, tool_device_now_us(dev) - t0, left);
@@ -121,7 +122,7 @@ static mpf_err detach(tool_ctx *ctx, mpf_error *err)
             rc = mpf_usb_open(list, index, &t, err);
             if (!rc) {
                 rc = mpf_usb_detach_request(&t, err);
-                t.ops->close(t.ctx);
+                mpf_transport_close(&t);
             }
             if (!rc)
                 report(ctx, &shown, "detach sent; the board comes back in DFU mode", 0, 0);

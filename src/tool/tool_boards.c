@@ -67,7 +67,7 @@ static mpf_err open_sim_board(tool_ctx *ctx, tool_board_set *set, size_t index, 
     if (!b)
         return err->code;
     tool_board_label(b, info->serial, info->path);
-    mpf_error e = {MPF_OK, ""};
+    mpf_error e = {0};
     if (tool_device_open_sim(ctx, index, &b->dev, &e))
         board_failed(b, &e);
     else
@@ -97,7 +97,7 @@ static mpf_err acquire_sims(tool_ctx *ctx, tool_board_set *set, mpf_error *err)
     for (size_t s = 0; s < ctx->opt.serial_count && !rc && !ctx->opt.all; s++) {
         mpf_usb_filter f = ctx->opt.filter;
         size_t index = 0;
-        mpf_error e = {MPF_OK, ""};
+        mpf_error e = {0};
         mpf_err found = mpf_usb_filter_set_serial(&f, ctx->opt.serials[s], &e);
         if (!found)
             found = mpf_usb_select(&f, infos, NULL, count, &index, &e);
@@ -212,7 +212,7 @@ static mpf_err acquire_usb(tool_ctx *ctx, tool_board_set *set, mpf_error *err)
         if (rc)
             break;
         mpf_transport t;
-        mpf_error e = {MPF_OK, ""};
+        mpf_error e = {0};
         if (info->mode == MPF_MODE_RUNTIME) {
             mpf_error_set(&e, MPF_ERR_NO_DEVICE, "%s runs its application; add --bootloader to switch it to DFU mode",
                           b->label);
@@ -254,7 +254,7 @@ void tool_boards_close(tool_ctx *ctx, tool_board_set *set)
 {
     for (size_t i = 0; set->boards && i < set->count; i++) {
         tool_board *b = &set->boards[i];
-        mpf_error e = {MPF_OK, ""};
+        mpf_error e = {0};
         mpf_err rc = tool_device_close(ctx, &b->dev, &e);
         if (rc && !b->rc)
             board_failed(b, &e);

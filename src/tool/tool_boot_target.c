@@ -173,7 +173,7 @@ mpf_err tool_boot_targets_find(tool_ctx *ctx, mpf_usb_list *scan, tool_boot_targ
     *n = 0;
     mpf_serial_port *ports = NULL;
     size_t count = 0;
-    mpf_error list_err = {MPF_OK, ""};
+    mpf_error list_err = {0};
     mpf_err rc = mpf_serial_list(ctx->io->sysfs_root, ctx->io->dev_root, &ports, &count, &list_err);
     if (ctx->opt.port_count) {
         if (rc)

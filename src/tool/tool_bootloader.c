@@ -90,7 +90,7 @@ static void enter_all(tool_ctx *ctx, tool_boot_target *targets, size_t n, mpf_us
             t->rc = mpf_usb_open(scan, t->runtime_index, &rt, &t->err);
             if (!t->rc) {
                 t->rc = mpf_usb_detach_request(&rt, &t->err);
-                rt.ops->close(rt.ctx);
+                mpf_transport_close(&rt);
             }
             continue;
         }

@@ -22,6 +22,9 @@ typedef struct tool_ctx {
     int mid_line; /* the last tool_say did not end its line */
     /* Several boards: counts for the final JSON result, also on failure. */
     size_t boards, boards_failed;
+    /* The failure's JSON result is out already (one board's, with what it
+     * did before it failed): tool_fail prints only the error lines. */
+    int result_written;
 } tool_ctx;
 
 /* Human text on stdout: suppressed by -q and by --json (which owns stdout). */
@@ -38,6 +41,10 @@ void tool_warn(tool_ctx *ctx, const char *fmt, ...)
  * when one helps, and with --json a result object on stdout. Returns the
  * exit code. */
 int tool_fail(tool_ctx *ctx, const char *command, const mpf_error *e);
+
+/* Start a failed JSON "result" object (event, command, ok, exit_code,
+ * error, message), as tool_fail prints it; the caller adds keys and tj_end. */
+void tool_result_fail_begin(tool_ctx *ctx, tool_json *j, const char *command, const mpf_error *e);
 
 /* Start a successful JSON "result" object (event, command, ok, exit_code);
  * the caller adds its keys and calls tj_end. */

@@ -35,7 +35,7 @@ mpf_err tool_device_sim_info(tool_ctx *ctx, size_t index, mpf_device_info *info,
     if (!rc)
         *info = dev.transport.info;
     if (dev.has_transport)
-        dev.transport.ops->close(dev.transport.ctx);
+        mpf_transport_close(&dev.transport);
     mpf_sim_free(dev.sim);
     return rc;
 }
@@ -121,8 +121,8 @@ mpf_err tool_device_open(tool_ctx *ctx, tool_device *dev, mpf_error *err)
 mpf_err tool_device_close(tool_ctx *ctx, tool_device *dev, mpf_error *err)
 {
     mpf_err rc = MPF_OK;
-    if (dev->has_transport && dev->transport.ops && dev->transport.ops->close)
-        dev->transport.ops->close(dev->transport.ctx);
+    if (dev->has_transport)
+        mpf_transport_close(&dev->transport);
     dev->has_transport = 0;
     /* A dry run changed nothing, so it writes nothing either. */
     if (dev->sim && dev->has_state && !ctx->opt.dry_run)

@@ -166,11 +166,12 @@ static mpf_err show_dry_run(tool_ctx *ctx, tool_board *b, mpf_error *err)
     prog.mode = TOOL_PROGRESS_NONE;
     mpf_callbacks cb;
     tool_progress_callbacks(&prog, &cb);
-    mpf_dfu d;
+    mpf_dfu *d = NULL;
     uint8_t *unchanged = NULL;
-    mpf_err rc = mpf_dfu_open(&d, &b->dev.transport, &cb, err);
+    mpf_err rc = mpf_dfu_new(&b->dev.transport, &cb, &d, err);
     if (!rc)
-        rc = find_unchanged(ctx, &d, &b->plan, &unchanged, err);
+        rc = find_unchanged(ctx, d, &b->plan, &unchanged, err);
+    mpf_dfu_close(d);
     if (!rc) {
         tool_say(ctx, "plan (dry run):\n");
         tool_plan_show(ctx, &b->plan, &b->dev.transport.info, 1, unchanged);
@@ -219,25 +220,26 @@ mpf_err tool_flash_prepare(tool_ctx *ctx, tool_board *b, const mpf_image *img, u
     return MPF_OK;
 }
 
-static void keep_results(tool_board *b, const mpf_dfu *d, const uint8_t *unchanged)
+static void keep_results(tool_board *b, const mpf_dfu_stats *st, const char *unverified,
+                         const uint8_t *unchanged)
 {
     const mpf_plan *plan = &b->plan;
     b->res.bytes_written = plan->write_bytes;
-    b->res.bytes_sent = d->stats.bytes_down;
+    b->res.bytes_sent = st->bytes_down;
     b->res.erase_bytes = plan->erase_bytes;
     for (size_t i = 0; i < plan->erase_count; i++)
         if (unchanged[i])
             b->res.erase_bytes -= plan->erases[i].size;
-    b->res.sectors_erased = d->stats.erase_sectors;
-    b->res.sectors_skipped = d->stats.sectors_unchanged;
-    b->res.sectors_blank = d->stats.sectors_blank;
+    b->res.sectors_erased = st->erase_sectors;
+    b->res.sectors_skipped = st->sectors_unchanged;
+    b->res.sectors_blank = st->sectors_blank;
     b->res.mass_erase = plan->mass_erase;
-    b->res.verified = plan->verify && !d->unverified;
+    b->res.verified = plan->verify && !unverified;
     b->res.plain = plan->plain;
-    b->res.unverified = plan->verify ? d->unverified : plan->verify_dropped ? plan->verify_note : NULL;
+    b->res.unverified = plan->verify ? unverified : plan->verify_dropped ? plan->verify_note : NULL;
     b->res.left = plan->leave;
     b->res.leave_address = plan->leave_address;
-    b->res.requests = mpf_dfu_stats_total(&d->stats);
+    b->res.requests = mpf_dfu_stats_total(st);
 }
 
 /* The engine's progress as it passes on to the board's tool_progress: after
@@ -271,7 +273,8 @@ static void seen_log(void *user, mpf_log_level level, const char *message)
 /* A board that failed reports what it did before it stopped, so a rack's
  * report can tell a board that never answered from one that failed halfway
  * (docs/json.md: zero where the board did not get that far). */
-static void keep_partial_results(tool_board *b, const mpf_dfu *d, const uint8_t *unchanged, const flash_seen *s)
+static void keep_partial_results(tool_board *b, const mpf_dfu_stats *st, const uint8_t *unchanged,
+                                 const flash_seen *s)
 {
     const mpf_plan *plan = &b->plan;
     const uint64_t erased_steps = s->done[MPF_PHASE_ERASE];
@@ -280,8 +283,8 @@ static void keep_partial_results(tool_board *b, const mpf_dfu *d, const uint8_t 
     uint64_t sectors = erased_steps - (mass_ran ? 1u : 0u), counted = 0;
     b->res.mass_erase = mass_ran;
     b->res.sectors_erased = (uint32_t)sectors;
-    b->res.sectors_skipped = d->stats.sectors_unchanged;
-    b->res.sectors_blank = d->stats.sectors_blank;
+    b->res.sectors_skipped = st->sectors_unchanged;
+    b->res.sectors_blank = st->sectors_blank;
     b->res.erase_bytes = 0;
     for (size_t i = 0; i < plan->erase_count; i++) {
         const mpf_plan_erase *e = &plan->erases[i];
@@ -298,10 +301,10 @@ static void keep_partial_results(tool_board *b, const mpf_dfu *d, const uint8_t 
         b->res.bytes_written = plan->write_bytes - (s->total[MPF_PHASE_WRITE] - s->done[MPF_PHASE_WRITE]);
     else if (s->reached[MPF_PHASE_VERIFY] || s->reached[MPF_PHASE_LEAVE])
         b->res.bytes_written = plan->write_bytes;
-    b->res.bytes_sent = d->stats.bytes_down;
+    b->res.bytes_sent = st->bytes_down;
     b->res.verified = plan->verify && s->reached[MPF_PHASE_VERIFY] &&
                       s->done[MPF_PHASE_VERIFY] == s->total[MPF_PHASE_VERIFY];
-    b->res.requests = mpf_dfu_stats_total(&d->stats);
+    b->res.requests = mpf_dfu_stats_total(st);
 }
 
 mpf_err tool_flash_run(tool_ctx *ctx, tool_board *b, tool_progress *prog, mpf_error *err)
@@ -313,10 +316,8 @@ mpf_err tool_flash_run(tool_ctx *ctx, tool_board *b, tool_progress *prog, mpf_er
     uint64_t start = tool_device_now_us(&b->dev);
     b->res.ran = 1;
     prog->read_name = "check";
-    mpf_dfu d;
-    /* Zero counts if the open gives up before it starts counting. */
-    memset(&d, 0, sizeof d);
-    mpf_err rc = mpf_dfu_open(&d, &b->dev.transport, &cb, err);
+    mpf_dfu *d = NULL;
+    mpf_err rc = mpf_dfu_new(&b->dev.transport, &cb, &d, err);
     /* With --backup, which sectors will really be erased must be known
      * before the flash starts: read once here and handed to the flash.
      * Otherwise the flash does the reading itself, which also lets it skip
@@ -326,10 +327,10 @@ mpf_err tool_flash_run(tool_ctx *ctx, tool_board *b, tool_progress *prog, mpf_er
     if (!rc && !unchanged)
         rc = mpf_error_set(err, MPF_ERR_NOMEM, "out of memory");
     if (!rc && ctx->opt.backup_file && !ctx->opt.full)
-        rc = mpf_dfu_check_unchanged(&d, &b->plan, unchanged, err);
+        rc = mpf_dfu_check_unchanged(d, &b->plan, unchanged, err);
     if (!rc && ctx->opt.backup_file) {
         tool_flash_backup_file(ctx, b, b->res.backup_file, sizeof b->res.backup_file);
-        rc = tool_backup_sectors(&d, prog, &b->plan, unchanged, &b->dev.transport.info, b->res.backup_file,
+        rc = tool_backup_sectors(d, prog, &b->plan, unchanged, &b->dev.transport.info, b->res.backup_file,
                                  &b->res.backup_bytes, err);
         if (!rc && b->res.backup_bytes == 0)
             tool_progress_warn(prog, "--backup: every sector already holds the new contents, so nothing is erased "
@@ -343,11 +344,15 @@ mpf_err tool_flash_run(tool_ctx *ctx, tool_board *b, tool_progress *prog, mpf_er
     fo.unchanged = ctx->opt.backup_file ? unchanged : NULL;
     fo.actions = unchanged;
     if (!rc)
-        rc = mpf_dfu_flash_ex(&d, &b->plan, &fo, err);
+        rc = mpf_dfu_flash_ex(d, &b->plan, &fo, err);
+    /* Zero counts if the open gave up (it counts nothing then either). */
+    static const mpf_dfu_stats none;
+    const mpf_dfu_stats *st = d ? mpf_dfu_get_stats(d) : &none;
     if (!rc)
-        keep_results(b, &d, unchanged);
+        keep_results(b, st, mpf_dfu_unverified(d), unchanged);
     else
-        keep_partial_results(b, &d, unchanged, &seen);
+        keep_partial_results(b, st, unchanged, &seen);
+    mpf_dfu_close(d);
     free(unchanged);
     tool_progress_end_line(prog);
     b->res.elapsed_us = tool_device_now_us(&b->dev) - start;

@@ -112,10 +112,25 @@ static void summary(tool_ctx *ctx, const tool_board *b)
         tool_say(ctx, "the board stays in DFU mode\n");
 }
 
+/* With --json, a board's failure carries what it did before it failed, as
+ * each board's event does with several boards (zero where it did not get
+ * that far). */
+static mpf_err failed_json(tool_ctx *ctx, const tool_board *b, mpf_err rc, const mpf_error *err)
+{
+    if (rc && ctx->opt.json) {
+        tool_json j;
+        tool_result_fail_begin(ctx, &j, "flash", err);
+        tool_flash_result_json(ctx, &j, b);
+        tj_end(&j);
+        ctx->result_written = 1;
+    }
+    return rc;
+}
+
 /* One board: its lines unprefixed, its failure the run's. */
 static mpf_err flash_one(tool_ctx *ctx, tool_board *b, const mpf_image *img, uint8_t alt, mpf_error *err)
 {
-    mpf_err rc = tool_flash_prepare(ctx, b, img, alt, err);
+    mpf_err rc = failed_json(ctx, b, tool_flash_prepare(ctx, b, img, alt, err), err);
     if (rc || ctx->opt.dry_run) {
         if (!rc)
             tool_say(ctx, "nothing was changed (--dry-run)\n");
@@ -137,6 +152,7 @@ static mpf_err flash_one(tool_ctx *ctx, tool_board *b, const mpf_image *img, uin
         if (!rc)
             tool_say(ctx, "the application is back on %s\n", b->res.app_port);
     }
+    failed_json(ctx, b, rc, err);
     if (!rc && ctx->opt.json) {
         tool_json j;
         tool_result_begin(ctx, &j, "flash");

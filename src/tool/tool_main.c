@@ -44,7 +44,7 @@ static mpf_err dispatch(tool_ctx *ctx, mpf_error *err)
 int tool_main(int argc, char **argv, const tool_io *io)
 {
     tool_ctx ctx = {.io = io, .out = io->out, .err = io->err};
-    mpf_error err = {MPF_OK, ""};
+    mpf_error err = {0};
     mpf_err rc = tool_options_parse(&ctx.opt, argc, argv, &err);
     if (!rc)
         rc = dispatch(&ctx, &err);

@@ -6,6 +6,7 @@
 
 #include "tool/tool_ctx.h"
 #include "tool/tool_json.h"
+#include "tool/tool_exit.h"
 
 /* Text with the board's label in front of every line it starts. */
 static void say_prefixed(tool_ctx *ctx, const char *text)
@@ -83,9 +84,20 @@ static const char *hint_for(mpf_err code)
     }
 }
 
+void tool_result_fail_begin(tool_ctx *ctx, tool_json *j, const char *command, const mpf_error *e)
+{
+    tj_begin(j, ctx->out);
+    tj_str(j, "event", "result");
+    tj_str(j, "command", command);
+    tj_bool(j, "ok", 0);
+    tj_int(j, "exit_code", tool_exit_code(e->code));
+    tj_str(j, "error", mpf_err_name(e->code));
+    tj_str(j, "message", e->message);
+}
+
 int tool_fail(tool_ctx *ctx, const char *command, const mpf_error *e)
 {
-    int code = mpf_err_exit_code(e->code);
+    int code = tool_exit_code(e->code);
     fprintf(ctx->err, "mpflash: error: %s\n", e->message[0] ? e->message : mpf_err_name(e->code));
     const char *hint = hint_for(e->code);
     /* Usage messages often point at --help already. */
@@ -93,15 +105,9 @@ int tool_fail(tool_ctx *ctx, const char *command, const mpf_error *e)
         hint = NULL;
     if (hint)
         fprintf(ctx->err, "mpflash: hint: %s\n", hint);
-    if (ctx->opt.json) {
+    if (ctx->opt.json && !ctx->result_written) {
         tool_json j;
-        tj_begin(&j, ctx->out);
-        tj_str(&j, "event", "result");
-        tj_str(&j, "command", command);
-        tj_bool(&j, "ok", 0);
-        tj_int(&j, "exit_code", code);
-        tj_str(&j, "error", mpf_err_name(e->code));
-        tj_str(&j, "message", e->message);
+        tool_result_fail_begin(ctx, &j, command, e);
         if (ctx->boards) {
             tj_u64(&j, "boards", ctx->boards);
             tj_u64(&j, "failed", ctx->boards_failed);

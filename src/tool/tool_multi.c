@@ -8,6 +8,7 @@
 #include "platform/thread.h"
 #include "tool/tool_display.h"
 #include "tool/tool_flash.h"
+#include "tool/tool_exit.h"
 
 typedef struct board_job {
     tool_ctx *ctx;
@@ -24,7 +25,7 @@ static void board_thread(void *arg)
     tool_progress prog;
     tool_progress_init(&prog, j->ctx, &j->b->dev);
     tool_progress_set_board(&prog, j->b->label, j->display, j->slot);
-    mpf_error e = {MPF_OK, ""};
+    mpf_error e = {0};
     mpf_err rc = tool_flash_run(j->ctx, j->b, &prog, &e);
     if (!rc && j->ctx->opt.wait_app)
         rc = tool_flash_wait_app(j->ctx, j->b, &prog, &e);
@@ -67,7 +68,7 @@ mpf_err tool_flash_boards(tool_ctx *ctx, tool_board_set *set, const mpf_image *i
             continue;
         ctx->line_prefix = b->label;
         ctx->mid_line = 0;
-        mpf_error e = {MPF_OK, ""};
+        mpf_error e = {0};
         mpf_err rc = tool_flash_prepare(ctx, b, img, loaded_alt, &e);
         if (rc) {
             b->rc = rc;
@@ -98,7 +99,7 @@ mpf_err tool_flash_boards(tool_ctx *ctx, tool_board_set *set, const mpf_image *i
 static void result_text(const tool_ctx *ctx, const tool_board *b, char *out, size_t size)
 {
     if (b->rc)
-        snprintf(out, size, "failed (exit %d)", mpf_err_exit_code(b->rc));
+        snprintf(out, size, "failed (exit %d)", tool_exit_code(b->rc));
     else
         snprintf(out, size, "%s", ctx->opt.dry_run ? "dry run" : "ok");
 }
@@ -175,7 +176,7 @@ static void board_json(tool_ctx *ctx, const tool_board *b)
     tj_str(&j, "path", b->dev.transport.info.path);
     tj_str(&j, "entered", b->entered[0] ? b->entered : NULL);
     tj_bool(&j, "ok", b->rc == MPF_OK);
-    tj_int(&j, "exit_code", mpf_err_exit_code(b->rc));
+    tj_int(&j, "exit_code", tool_exit_code(b->rc));
     tj_str(&j, "error", b->rc ? mpf_err_name(b->rc) : NULL);
     tj_str(&j, "message", b->rc ? b->err.message : NULL);
     tj_bool(&j, "dry_run", ctx->opt.dry_run);

@@ -111,15 +111,16 @@ static mpf_err read_on_device(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     mpf_callbacks cb;
     tool_progress_callbacks(&prog, &cb);
     uint64_t t0 = tool_device_now_us(dev);
-    mpf_dfu d;
-    rc = mpf_dfu_open(&d, &dev->transport, &cb, err);
+    mpf_dfu *d = NULL;
+    rc = mpf_dfu_new(&dev->transport, &cb, &d, err);
     if (!rc && ctx->opt.transfer_size)
-        d.read_size = ctx->opt.transfer_size; /* -t: reads use it as writes do */
+        mpf_dfu_set_read_size(d, ctx->opt.transfer_size); /* -t: reads use it as writes do */
     if (!rc)
-        rc = mpf_dfu_read(&d, alt, start, buf, len, err);
+        rc = mpf_dfu_read(d, alt, start, buf, len, err);
     uint64_t took = tool_device_now_us(dev) - t0;
     if (!rc && ctx->opt.leave)
-        rc = mpf_dfu_leave(&d, tool_leave_address(ctx, &dev->transport.info), err);
+        rc = mpf_dfu_leave(d, tool_leave_address(ctx, &dev->transport.info), err);
+    mpf_dfu_close(d);
     tool_progress_end_line(&prog);
     if (!rc)
         rc = mpf_write_file_atomic(ctx->opt.read_file, buf, len, err);
@@ -158,7 +159,7 @@ mpf_err tool_cmd_read(tool_ctx *ctx, mpf_error *err)
     mpf_err rc = tool_device_open(ctx, &dev, err);
     if (!rc)
         rc = read_on_device(ctx, &dev, err);
-    mpf_error close_err = {MPF_OK, ""};
+    mpf_error close_err = {0};
     mpf_err close_rc = tool_device_close(ctx, &dev, &close_err);
     if (!rc && close_rc) {
         rc = close_rc;

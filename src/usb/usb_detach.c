@@ -107,8 +107,7 @@ mpf_err mpf_usb_detach_and_reopen(mpf_usb *usb, mpf_transport *t, const mpf_usb_
     const mpf_device_info runtime = t->info;
     mpf_err rc = mpf_usb_detach_request(t, err);
     /* An open handle can hold up re-enumeration on some hosts. */
-    t->ops->close(t->ctx);
-    t->ctx = NULL;
+    mpf_transport_close(t);
     uint64_t deadline = mpf_host_now_us() + (uint64_t)wait_ms * 1000u;
     while (rc == MPF_OK) {
         mpf_usb_list *list = NULL;

@@ -1,6 +1,7 @@
 /* --convert on the built binary. The .dfu it writes is compared with one
- * built here, independently, from the file format's facts (UM0391, and
- * MicroPython's tools/dfu.py conventions: one target "ST..." on alt 0,
+ * built independently of the library's writer, by the tests' DfuSe builder
+ * (tests/support/dfuse_builder.c), from the file format's facts (UM0391,
+ * and MicroPython's tools/dfu.py conventions: one target "ST..." on alt 0,
  * elements zero-padded to 8 bytes, DFUImageSize without the suffix,
  * bcdDevice 0, the raw CRC register in the suffix). */
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "cli_run.h"
+#include "fixtures.h"
 
 #define RUN(dir, r, ...)                                                                                   \
     do {                                                                                                   \
@@ -20,30 +22,7 @@
         cli_run(dir, args_, NULL, r);                                                                      \
     } while (0)
 
-/* ---- an independent DfuSe writer ----------------------------------------- */
-
-static uint32_t crc_register(const uint8_t *p, size_t n)
-{
-    uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int b = 0; b < 8; b++)
-            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-    }
-    return crc;
-}
-
-static void le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
+/* ---- the expected file, from the tests' own DfuSe builder ----------------- */
 
 typedef struct element {
     uint32_t address;
@@ -53,39 +32,25 @@ typedef struct element {
 
 static uint8_t *expected_dfuse(const element *e, size_t n, uint16_t vid, uint16_t pid, size_t *len)
 {
-    size_t elements = 0;
-    for (size_t i = 0; i < n; i++)
-        elements += 8 + ((e[i].size + 7) & ~(size_t)7);
-    size_t total = 11 + 274 + elements + 16;
-    uint8_t *f = calloc(1, total);
-    assert_non_null(f);
-    memcpy(f, "DfuSe", 5);
-    f[5] = 1;
-    le32(f + 6, (uint32_t)(total - 16));
-    f[10] = 1;
-    uint8_t *t = f + 11;
-    memcpy(t, "Target", 6);
-    t[6] = 0;
-    le32(t + 7, 1);
-    memcpy(t + 11, "ST...", 5);
-    le32(t + 266, (uint32_t)elements);
-    le32(t + 270, (uint32_t)n);
-    uint8_t *p = t + 274;
+    fixture_dfuse d;
+    fixture_dfuse_init(&d);
+    d.vid = vid;
+    d.pid = pid;
+    fixture_dfuse_target *t = fixture_dfuse_add_target(&d, 0, "ST...");
+    assert_non_null(t);
+    uint8_t *padded[FIXTURE_DFUSE_MAX_ELEMENTS] = {0};
+    assert_true(n <= FIXTURE_DFUSE_MAX_ELEMENTS);
     for (size_t i = 0; i < n; i++) {
-        size_t padded = (e[i].size + 7) & ~(size_t)7;
-        le32(p, e[i].address);
-        le32(p + 4, (uint32_t)padded);
-        memcpy(p + 8, e[i].data, e[i].size);
-        p += 8 + padded;
+        size_t size = (e[i].size + 7) & ~(size_t)7; /* zero-padded to 8 bytes */
+        padded[i] = calloc(1, size);
+        assert_non_null(padded[i]);
+        memcpy(padded[i], e[i].data, e[i].size);
+        assert_non_null(fixture_dfuse_add_element(t, e[i].address, padded[i], size));
     }
-    le16(p, 0x0000);
-    le16(p + 2, pid);
-    le16(p + 4, vid);
-    le16(p + 6, 0x011A);
-    memcpy(p + 8, "UFD", 3);
-    p[11] = 16;
-    le32(p + 12, crc_register(f, total - 4));
-    *len = total;
+    uint8_t *f = fixture_dfuse_build(&d, len);
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++)
+        free(padded[i]);
     return f;
 }
 

@@ -205,6 +205,39 @@ static void test_json_flash(void **state)
     cli_result_free(&r);
 }
 
+/* One board failing with --json: the result carries what it did before the
+ * failure, the same counts as a board's event with --all. */
+static void test_json_failure_has_counts(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir_with_firmware("json-failure", dir, sizeof dir);
+    cli_result one, all;
+    RUN_ENV(dir, "MPFLASH_SIM_FAULT=status:write:3:errWRITE", &one, "--sim", "f401", "--json", "-u", "firmware.dfu");
+    cli_assert_exit(&one, 5);
+    RUN_ENV(dir, "MPFLASH_SIM_FAULT=status:write:3:errWRITE", &all, "--sim", "f401", "--sim-boards", "2", "--all",
+            "--json", "-u", "firmware.dfu");
+    cli_assert_exit(&all, 5);
+    /* One result object, last. */
+    static const char failed[] = "{\"event\":\"result\",\"command\":\"flash\",\"ok\":false,";
+    const char *result = strstr(one.out, failed);
+    assert_non_null(result);
+    assert_null(strstr(result + sizeof failed - 1, "\"event\":\"result\""));
+    const char *counts = strstr(result, ",\"bytes_written\":");
+    const char *board = strstr(all.out, "{\"event\":\"board\",\"board\":\"SIM1\"");
+    assert_non_null(counts);
+    assert_non_null(board);
+    const char *board_counts = strstr(board, ",\"bytes_written\":");
+    assert_non_null(board_counts);
+    /* Through "port":null}, byte for byte. */
+    size_t len = strcspn(board_counts, "}") + 1;
+    assert_true(len > 100);
+    assert_memory_equal(counts, board_counts, len);
+    assert_non_null(strstr(counts, "\"sectors_blank\":4,"));
+    cli_result_free(&one);
+    cli_result_free(&all);
+}
+
 static void test_verbosity(void **state)
 {
     (void)state;
@@ -388,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_raw_binary_and_exit),
         cmocka_unit_test(test_dry_run),
         cmocka_unit_test(test_json_flash),
+        cmocka_unit_test(test_json_failure_has_counts),
         cmocka_unit_test(test_verbosity),
         cmocka_unit_test(test_failures),
         cmocka_unit_test(test_skip_unchanged),

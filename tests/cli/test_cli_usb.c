@@ -26,9 +26,10 @@
 
 #define TIER "usbfs-" /* work directories apart from the fake tier's */
 
-static void run_usb(const char *dir, const char *boards, const char *const *args, cli_result *r)
+static void run_usb(const char *dir, const char *boards, const char *const *args,
+                    const char *const *extra_env, cli_result *r)
 {
-    usbfs_run(dir, boards, args, NULL, r);
+    usbfs_run(dir, boards, args, extra_env, r);
 }
 
 #elif defined(MPFLASH_FAKE_LIBUSB)
@@ -36,13 +37,15 @@ static void run_usb(const char *dir, const char *boards, const char *const *args
 #define TIER "usb-"
 
 /* The preload, the boards, their state directory, the log (dir/usb.log). */
-static void run_usb(const char *dir, const char *boards, const char *const *args, cli_result *r)
+static void run_usb(const char *dir, const char *boards, const char *const *args,
+                    const char *const *extra_env, cli_result *r)
 {
     char preload[1024];
     snprintf(preload, sizeof preload, "LD_PRELOAD=%s", MPFLASH_FAKE_LIBUSB);
     cli_board_env e;
     cli_board_env_fill(&e, dir, boards);
-    const char *const env[] = {preload, e.boards, e.state, e.log, e.asan, NULL};
+    const char *env[8] = {preload, e.boards, e.state, e.log, e.asan};
+    env[5] = extra_env ? extra_env[0] : NULL; /* one is enough here */
     cli_run(dir, args, env, r);
 }
 
@@ -53,7 +56,7 @@ static void run_usb(const char *dir, const char *boards, const char *const *args
 #define RUN_USB(dir, boards, r, ...)                                                               \
     do {                                                                                           \
         const char *const args_[] = {__VA_ARGS__, NULL};                                           \
-        run_usb(dir, boards, args_, r);                                                            \
+        run_usb(dir, boards, args_, NULL, r);                                                      \
     } while (0)
 
 #define RUN_USB_EXPECT(dir, boards, code, ...)                                                     \
@@ -79,9 +82,42 @@ static void test_list(void **state)
     assert_int_equal(r.exit_code, 0);
     cli_golden("usb-list.json", r.out, r.out_len);
     cli_result_free(&r);
-    RUN_USB(dir, "", &r, "-l");
-    assert_int_equal(r.exit_code, 0);
+}
+
+/* Nothing found: plainly so when USB devices can be seen, otherwise which
+ * access is missing and what to do (exit code 4). MPFLASH_DEV_ROOT stands
+ * for /dev; root reads every node, so the permission case is a unit test
+ * (test_tool_usb_access.c). */
+static void test_list_nothing(void **state)
+{
+    (void)state;
+    char dir[512], node[600], root_env[600];
+    cli_workdir(TIER "list-nothing", dir, sizeof dir);
+    snprintf(root_env, sizeof root_env, "MPFLASH_DEV_ROOT=%s/dev", dir);
+    const char *env[] = {root_env, NULL};
+    const char *const args[] = {"-l", NULL};
+    cli_result r;
+    run_usb(dir, "", args, env, &r);
+    cli_assert_exit(&r, 4);
+    assert_int_equal(r.out_len, 0);
+    cli_assert_error_line(&r, "no DFU devices found, and none could be: ");
+    assert_non_null(strstr(r.err, "/dev/bus/usb is missing or empty"));
+    assert_non_null(strstr(r.err, "docker run --device=/dev/bus/usb"));
+    cli_result_free(&r);
+
+    snprintf(node, sizeof node, "%s/dev", dir);
+    assert_int_equal(mkdir(node, 0777), 0);
+    snprintf(node, sizeof node, "%s/dev/bus", dir);
+    assert_int_equal(mkdir(node, 0777), 0);
+    snprintf(node, sizeof node, "%s/dev/bus/usb", dir);
+    assert_int_equal(mkdir(node, 0777), 0);
+    snprintf(node, sizeof node, "%s/dev/bus/usb/001", dir);
+    assert_int_equal(mkdir(node, 0777), 0);
+    cli_write(node, "001", "", 0);
+    run_usb(dir, "", args, env, &r);
+    cli_assert_exit(&r, 0);
     assert_string_equal(r.out, "no DFU devices found\n");
+    assert_int_equal(r.err_len, 0);
     cli_result_free(&r);
 }
 
@@ -323,11 +359,15 @@ static void test_all_boards_one_fault(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_list),        cmocka_unit_test(test_makefile_command_lines),
+        cmocka_unit_test(test_list),
+        cmocka_unit_test(test_list_nothing),
+        cmocka_unit_test(test_makefile_command_lines),
         cmocka_unit_test(test_other_dfuse_command_lines),
         cmocka_unit_test(test_kernel_driver_is_detached_and_given_back),
-        cmocka_unit_test(test_choosing_among_boards), cmocka_unit_test(test_no_board),
-        cmocka_unit_test(test_usb_errors),  cmocka_unit_test(test_runtime_board),
+        cmocka_unit_test(test_choosing_among_boards),
+        cmocka_unit_test(test_no_board),
+        cmocka_unit_test(test_usb_errors),
+        cmocka_unit_test(test_runtime_board),
         cmocka_unit_test(test_all_boards_one_fault),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

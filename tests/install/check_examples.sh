@@ -2,7 +2,8 @@
 # The embedder's path, end to end: install into a fresh root (DESTDIR,
 # prefix /usr), build examples/ against the *installed* library only
 # (pkg-config, and CMake's find_package), and run each against the virtual
-# board. Usage: check_examples.sh BUILD_DIR SOURCE_DIR WORK_DIR FIRMWARE
+# board: the C program and the Python (ctypes) one. Usage:
+#   check_examples.sh BUILD_DIR SOURCE_DIR WORK_DIR FIRMWARE
 set -eu
 build=$1 src=$2 work=$3 firmware=$4
 rm -rf "$work" && mkdir -p "$work"
@@ -42,3 +43,11 @@ for prog in flash_sim flash_sim_static; do
 done
 if ldd "$work/cmake/flash_sim_static" | grep -q libmpflash; then fail "the static example loads libmpflash.so"; fi
 echo "C example (CMake package, shared and static): ok"
+
+# Python, through ctypes, on the installed shared library; it cancels its
+# first flash halfway and finishes with a second.
+python3 "$src/examples/flash_sim.py" "$firmware" "$libdir/libmpflash.so" > "$work/py.out" 2>&1 \
+  || fail "flash_sim.py failed: $(cat "$work/py.out")"
+grep -q '^cancelled: ' "$work/py.out" || fail "flash_sim.py did not cancel: $(cat "$work/py.out")"
+grep -q '^done: .* byte for byte$' "$work/py.out" || fail "flash_sim.py: $(cat "$work/py.out")"
+echo "Python example (ctypes): ok"

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/dfu_session.h"
 #include "engine_capture.h"
 #include "mpflash/engine.h"
 #include "mpflash/image.h"

@@ -3,6 +3,7 @@
 #ifndef MPFLASH_TEST_ENGINE_FIXTURE_H
 #define MPFLASH_TEST_ENGINE_FIXTURE_H
 
+#include "engine/dfu_session.h"
 #include "engine_capture.h"
 #include "mpflash/engine.h"
 #include "scripted_transport.h"

@@ -15,14 +15,6 @@ void fixture_fill_random(uint8_t *buf, size_t len, uint32_t seed)
     }
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
 int fixture_micropython_image(mpf_image *img, size_t text_size, uint32_t seed)
 {
     if (text_size == 0)
@@ -36,8 +28,8 @@ int fixture_micropython_image(mpf_image *img, size_t text_size, uint32_t seed)
     }
     fixture_fill_random(vec, FIXTURE_MP_VECTOR_SIZE, seed);
     fixture_fill_random(text, text_size, seed * 2654435761u + 1);
-    put32(vec, 0x20020000u);
-    put32(vec + 4, (FIXTURE_MP_TEXT_ADDR + 0x100u) | 1u);
+    fixture_put32(vec, 0x20020000u);
+    fixture_put32(vec + 4, (FIXTURE_MP_TEXT_ADDR + 0x100u) | 1u);
     if (mpf_image_add_owned(img, 0, FIXTURE_MP_VECTOR_ADDR, vec, FIXTURE_MP_VECTOR_SIZE,
                             "fixture: isr_vector", NULL) != MPF_OK) {
         free(text);

@@ -42,7 +42,8 @@ static size_t new_node(usbfs_bed *bed, int dev, uint8_t bus, const uint8_t *port
     n->dev = dev;
     n->bus = bus;
     n->nports = nports;
-    memcpy(n->ports, ports, nports);
+    if (nports)
+        memcpy(n->ports, ports, nports);
     /* Addresses count up and are never reused here, as a host controller
      * hands them out (the root hub is always 1). */
     if (bed->next_devnum[bus] == 0)
@@ -263,6 +264,9 @@ usbfs_bed *usbfs_bed_start(void)
     g_signal_connect(bed->handler, "handle-ioctl", G_CALLBACK(usbfs_handle_ioctl), bed);
     fake_lock();
     int rc = fake_world_start();
+    /* Bus 1's root hub is there with no board, as on any machine. */
+    if (rc == 0)
+        queue(bed, USBFS_ADD, new_node(bed, USBFS_HUB, 1, NULL, 0));
     if (rc == 0)
         usbfs_reconcile(bed);
     fake_unlock();

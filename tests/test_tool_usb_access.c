@@ -1,0 +1,91 @@
+/* The diagnosis of an empty USB scan (src/tool/tool_usb_access.c) on fake
+ * /dev trees: no bus, an empty bus, nodes this user may not read, and one
+ * it may. Readability is injected: the tests may run as root. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tool/tool_usb_access.h"
+
+static char root[64];
+static const char *readable_node; /* the one path the fake user may read, or NULL */
+
+static int fake_readable(const char *path)
+{
+    return readable_node && strcmp(path, readable_node) == 0;
+}
+
+static void make(const char *sub, int dir)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", root, sub);
+    if (dir) {
+        assert_int_equal(mkdir(path, 0777), 0);
+    } else {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fclose(f);
+    }
+}
+
+static void test_usb_access(void **state)
+{
+    (void)state;
+    snprintf(root, sizeof root, "/tmp/mpflash_usb_access_XXXXXX");
+    assert_non_null(mkdtemp(root));
+    mpf_error err = {0};
+
+    /* No /dev/bus/usb at all: a container without the bus. */
+    assert_int_equal(tool_usb_access_check(root, fake_readable), TOOL_USB_NO_BUS);
+    assert_int_equal(tool_usb_access_error(TOOL_USB_NO_BUS, root, &err), MPF_ERR_USB_ACCESS);
+    assert_non_null(strstr(err.message, "/bus/usb is missing or empty"));
+    assert_non_null(strstr(err.message, "docker run --device=/dev/bus/usb"));
+    /* There, but empty. */
+    make("bus", 1);
+    make("bus/usb", 1);
+    make("bus/usb/001", 1);
+    assert_int_equal(tool_usb_access_check(root, fake_readable), TOOL_USB_NO_BUS);
+    /* Devices, none readable by this user. */
+    make("bus/usb/001/001", 0);
+    make("bus/usb/001/004", 0);
+    make("bus/usb/002", 1);
+    make("bus/usb/002/001", 0);
+    readable_node = NULL;
+    assert_int_equal(tool_usb_access_check(root, fake_readable), TOOL_USB_NO_PERMISSION);
+    assert_int_equal(tool_usb_access_error(TOOL_USB_NO_PERMISSION, root, &err), MPF_ERR_USB_ACCESS);
+    assert_non_null(strstr(err.message, "this user may read none of the USB devices in "));
+    assert_non_null(strstr(err.message, "udev rule"));
+    /* One readable device: an empty scan then means no board. */
+    char seen[256];
+    snprintf(seen, sizeof seen, "%s/bus/usb/002/001", root);
+    readable_node = seen;
+    assert_int_equal(tool_usb_access_check(root, fake_readable), TOOL_USB_SEEN);
+    mpf_error_clear(&err);
+    assert_int_equal(tool_usb_access_error(TOOL_USB_SEEN, root, &err), MPF_OK);
+    assert_int_equal(err.code, MPF_OK);
+
+    const char *rm[] = {"bus/usb/002/001", "bus/usb/002", "bus/usb/001/004", "bus/usb/001/001", "bus/usb/001",
+                        "bus/usb", "bus", ""};
+    for (size_t i = 0; i < sizeof rm / sizeof rm[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", root, rm[i]);
+        if (unlink(path) != 0)
+            rmdir(path);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_usb_access),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
