@@ -262,6 +262,35 @@ static void not_a_port(const tool_options *o)
     assert_string_equal(o->files[0], "fw.dfu");
 }
 
+static void dfu_util_choices(const tool_options *o)
+{
+    assert_int_equal(o->filter.devnum, 7);
+    assert_int_equal(o->filter.configuration, 1);
+    assert_int_equal(o->filter.interface, 0);
+    assert_true(o->has_detach_delay);
+    assert_int_equal(o->detach_delay, 3);
+}
+
+static void final_detach(const tool_options *o)
+{
+    assert_true(o->final_detach);
+    assert_true(o->leave);
+    assert_int_equal(o->file_count, 1);
+    assert_string_equal(o->files[0], "firmware.bin");
+}
+
+static void reset_bare(const tool_options *o)
+{
+    assert_true(o->reset);
+    assert_int_equal(o->file_count, 1);
+}
+
+static void upload_size(const tool_options *o)
+{
+    assert_true(o->has_upload_size);
+    assert_int_equal(o->upload_size, 5000);
+}
+
 static void several_serials(const tool_options *o)
 {
     assert_int_equal(o->serial_count, 3);
@@ -374,20 +403,20 @@ static const parse_case cases[] = {
     {"-u", MPF_ERR_USAGE, 0, "-u needs a value (see mpflash --help)", NULL},
     {"--sim", MPF_ERR_USAGE, 0, "--sim needs a value (see mpflash --help)", NULL},
     {"--list=yes", MPF_ERR_USAGE, 0, "--list takes no value", NULL},
-    {"-c 1 -D fw.dfu", MPF_ERR_USAGE, 0,
-     "-c is not supported by mpflash: selects a USB configuration; DFU boards have one, so mpflash does not take it",
-     NULL},
-    {"--intf 0 -D fw.dfu", MPF_ERR_USAGE, 0,
-     "--intf is not supported by mpflash: selects the interface by number; mpflash finds the DFU interface itself (choose the memory with -a)",
-     NULL},
-    {"-n 3 -D fw.dfu", MPF_ERR_USAGE, 0,
-     "-n is not supported by mpflash: device numbers change on every replug; choose the board with -S SERIAL or -p BUS-PORT (see mpflash -l)",
-     NULL},
-    {"-E 5 -D fw.dfu", MPF_ERR_USAGE, 0,
-     "-E is not supported by mpflash: mpflash waits for a detached board by itself; use -w to wait longer for a board to appear",
-     NULL},
-    {"-Z 4096 -U x", MPF_ERR_USAGE, 0,
-     "-Z is not supported by mpflash: give the length to read in -s instead: -U FILE -s ADDR:LENGTH", NULL},
+    {"-y -D fw.dfu", MPF_ERR_USAGE, 0,
+     "-y is not supported by mpflash: mpflash never asks questions, so there is nothing to answer", NULL},
+    {"-c x -D fw.dfu", MPF_ERR_USAGE, 0, "-c x: expected a configuration value, 0..255", NULL},
+    {"-n 300 -D fw.dfu", MPF_ERR_USAGE, 0, "-n 300: expected a USB device number, 0..255", NULL},
+    {"-E 0 -D fw.dfu", MPF_ERR_USAGE, 0, "-E 0: expected a number of seconds, 1..3600", NULL},
+    {"-Z 4096 -D fw.dfu", MPF_ERR_USAGE, 0, "-Z does not apply to -D", NULL},
+    {"-Q --stay -D fw.dfu", MPF_ERR_USAGE, 0,
+     "--stay and -Q cannot be used together: one keeps the board in DFU mode, the other leaves it", NULL},
+    /* dfu-util's device choices and Arduino's -Q / -R VALUE */
+    {"-n 7 -c 1 -i 0 -E 3 -D fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, dfu_util_choices},
+    {"-a 0 -d 2341:0368 -D firmware.bin -Q", MPF_OK, TOOL_CMD_FLASH, NULL, final_detach},
+    {"-d 0x2341:0x0070 -R -D micropython.app-bin", MPF_OK, TOOL_CMD_FLASH, NULL, reset_bare},
+    {"-R 1 -D fw.bin", MPF_OK, TOOL_CMD_FLASH, NULL, reset_bare},
+    {"-U out.bin -Z 5000", MPF_OK, TOOL_CMD_READ, NULL, upload_size},
     {"-D -", MPF_ERR_USAGE, 0, "-D -: standard input/output is not supported; give a file name", NULL},
     {"-U - -s 0x08000000:16", MPF_ERR_USAGE, 0, "-U -: standard input/output is not supported; give a file name",
      NULL},

@@ -7,7 +7,9 @@
 #    redirects their /sys and /dev; an LD_PRELOAD would trip ASan's
 #    link-order check);
 #  - usbfs-launch: runs the mpflash binary as a child on the bus;
-#  - tests/usbfs/test_usbfs_*.c: the tests.
+#  - the tests: the fake tier's (test_usb_fake.c, tests/cli/test_cli_usb.c,
+#    test_cli_micropython_lines.c, the fault matrix's USB rows) built again
+#    on the bus as test_usbfs_*, and tests/usbfs/test_usbfs_cli.c.
 pkg_check_modules(UMOCKDEV IMPORTED_TARGET umockdev-1.0)
 find_library(UMOCKDEV_PRELOAD NAMES umockdev-preload HINTS ${UMOCKDEV_LIBDIR})
 if(UMOCKDEV_FOUND AND UMOCKDEV_PRELOAD)
@@ -30,53 +32,46 @@ if(UMOCKDEV_FOUND AND UMOCKDEV_PRELOAD)
   target_compile_definitions(usbfs-launch PRIVATE USBFS_PRELOAD="${UMOCKDEV_PRELOAD_REAL}")
 
   function(mpflash_add_usbfs_tests)
-    if(TARGET mpflash_cli_run)
-      add_library(usbfs_cli STATIC ${CMAKE_CURRENT_SOURCE_DIR}/usbfs/usbfs_cli.c)
-      target_include_directories(usbfs_cli PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/usbfs)
-      target_link_libraries(usbfs_cli PUBLIC mpflash_cli_run)
-      target_compile_definitions(usbfs_cli PUBLIC USBFS_LAUNCH="$<TARGET_FILE:usbfs-launch>"
+    if(TARGET mpflash_cli_run AND TARGET fakeusb)
+      # tests/cli's helpers built again for this tier: RUN_USB starts the
+      # binary through usbfs-launch, in work directories of their own.
+      get_target_property(cli_sources mpflash_cli_run SOURCES)
+      get_target_property(cli_includes mpflash_cli_run INTERFACE_INCLUDE_DIRECTORIES)
+      get_target_property(cli_libs mpflash_cli_run INTERFACE_LINK_LIBRARIES)
+      get_target_property(cli_defs mpflash_cli_run INTERFACE_COMPILE_DEFINITIONS)
+      list(FILTER cli_defs EXCLUDE REGEX "^MPFLASH_CLI_WORK_DIR=")
+      add_library(usbfs_cli STATIC ${cli_sources})
+      target_include_directories(usbfs_cli PUBLIC ${cli_includes})
+      target_link_libraries(usbfs_cli PUBLIC ${cli_libs})
+      target_compile_definitions(usbfs_cli PUBLIC ${cli_defs}
+        MPFLASH_CLI_WORK_DIR="${CMAKE_BINARY_DIR}/cli-work-usbfs"
+        USBFS_LAUNCH="$<TARGET_FILE:usbfs-launch>"
         LIBUSB_LIBDIR="${LIBUSB_LIBDIR}")
-    endif()
-    file(GLOB MPFLASH_USBFS_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/usbfs/test_usbfs_*.c)
-    foreach(src ${MPFLASH_USBFS_TEST_SOURCES})
-      get_filename_component(name ${src} NAME_WE)
-      add_executable(${name} ${src})
-      if(name MATCHES "^test_usbfs_cli")
-        # The binary as a user runs it, on the bus.
+      # The fake tier's end-to-end tests, the fault matrix's USB rows (stalls
+      # and disconnects; the timeouts, 5 s each, apart so they run side by
+      # side), every MicroPython command line, and this tier's own.
+      set(usbfs_cli_tests
+        test_usbfs_cli_usb cli/test_cli_usb.c
+        test_usbfs_cli_lines cli/test_cli_micropython_lines.c
+        test_usbfs_cli_faults cli/test_cli_fault_matrix.c
+        test_usbfs_cli_timeouts cli/test_cli_fault_matrix.c
+        test_usbfs_cli usbfs/test_usbfs_cli.c)
+      while(usbfs_cli_tests)
+        list(POP_FRONT usbfs_cli_tests name src)
+        add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/${src})
         target_link_libraries(${name} PRIVATE usbfs_cli)
         add_dependencies(${name} mpflash sample_firmware usbfs-launch)
-      else()
-        # In-process: the library's own USB code on the bus. The preload
-        # comes first among the shared libraries.
-        target_link_libraries(${name} PRIVATE usbfs_bed mpflash_test_support PkgConfig::CMOCKA)
-      endif()
-      add_test(NAME ${name} COMMAND ${name})
-      set_tests_properties(${name} PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
-    endforeach()
-    # The fake libusb's tests, again on the real library: src/usb in-process,
-    # and the binary end to end.
+        add_test(NAME ${name} COMMAND ${name})
+        set_tests_properties(${name} PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+      endwhile()
+      target_compile_definitions(test_usbfs_cli_timeouts PRIVATE USBFS_TIMEOUTS)
+    endif()
+    # src/usb in-process on the bus: test_usb_fake.c built again.
     add_executable(test_usbfs_usb ${CMAKE_CURRENT_SOURCE_DIR}/test_usb_fake.c)
     target_compile_definitions(test_usbfs_usb PRIVATE USBFS_TIER)
     target_link_libraries(test_usbfs_usb PRIVATE usbfs_bed mpflash_test_support PkgConfig::CMOCKA)
     add_test(NAME test_usbfs_usb COMMAND test_usbfs_usb)
     set_tests_properties(test_usbfs_usb PROPERTIES TIMEOUT 300)
-    if(TARGET usbfs_cli)
-      add_executable(test_usbfs_cli_usb ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_cli_usb.c)
-      target_link_libraries(test_usbfs_cli_usb PRIVATE usbfs_cli)
-      add_dependencies(test_usbfs_cli_usb mpflash sample_firmware usbfs-launch)
-      add_test(NAME test_usbfs_cli_usb COMMAND test_usbfs_cli_usb)
-      set_tests_properties(test_usbfs_cli_usb PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
-      # The fault matrix's USB rows, on the real library: stalls and
-      # disconnects, and (apart, to run side by side) the timeouts.
-      foreach(part faults timeouts)
-        add_executable(test_usbfs_cli_${part} ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_cli_fault_matrix.c)
-        target_link_libraries(test_usbfs_cli_${part} PRIVATE usbfs_cli)
-        add_dependencies(test_usbfs_cli_${part} mpflash sample_firmware usbfs-launch)
-        add_test(NAME test_usbfs_cli_${part} COMMAND test_usbfs_cli_${part})
-        set_tests_properties(test_usbfs_cli_${part} PROPERTIES TIMEOUT 300)
-      endforeach()
-      target_compile_definitions(test_usbfs_cli_timeouts PRIVATE USBFS_TIMEOUTS)
-    endif()
   endfunction()
   cmake_language(DEFER CALL mpflash_add_usbfs_tests)
 else()

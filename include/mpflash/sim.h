@@ -106,6 +106,13 @@ void mpf_sim_transport(mpf_sim *sim, mpf_transport *out);
  * mpf_device_info. */
 void mpf_sim_set_serial(mpf_sim *sim, const char *serial);
 void mpf_sim_set_path(mpf_sim *sim, const char *path);
+/* Enumerate with other USB IDs (the same bootloader under a board maker's
+ * IDs, as Arduino's and LEGO's boards do). */
+void mpf_sim_set_ids(mpf_sim *sim, uint16_t vid, uint16_t pid);
+
+/* A plain DFU board's storage, the memory its stream goes to (the part its
+ * model backs): 1 and the range, or 0 for a DfuSe board. */
+int mpf_sim_storage(const mpf_sim *sim, uint32_t *start, uint32_t *size);
 
 /* Hostile-device knobs. wTransferSize (0 = the chip's, 2048) changes both the
  * functional descriptor and the DfuSe block-to-address mapping. A poll

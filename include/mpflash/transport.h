@@ -42,6 +42,8 @@ typedef struct mpf_device_info {
     mpf_dfu_mode mode;
     uint8_t interface_number;
     uint8_t bus;
+    uint8_t devnum;        /* USB device address on the bus (changes at every enumeration); 0 = unknown */
+    uint8_t configuration; /* bConfigurationValue holding the DFU interface; 0 = unknown */
     char path[32];      /* "1-2.3": bus-port path, stable across re-enumeration */
     char serial[128];   /* iSerialNumber string, "" if none */
     char manufacturer[128];

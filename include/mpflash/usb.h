@@ -80,6 +80,8 @@ typedef struct mpf_usb_filter {
     char dfu_serial[128];     /* DFU-mode serial; "" = any */
     char path[32];            /* "1-2.3"; "" = any */
     int interface;            /* interface number, -1 = any */
+    int devnum;               /* device address (dfu-util -n), -1 = any */
+    int configuration;        /* bConfigurationValue (dfu-util -c), -1 or 0 = any */
     int alt;                  /* alt setting number, -1 = not given */
     char alt_name[MPF_ALT_NAME_MAX]; /* alt setting name, "" = not given */
 } mpf_usb_filter;

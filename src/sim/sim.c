@@ -85,6 +85,8 @@ mpf_err mpf_sim_new(const char *chip, mpf_sim **out, mpf_error *err)
         return rc;
     }
     snprintf(sim->serial, sizeof sim->serial, "%s", c->serial);
+    sim->vid = c->vid;
+    sim->pid = c->pid;
     snprintf(sim->path, sizeof sim->path, "1-1");
     sim->transfer_size = c->func.transfer_size;
     sim->attributes = c->func.attributes;
@@ -120,6 +122,25 @@ void mpf_sim_free(mpf_sim *sim)
 void mpf_sim_set_serial(mpf_sim *sim, const char *serial)
 {
     snprintf(sim->serial, sizeof sim->serial, "%s", serial ? serial : "");
+}
+
+void mpf_sim_set_ids(mpf_sim *sim, uint16_t vid, uint16_t pid)
+{
+    sim->vid = vid;
+    sim->pid = pid;
+}
+
+int mpf_sim_storage(const mpf_sim *sim, uint32_t *start, uint32_t *size)
+{
+    const sim_chip *c = sim->chip;
+    if (!c->plain)
+        return 0;
+    const sim_area *a = sim_memory_find_any(&sim->mem, c->plain->stream_base, 1);
+    if (!a)
+        return 0;
+    *start = a->start;
+    *size = a->backed;
+    return 1;
 }
 
 void mpf_sim_set_path(mpf_sim *sim, const char *path)

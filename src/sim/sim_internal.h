@@ -222,6 +222,7 @@ struct mpf_sim {
     sim_memory mem;
     char serial[128];
     char path[32];
+    uint16_t vid, pid;     /* what it enumerates as: the chip's, or a test's */
     uint16_t transfer_size;
     uint8_t attributes;    /* bmAttributes: the chip's, or a test's override */
     int32_t poll_override; /* < 0: modelled */

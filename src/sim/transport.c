@@ -127,12 +127,14 @@ void mpf_sim_transport(mpf_sim *sim, mpf_transport *out)
     out->ops = &sim_ops;
     out->ctx = sim;
     mpf_device_info *info = &out->info;
-    info->vid = c->vid;
-    info->pid = c->pid;
+    info->vid = sim->vid;
+    info->pid = sim->pid;
     info->bcd_device = c->bcd_device;
     info->mode = MPF_MODE_DFU;
     info->interface_number = 0;
     info->bus = 1;
+    info->devnum = 1;
+    info->configuration = 1;
     snprintf(info->path, sizeof info->path, "%s", sim->path);
     snprintf(info->serial, sizeof info->serial, "%s", sim_serial(sim));
     snprintf(info->manufacturer, sizeof info->manufacturer, "%s", c->manufacturer);

@@ -67,7 +67,16 @@ static mpf_err act(tool_ctx *ctx, tool_device *dev, mpf_error *err)
         default: break;
         }
     }
-    if (!rc && ctx->opt.leave) {
+    if (!rc && ctx->opt.final_detach && mpf_dfu_is_dfuse(d))
+        rc = mpf_error_set(err, MPF_ERR_USAGE,
+                           "-Q/--final-detach is for plain DFU boards; this one is ST DfuSe: drop -Q");
+    if (!rc && ctx->opt.leave && !mpf_dfu_is_dfuse(d)) {
+        /* A plain DFU board: nothing was downloaded, so the reset (or
+         * DETACH) restarts it as it was. */
+        rc = ctx->opt.final_detach ? mpf_dfu_detach(d, err) : mpf_dfu_reset(d, err);
+        left = mpf_dfu_has_left(d);
+        text = ctx->opt.final_detach ? "DETACH sent: the board restarts" : "USB reset sent";
+    } else if (!rc && ctx->opt.leave) {
         uint32_t at = tool_leave_address(ctx, &dev->transport.info);
         rc = mpf_dfu_leave(d, at, err);
         left = 1;

@@ -94,7 +94,9 @@ static mpf_err open_usb(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     uint64_t deadline = mpf_clock_now_ms(NULL) + (uint64_t)ctx->opt.wait_seconds * 1000u;
     int told = 0;
     for (;;) {
-        rc = mpf_usb_open_matching(dev->usb, &ctx->opt.filter, DETACH_WAIT_MS, &dev->transport, err);
+        rc = mpf_usb_open_matching(dev->usb, &ctx->opt.filter,
+                                   ctx->opt.has_detach_delay ? ctx->opt.detach_delay * 1000u : DETACH_WAIT_MS,
+                                   &dev->transport, err);
         if (rc != MPF_ERR_NO_DEVICE || !ctx->opt.wait)
             break;
         if (ctx->opt.wait_seconds && mpf_clock_now_ms(NULL) >= deadline) {

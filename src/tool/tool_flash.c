@@ -47,6 +47,11 @@ static int addressed(const mpf_device_info *dev)
 static mpf_err check_protocol(tool_ctx *ctx, const mpf_image *img, const mpf_device_info *dev, mpf_error *err)
 {
     if (addressed(dev)) {
+        if (ctx->opt.final_detach)
+            return mpf_error_set(err, MPF_ERR_USAGE,
+                                 "-Q/--final-detach is for plain DFU boards; %04x:%04x is ST DfuSe and leaves DFU mode "
+                                 "by itself after the download: drop -Q",
+                                 dev->vid, dev->pid);
         if (!img->streamed)
             return MPF_OK;
         for (size_t i = 0; i < img->count; i++)
@@ -64,7 +69,7 @@ static mpf_err check_protocol(tool_ctx *ctx, const mpf_image *img, const mpf_dev
     const char *source = img->count ? img->segments[0].source : "the image";
     if (kind)
         return mpf_error_set(err, MPF_ERR_REFUSED,
-                             "%s is %s, which places data at addresses, but %04x:%04x is a plain DFU %X.%02X device: "
+                             "%s: %s places data at addresses, but %04x:%04x is a plain DFU %X.%02X device: "
                              "it has no addresses and takes one stream from its start; give it the raw .bin "
                              "(or a plain .dfu) instead",
                              source, kind, dev->vid, dev->pid, (unsigned)(dev->func.dfu_version >> 8),

@@ -79,6 +79,31 @@ static mpf_err effect_leave(tool_options *o, tool_parse_state *st, const char *s
     return MPF_OK;
 }
 
+/* -n, -c, -i: dfu-util's other ways of choosing the device. */
+static mpf_err effect_devnum(tool_options *o, tool_parse_state *st, const char *spelled, const char *value,
+                             mpf_error *err)
+{
+    (void)st, (void)spelled, (void)value, (void)err;
+    o->filter.devnum = (int)o->devnum;
+    return MPF_OK;
+}
+
+static mpf_err effect_cfg(tool_options *o, tool_parse_state *st, const char *spelled, const char *value,
+                          mpf_error *err)
+{
+    (void)st, (void)spelled, (void)value, (void)err;
+    o->filter.configuration = (int)o->cfg;
+    return MPF_OK;
+}
+
+static mpf_err effect_intf(tool_options *o, tool_parse_state *st, const char *spelled, const char *value,
+                           mpf_error *err)
+{
+    (void)st, (void)spelled, (void)value, (void)err;
+    o->filter.interface = (int)o->intf;
+    return MPF_OK;
+}
+
 static mpf_err effect_dfuse_address(tool_options *o, tool_parse_state *st, const char *spelled, const char *value,
                                     mpf_error *err)
 {

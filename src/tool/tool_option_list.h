@@ -93,10 +93,31 @@ OPT(LIST, .short_name = 'l', .long_name = "list", .commands = CMD(TOOL_CMD_LIST)
     .help = "list DFU devices with their memory layouts")
 OPT(EXIT, .short_name = 'x', .long_name = "exit", .commands = DFU_CMDS_BUT_DETACH, SETS(exit_dfu),
     .apply = effect_leave, .group = HELP_BOARD, .help = "leave DFU mode and start the firmware (pydfu)")
-OPT(RESET, .short_name = 'R', .long_name = "reset", .commands = DFU_CMDS_BUT_DETACH, SETS(reset),
-    .apply = effect_leave, .group = HELP_BOARD, .help = "leave DFU mode when done (dfu-util)")
+/* Arduino's dfu-util fork reads -R with a value it ignores ("R:" in its
+ * getopt string, bcmi-labs/dfu-util 52a4c86): -R=V, or a number after it. */
+OPT(RESET, .short_name = 'R', .long_name = "reset", .arg = TOOL_ARG_OPTIONAL, .arg_name = "IGNORED",
+    .shaped = tool_arg_is_number, .commands = DFU_CMDS_BUT_DETACH, SETS(reset), .apply = effect_leave,
+    .group = HELP_BOARD,
+    .help = "leave DFU mode when done (dfu-util); a plain DFU\n"
+            "board gets a USB reset; a value (Arduino's\n"
+            "dfu-util takes one) is ignored")
+OPT(FINAL_DETACH, .short_name = 'Q', .long_name = "final-detach", .commands = DFU_CMDS_BUT_DETACH,
+    SETS(final_detach), .apply = effect_leave,
+    .conflicts = {{OPT_STAY, "one keeps the board in DFU mode, the other leaves it"}}, .group = HELP_BOARD,
+    .help = "plain DFU: leave by DETACH instead of a USB\n"
+            "reset (Arduino's dfu-util --final-detach)")
 OPT(DETACH, .short_name = 'e', .long_name = "detach", .commands = DEVICE_CMDS, SETS(detach), .group = HELP_BOARD,
     .help = "switch a board in run-time mode to DFU mode")
+OPT(DETACH_DELAY, .short_name = 'E', .long_name = "detach-delay", .arg = TOOL_ARG_REQUIRED, .arg_name = "SECONDS",
+    .commands = DEVICE_CMDS, .once = 1, SETS(has_detach_delay), NUMBER(detach_delay, 1, 3600, SECONDS_BAD),
+    .group = HELP_BOARD,
+    .help = "after DETACH, wait up to SECONDS (default 10) for\n"
+            "the board to come back in DFU mode")
+OPT(UPLOAD_SIZE, .short_name = 'Z', .long_name = "upload-size", .arg = TOOL_ARG_REQUIRED, .arg_name = "N",
+    .commands = CMD(TOOL_CMD_READ), .once = 1, SETS(has_upload_size),
+    NUMBER(upload_size, 1, UINT32_MAX, "expected a number of bytes, MIN..MAX"), .group = HELP_BOARD,
+    .help = "with -U: read at most N bytes (plain DFU boards:\n"
+            "default until the board's short frame)")
 OPT(UNPROTECT, .long_name = "unprotect", .commands = CMD(TOOL_CMD_UNPROTECT), SETS(unprotect),
     .group = HELP_BOARD,
     .help = "remove read protection; ERASES THE WHOLE CHIP\n"
@@ -127,6 +148,19 @@ OPT(ALT, .short_name = 'a', .long_name = "alt", .arg = TOOL_ARG_REQUIRED, .arg_n
     .once = 1, .apply = effect_alt, .group = HELP_CHOOSING,
     .help = "memory (alt setting) to use; default 0, the\n"
             "internal flash")
+OPT(DEVNUM, .short_name = 'n', .long_name = "devnum", .arg = TOOL_ARG_REQUIRED, .arg_name = "N",
+    .commands = DEVICE_CMDS | CMD(TOOL_CMD_LIST), .once = 1, NUMBER(devnum, 0, 255, "expected a USB device number, MIN..MAX"),
+    .apply = effect_devnum, .group = HELP_CHOOSING,
+    .help = "USB device number on its bus (changes at every\n"
+            "replug; -S or -p are steadier)")
+OPT(CFG, .short_name = 'c', .long_name = "cfg", .arg = TOOL_ARG_REQUIRED, .arg_name = "N",
+    .commands = DEVICE_CMDS | CMD(TOOL_CMD_LIST), .once = 1, NUMBER(cfg, 0, 255, "expected a configuration value, MIN..MAX"),
+    .apply = effect_cfg, .group = HELP_CHOOSING,
+    .help = "USB configuration holding the DFU interface (0:\n"
+            "any; DFU boards have one)")
+OPT(INTF, .short_name = 'i', .long_name = "intf", .arg = TOOL_ARG_REQUIRED, .arg_name = "N",
+    .commands = DEVICE_CMDS | CMD(TOOL_CMD_LIST), .once = 1, NUMBER(intf, 0, 255, "expected an interface number, MIN..MAX"),
+    .apply = effect_intf, .group = HELP_CHOOSING, .help = "DFU interface number (default: the board's)")
 /* -w waits as long as it takes (dfu-util); --wait=SECONDS puts a bound on it. */
 OPT(WAIT, .short_name = 'w', .long_name = "wait", .arg = TOOL_ARG_OPTIONAL, .arg_name = "SECONDS",
     .shaped = tool_arg_is_number, .commands = DEVICE_CMDS | CMD(TOOL_CMD_LIST), .once = 1, SETS(wait),
@@ -197,16 +231,6 @@ OPT(VERSION, .short_name = 'V', .long_name = "version", .commands = ALL_CMDS, .g
     .help = "the version")
 
 /* ---- dfu-util options MicroPython users do not pass; refused by name --- */
-OPT(CFG, .short_name = 'c', .long_name = "cfg", .arg = TOOL_ARG_REQUIRED,
-    .refusal = "selects a USB configuration; DFU boards have one, so mpflash does not take it")
-OPT(INTF, .short_name = 'i', .long_name = "intf", .arg = TOOL_ARG_REQUIRED,
-    .refusal = "selects the interface by number; mpflash finds the DFU interface itself (choose the memory with -a)")
-OPT(DEVNUM, .short_name = 'n', .long_name = "devnum", .arg = TOOL_ARG_REQUIRED,
-    .refusal = "device numbers change on every replug; choose the board with -S SERIAL or -p BUS-PORT (see mpflash -l)")
-OPT(DETACH_DELAY, .short_name = 'E', .long_name = "detach-delay", .arg = TOOL_ARG_REQUIRED,
-    .refusal = "mpflash waits for a detached board by itself; use -w to wait longer for a board to appear")
-OPT(UPLOAD_SIZE, .short_name = 'Z', .long_name = "upload-size", .arg = TOOL_ARG_REQUIRED,
-    .refusal = "give the length to read in -s instead: -U FILE -s ADDR:LENGTH")
 OPT(YES, .short_name = 'y', .long_name = "yes",
     .refusal = "mpflash never asks questions, so there is nothing to answer")
 

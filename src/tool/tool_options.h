@@ -82,6 +82,11 @@ typedef struct tool_options {
     int reset;            /* -R */
     int exit_dfu;         /* -x */
     int final_detach;     /* -Q/--final-detach: plain DFU leaves by DETACH, not a USB reset */
+    int has_upload_size;  /* -Z N: read at most N bytes */
+    uint32_t upload_size;
+    int has_detach_delay; /* -E SECONDS: wait for a detached board at least this long */
+    uint32_t detach_delay;
+    uint32_t devnum, cfg, intf; /* -n, -c, -i: stored here, applied to the filter */
     int verify;           /* on unless --no-verify */
     int dry_run;
     int has_leave_address;

@@ -63,6 +63,14 @@ static mpf_err decide_boards(tool_options *o, tool_parse_state *st, mpf_error *e
     return MPF_OK;
 }
 
+/* The option that asked to leave DFU mode, as typed. */
+static const char *leave_spelled(const tool_parse_state *st)
+{
+    return st->seen[OPT_EXIT] ? st->spelled[OPT_EXIT]
+           : st->seen[OPT_RESET] ? st->spelled[OPT_RESET]
+           : st->seen[OPT_FINAL_DETACH] ? st->spelled[OPT_FINAL_DETACH] : "-s :leave";
+}
+
 typedef struct command_request {
     tool_command cmd;
     const char *by; /* the option that asked for it, as typed */
@@ -118,9 +126,7 @@ mpf_err tool_options_decide(tool_options *o, tool_parse_state *st, mpf_error *er
         asked[0] = (command_request){o->command, o->mass_erase_from_s ? "-s :mass-erase" : st->spelled[OPT_MASS_ERASE]};
     } else if (o->leave) {
         o->command = TOOL_CMD_LEAVE;
-        asked[0] = (command_request){o->command, st->seen[OPT_EXIT] ? st->spelled[OPT_EXIT]
-                                                 : st->seen[OPT_RESET] ? st->spelled[OPT_RESET]
-                                                                       : "-s :leave"};
+        asked[0] = (command_request){o->command, leave_spelled(st)};
     } else if (o->detach) {
         o->command = TOOL_CMD_DETACH;
         asked[0] = (command_request){o->command, st->spelled[OPT_DETACH]};
@@ -138,7 +144,8 @@ mpf_err tool_options_decide(tool_options *o, tool_parse_state *st, mpf_error *er
         if (st->seen[id] && !allows((tool_opt_id)id, o->command))
             return mpf_error_set(err, MPF_ERR_USAGE, "%s does not apply to %s", st->spelled[id], cmd_by);
     /* The same rule for what -s spelled as modifiers. */
-    if (o->leave && !st->seen[OPT_EXIT] && !st->seen[OPT_RESET] && !allows(OPT_EXIT, o->command))
+    if (o->leave && !st->seen[OPT_EXIT] && !st->seen[OPT_RESET] && !st->seen[OPT_FINAL_DETACH] &&
+        !allows(OPT_EXIT, o->command))
         return mpf_error_set(err, MPF_ERR_USAGE, "-s :leave does not apply to %s", cmd_by);
     if (o->mass_erase_from_s && o->command != TOOL_CMD_UNPROTECT && !allows(OPT_MASS_ERASE, o->command))
         return conflict("-s :mass-erase", cmd_by, "a mass erase goes with flashing or alone", err);
@@ -177,9 +184,7 @@ mpf_err tool_options_decide(tool_options *o, tool_parse_state *st, mpf_error *er
         return mpf_error_set(err, MPF_ERR_USAGE,
                              "-s :mass-erase erases the whole chip, and MicroPython's filesystem with it; add :force as dfu-util requires (or use -m)");
     if (o->stay && o->leave)
-        return conflict(st->spelled[OPT_STAY],
-                        st->seen[OPT_EXIT] ? st->spelled[OPT_EXIT] : st->seen[OPT_RESET] ? st->spelled[OPT_RESET] : "-s :leave",
-                        "one keeps the board in DFU mode, the other leaves it", err);
+        return conflict(st->spelled[OPT_STAY], leave_spelled(st), "one keeps the board in DFU mode, the other leaves it", err);
     mpf_err rc = check_table_rules(st, err);
     return rc ? rc : decide_boards(o, st, err);
 }

@@ -32,7 +32,9 @@ static mpf_err read_range(tool_ctx *ctx, const mpf_alt_setting *as, uint32_t *st
         return rc;
     }
     uint64_t first = ctx->opt.has_address ? ctx->opt.address : (l.count ? l.groups[0].start : 0);
-    uint64_t end = ctx->opt.has_length ? first + ctx->opt.length : UINT64_MAX;
+    /* -Z N is dfu-util's length when -s gives none. */
+    uint64_t end = ctx->opt.has_length ? first + ctx->opt.length
+                   : ctx->opt.has_upload_size ? first + ctx->opt.upload_size : UINT64_MAX;
     uint64_t at = first;
     while (at < end) {
         uint32_t sector_start, sector_size;
@@ -89,6 +91,65 @@ uint32_t tool_leave_address(const tool_ctx *ctx, const mpf_device_info *info)
     return default_leave_address(info);
 }
 
+static void read_done(tool_ctx *ctx, const tool_device *dev, uint8_t alt, uint32_t start, size_t len,
+                      uint64_t took)
+{
+    if (ctx->opt.json) {
+        tool_json j;
+        tool_result_begin(ctx, &j, "read");
+        tj_str(&j, "file", ctx->opt.read_file);
+        tj_u64(&j, "alt", alt);
+        tj_u64(&j, "address", start);
+        tj_u64(&j, "bytes_read", len);
+        tj_bool(&j, "left", ctx->opt.leave);
+        tj_u64(&j, "elapsed_ms", took / 1000u);
+        tj_str(&j, "clock", dev->sim ? "modelled" : "wall");
+        tj_end(&j);
+    } else {
+        char t[32];
+        tool_format_duration(t, sizeof t, took);
+        tool_say(ctx, "done: read %zu bytes from 0x%08X (alt %u) into %s in %s%s\n", len, (unsigned)start,
+                 (unsigned)alt, ctx->opt.read_file, t, dev->sim ? " of modelled device time" : "");
+    }
+}
+
+/* A plain DFU board has no addresses: UPLOAD from its first byte until the
+ * short frame that ends it, or -Z bytes. */
+static mpf_err read_plain(tool_ctx *ctx, tool_device *dev, uint8_t alt, mpf_error *err)
+{
+    const mpf_device_info *info = &dev->transport.info;
+    if (ctx->opt.has_address)
+        return mpf_error_set(err, MPF_ERR_USAGE,
+                             "-s: %04x:%04x is a plain DFU device, which has no addresses: it is read from its "
+                             "first byte; bound the size with -Z N",
+                             info->vid, info->pid);
+    tool_progress prog;
+    tool_progress_init(&prog, ctx, dev);
+    mpf_callbacks cb;
+    tool_progress_callbacks(&prog, &cb);
+    uint64_t t0 = tool_device_now_us(dev);
+    mpf_dfu *d = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    mpf_err rc = mpf_dfu_new(&dev->transport, &cb, &d, err);
+    if (!rc)
+        rc = mpf_dfu_upload(d, alt, ctx->opt.has_upload_size ? ctx->opt.upload_size : READ_MAX, &buf, &len, err);
+    uint64_t took = tool_device_now_us(dev) - t0;
+    if (!rc && ctx->opt.leave)
+        rc = ctx->opt.final_detach ? mpf_dfu_detach(d, err) : mpf_dfu_reset(d, err);
+    mpf_dfu_close(d);
+    tool_progress_end_line(&prog);
+    if (!rc && len == 0)
+        tool_warn(ctx, "the board sent 0 bytes: it does not read back what it holds (%s is empty)",
+                  ctx->opt.read_file);
+    if (!rc)
+        rc = mpf_write_file_atomic(ctx->opt.read_file, buf ? buf : (const uint8_t *)"", len, err);
+    free(buf);
+    if (!rc)
+        read_done(ctx, dev, alt, 0, len, took);
+    return rc;
+}
+
 static mpf_err read_on_device(tool_ctx *ctx, tool_device *dev, mpf_error *err)
 {
     tool_device_announce(ctx, dev);
@@ -96,6 +157,11 @@ static mpf_err read_on_device(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     mpf_err rc = tool_device_alt(ctx, dev, &alt, err);
     if (rc)
         return rc;
+    const uint16_t version = dev->transport.info.func.dfu_version;
+    if (version != MPF_DFU_VERSION_DFUSE && version != 0)
+        return read_plain(ctx, dev, alt, err);
+    if (ctx->opt.has_upload_size && ctx->opt.has_length)
+        return mpf_error_set(err, MPF_ERR_USAGE, "-Z and a length in -s: give the length one way");
     const mpf_alt_setting *as = find_alt(&dev->transport.info, alt);
     if (!as)
         return mpf_error_set(err, MPF_ERR_NO_DEVICE, "the board has no alt setting %u", (unsigned)alt);
@@ -125,27 +191,9 @@ static mpf_err read_on_device(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     if (!rc)
         rc = mpf_write_file_atomic(ctx->opt.read_file, buf, len, err);
     free(buf);
-    if (rc)
-        return rc;
-    if (ctx->opt.json) {
-        tool_json j;
-        tool_result_begin(ctx, &j, "read");
-        tj_str(&j, "file", ctx->opt.read_file);
-        tj_u64(&j, "alt", alt);
-        tj_u64(&j, "address", start);
-        tj_u64(&j, "bytes_read", len);
-        tj_bool(&j, "left", ctx->opt.leave);
-        tj_u64(&j, "elapsed_ms", took / 1000u);
-        tj_str(&j, "clock", dev->sim ? "modelled" : "wall");
-        tj_end(&j);
-    } else {
-        char t[32];
-        tool_format_duration(t, sizeof t, took);
-        tool_say(ctx, "done: read %u bytes from 0x%08X (alt %u) into %s in %s%s\n", (unsigned)len,
-                 (unsigned)start, (unsigned)alt, ctx->opt.read_file, t,
-                 dev->sim ? " of modelled device time" : "");
-    }
-    return MPF_OK;
+    if (!rc)
+        read_done(ctx, dev, alt, start, len, took);
+    return rc;
 }
 
 mpf_err tool_cmd_read(tool_ctx *ctx, mpf_error *err)

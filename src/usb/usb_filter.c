@@ -12,6 +12,8 @@ void mpf_usb_filter_init(mpf_usb_filter *f)
     memset(f, 0, sizeof *f);
     f->vid = f->pid = f->dfu_vid = f->dfu_pid = MPF_USB_ANY_ID;
     f->interface = -1;
+    f->devnum = -1;
+    f->configuration = -1;
     f->alt = -1;
 }
 

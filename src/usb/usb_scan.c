@@ -92,6 +92,8 @@ static mpf_err scan_device(mpf_usb_list *l, libusb_device *dev, mpf_error *err)
     info->pid = dd.idProduct;
     info->bcd_device = dd.bcdDevice;
     info->bus = libusb_get_bus_number(dev);
+    info->devnum = libusb_get_device_address(dev);
+    info->configuration = cfg.configuration_value;
     uint8_t ports[8];
     int nports = libusb_get_port_numbers(dev, ports, (int)sizeof ports);
     if (mpf_usb_format_path(info->bus, ports, nports > 0 ? (size_t)nports : 0, info->path,

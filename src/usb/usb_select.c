@@ -75,6 +75,10 @@ int mpf_usb_filter_match(const mpf_usb_filter *f, const mpf_device_info *dev)
         return 0;
     if (f->interface >= 0 && f->interface != dev->interface_number)
         return 0;
+    if (f->devnum >= 0 && f->devnum != dev->devnum)
+        return 0;
+    if (f->configuration > 0 && dev->configuration && f->configuration != dev->configuration)
+        return 0;
     return runtime || find_alt(f, dev) != -1;
 }
 

@@ -40,14 +40,6 @@ void cli_env_asan(char *entry, size_t size)
              asan && *asan ? ":" : "");
 }
 
-void cli_board_env_fill(cli_board_env *e, const char *dir, const char *boards)
-{
-    snprintf(e->boards, sizeof e->boards, "MPFLASH_FAKE_USB=%s", boards);
-    snprintf(e->state, sizeof e->state, "MPFLASH_FAKE_USB_STATE=%s", dir);
-    snprintf(e->log, sizeof e->log, "MPFLASH_FAKE_USB_LOG=%s/usb.log", dir);
-    cli_env_asan(e->asan, sizeof e->asan);
-}
-
 uint8_t *cli_erased_flash(void)
 {
     uint8_t *m = malloc(F401_FLASH);
@@ -125,16 +117,37 @@ uint8_t *cli_fake_flash_read(const char *dir, const char *file)
 
 void cli_fake_flash_write(const char *dir, const char *file, const uint8_t *flash)
 {
-    uint8_t *rec = malloc(F401_FLASH + 8);
+    cli_fake_mem_write(dir, file, FLASH_BASE, flash, F401_FLASH);
+}
+
+void cli_fake_mem_write(const char *dir, const char *file, uint32_t addr, const uint8_t *data, size_t len)
+{
+    uint8_t *rec = malloc(len + 8);
     assert_non_null(rec);
-    uint32_t addr = FLASH_BASE, size = F401_FLASH;
+    uint32_t size = (uint32_t)len;
     for (int i = 0; i < 4; i++) {
         rec[i] = (uint8_t)(addr >> (8 * i));
         rec[4 + i] = (uint8_t)(size >> (8 * i));
     }
-    memcpy(rec + 8, flash, F401_FLASH);
-    cli_write(dir, file, rec, F401_FLASH + 8);
+    memcpy(rec + 8, data, len);
+    cli_write(dir, file, rec, len + 8);
     free(rec);
+}
+
+void cli_fake_mem_read(const char *dir, const char *file, uint32_t addr, uint8_t *out, size_t len)
+{
+    memset(out, 0xFF, len);
+    size_t flen;
+    uint8_t *s = cli_read(dir, file, &flen);
+    for (size_t at = 0; at + 8 <= flen;) {
+        uint64_t start = le32_at(s + at), size = le32_at(s + at + 4);
+        assert_true(at + 8 + size <= flen);
+        for (uint64_t i = 0; i < size; i++)
+            if (start + i >= addr && start + i < (uint64_t)addr + len)
+                out[start + i - addr] = s[at + 8 + i];
+        at += 8 + (size_t)size;
+    }
+    free(s);
 }
 
 void cli_assert_fake_flash(const char *dir, const char *file, const uint8_t *want)
@@ -149,3 +162,30 @@ void cli_assert_fake_flash(const char *dir, const char *file, const uint8_t *wan
         }
     free(got);
 }
+
+#ifdef MPFLASH_FAKE_LIBUSB
+void cli_usb_run(const char *dir, const char *boards, const char *const *args,
+                 const char *const *extra_env, cli_result *r)
+{
+    char b[512], state[600], log[600], asan[512], tier[1024];
+    snprintf(b, sizeof b, "MPFLASH_FAKE_USB=%s", boards);
+    snprintf(state, sizeof state, "MPFLASH_FAKE_USB_STATE=%s", dir);
+    snprintf(log, sizeof log, "MPFLASH_FAKE_USB_LOG=%s/usb.log", dir);
+    cli_env_asan(asan, sizeof asan);
+#ifdef USBFS_LAUNCH
+    snprintf(tier, sizeof tier, "MPFLASH_USBFS_MAPS=%s/libusb.maps", dir);
+#else
+    snprintf(tier, sizeof tier, "LD_PRELOAD=%s", MPFLASH_FAKE_LIBUSB);
+#endif
+    const char *env[16] = {b, state, log, asan, tier};
+    size_t n = 5;
+    for (size_t i = 0; extra_env && extra_env[i] && n + 1 < sizeof env / sizeof env[0]; i++)
+        env[n++] = extra_env[i];
+    env[n] = NULL;
+#ifdef USBFS_LAUNCH
+    cli_run_via(USBFS_LAUNCH, dir, args, env, r);
+#else
+    cli_run(dir, args, env, r);
+#endif
+}
+#endif

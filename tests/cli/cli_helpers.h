@@ -46,14 +46,6 @@ void cli_workdir_with_firmware(const char *name, char *path, size_t size);
  * link order, for runs with LD_PRELOAD. */
 void cli_env_asan(char *entry, size_t size);
 
-/* The environment of a run on the fake libusb's boards (either USB tier):
- * MPFLASH_FAKE_USB=boards, their state files and log (usb.log) in dir, and
- * ASAN_OPTIONS allowing a preload. */
-typedef struct cli_board_env {
-    char boards[512], state[600], log[600], asan[512];
-} cli_board_env;
-void cli_board_env_fill(cli_board_env *e, const char *dir, const char *boards);
-
 /* An F401's flash, every byte erased. */
 uint8_t *cli_erased_flash(void);
 
@@ -73,5 +65,36 @@ void cli_assert_sim_flash(const char *dir, const char *state, const uint8_t *wan
 uint8_t *cli_fake_flash_read(const char *dir, const char *file);
 void cli_fake_flash_write(const char *dir, const char *file, const uint8_t *flash);
 void cli_assert_fake_flash(const char *dir, const char *file, const uint8_t *want);
+
+/* Any board's memory in a fake libusb state file: len bytes at addr (0xFF
+ * where the file holds nothing). */
+void cli_fake_mem_read(const char *dir, const char *file, uint32_t addr, uint8_t *out, size_t len);
+/* A state file holding len bytes at addr (for seeding a board). */
+void cli_fake_mem_write(const char *dir, const char *file, uint32_t addr, const uint8_t *data, size_t len);
+
+#ifdef MPFLASH_FAKE_LIBUSB
+/* Run the binary on the fake libusb's boards: MPFLASH_FAKE_USB=boards, their
+ * state files and log (usb.log) in dir, then extra_env (NULL-terminated, may
+ * be NULL). Through the fake libusb, preloaded; or, in the real-libusb
+ * tier's build of these helpers (USBFS_LAUNCH, tests/usbfs.cmake), on the
+ * same boards on an emulated usbfs bus under the system's libusb, started by
+ * usbfs-launch (which records the libusb it mapped in dir/libusb.maps). */
+void cli_usb_run(const char *dir, const char *boards, const char *const *args,
+                 const char *const *extra_env, cli_result *r);
+
+#define RUN_USB(dir, boards, r, ...)                                                               \
+    do {                                                                                           \
+        const char *const args_[] = {__VA_ARGS__, NULL};                                           \
+        cli_usb_run(dir, boards, args_, NULL, r);                                                  \
+    } while (0)
+
+#define RUN_USB_EXPECT(dir, boards, code, ...)                                                     \
+    do {                                                                                           \
+        cli_result r_;                                                                             \
+        RUN_USB(dir, boards, &r_, __VA_ARGS__);                                                    \
+        cli_assert_exit(&r_, code);                                                                \
+        cli_result_free(&r_);                                                                      \
+    } while (0)
+#endif
 
 #endif

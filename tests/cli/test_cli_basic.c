@@ -54,7 +54,7 @@ static const cli_case cases[] = {
     {"usage_nothing_to_do", {NULL}, 1, .error_line = "nothing to do"},
     {"usage_unknown_chip", {"--sim", "f999", "-l"}, .code = 1},
     /* With --json the failure is also a result object on stdout. */
-    {"usage_json", {"--json", "-c", "1", "-D", "fw.dfu"}, 1, .golden = "usage-error.json"},
+    {"usage_json", {"--json", "-y", "-D", "fw.dfu"}, 1, .golden = "usage-error.json"},
 
     /* Exit code 2: the file is checked before any board is looked for, so
      * these fail the same with or without one. */

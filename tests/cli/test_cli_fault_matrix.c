@@ -46,7 +46,6 @@
 
 #include "cli_helpers.h"
 #ifdef USBFS_LAUNCH
-#include "usbfs_cli.h"
 /* What a USB transport says of a stalled request and of a board that
  * vanished mid-request; the virtual board's transport knows the state the
  * stall left, too. */
@@ -344,7 +343,7 @@ static void run_flash(const char *dir, const char *fault, int json, int mass_era
     if (fault)
         unlink(log); /* the log of this run alone */
     const char *args[] = {json ? "--json" : "-q", "-u", "firmware.dfu", mass_erase ? "-m" : NULL, NULL};
-    usbfs_run(dir, board, args, NULL, r);
+    cli_usb_run(dir, board, args, NULL, r);
 }
 
 /* The fault's kind and place, in the board option's spelling. */
@@ -358,7 +357,8 @@ static void fault_spec(const kind *k, const point *p, char *out, size_t size)
  * was erased, written or left on a board in an unknown state. */
 static void check_nothing_sent_after_error(const char *name, const char *dir)
 {
-    char *log = usbfs_take_log(dir);
+    size_t len;
+    char *log = (char *)cli_read(dir, "usb.log", &len);
     const char *failed = strstr(log, " -> -");
     const char *dnload = failed ? strstr(failed, " ctrl 21 01 ") : NULL;
     if (!failed)

@@ -2,9 +2,9 @@
  * fake (tests/fake_libusb, LD_PRELOAD) whose boards are virtual STM32s:
  * listing, choosing among several boards, the errors a real bus gives, and
  * MicroPython's deploy command lines exactly as the Makefile writes them.
- * Each board's flash is read from the fake's state file afterwards. The
- * same tests run on the real libusb over emulated usbfs as
- * test_usbfs_cli_usb (tests/usbfs.cmake). */
+ * Each board's flash is read from the fake's state file afterwards. Built
+ * again as test_usbfs_cli_usb, on the real libusb over emulated usbfs
+ * (tests/usbfs.cmake): RUN_USB then runs the binary there. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,66 +12,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cmocka.h>
+#include <sys/stat.h>
 
 #include "cli_helpers.h"
 
-#if defined(USBFS_LAUNCH)
+#ifdef MPFLASH_FAKE_LIBUSB
 
-/* Built a second time as test_usbfs_cli_usb: the same boards on an
- * emulated usbfs bus, under the system's real libusb (tests/usbfs). */
-#include "usbfs_cli.h"
-
-#define TIER "usbfs-" /* work directories apart from the fake tier's */
-
-static void run_usb(const char *dir, const char *boards, const char *const *args,
-                    const char *const *extra_env, cli_result *r)
-{
-    usbfs_run(dir, boards, args, extra_env, r);
-}
-
-#elif defined(MPFLASH_FAKE_LIBUSB)
-
-#define TIER "usb-"
-
-/* The preload, the boards, their state directory, the log (dir/usb.log). */
-static void run_usb(const char *dir, const char *boards, const char *const *args,
-                    const char *const *extra_env, cli_result *r)
-{
-    char preload[1024];
-    snprintf(preload, sizeof preload, "LD_PRELOAD=%s", MPFLASH_FAKE_LIBUSB);
-    cli_board_env e;
-    cli_board_env_fill(&e, dir, boards);
-    const char *env[8] = {preload, e.boards, e.state, e.log, e.asan};
-    env[5] = extra_env ? extra_env[0] : NULL; /* one is enough here */
-    cli_run(dir, args, env, r);
-}
-
-#endif
-
-#if defined(USBFS_LAUNCH) || defined(MPFLASH_FAKE_LIBUSB)
-
-#define RUN_USB(dir, boards, r, ...)                                                               \
-    do {                                                                                           \
-        const char *const args_[] = {__VA_ARGS__, NULL};                                           \
-        run_usb(dir, boards, args_, NULL, r);                                                      \
-    } while (0)
-
-#define RUN_USB_EXPECT(dir, boards, code, ...)                                                     \
-    do {                                                                                           \
-        cli_result r_;                                                                             \
-        RUN_USB(dir, boards, &r_, __VA_ARGS__);                                                    \
-        cli_assert_exit(&r_, code);                                                                \
-        cli_result_free(&r_);                                                                      \
-    } while (0)
 
 static void test_list(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir(TIER "list", dir, sizeof dir);
+    cli_workdir("usb-list", dir, sizeof dir);
     cli_result r;
     RUN_USB(dir, "f401:SER1:port=2,mboot:SER2:port=3.1", &r, "-l");
     assert_int_equal(r.exit_code, 0);
@@ -92,12 +46,12 @@ static void test_list_nothing(void **state)
 {
     (void)state;
     char dir[512], node[600], root_env[600];
-    cli_workdir(TIER "list-nothing", dir, sizeof dir);
+    cli_workdir("usb-list-nothing", dir, sizeof dir);
     snprintf(root_env, sizeof root_env, "MPFLASH_DEV_ROOT=%s/dev", dir);
     const char *env[] = {root_env, NULL};
     const char *const args[] = {"-l", NULL};
     cli_result r;
-    run_usb(dir, "", args, env, &r);
+    cli_usb_run(dir, "", args, env, &r);
     cli_assert_exit(&r, 4);
     assert_int_equal(r.out_len, 0);
     cli_assert_error_line(&r, "no DFU devices found, and none could be: ");
@@ -114,20 +68,19 @@ static void test_list_nothing(void **state)
     snprintf(node, sizeof node, "%s/dev/bus/usb/001", dir);
     assert_int_equal(mkdir(node, 0777), 0);
     cli_write(node, "001", "", 0);
-    run_usb(dir, "", args, env, &r);
+    cli_usb_run(dir, "", args, env, &r);
     cli_assert_exit(&r, 0);
     assert_string_equal(r.out, "no DFU devices found\n");
     assert_int_equal(r.err_len, 0);
     cli_result_free(&r);
 }
 
-/* Both deploy lines of ports/stm32/Makefile, character for character, and
- * reading the flash back the way a backup does. */
+/* Both deploy lines of ports/stm32/Makefile, character for character. */
 static void test_makefile_command_lines(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir(TIER "makefile", dir, sizeof dir);
+    cli_workdir("usb-makefile", dir, sizeof dir);
     cli_copy_sample(dir, "firmware.dfu", "build-PYBV11/firmware.dfu");
     uint8_t *want = cli_sample_flashed_over(NULL);
     RUN_USB_EXPECT(dir, "f401:PYDFU", 0, "--vid", "0x0483", "--pid", "0xDF11", "-u", "build-PYBV11/firmware.dfu");
@@ -135,65 +88,9 @@ static void test_makefile_command_lines(void **state)
     RUN_USB_EXPECT(dir, "f401:DFUUTIL", 0, "-a", "0", "-d", "0x0483:0xDF11", "-D", "build-PYBV11/firmware.dfu", "-s",
             ":leave");
     cli_assert_fake_flash(dir, "f401-DFUUTIL.mem", want);
+    /* Read back the way a backup does. */
     RUN_USB_EXPECT(dir, "f401:DFUUTIL", 0, "-a", "0", "-d", "0483:df11", "-U", "back.bin", "-s", "0x08000000:0x80000");
     cli_assert_file_bytes(dir, "back.bin", want, F401_FLASH, FLASH_BASE);
-    free(want);
-}
-
-/* MicroPython's other DfuSe lines (FACTS.md): ports/stm32/mboot's deploy
- * (pydfu with no IDs), ports/stm32/autoflash, an Arduino H7 board's, and a
- * LEGO hub's backup and restore around its mboot. */
-static void test_other_dfuse_command_lines(void **state)
-{
-    (void)state;
-    char dir[512];
-    cli_workdir(TIER "other-lines", dir, sizeof dir);
-    cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
-    cli_copy_sample(dir, "firmware.dfu", "build/flash.dfu");
-    uint8_t *want = cli_sample_flashed_over(NULL);
-    RUN_USB_EXPECT(dir, "f401:AUTO", 0, "-a", "0", "-d", "0483:df11", "-D", "build/flash.dfu");
-    cli_assert_fake_flash(dir, "f401-AUTO.mem", want);
-    /* The Arduino build writes its own IDs into the suffix. */
-    cli_copy_sample(dir, "firmware0.bin", "firmware0.bin");
-    cli_copy_sample(dir, "firmware1.bin", "firmware1.bin");
-    RUN_EXPECT(dir, 0, "-q", "--convert", "giga.dfu", "--vid", "0x2341", "--pid", "0x035b",
-               "0x08000000:firmware0.bin", "0x08020000:firmware1.bin");
-    RUN_USB_EXPECT(dir, "f405:GIGA:id=2341/035b", 0, "-w", "-a", "0", "-d", "2341:035b", "-D", "giga.dfu");
-    cli_assert_fake_flash(dir, "f405-GIGA.mem", want);
-
-    /* mboot: an application after mboot's own 32 KiB. */
-    uint8_t *app = malloc(40000);
-    assert_non_null(app);
-    cli_fill_pattern(app, 40000, 0xB007u);
-    cli_write(dir, "app.bin", app, 40000);
-    char build_dir[600];
-    snprintf(build_dir, sizeof build_dir, "%s/build-B", dir);
-    assert_int_equal(mkdir(build_dir, 0777), 0);
-    RUN_EXPECT(dir, 0, "-q", "--convert", "build-B/firmware.dfu", "0x08008000:app.bin");
-    RUN_USB_EXPECT(dir, "mboot:MB", 0, "-u", "build-B/firmware.dfu");
-    uint8_t *mboot = cli_erased_flash();
-    memcpy(mboot + 0x8000, app, 40000);
-    cli_assert_fake_flash(dir, "mboot-MB.mem", mboot);
-    free(app);
-
-    /* LEGO: everything after mboot, out and back onto another hub. */
-    uint8_t *hub = cli_pattern_flash(0x1E60u);
-    cli_fake_flash_write(dir, "mboot-HUB1.mem", hub);
-    RUN_USB_EXPECT(dir, "mboot:HUB1:id=0694/0008", 0, "-a", "0", "-d", "0694:0008", "-U", "hub.bin", "-s",
-                   "0x08008000:0xf8000");
-    uint8_t *backup = malloc(0xf8000);
-    assert_non_null(backup);
-    memset(backup, 0xFF, 0xf8000);
-    memcpy(backup, hub + 0x8000, F401_FLASH - 0x8000); /* the state file holds the first 512 KiB */
-    cli_assert_file_bytes(dir, "hub.bin", backup, 0xf8000, FLASH_BASE + 0x8000);
-    RUN_USB_EXPECT(dir, "mboot:HUB2:id=0694/0008", 0, "-a", "0", "-d", "0694:0008", "-s", "0x08008000", "-D",
-                   "hub.bin");
-    memcpy(mboot, hub, F401_FLASH);
-    memset(mboot, 0xFF, 0x8000); /* mboot's own sectors: never written */
-    cli_assert_fake_flash(dir, "mboot-HUB2.mem", mboot);
-    free(backup);
-    free(hub);
-    free(mboot);
     free(want);
 }
 
@@ -203,7 +100,7 @@ static void test_kernel_driver_is_detached_and_given_back(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir_with_firmware(TIER "driver", dir, sizeof dir);
+    cli_workdir_with_firmware("usb-driver", dir, sizeof dir);
     RUN_USB_EXPECT(dir, "f401:KD:driver=usbhid", 0, "-a", "0", "-U", "head.bin", "-s", "0x08000000:0x4000");
     size_t len;
     char *log = (char *)cli_read(dir, "usb.log", &len);
@@ -220,7 +117,7 @@ static void test_choosing_among_boards(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir_with_firmware(TIER "choose", dir, sizeof dir);
+    cli_workdir_with_firmware("usb-choose", dir, sizeof dir);
     const char *boards = "f401:AAA:port=1,f401:BBB:port=4";
     cli_result r;
     RUN_USB(dir, boards, &r, "-q", "-u", "firmware.dfu");
@@ -246,7 +143,7 @@ static void test_no_board(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir_with_firmware(TIER "none", dir, sizeof dir);
+    cli_workdir_with_firmware("usb-none", dir, sizeof dir);
     cli_result r;
     RUN_USB(dir, "", &r, "-q", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 3);
@@ -270,7 +167,7 @@ static void test_usb_errors(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir_with_firmware(TIER "errors", dir, sizeof dir);
+    cli_workdir_with_firmware("usb-errors", dir, sizeof dir);
     cli_result r;
     RUN_USB(dir, "f401:P1:open=access", &r, "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 4);
@@ -289,7 +186,7 @@ static void test_runtime_board(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir_with_firmware(TIER "runtime", dir, sizeof dir);
+    cli_workdir_with_firmware("usb-runtime", dir, sizeof dir);
     cli_result r;
     RUN_USB_EXPECT(dir, "f401:RT1:runtime", 0, "-q", "-u", "firmware.dfu");
     uint8_t *want = cli_sample_flashed_over(NULL);
@@ -315,7 +212,7 @@ static void test_all_boards_one_fault(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir_with_firmware(TIER "all", dir, sizeof dir);
+    cli_workdir_with_firmware("usb-all", dir, sizeof dir);
     const char *boards = "f401:AAA:port=1,f401:BBB:port=2:fault=status/erase/2/errERASE,f401:CCC:port=3,"
                          "f401:RRR:port=4:runtime";
     /* BBB starts with flash of its own, so what the fault left shows. */
@@ -362,7 +259,6 @@ int main(void)
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_list_nothing),
         cmocka_unit_test(test_makefile_command_lines),
-        cmocka_unit_test(test_other_dfuse_command_lines),
         cmocka_unit_test(test_kernel_driver_is_detached_and_given_back),
         cmocka_unit_test(test_choosing_among_boards),
         cmocka_unit_test(test_no_board),

@@ -27,7 +27,6 @@ struct libusb_device {
     int open_error, claim_error; /* injected libusb codes, 0 = none */
     int hide_functional;         /* leave the functional descriptor out of the config */
     char driver[32];             /* driver=NAME: a kernel driver bound to the DFU interface */
-    uint16_t id_vid, id_pid;     /* id=VVVV/PPPP: the bootloader's IDs instead of the chip's */
     int runtime_capable;         /* an application with a DFU runtime interface */
     int will_detach;
     int runtime;      /* presenting the application now */

@@ -71,10 +71,6 @@ static void snapshot(struct libusb_device *d)
         n += snprintf(path + n, sizeof path - (size_t)n, "%c%u", i ? '.' : '-', d->ports[i]);
     mpf_sim_set_path(d->sim, path);
     mpf_sim_transport(d->sim, &d->t);
-    if (d->id_vid || d->id_pid) {
-        d->t.info.vid = d->id_vid;
-        d->t.info.pid = d->id_pid;
-    }
 }
 
 static int parse_ports(struct libusb_device *d, const char *s)
@@ -221,11 +217,6 @@ static int add_board(char *item)
             snprintf(d->onleave_path, sizeof d->onleave_path, "%s", val);
             continue;
         }
-        if (strcmp(opt, "id") == 0 && strlen(val) == 9 && val[4] == '/') {
-            d->id_vid = (uint16_t)strtoul(val, NULL, 16);
-            d->id_pid = (uint16_t)strtoul(val + 5, NULL, 16);
-            continue;
-        }
         if (strcmp(opt, "driver") == 0 && *val) {
             snprintf(d->driver, sizeof d->driver, "%s", val);
             continue;
@@ -234,6 +225,10 @@ static int add_board(char *item)
             continue;
         if (strcmp(opt, "wp") == 0 && *val) {
             mpf_sim_write_protect(d->sim, (uint32_t)strtoul(val, NULL, 0));
+            continue;
+        }
+        if (strcmp(opt, "id") == 0 && strchr(val, '/')) {
+            mpf_sim_set_ids(d->sim, (uint16_t)strtoul(val, NULL, 16), (uint16_t)strtoul(strchr(val, '/') + 1, NULL, 16));
             continue;
         }
         if (strcmp(opt, "transfer") == 0 && atoi(val) > 0) {
@@ -273,16 +268,22 @@ static void state_path(const struct libusb_device *d, char *out, size_t size)
 static void each_sector(struct libusb_device *d,
                         void (*fn)(struct libusb_device *, uint32_t, uint32_t, FILE *), FILE *f)
 {
+    uint32_t start, size;
+    size_t parsed = 0;
     for (size_t a = 0; a < d->t.info.num_alts; a++) {
         mpf_layout l;
         if (mpf_layout_parse(d->t.info.alts[a].name, &l, NULL) != MPF_OK)
             continue;
+        parsed++;
         for (size_t g = 0; g < l.count; g++)
             for (uint32_t s = 0; s < l.groups[g].count; s++)
                 fn(d, l.groups[g].start + s * l.groups[g].sector_size, l.groups[g].sector_size,
                    f);
         mpf_layout_free(&l);
     }
+    /* A plain DFU board whose alt names are not layouts: its storage. */
+    if (!parsed && mpf_sim_storage(d->sim, &start, &size))
+        fn(d, start, size, f);
 }
 
 static void save_sector(struct libusb_device *d, uint32_t addr, uint32_t size, FILE *f)

@@ -1,7 +1,7 @@
 /* What only the emulated usbfs bus can show about the binary: that it ran
  * on the system's libusb-1.0.so.0. (The binary's end-to-end tests on this
- * bus are test_cli_usb.c and test_cli_fault_matrix.c built again:
- * test_usbfs_cli_usb, test_usbfs_cli_faults, test_usbfs_cli_timeouts.) */
+ * bus are tests/cli's built again: test_usbfs_cli_usb, test_usbfs_cli_lines,
+ * test_usbfs_cli_faults, test_usbfs_cli_timeouts.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,16 +13,16 @@
 
 #include <cmocka.h>
 
-#include "usbfs_cli.h"
+#include "cli_helpers.h"
 
 /* The binary ran on the system's libusb-1.0.so.0, not on the fake. */
 static void test_runs_on_the_system_libusb(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("usbfs-system-libusb", dir, sizeof dir);
+    cli_workdir("system-libusb", dir, sizeof dir);
     cli_result r;
-    RUN_BUS(dir, "f401:SYS1", &r, "-l");
+    RUN_USB(dir, "f401:SYS1", &r, "-l");
     cli_assert_exit(&r, 0);
     assert_non_null(strstr(r.out, "serial SYS1"));
     cli_result_free(&r);
