@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "mpflash/sim.h"
+#include "test_os.h"
 #include "tool/tool.h"
 #include "tool/tool_ctx.h"
 #include "tool/tool_json.h"
@@ -27,13 +28,13 @@ typedef struct captured {
 
 static void run(captured *c, int tty, const char *sim_fault, int argc, char **argv)
 {
-    FILE *out = open_memstream(&c->out, &c->out_len);
-    FILE *err = open_memstream(&c->err, &c->err_len);
-    assert_true(out && err);
-    tool_io io = {.out = out, .err = err, .err_is_tty = tty, .sim_fault = sim_fault};
+    tos_capture out, err;
+    assert_true(tos_capture_begin(&out) && tos_capture_begin(&err));
+    tool_io io = {.out = out.f, .err = err.f, .err_is_tty = tty, .sim_fault = sim_fault};
     c->code = tool_main(argc, argv, &io);
-    fclose(out);
-    fclose(err);
+    c->out = tos_capture_end(&out, &c->out_len);
+    c->err = tos_capture_end(&err, &c->err_len);
+    assert_true(c->out && c->err);
 }
 
 static void release(captured *c)
@@ -192,9 +193,9 @@ static void test_sim_fault_grammar(void **state)
 static void test_json_escaping(void **state)
 {
     (void)state;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
+    tos_capture cap;
+    FILE *f = tos_capture_begin(&cap);
+    assert_non_null(f);
     tool_json j;
     tj_begin(&j, f);
     tj_str(&j, "s", "a\"b\\c\nd\te\x01");
@@ -211,7 +212,7 @@ static void test_json_escaping(void **state)
     tj_close_object(&j);
     tj_close_array(&j);
     tj_end(&j);
-    fclose(f);
+    char *buf = tos_capture_end(&cap, NULL);
     assert_string_equal(buf, "{\"s\":\"a\\\"b\\\\c\\nd\\te\\u0001\",\"null\":null,\"big\":18446744073709551615,"
                              "\"neg\":-3,\"t\":true,\"crc\":\"0xdeadbeef\",\"a\":[{\"x\":1},{}]}\n");
     free(buf);

@@ -67,7 +67,10 @@ const char *mpf_reason_name(mpf_reason reason)
     return reason_names[reason];
 }
 
-static void set_va(mpf_error *err, mpf_err code, mpf_reason reason, const char *fmt, va_list ap)
+/* The attribute tells clang's -Wformat-nonliteral that fmt is checked at
+ * the public entry points that pass it on. */
+static MPF_PRINTF(4, 0) void set_va(mpf_error *err, mpf_err code, mpf_reason reason, const char *fmt,
+                                    va_list ap)
 {
     err->code = code;
     err->reason = reason;

@@ -221,7 +221,7 @@ static mpf_err effect_bootloader_port(tool_options *o, tool_parse_state *st, con
     if (!value)
         return MPF_OK;
     if (!*value)
-        return mpf_error_set(err, MPF_ERR_USAGE, "%s=: give the board's serial port, e.g. /dev/ttyACM0", spelled);
+        return mpf_error_set(err, MPF_ERR_USAGE, "%s=: give the board's serial port, e.g. " MPF_PORT_EXAMPLE, spelled);
     return add_string(&o->ports, &o->port_count, value, err);
 }
 
