@@ -132,7 +132,9 @@ static void test_micropython_image_under_mboot(void **state)
     uint32_t jumped = 0;
     assert_true(mpf_sim_has_left(b->sim, &jumped));
     assert_int_equal(jumped, 0x08008000);
-    assert_micropython_requests(b, 4, 2);
+    /* + 1: the GETSTATUS after mboot's first UPLOAD of the verify, which
+     * catches a packing mboot answering reads with bytes that are not flash. */
+    assert_micropython_requests(b, 4, 2 + 1);
 
     /* Nothing to sleep: the device said 0 and held the next GETSTATUS. */
     assert_int_equal(b->d.stats.slept_ms, 0);
