@@ -20,7 +20,6 @@
 
 #ifdef MPFLASH_FAKE_LIBUSB
 
-
 static void test_list(void **state)
 {
     (void)state;
