@@ -122,6 +122,30 @@ static void plan_options(const tool_ctx *ctx, mpf_plan_options *po)
     po->transfer_size = ctx->opt.transfer_size;
     po->force = ctx->opt.force;
     po->final_detach = ctx->opt.final_detach;
+    po->chip = ctx->opt.chip ? mpf_chip_find(ctx->opt.chip) : NULL;
+}
+
+/* What the family's rules need from the board before planning: the WB's
+ * SFSA option byte (where the radio stack starts). Only reads; a board
+ * that will not tell leaves the plan to refuse the profile's fallback area. */
+static mpf_err read_facts(tool_ctx *ctx, tool_board *b, const mpf_plan_options *po,
+                          mpf_chip_facts *facts, mpf_error *err)
+{
+    memset(facts, 0, sizeof *facts);
+    const mpf_chip *chip = po->chip ? po->chip : mpf_chip_pick(&b->dev.transport.info, NULL);
+    if (!chip->sfsa_address || b->dev.transport.info.func.dfu_version != MPF_DFU_VERSION_DFUSE)
+        return MPF_OK;
+    tool_progress prog;
+    tool_progress_init(&prog, ctx, &b->dev);
+    prog.mode = TOOL_PROGRESS_NONE;
+    mpf_callbacks cb;
+    tool_progress_callbacks(&prog, &cb);
+    mpf_dfu *d = NULL;
+    mpf_err rc = mpf_dfu_new(&b->dev.transport, &cb, &d, err);
+    if (!rc)
+        rc = mpf_dfu_read_chip_facts(d, chip, facts, err);
+    mpf_dfu_close(d);
+    return rc;
 }
 
 /* -a NAME: only now is the number known; a board whose alt differs from the
@@ -219,6 +243,10 @@ mpf_err tool_flash_prepare(tool_ctx *ctx, tool_board *b, const mpf_image *img, u
         return rc;
     mpf_plan_options po;
     plan_options(ctx, &po);
+    mpf_chip_facts facts;
+    if ((rc = read_facts(ctx, b, &po, &facts, err)))
+        return rc;
+    po.facts = &facts;
     if ((rc = mpf_plan_build(use, &b->dev.transport.info, &po, &b->plan, err)))
         return rc;
     b->has_plan = 1;

@@ -18,7 +18,6 @@
 
 #ifdef MPFLASH_FAKE_LIBUSB
 
-
 static void test_list(void **state)
 {
     (void)state;
