@@ -308,7 +308,8 @@ static void test_read_protection_is_reported_and_unprotect_is_explicit(void **st
     load_micropython(&c->img, FIXTURE_MP_VECTOR_ADDR);
     assert_int_equal(board_flash(b, &c->img, NULL), MPF_ERR_DEVICE_STATUS);
     assert_non_null(strstr(b->err.message, "erase of sector at 0x08000000 failed: errVENDOR (dfuERROR)"));
-    assert_non_null(strstr(b->err.message, "--unprotect"));
+    assert_non_null(strstr(b->err.message, "mpf_dfu_read_unprotect"));
+    assert_int_equal(b->err.reason, MPF_REASON_READ_PROTECTED);
     board_log log;
     board_log_summary(b->sim, 0, &log);
     assert_int_equal(log.by_op[MPF_SIM_OP_UNPROTECT], 0);

@@ -91,7 +91,7 @@ static void test_board_check(void **state)
     assert_int_equal(mpf_machine_check_board(&img, PYB, &err), MPF_ERR_REFUSED);
     assert_non_null(strstr(err.message, "the firmware is for NUCLEO-F401RE with STM32F401xE, but the "
                                         "board runs PYBv1.1 with STM32F405RG"));
-    assert_non_null(strstr(err.message, "--force"));
+    assert_int_equal(err.reason, MPF_REASON_NEEDS_FORCE);
 }
 
 static void check_device(const char *chip, const char *machine, mpf_err want, const char *has)

@@ -111,9 +111,9 @@ mpf_err mpf_machine_check_board(const mpf_machine *image, const char *reported, 
     mpf_machine board;
     if (!image || !image->board[0] || !mpf_machine_parse(reported, &board) || same(image, &board))
         return MPF_OK;
-    return mpf_error_set(err, MPF_ERR_REFUSED,
-                         "wrong board: the firmware is for %s with %s, but the board runs %s with %s "
-                         "(sys.implementation._machine); nothing was changed: flash the firmware "
-                         "built for this board, or add --force",
-                         image->board, image->mcu, board.board, board.mcu);
+    return mpf_error_refuse(err, MPF_ERR_REFUSED, MPF_REASON_NEEDS_FORCE,
+                            "wrong board: the firmware is for %s with %s, but the board runs %s with "
+                            "%s (sys.implementation._machine); nothing was changed: flash the "
+                            "firmware built for this board",
+                            image->board, image->mcu, board.board, board.mcu);
 }

@@ -82,17 +82,17 @@ mpf_err mpf_machine_check_device(const mpf_machine *image, const mpf_device_info
     const mpf_chip *chip = mpf_chip_pick(dev, &why);
     const char *want = family_of(image->mcu);
     if (want && chip && chip != mpf_chip_conservative() && strcmp(chip->name, want) != 0)
-        return mpf_error_set(err, MPF_ERR_REFUSED,
-                             "wrong board: the firmware is for %s with %s, but the DFU device is an "
-                             "%s (%s); nothing was changed: flash the firmware built for this "
-                             "board, or add --force",
-                             image->board, image->mcu, chip->title, why ? why : "its descriptors");
+        return mpf_error_refuse(err, MPF_ERR_REFUSED, MPF_REASON_NEEDS_FORCE,
+                                "wrong board: the firmware is for %s with %s, but the DFU device is "
+                                "an %s (%s); nothing was changed: flash the firmware built for this "
+                                "board",
+                                image->board, image->mcu, chip->title, why ? why : "its descriptors");
     uint32_t want_kib = flash_kib_of(image->mcu), have_kib = rom_flash_kib(dev);
     if (want_kib && have_kib && want_kib != have_kib)
-        return mpf_error_set(err, MPF_ERR_REFUSED,
-                             "wrong board: the firmware is for %s with %s (%u KiB of flash), but the "
-                             "DFU device's ST bootloader shows %u KiB; nothing was changed: flash "
-                             "the firmware built for this board, or add --force",
-                             image->board, image->mcu, (unsigned)want_kib, (unsigned)have_kib);
+        return mpf_error_refuse(err, MPF_ERR_REFUSED, MPF_REASON_NEEDS_FORCE,
+                                "wrong board: the firmware is for %s with %s (%u KiB of flash), but "
+                                "the DFU device's ST bootloader shows %u KiB; nothing was changed: "
+                                "flash the firmware built for this board",
+                                image->board, image->mcu, (unsigned)want_kib, (unsigned)have_kib);
     return MPF_OK;
 }

@@ -14,30 +14,6 @@
 #include "tool/tool_image.h"
 #include "tool/tool_plan.h"
 
-/* -a picks one memory: refuse a file that also carries data for another,
- * rather than flash half of it. */
-static mpf_err check_alts(const mpf_image *img, uint8_t alt, mpf_error *err)
-{
-    for (size_t i = 0; i < img->count; i++)
-        if (img->segments[i].alt != alt)
-            return mpf_error_set(err, MPF_ERR_REFUSED,
-                                 "%s has data for alt setting %u, but -a selects alt %u; drop -a to write every alt setting the file names",
-                                 img->segments[i].source, (unsigned)img->segments[i].alt, (unsigned)alt);
-    return MPF_OK;
-}
-
-/* The DFU suffix names the board a .dfu was built for (0xFFFF = any). */
-static mpf_err check_suffix(tool_ctx *ctx, const mpf_image *img, const mpf_device_info *dev, mpf_error *err)
-{
-    if (!img->has_suffix || ctx->opt.force)
-        return MPF_OK;
-    if ((img->vid == 0xFFFF || img->vid == dev->vid) && (img->pid == 0xFFFF || img->pid == dev->pid))
-        return MPF_OK;
-    return mpf_error_set(err, MPF_ERR_REFUSED,
-                         "the firmware's DFU suffix says it is for USB ID %04x:%04x, but the board is %04x:%04x; check that this is the right file, or add --force",
-                         img->vid, img->pid, dev->vid, dev->pid);
-}
-
 static int addressed(const mpf_device_info *dev)
 {
     return dev->func.dfu_version == MPF_DFU_VERSION_DFUSE || dev->func.dfu_version == 0;
@@ -148,16 +124,18 @@ static mpf_err read_facts(tool_ctx *ctx, tool_board *b, const mpf_plan_options *
     return rc;
 }
 
-/* -a NAME: only now is the number known; a board whose alt differs from the
- * one the files were loaded for gets its own copy, loaded for it. */
+/* -a NAME: only now is the number known (*alt); a board whose alt differs
+ * from the one the files were loaded for gets its own copy, loaded for it.
+ * The plan refuses data for any other alt (mpf_plan_options.one_alt). */
 static mpf_err image_for_alt(tool_ctx *ctx, tool_board *b, const mpf_image *img, uint8_t loaded_alt,
-                             const mpf_image **use, mpf_error *err)
+                             const mpf_image **use, uint8_t *alt_out, mpf_error *err)
 {
     *use = img;
     if (!ctx->opt.alt_set)
         return MPF_OK;
     uint8_t alt;
     mpf_err rc = tool_device_alt(ctx, &b->dev, &alt, err);
+    *alt_out = alt;
     if (rc)
         return rc;
     if (alt != loaded_alt) {
@@ -171,7 +149,7 @@ static mpf_err image_for_alt(tool_ctx *ctx, tool_board *b, const mpf_image *img,
             return rc;
         *use = &b->own_image;
     }
-    return check_alts(*use, alt, err);
+    return MPF_OK;
 }
 
 /* The sectors skip-unchanged would leave alone (all 0 with --full): read,
@@ -227,11 +205,10 @@ mpf_err tool_flash_prepare(tool_ctx *ctx, tool_board *b, const mpf_image *img, u
 {
     tool_device_announce(ctx, &b->dev);
     const mpf_image *use;
-    mpf_err rc = image_for_alt(ctx, b, img, loaded_alt, &use, err);
+    uint8_t alt = 0;
+    mpf_err rc = image_for_alt(ctx, b, img, loaded_alt, &use, &alt, err);
     if (!rc)
         rc = check_protocol(ctx, use, &b->dev.transport.info, err);
-    if (!rc)
-        rc = check_suffix(ctx, use, &b->dev.transport.info, err);
     /* A board that told its machine over the REPL was checked before it
      * entered its bootloader; otherwise the DFU device is all there is. */
     mpf_machine reported;
@@ -243,6 +220,8 @@ mpf_err tool_flash_prepare(tool_ctx *ctx, tool_board *b, const mpf_image *img, u
         return rc;
     mpf_plan_options po;
     plan_options(ctx, &po);
+    po.one_alt = ctx->opt.alt_set;
+    po.alt = alt;
     mpf_chip_facts facts;
     if ((rc = read_facts(ctx, b, &po, &facts, err)))
         return rc;

@@ -188,7 +188,8 @@ void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *
     }
     if (plan->chip)
         tool_say(ctx, "  family: %s, recognised by %s; %u-byte flash words%s\n", plan->chip->title,
-                 plan->chip_why ? plan->chip_why : "", (unsigned)plan->chip->word_size,
+                 ctx->opt.chip ? "named with --chip" : plan->chip_why ? plan->chip_why : "",
+                 (unsigned)plan->chip->word_size,
                  plan->chip->write_once ? ", programmed once per erase (ECC)" : "");
     if (plan->mass_erase)
         tool_say(ctx, "  mass erase of alt %u (all of it)\n", dev->num_alts ? (unsigned)dev->alts[0].alt : 0u);
