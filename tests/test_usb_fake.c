@@ -453,6 +453,34 @@ static void test_disconnect_and_reenumeration(void **state)
     assert_true(log_has(f, "AAA enumerate dfu"));
 }
 
+/* Removing read protection (0x92): the chip erases itself and resets, and
+ * comes back as a new device, readable and blank. */
+static void test_unprotect_and_reenumeration(void **state)
+{
+    fx *f = *state;
+    boards(f, "f401:RP:rdp");
+    mpf_usb_filter filter;
+    mpf_usb_filter_init(&filter);
+    assert_int_equal(mpf_usb_filter_set_serial(&filter, "RP", NULL), MPF_OK);
+    mpf_transport t;
+    assert_int_equal(mpf_usb_open_matching(f->usb, &filter, 1000, &t, &f->err), MPF_OK);
+    mpf_dfu d;
+    uint8_t head[16], erased[16];
+    memset(erased, 0xFF, sizeof erased);
+    assert_int_equal(mpf_dfu_open(&d, &t, NULL, &f->err), MPF_OK);
+    assert_int_equal(mpf_dfu_read(&d, 0, 0x08000000, head, sizeof head, &f->err), MPF_ERR_DEVICE_STATUS);
+    assert_int_equal(mpf_dfu_open(&d, &t, NULL, &f->err), MPF_OK);
+    if (mpf_dfu_read_unprotect(&d, &f->err) != MPF_OK)
+        fail_msg("unprotect: %s", f->err.message);
+    mpf_transport_close(&t);
+    assert_int_equal(open_after_change(f, &filter, &t), MPF_OK);
+    assert_int_equal(mpf_dfu_open(&d, &t, NULL, &f->err), MPF_OK);
+    assert_int_equal(mpf_dfu_read(&d, 0, 0x08000000, head, sizeof head, &f->err), MPF_OK);
+    assert_memory_equal(head, erased, sizeof head);
+    mpf_transport_close(&t);
+    assert_true(log_has(f, "RP enumerate dfu"));
+}
+
 /* A board that stalls SET_INTERFACE: the real library (Linux) reports it as
  * LIBUSB_ERROR_OTHER, not as a stall; the message says what happened. */
 static void test_refused_alt_setting(void **state)
@@ -526,6 +554,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lost_and_stalled_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disconnect_and_reenumeration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_alt_setting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unprotect_and_reenumeration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_boards_are_not_guessed_between, setup, teardown),
         cmocka_unit_test_setup_teardown(test_board_without_serial, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_boards, setup, teardown),

@@ -179,6 +179,10 @@ static int submit(usbfs_bed *bed, usbfs_node *n, UMockdevIoctlData *arg, int *er
      * with an operation (mboot's erase, a slow GETSTATUS) holds the URB. */
     uint64_t done = clock->real_us + (mpf_sim_clock_us(d->sim) - clock->sim_us);
     u->ready_us = u->lost ? 0 : done > arrived ? done : arrived;
+    /* Holds longer than a transfer's own time on the wire (a 2 KiB block
+     * is about 1.5 ms at full speed) are the board being busy. */
+    if (!u->lost && done >= arrived + 20000)
+        fake_log(d, "held %llu ms", (unsigned long long)((done - arrived) / 1000));
     append(n, u);
     return 0;
 }
