@@ -74,7 +74,7 @@ static mpf_err link_select_alt(void *ctx, uint8_t alt, mpf_error *err)
         return mpf_error_set(err, MPF_ERR_USB,
                              "%04x:%04x at %s refused SET_INTERFACE to alt setting %u of "
                              "interface %u (%s): it stalled the request or did not answer; "
-                             "check the alt settings it offers with mpflash -l",
+                             "check that the device offers that alt setting",
                              l->info.vid, l->info.pid, l->info.path, (unsigned)alt,
                              (unsigned)l->info.interface_number, libusb_error_name(rc));
     if (rc < 0) {
