@@ -1,6 +1,6 @@
 # Cross-compiling mpflash for 64-bit Windows on Debian with MinGW-w64
-# (gcc-mingw-w64-x86-64). libusb comes from -DMPFLASH_LIBUSB_PREFIX=DIR (built
-# by scripts/windows/libusb.sh), found through its pkg-config file; tests
+# (gcc-mingw-w64-x86-64). libusb and cmocka come from -DMPFLASH_WINDOWS_DEPS=DIR (built
+# by scripts/windows/deps.sh), found through its pkg-config file; tests
 # run through Wine (CMAKE_CROSSCOMPILING_EMULATOR).
 set(CMAKE_SYSTEM_NAME Windows)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
@@ -14,10 +14,10 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
 # Read again inside each try_compile, where the cache variable is unset:
 # the environment set by the first reading then stays.
-if(MPFLASH_LIBUSB_PREFIX)
-  get_filename_component(_libusb "${MPFLASH_LIBUSB_PREFIX}" ABSOLUTE BASE_DIR "${CMAKE_BINARY_DIR}")
+if(MPFLASH_WINDOWS_DEPS)
+  get_filename_component(_libusb "${MPFLASH_WINDOWS_DEPS}" ABSOLUTE BASE_DIR "${CMAKE_BINARY_DIR}")
   list(APPEND CMAKE_FIND_ROOT_PATH "${_libusb}")
-  # pkg-config must read the Windows libusb's .pc file, never the host's.
+  # pkg-config must read the Windows builds' .pc files, never the host's.
   set(ENV{PKG_CONFIG_LIBDIR} "${_libusb}/lib/pkgconfig")
   set(ENV{PKG_CONFIG_PATH} "")
 endif()

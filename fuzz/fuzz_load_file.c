@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "mpflash/image.h"
+#include "test_os.h"
 #include "owned_alike.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,24 +47,26 @@ static void check(int ok)
 
 /* One scratch directory per process, on tmpfs when there is one: every run
  * writes (and fsyncs) a file. */
-static char dir[256];
+static char *dir;
 static char file[300];
 
 static void remove_scratch(void)
 {
-    rmdir(dir);
+    tos_remove_tree(dir);
+    free(dir);
 }
 
 static int scratch(void)
 {
-    if (dir[0])
+    if (dir)
         return 1;
-    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/mpflash-fuzz-XXXXXX", base ? base : "/tmp");
-    if (!mkdtemp(dir)) {
-        dir[0] = '\0';
+#ifdef _WIN32
+    dir = tos_temp_dir("mpflash-fuzz");
+#else
+    dir = tos_temp_dir_in(access("/dev/shm", W_OK) == 0 ? "/dev/shm" : NULL, "mpflash-fuzz");
+#endif
+    if (!dir)
         return 0;
-    }
     atexit(remove_scratch);
     return 1;
 }

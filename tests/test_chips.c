@@ -175,7 +175,7 @@ static mpf_err plan_on(const char *chip, const mpf_image *img, const mpf_chip *n
     return mpf_plan_build(img, &dev, &opt, p, err);
 }
 
-/* RDP level 2 where each family keeps it, refused even with --force; an
+/* RDP level 2 where each family keeps it, refused even when forced; an
  * unrecognised device has every family's byte guarded. */
 static void test_rdp_level_2_per_family(void **state)
 {
@@ -205,7 +205,7 @@ static void test_rdp_level_2_per_family(void **state)
         const mpf_chip *named = cases[i].named ? mpf_chip_find(cases[i].named) : NULL;
         assert_int_equal(plan_on(cases[i].chip, &img, named, &p, &err), MPF_ERR_REFUSED);
         assert_non_null(strstr(err.message, "RDP level 2"));
-        assert_non_null(strstr(err.message, "refused even with --force"));
+        assert_non_null(strstr(err.message, "refused even when forced"));
         mpf_image_free(&img);
         /* Level 1 (0xBB) is recoverable: planned with --force. */
         mpf_image_init(&img);
@@ -280,10 +280,43 @@ static void test_estimate_uses_the_family_timing(void **state)
     /* --chip overrides what the descriptors say. */
     assert_int_equal(plan_on("l476", &img, mpf_chip_find("f4"), &p, &err), MPF_OK);
     assert_string_equal(p.chip->name, "f4");
-    assert_string_equal(p.chip_why, "named with --chip");
+    assert_string_equal(p.chip_why, "named by the caller");
     assert_int_equal(p.estimated_us, f4);
     mpf_plan_free(&p);
     mpf_image_free(&img);
+}
+
+/* Unknown devices: no sector is programmed without an erase (nothing says
+ * how their flash behaves), but one that already holds the image is still
+ * left alone. */
+static void test_unknown_device_never_writes_without_erase(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "l476");
+    mpf_image img;
+    mpf_image_init(&img);
+    assert_int_equal(fixture_micropython_image(&img, 8 * 1024, 9), 0);
+    mpf_plan_options opt;
+    mpf_plan_options_default(&opt);
+    opt.chip = mpf_chip_conservative();
+    if (board_flash_ex(&b, &img, &opt, 1, 0) != MPF_OK)
+        fail_msg("%s", b.err.message);
+    assert_int_equal(mpf_sim_erase_count(b.sim), b.plan.erase_count);
+    assert_true(board_has_image(&b, &img));
+    mpf_sim_replug(b.sim);
+    mpf_sim_clear_log(b.sim);
+    assert_int_equal(board_flash_ex(&b, &img, &opt, 1, 0), MPF_OK);
+    assert_int_equal(mpf_sim_erase_count(b.sim), 0);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 0);
+    /* The L4 profile writes the blank pages without erasing them. */
+    board c;
+    board_new(&c, "l476");
+    assert_int_equal(board_flash_ex(&c, &img, NULL, 1, 0), MPF_OK);
+    assert_int_equal(mpf_sim_erase_count(c.sim), 0);
+    board_free(&c);
+    mpf_image_free(&img);
+    board_free(&b);
 }
 
 int main(void)
@@ -291,6 +324,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_is_consistent),
         cmocka_unit_test(test_unknown_device_gets_the_conservative_profile),
+        cmocka_unit_test(test_unknown_device_never_writes_without_erase),
         cmocka_unit_test(test_wb_stack_area_refused_with_zero_erases),
         cmocka_unit_test(test_no_mass_erase_on_wb),
         cmocka_unit_test(test_rdp_level_2_per_family),

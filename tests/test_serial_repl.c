@@ -1,5 +1,9 @@
-/* Bootloader entry over the raw REPL, against a fake board on a pty: the
- * exact bytes mpflash sends, and what it makes of each kind of answer. */
+/* Bootloader entry over the raw REPL: the exact bytes mpflash sends, and
+ * what it makes of each kind of answer. The cases run against the board
+ * model in-process (tests/support/repl_port.h) on a virtual clock, so their
+ * timing bounds are exact and a loaded machine cannot change the outcome;
+ * what only a real port can show (opening, locking, not a tty) runs on a
+ * pseudo-terminal. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,19 +11,22 @@
 
 #include <cmocka.h>
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <fcntl.h>
 #include <sys/file.h>
-#include <time.h>
 #include <unistd.h>
+#endif
 
 #include "fake_repl.h"
+#include "repl_port.h"
 #include "mpflash/serial.h"
 #include "table_tests.h"
 
 #define CODE MPF_SERIAL_BOOTLOADER_CODE
+#define PORT "/dev/ttyACM7"
 
 typedef struct log_capture {
     char text[8192];
@@ -50,32 +57,12 @@ static size_t expected(unsigned char *out, unsigned rounds, const char *code)
     return n;
 }
 
-static void assert_received(fake_repl *fr, unsigned rounds, const char *code)
+static void assert_received(const repl_board *b, unsigned rounds, const char *code)
 {
-    unsigned char want[1024], got[1024];
+    unsigned char want[1024];
     size_t wn = expected(want, rounds, code);
-    /* The board's thread may still be reading what was written last; give
-     * it a bounded moment, then a little more to catch any extra byte. */
-    for (int i = 0; i < 200 && fake_repl_received(fr, got, sizeof got) < wn; i++)
-        usleep(10 * 1000);
-    usleep(20 * 1000);
-    size_t gn = fake_repl_received(fr, got, sizeof got);
-    assert_int_equal(gn, wn);
-    assert_memory_equal(got, want, wn);
-}
-
-static uint64_t ms_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static fake_repl *board(fake_repl_config cfg)
-{
-    fake_repl *fr = fake_repl_start_board(&cfg);
-    assert_non_null(fr);
-    return fr;
+    assert_int_equal(b->received_len, wn);
+    assert_memory_equal(b->received, want, wn);
 }
 
 /* One bootloader entry against a fake board: how the board behaves, the
@@ -98,8 +85,7 @@ typedef struct repl_case {
     const char *err_has[2];
 } repl_case;
 
-/* Generous bounds: success returns at the hang-up, so they cost nothing
- * unless something is wrong, and a loaded CI machine stays green. */
+/* Time is virtual: the bounds are exact, and a loaded machine changes nothing. */
 #define FAST(t_ms, tries, s_ms) .log = 1, .opt = {.timeout_ms = (t_ms), .attempts = (tries), .settle_ms = (s_ms)}
 
 static const repl_case repl_cases[] = {
@@ -126,10 +112,10 @@ static const repl_case repl_cases[] = {
      .board = {.start = FAKE_REPL_RUNNING, .ignore_ctrl_c = 1000, .print_every_ms = 1},
      FAST(400, 2, 1000), .rc = MPF_ERR_PROTOCOL, .rounds = 2, .sent = NULL, .dropped = 0,
      .err_after_port = " kept printing", .err_has = {"through 2 rounds of Ctrl-C"}},
-    /* Bounded: two attempts of 100 ms. */
+    /* Bounded: two attempts of exactly 100 ms each. */
     {.name = "silent_board_times_out", .board = {.silent = 1},
      .opt = {.timeout_ms = 100, .attempts = 2}, .rc = MPF_ERR_USB_TIMEOUT, .rounds = 2,
-     .sent = NULL, .dropped = -1, .min_ms = 200, .max_ms = 3000,
+     .sent = NULL, .dropped = -1, .min_ms = 200, .max_ms = 200,
      .err_after_port = " did not answer Ctrl-C/Ctrl-A (2 attempts of 100 ms)"},
     {.name = "garbage_answers", .board = {.garbage = 1}, .opt = {.timeout_ms = 200, .attempts = 2},
      .rc = MPF_ERR_PROTOCOL, .rounds = 2, .sent = NULL, .dropped = -1,
@@ -160,11 +146,12 @@ static void run_repl_case(void **state)
 {
     const repl_case *c = *state;
     log_capture lc = {{0}};
-    fake_repl *fr = board(c->board);
+    repl_port rp;
+    repl_port_init(&rp, &c->board);
     if (c->wait_printed) {
-        for (int i = 0; i < 200 && fake_repl_printed(fr) < 200; i++)
-            usleep(10 * 1000);
-        assert_true(fake_repl_printed(fr) >= 200);
+        /* The program has been printing before mpflash connects. */
+        repl_board_advance(&rp.board, 1000);
+        assert_true(rp.board.printed >= 200);
     }
     mpf_serial_enter_options o = c->opt;
     if (c->log) {
@@ -172,20 +159,20 @@ static void run_repl_case(void **state)
         o.user = &lc;
     }
     mpf_error err = {0};
-    uint64_t t0 = ms_now();
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), c->null_options ? NULL : &o, &err),
-                     c->rc);
-    uint64_t took = ms_now() - t0;
+    uint64_t t0 = rp.board.now_ms;
+    assert_int_equal(mpf_serial_enter_bootloader_env(&rp.env, PORT, c->null_options ? NULL : &o, &err), c->rc);
+    uint64_t took = rp.board.now_ms - t0;
+    assert_int_equal(rp.opens, 1);
     if (c->min_ms)
         assert_true(took >= c->min_ms);
     if (c->max_ms)
-        assert_true(took < c->max_ms);
+        assert_true(took <= c->max_ms);
     if (c->rc != MPF_OK)
         assert_int_equal(err.code, c->rc);
     if (c->rounds)
-        assert_received(fr, c->rounds, c->sent);
+        assert_received(&rp.board, c->rounds, c->sent);
     if (c->dropped >= 0)
-        assert_int_equal(fake_repl_dropped(fr) != 0, c->dropped);
+        assert_int_equal(rp.board.dropped != 0, c->dropped);
     for (size_t i = 0; i < 2; i++) {
         if (c->log_has[i])
             assert_non_null(strstr(lc.text, c->log_has[i]));
@@ -196,19 +183,30 @@ static void run_repl_case(void **state)
         assert_null(strstr(lc.text, c->log_lacks));
     if (c->err_after_port) {
         char want[256];
-        snprintf(want, sizeof want, "%s%s", fake_repl_port(fr), c->err_after_port);
+        snprintf(want, sizeof want, "%s%s", PORT, c->err_after_port);
         assert_non_null(strstr(err.message, want));
     }
-    fake_repl_stop(fr);
 }
+
+#ifdef _WIN32
+#define MISSING_PORT "COM231"
+#else
+#define MISSING_PORT "/nonexistent/ttyACM9"
+#endif
 
 static void test_missing_port(void **state)
 {
     (void)state;
     mpf_error err = {0};
-    assert_int_equal(mpf_serial_enter_bootloader("/nonexistent/ttyACM9", NULL, &err), MPF_ERR_NO_DEVICE);
-    assert_non_null(strstr(err.message, "cannot open /nonexistent/ttyACM9"));
+    assert_int_equal(mpf_serial_enter_bootloader(MISSING_PORT, NULL, &err), MPF_ERR_NO_DEVICE);
+    assert_non_null(strstr(err.message, "cannot open " MISSING_PORT ": "));
+    assert_non_null(strstr(err.message, "is the board plugged in?"));
 }
+
+/* What the REPL cases do not reach: a port that is not there, one that is
+ * not a serial port, one another program holds. The last two need POSIX
+ * (a pty, flock); on Windows a COM port is exclusive by nature. */
+#ifndef _WIN32
 
 static void test_not_a_tty(void **state)
 {
@@ -226,7 +224,8 @@ static void test_not_a_tty(void **state)
 static void test_locked_port(void **state)
 {
     (void)state;
-    fake_repl *fr = board((fake_repl_config){.start = FAKE_REPL_AT_PROMPT});
+    fake_repl *fr = fake_repl_start_board(&(fake_repl_config){.start = FAKE_REPL_AT_PROMPT});
+    assert_non_null(fr);
     int holder = open(fake_repl_port(fr), O_RDWR | O_NOCTTY);
     assert_true(holder >= 0);
     assert_int_equal(flock(holder, LOCK_EX | LOCK_NB), 0);
@@ -239,26 +238,30 @@ static void test_locked_port(void **state)
     fake_repl_stop(fr);
 }
 
+#endif
+
 static void test_control_chars_in_code_refused(void **state)
 {
     (void)state;
-    fake_repl *fr = board((fake_repl_config){.start = FAKE_REPL_AT_PROMPT});
+    repl_port rp;
+    repl_port_init(&rp, &(fake_repl_config){.start = FAKE_REPL_AT_PROMPT});
     mpf_serial_enter_options o = {.code = "import machine\x04"};
     mpf_error err = {0};
-    assert_int_equal(mpf_serial_enter_bootloader(fake_repl_port(fr), &o, &err), MPF_ERR_USAGE);
+    assert_int_equal(mpf_serial_enter_bootloader_env(&rp.env, PORT, &o, &err), MPF_ERR_USAGE);
     assert_non_null(strstr(err.message, "free of control characters"));
-    unsigned char got[16];
-    assert_int_equal(fake_repl_received(fr, got, sizeof got), 0);
-    assert_int_equal(mpf_serial_enter_bootloader("", NULL, &err), MPF_ERR_USAGE);
-    fake_repl_stop(fr);
+    assert_int_equal(rp.opens, 0);
+    assert_int_equal(rp.board.received_len, 0);
+    assert_int_equal(mpf_serial_enter_bootloader_env(&rp.env, "", NULL, &err), MPF_ERR_USAGE);
 }
 
 int main(void)
 {
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_missing_port),
+#ifndef _WIN32
         cmocka_unit_test(test_not_a_tty),
         cmocka_unit_test(test_locked_port),
+#endif
         cmocka_unit_test(test_control_chars_in_code_refused),
     };
     const test_table tables[] = {TEST_TABLE(repl_cases, run_repl_case)};

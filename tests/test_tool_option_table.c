@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "test_os.h"
 #include "tool/tool_help.h"
 #include "tool/tool_options_internal.h"
 
@@ -189,12 +190,11 @@ static void test_man_names_reader(void **state)
 static void test_help_shows_every_option(void **state)
 {
     (void)state;
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    assert_non_null(out);
-    tool_help(out);
-    fclose(out);
+    tos_capture out;
+    assert_non_null(tos_capture_begin(&out));
+    tool_help(out.f);
+    char *text = tos_capture_end(&out, NULL);
+    assert_non_null(text);
     for (int id = 1; id < OPT__COUNT; id++) {
         const tool_opt_def *d = &tool_opt_table[id];
         char name[48];

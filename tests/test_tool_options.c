@@ -11,6 +11,16 @@
 
 #include <cmocka.h>
 
+/* Serial ports as each system names them: the option parser takes a port
+ * as -B's next argument only if it cannot be a firmware file. */
+#ifdef _WIN32
+#define PORT0 "COM5"
+#define PORT1 "com12"
+#else
+#define PORT0 "/dev/ttyACM0"
+#define PORT1 "/dev/ttyACM1"
+#endif
+
 #include "tool/tool_options.h"
 
 #define MAX_ARGS 24
@@ -239,8 +249,8 @@ static void two_ports(const tool_options *o)
 {
     assert_true(o->bootloader);
     assert_int_equal(o->port_count, 2);
-    assert_string_equal(o->ports[0], "/dev/ttyACM0");
-    assert_string_equal(o->ports[1], "/dev/ttyACM1");
+    assert_string_equal(o->ports[0], PORT0);
+    assert_string_equal(o->ports[1], PORT1);
     assert_true(o->wait_app);
     assert_int_equal(o->wait_app_seconds, 0);
     assert_int_equal(o->file_count, 1);
@@ -320,6 +330,11 @@ static void backup_full(const tool_options *o)
     assert_true(o->full);
 }
 
+static void chip_named(const tool_options *o)
+{
+    assert_string_equal(o->chip, "WB");
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 static const parse_case cases[] = {
@@ -385,7 +400,7 @@ static const parse_case cases[] = {
     {"--dry-run -u fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, NULL},
     /* several boards, boards running MicroPython, keeping data */
     {"--all --bootloader --wait 5 -u firmware.dfu --wait-app 20", MPF_OK, TOOL_CMD_FLASH, NULL, unattended},
-    {"-B /dev/ttyACM0 -B /dev/ttyACM1 --wait-app fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, two_ports},
+    {"-B " PORT0 " -B " PORT1 " --wait-app fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, two_ports},
     {"--bootloader=ttyS9 fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, port_attached},
     {"-B fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, not_a_port},
     {"-S AAA -S BBB -S CCC -u fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, several_serials},
@@ -393,6 +408,10 @@ static const parse_case cases[] = {
     {"--sim f401 --sim-boards 4 -l", MPF_OK, TOOL_CMD_LIST, NULL, sim_boards},
     {"--backup old.dfu --full -u fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, backup_full},
     {"--backup old.dfu --dry-run -u fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, NULL},
+    {"--chip WB -u fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, chip_named},
+    {"--chip f9 -u fw.dfu", MPF_ERR_USAGE, 0,
+     "--chip f9: not an STM32 family mpflash knows; use one of: f4 f7 h7 h7ab h5 l4 g0 g4 wb u5 unknown",
+     NULL},
 
     /* refusals: unknown, malformed, conflicting */
     {"", MPF_ERR_USAGE, 0,
@@ -513,14 +532,14 @@ static const parse_case cases[] = {
      "--wait-app and --sim cannot be used together: a virtual board has no USB serial port and is always in DFU "
      "mode",
      NULL},
-    {"--all -B /dev/ttyACM0 -u fw.dfu", MPF_ERR_USAGE, 0,
+    {"--all -B " PORT0 " -u fw.dfu", MPF_ERR_USAGE, 0,
      "--all and -B cannot be used together: --all finds every board, a PORT names one; use one way", NULL},
-    {"-B /dev/ttyACM0 -S X -u fw.dfu", MPF_ERR_USAGE, 0,
+    {"-B " PORT0 " -S X -u fw.dfu", MPF_ERR_USAGE, 0,
      "-B and -S cannot be used together: the PORT names the board; -S and -p choose among the boards -B finds "
      "without one",
      NULL},
-    {"-B /dev/ttyACM0 -B -u fw.dfu", MPF_ERR_USAGE, 0, "-B: give a PORT every time, or once without one", NULL},
-    {"--bootloader= -u fw.dfu", MPF_ERR_USAGE, 0, "--bootloader=: give the board's serial port, e.g. /dev/ttyACM0",
+    {"-B " PORT0 " -B -u fw.dfu", MPF_ERR_USAGE, 0, "-B: give a PORT every time, or once without one", NULL},
+    {"--bootloader= -u fw.dfu", MPF_ERR_USAGE, 0, "--bootloader=: give the board's serial port, e.g. " PORT0,
      NULL},
     {"-B --dry-run -u fw.dfu", MPF_ERR_USAGE, 0,
      "-B and --dry-run cannot be used together: a dry run changes nothing, but entering the bootloader stops the "
@@ -575,7 +594,7 @@ static void test_table(void **state)
         mpf_err rc = tool_options_parse(&o, argc, argv, &err);
         if (rc != c->rc || (rc == MPF_OK && o.command != c->cmd) ||
             (rc != MPF_OK && strcmp(err.message, c->message) != 0)) {
-            print_error("case %zu \"%s\": rc %d command %d message \"%s\"\n", i, c->args, rc, o.command,
+            print_error("case %u \"%s\": rc %d command %d message \"%s\"\n", (unsigned)i, c->args, rc, o.command,
                         err.message);
             tool_options_free(&o);
             fail();

@@ -38,6 +38,13 @@ typedef struct mpf_port_ops {
  * ("COM5" is opened as \\.\COM5 so that COM10 and above work). */
 const mpf_port_ops *mpf_port_host(void);
 
+/* A port name of this host's kind, for messages. */
+#ifdef _WIN32
+#define MPF_PORT_EXAMPLE "COM5"
+#else
+#define MPF_PORT_EXAMPLE "/dev/ttyACM0"
+#endif
+
 /* Nonzero if name can only be a serial port of this host:
  * mpf_port_name_is_dev on POSIX, mpf_port_name_is_com on Windows. */
 int mpf_port_name_is_port(const char *name);

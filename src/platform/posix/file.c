@@ -11,7 +11,14 @@
 
 FILE *mpf_file_open_read(const char *path)
 {
-    return fopen(path, "rb");
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f); /* glibc opens a folder for reading; reading it fails later */
+        errno = EISDIR;
+        return NULL;
+    }
+    return f;
 }
 
 FILE *mpf_file_create_new(const char *path)
