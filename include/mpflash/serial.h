@@ -77,7 +77,15 @@ typedef struct mpf_serial_enter_options {
     const char *code;    /* NULL = MPF_SERIAL_BOOTLOADER_CODE */
     void (*log)(void *user, mpf_log_level level, const char *message); /* optional */
     void *user;
+    /* Optional: first ask the board for sys.implementation._machine
+     * (MPF_SERIAL_MACHINE_CODE; "NUCLEO-F401RE with STM32F401xE", or "" when
+     * the firmware is too old to have it) and pass it here, with user. An
+     * error returned stops the entry before the bootloader code is sent: the
+     * board keeps running its firmware, and that error is the entry's. */
+    mpf_err (*machine)(void *user, const char *machine, mpf_error *err);
 } mpf_serial_enter_options;
+
+#define MPF_SERIAL_MACHINE_CODE "import sys; print(sys.implementation._machine)"
 
 /* Open port (a tty path) raw at 115200 8N1, and per attempt send Ctrl-C
  * twice (stop a running program, clear the line) and Ctrl-A (enter the raw

@@ -2,7 +2,9 @@
  * fake (tests/fake_libusb, LD_PRELOAD) whose boards are virtual STM32s:
  * listing, choosing among several boards, the errors a real bus gives, and
  * MicroPython's deploy command lines exactly as the Makefile writes them.
- * Each board's flash is read from the fake's state file afterwards. */
+ * Each board's flash is read from the fake's state file afterwards. Built
+ * again as test_usbfs_cli_usb, on the real libusb over emulated usbfs
+ * (tests/usbfs.cmake): RUN_USB then runs the binary there. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,29 +50,14 @@ static void fake_dev_with_bus(const char *dir)
     cli_write(node, "001", "", 0);
 }
 
-/* cli_fake_usb_env plus MPFLASH_DEV_ROOT=dir/dev. */
-typedef struct rooted_env {
-    cli_usb_env usb;
-    char root[600];
-    const char *list[6];
-} rooted_env;
-
-static const char *const *fake_usb_rooted(rooted_env *e, const char *dir, const char *boards)
-{
-    const char *const *base = cli_fake_usb_env(&e->usb, dir, boards);
-    snprintf(e->root, sizeof e->root, "MPFLASH_DEV_ROOT=%s/dev", dir);
-    for (size_t i = 0; i < 4; i++)
-        e->list[i] = base[i];
-    e->list[4] = e->root;
-    e->list[5] = NULL;
-    return e->list;
-}
-
+/* RUN_USB with MPFLASH_DEV_ROOT=dir/dev. */
 #define RUN_USB_ROOTED(dir, boards, r, ...)                                                        \
     do {                                                                                           \
         const char *const args_[] = {__VA_ARGS__, NULL};                                           \
-        rooted_env e_;                                                                             \
-        cli_run(dir, args_, fake_usb_rooted(&e_, dir, boards), r);                                 \
+        char root_[600];                                                                           \
+        snprintf(root_, sizeof root_, "MPFLASH_DEV_ROOT=%s/dev", dir);                             \
+        const char *const env_[] = {root_, NULL};                                                  \
+        cli_usb_run(dir, boards, args_, env_, r);                                                  \
     } while (0)
 
 /* Nothing found: plainly so when USB devices can be seen, otherwise which
@@ -112,7 +99,28 @@ static void test_makefile_command_lines(void **state)
     RUN_USB_EXPECT(dir, "f401:DFUUTIL", 0, "-a", "0", "-d", "0x0483:0xDF11", "-D", "build-PYBV11/firmware.dfu", "-s",
             ":leave");
     cli_assert_fake_flash(dir, "f401-DFUUTIL.mem", want);
+    /* Read back the way a backup does. */
+    RUN_USB_EXPECT(dir, "f401:DFUUTIL", 0, "-a", "0", "-d", "0483:df11", "-U", "back.bin", "-s", "0x08000000:0x80000");
+    cli_assert_file_bytes(dir, "back.bin", want, F401_FLASH, FLASH_BASE);
     free(want);
+}
+
+/* A kernel driver bound to the DFU interface: detached for the claim, and
+ * given back when mpflash lets go. */
+static void test_kernel_driver_is_detached_and_given_back(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir_with_firmware("usb-driver", dir, sizeof dir);
+    RUN_USB_EXPECT(dir, "f401:KD:driver=usbhid", 0, "-a", "0", "-U", "head.bin", "-s", "0x08000000:0x4000");
+    size_t len;
+    char *log = (char *)cli_read(dir, "usb.log", &len);
+    const char *detached = strstr(log, "KD kernel driver usbhid detached from interface 0\n");
+    const char *claimed = detached ? strstr(detached, "KD claim 0 -> 0\n") : NULL;
+    const char *released = claimed ? strstr(claimed, "KD release 0 -> 0\n") : NULL;
+    if (!released || !strstr(released, "KD kernel driver usbhid attached to interface 0\n"))
+        fail_msg("want detach, claim, release, attach in that order; the log:\n%s", log);
+    free(log);
 }
 
 /* Two boards: refuse to guess; -S or -p picks one, and only it changes. */
@@ -281,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_list_nothing),
         cmocka_unit_test(test_makefile_command_lines),
+        cmocka_unit_test(test_kernel_driver_is_detached_and_given_back),
         cmocka_unit_test(test_choosing_among_boards),
         cmocka_unit_test(test_no_board),
         cmocka_unit_test(test_usb_errors),

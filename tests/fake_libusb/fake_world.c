@@ -217,6 +217,10 @@ static int add_board(char *item)
             snprintf(d->onleave_path, sizeof d->onleave_path, "%s", val);
             continue;
         }
+        if (strcmp(opt, "driver") == 0 && *val) {
+            snprintf(d->driver, sizeof d->driver, "%s", val);
+            continue;
+        }
         if (strcmp(opt, "fault") == 0 && add_fault(d, val) == 0)
             continue;
         if (strcmp(opt, "wp") == 0 && *val) {
