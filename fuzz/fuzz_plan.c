@@ -116,6 +116,18 @@ static void check_plan(const mpf_plan *p, const mpf_image *img, const mpf_layout
     check(total == p->write_bytes && total >= image_total);
     check(p->chip->write_once ? total - image_total < 2u * p->chip->word_size * img->count
                               : total == image_total);
+    /* What the widening added is 0xFF, and nothing else. */
+    for (size_t i = 0; p->chip->write_once && i < p->write_count; i++) {
+        const mpf_plan_write *w = &p->writes[i];
+        for (size_t k = 0; k < w->size; k++) {
+            const uint32_t a = w->address + (uint32_t)k;
+            int in_image = 0;
+            for (size_t s = 0; s < img->count && !in_image; s++)
+                in_image = img->segments[s].alt == w->alt && a >= img->segments[s].address &&
+                           a - img->segments[s].address < img->segments[s].size;
+            check(in_image || w->data[k] == 0xFF);
+        }
+    }
     /* The bytes are the image's, at the image's addresses. */
     for (size_t s = 0; s < img->count; s++) {
         const mpf_segment *seg = &img->segments[s];
