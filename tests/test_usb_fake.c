@@ -138,6 +138,25 @@ static void scan_after_change(fx *f, size_t want)
 #endif
 }
 
+/* Open the board a filter picks after it left the bus and came back. On
+ * usbfs the real libusb lists the old device until the uevents reach its
+ * event thread: its strings cannot be read then, so nothing matches (or the
+ * open fails as disconnected), and it is tried again (a bounded number of
+ * times). The fake libusb re-enumerates within the scan. */
+static mpf_err open_after_change(fx *f, const mpf_usb_filter *filter, mpf_transport *t)
+{
+    mpf_err rc = mpf_usb_open_matching(f->usb, filter, 1000, t, &f->err);
+#ifdef USBFS_TIER
+    usbfs_bed_settle(f->bed);
+    for (int tries = 0; tries < 200 && (rc == MPF_ERR_USB_DISCONNECTED || rc == MPF_ERR_NO_DEVICE);
+         tries++) {
+        usleep(10000);
+        rc = mpf_usb_open_matching(f->usb, filter, 1000, t, &f->err);
+    }
+#endif
+    return rc;
+}
+
 static int log_has(const fx *f, const char *line)
 {
     FILE *in = fopen(f->log, "r");
@@ -381,6 +400,106 @@ static void test_runtime_board_that_detaches_itself(void **state)
     assert_false(log_has(f, "DDD reset -> -5"));
 }
 
+/* A request the board never answers ends at the host's timeout (on usbfs:
+ * libusb discards the held URB and reaps it with -ENOENT) and leaves
+ * nothing behind; a stall is its own error, and the board then says why. */
+static void test_lost_and_stalled_requests(void **state)
+{
+    fx *f = *state;
+    boards(f, "f401:AAA:fault=timeout/getstatus/1:fault=stall/getstatus/2");
+    scan(f);
+    mpf_transport t;
+    assert_int_equal(mpf_usb_open(f->list, 0, &t, &f->err), MPF_OK);
+    uint8_t st[6];
+    size_t got = 0;
+    assert_int_equal(t.ops->control_in(t.ctx, 3, 0, st, 6, &got, 200, &f->err), MPF_ERR_USB_TIMEOUT);
+    assert_string_equal(f->err.message,
+                        "timed out after 200 ms reading GETSTATUS (wValue 0, 6 bytes) from 0483:df11 at 1-1");
+    assert_int_equal(got, 0);
+    assert_int_equal(t.ops->control_in(t.ctx, 3, 0, st, 6, &got, 500, &f->err), MPF_ERR_USB_STALL);
+    assert_int_equal(t.ops->control_in(t.ctx, 3, 0, st, 6, &got, 500, &f->err), MPF_OK);
+    assert_int_equal(got, 6);
+    assert_int_equal(st[0], 15); /* errSTALLEDPKT */
+    assert_int_equal(st[4], 10); /* dfuERROR */
+    mpf_transport_close(&t);
+    assert_true(log_has(f, "AAA ctrl a1 03 0000 0000 6 " TMO(200) " -> -7"));
+    assert_true(log_has(f, "AAA ctrl a1 03 0000 0000 6 " TMO(500) " -> -9"));
+}
+
+/* A board that vanishes mid-request: that request and the handle fail as
+ * disconnected; the board comes back as a new device, which opens and
+ * answers. */
+static void test_disconnect_and_reenumeration(void **state)
+{
+    fx *f = *state;
+    boards(f, "f401:AAA:fault=disconnect/getstatus/1");
+    scan(f);
+    mpf_transport t;
+    assert_int_equal(mpf_usb_open(f->list, 0, &t, &f->err), MPF_OK);
+    uint8_t st[6];
+    size_t got = 0;
+    assert_int_equal(t.ops->control_in(t.ctx, 3, 0, st, 6, &got, 500, &f->err), MPF_ERR_USB_DISCONNECTED);
+    assert_string_equal(f->err.message, "device disconnected reading GETSTATUS (wValue 0, 6 bytes) from "
+                                        "0483:df11 at 1-1 (unplugged, or it reset itself)");
+    assert_int_equal(t.ops->control_in(t.ctx, 3, 0, st, 6, &got, 500, &f->err), MPF_ERR_USB_DISCONNECTED);
+    mpf_transport_close(&t);
+    mpf_usb_filter filter;
+    mpf_usb_filter_init(&filter);
+    assert_int_equal(mpf_usb_filter_set_serial(&filter, "AAA", NULL), MPF_OK);
+    assert_int_equal(open_after_change(f, &filter, &t), MPF_OK);
+    assert_int_equal(t.ops->control_in(t.ctx, 3, 0, st, 6, &got, 500, &f->err), MPF_OK);
+    assert_int_equal(st[4], 2); /* dfuIDLE: a fresh start */
+    mpf_transport_close(&t);
+    assert_true(log_has(f, "AAA enumerate dfu"));
+}
+
+/* Removing read protection (0x92): the chip erases itself and resets, and
+ * comes back as a new device, readable and blank. */
+static void test_unprotect_and_reenumeration(void **state)
+{
+    fx *f = *state;
+    boards(f, "f401:RP:rdp");
+    mpf_usb_filter filter;
+    mpf_usb_filter_init(&filter);
+    assert_int_equal(mpf_usb_filter_set_serial(&filter, "RP", NULL), MPF_OK);
+    mpf_transport t;
+    assert_int_equal(mpf_usb_open_matching(f->usb, &filter, 1000, &t, &f->err), MPF_OK);
+    mpf_dfu d;
+    uint8_t head[16], erased[16];
+    memset(erased, 0xFF, sizeof erased);
+    assert_int_equal(mpf_dfu_open(&d, &t, NULL, &f->err), MPF_OK);
+    assert_int_equal(mpf_dfu_read(&d, 0, 0x08000000, head, sizeof head, &f->err), MPF_ERR_DEVICE_STATUS);
+    assert_int_equal(mpf_dfu_open(&d, &t, NULL, &f->err), MPF_OK);
+    if (mpf_dfu_read_unprotect(&d, &f->err) != MPF_OK)
+        fail_msg("unprotect: %s", f->err.message);
+    mpf_transport_close(&t);
+    assert_int_equal(open_after_change(f, &filter, &t), MPF_OK);
+    assert_int_equal(mpf_dfu_open(&d, &t, NULL, &f->err), MPF_OK);
+    assert_int_equal(mpf_dfu_read(&d, 0, 0x08000000, head, sizeof head, &f->err), MPF_OK);
+    assert_memory_equal(head, erased, sizeof head);
+    mpf_transport_close(&t);
+    assert_true(log_has(f, "RP enumerate dfu"));
+}
+
+/* A board that stalls SET_INTERFACE: the real library (Linux) reports it as
+ * LIBUSB_ERROR_OTHER, not as a stall; the message says what happened. */
+static void test_refused_alt_setting(void **state)
+{
+    fx *f = *state;
+    boards(f, "f405:BBB:fault=stall/select-alt/1");
+    scan(f);
+    mpf_transport t;
+    assert_int_equal(mpf_usb_open(f->list, 0, &t, &f->err), MPF_OK);
+    assert_int_equal(t.ops->select_alt(t.ctx, 1, &f->err), MPF_ERR_USB);
+    assert_string_equal(f->err.message,
+                        "0483:df11 at 1-1 refused SET_INTERFACE to alt setting 1 of interface 0 "
+                        "(LIBUSB_ERROR_OTHER): it stalled the request or did not answer; check that the "
+                        "device offers that alt setting");
+    assert_int_equal(t.ops->select_alt(t.ctx, 1, &f->err), MPF_OK);
+    mpf_transport_close(&t);
+    assert_true(log_has(f, "BBB alt 0 1 -> -99"));
+}
+
 static void test_two_boards_are_not_guessed_between(void **state)
 {
     fx *f = *state;
@@ -432,6 +551,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_leaving_takes_the_board_off_the_bus, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runtime_board_is_detached, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runtime_board_that_detaches_itself, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lost_and_stalled_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disconnect_and_reenumeration, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_alt_setting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unprotect_and_reenumeration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_boards_are_not_guessed_between, setup, teardown),
         cmocka_unit_test_setup_teardown(test_board_without_serial, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_boards, setup, teardown),

@@ -46,6 +46,11 @@ int fake_dev_set_alt(struct libusb_device *d, unsigned claimed, int interface, i
         rc = 0;
     else
         rc = from_mpf(d->t.ops->select_alt(d->t.ctx, (uint8_t)alt, NULL));
+    /* The real library's Linux backend: any SET_INTERFACE failure but a
+     * missing alt setting (EINVAL) or a vanished device (ENODEV) is
+     * LIBUSB_ERROR_OTHER, a stall included. */
+    if (rc < 0 && rc != LIBUSB_ERROR_NOT_FOUND && rc != LIBUSB_ERROR_NO_DEVICE)
+        rc = LIBUSB_ERROR_OTHER;
     fake_log(d, "alt %d %d -> %d", interface, alt, rc);
     return rc;
 }

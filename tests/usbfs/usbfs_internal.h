@@ -41,11 +41,19 @@ typedef struct usbfs_node {
 
 typedef enum { USBFS_ADD, USBFS_REMOVE } usbfs_action_kind;
 
+/* A board's virtual clock tied to real time: at real time real_us the
+ * board's clock read sim_us. */
+typedef struct usbfs_clock {
+    int tied;
+    uint64_t real_us, sim_us;
+} usbfs_clock;
+
 struct usbfs_bed {
     UMockdevTestbed *tb;
     UMockdevIoctlBase *handler;
     char *root;
     usbfs_node nodes[USBFS_MAX_NODES];
+    usbfs_clock clocks[FAKE_MAX_DEVICES];
     size_t node_count;
     uint8_t next_devnum[256];
 

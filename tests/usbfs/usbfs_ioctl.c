@@ -100,6 +100,24 @@ static void append(usbfs_node *n, usbfs_urb *u)
     *at = u;
 }
 
+/* The board's clock runs on the host's requests only (and on its own
+ * operations): catch it up with the real time since it was tied, so that
+ * the host's sleeps count as they would on a real board, and an operation
+ * the board is running ends in real time. */
+static void keep_time(usbfs_clock *c, struct libusb_device *d, uint64_t now)
+{
+    uint64_t sim = mpf_sim_clock_us(d->sim);
+    if (!c->tied) {
+        c->tied = 1;
+        c->real_us = now;
+        c->sim_us = sim;
+        return;
+    }
+    uint64_t target = c->sim_us + (now - c->real_us);
+    if (target > sim + 1000)
+        d->t.ops->sleep_ms(d->t.ctx, (uint32_t)((target - sim) / 1000));
+}
+
 static uint16_t le16(const uint8_t *p)
 {
     return (uint16_t)(p[0] | p[1] << 8);
@@ -140,8 +158,16 @@ static int submit(usbfs_bed *bed, usbfs_node *n, UMockdevIoctlData *arg, int *er
     if ((int)length > urb->buffer_length - 8)
         length = (uint16_t)(urb->buffer_length - 8);
     struct libusb_device *d = &fake.devs[n->dev];
+    usbfs_clock *clock = &bed->clocks[n->dev];
+    uint64_t arrived = now_us();
+    keep_time(clock, d, arrived);
+    uint64_t before = mpf_sim_clock_us(d->sim);
     int rc = fake_dev_control(d, n->claimed, setup[0], setup[1], le16(setup + 2), le16(setup + 4),
                               setup + 8, length, 0 /* libusb keeps the host's timeout */);
+    if (rc == LIBUSB_ERROR_TIMEOUT)
+        /* The board charged the host's wait for a lost request to its
+         * clock; here the host waits in real time. */
+        clock->sim_us += mpf_sim_clock_us(d->sim) - before;
     if (rc >= 0) {
         u->actual = rc;
     } else if (rc == LIBUSB_ERROR_TIMEOUT) {
@@ -149,9 +175,15 @@ static int submit(usbfs_bed *bed, usbfs_node *n, UMockdevIoctlData *arg, int *er
     } else {
         u->status = -errno_of(rc);
     }
-    u->ready_us = u->lost ? 0 : now_us();
+    /* Answered when real time reaches the board's clock: a board busy
+     * with an operation (mboot's erase, a slow GETSTATUS) holds the URB. */
+    uint64_t done = clock->real_us + (mpf_sim_clock_us(d->sim) - clock->sim_us);
+    u->ready_us = u->lost ? 0 : done > arrived ? done : arrived;
+    /* Holds longer than a transfer's own time on the wire (a 2 KiB block
+     * is about 1.5 ms at full speed) are the board being busy. */
+    if (!u->lost && done >= arrived + 20000)
+        fake_log(d, "held %llu ms", (unsigned long long)((done - arrived) / 1000));
     append(n, u);
-    (void)bed;
     return 0;
 }
 
@@ -369,8 +401,13 @@ static int board_ioctl(usbfs_bed *bed, usbfs_node *n, gulong request, UMockdevIo
     case USBDEVFS_SETINTERFACE: {
         const struct usbdevfs_setinterface *si = ARG(struct usbdevfs_setinterface);
         int lrc = fake_dev_set_alt(d, n->claimed, (int)si->interface, (int)si->altsetting);
-        /* The kernel's usb_set_interface: a bad alt setting is EINVAL. */
-        *err = lrc == LIBUSB_ERROR_NOT_FOUND ? EINVAL : lrc < 0 ? errno_of(lrc) : 0;
+        /* The kernel's usb_set_interface: a bad alt setting is EINVAL; the
+         * board's other failures (reported as LIBUSB_ERROR_OTHER, what the
+         * real library makes of them) come from its stall, EPIPE. */
+        *err = lrc == LIBUSB_ERROR_NOT_FOUND ? EINVAL
+               : lrc == LIBUSB_ERROR_OTHER   ? EPIPE
+               : lrc < 0                     ? errno_of(lrc)
+                                             : 0;
         rc = lrc < 0 ? -1 : 0;
         break;
     }
