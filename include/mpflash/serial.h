@@ -106,6 +106,20 @@ typedef struct mpf_serial_enter_options {
 mpf_err mpf_serial_enter_bootloader(const char *port, const mpf_serial_enter_options *o,
                                     mpf_error *err);
 
+/* ---- bootloader entry by the 1200-baud touch (Arduino boards) ------------ */
+
+#define MPF_SERIAL_TOUCH_BAUD 1200u
+
+/* Nonzero if a board with this USB ID enters its bootloader when its CDC
+ * port is opened at 1200 baud and closed (Arduino's boards, in their
+ * sketches and in MicroPython). */
+int mpf_serial_enters_by_touch(uint16_t vid, uint16_t pid);
+
+/* Open port at baud (MPF_SERIAL_TOUCH_BAUD) and close it, dropping DTR; the
+ * board then resets into its bootloader. Errors as for opening the port;
+ * MPF_ERR_USAGE where the host cannot set the speed. */
+mpf_err mpf_serial_touch(const char *port, uint32_t baud, mpf_error *err);
+
 /* ---- tying the DFU device to the board ---------------------------------- */
 
 typedef enum mpf_serial_match_how {

@@ -64,7 +64,10 @@ static void enter_thread(void *arg)
     if (j->log.ctx->image_machine)
         o.machine = on_machine;
     mpf_error_clear(&j->t->err);
-    j->t->rc = mpf_serial_enter_bootloader(j->t->port, &o, &j->t->err);
+    if (j->t->touch)
+        j->t->rc = mpf_serial_touch(j->t->port, MPF_SERIAL_TOUCH_BAUD, &j->t->err);
+    else
+        j->t->rc = mpf_serial_enter_bootloader(j->t->port, &o, &j->t->err);
 }
 
 static void announce(tool_ctx *ctx, const tool_boot_target *t)
@@ -76,7 +79,7 @@ static void announce(tool_ctx *ctx, const tool_boot_target *t)
         tj_str(&j, "port", t->detach ? NULL : t->port);
         tj_str(&j, "serial", t->serial);
         tj_str(&j, "path", t->path);
-        tj_str(&j, "method", t->detach ? "detach" : "repl");
+        tj_str(&j, "method", t->detach ? "detach" : t->touch ? "touch" : "repl");
         tj_end(&j);
         return;
     }
@@ -84,6 +87,8 @@ static void announce(tool_ctx *ctx, const tool_boot_target *t)
     tool_boot_target_describe(t, who, sizeof who);
     if (t->detach)
         tool_say(ctx, "entering the bootloader: %s, with DFU_DETACH\n", who);
+    else if (t->touch)
+        tool_say(ctx, "entering the bootloader: %s %s, with the 1200-baud touch\n", t->port, who);
     else
         tool_say(ctx, "entering the bootloader: %s %s, through the raw REPL\n", t->port, who);
 }
