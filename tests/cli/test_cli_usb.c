@@ -37,6 +37,23 @@ static void test_list(void **state)
     cli_result_free(&r);
 }
 
+/* dir/dev, MPFLASH_DEV_ROOT's stand-in for /dev, made with a USB bus. */
+static void fake_dev_with_bus(const char *dir)
+{
+    char unused[600];
+    cli_fake_dev_with_bus(dir, unused, sizeof unused);
+}
+
+/* RUN_USB with MPFLASH_DEV_ROOT=dir/dev. */
+#define RUN_USB_ROOTED(dir, boards, r, ...)                                                        \
+    do {                                                                                           \
+        const char *const args_[] = {__VA_ARGS__, NULL};                                           \
+        char root_[600];                                                                           \
+        snprintf(root_, sizeof root_, "MPFLASH_DEV_ROOT=%s/dev", dir);                             \
+        const char *const env_[] = {root_, NULL};                                                  \
+        cli_usb_run(dir, boards, args_, env_, r);                                                  \
+    } while (0)
+
 /* Nothing found: plainly so when USB devices can be seen, otherwise which
  * access is missing and what to do (exit code 4). MPFLASH_DEV_ROOT stands
  * for /dev; root reads every node, so the permission case is a unit test
@@ -44,13 +61,10 @@ static void test_list(void **state)
 static void test_list_nothing(void **state)
 {
     (void)state;
-    char dir[512], node[600], root_env[600];
+    char dir[512];
     cli_workdir("usb-list-nothing", dir, sizeof dir);
-    snprintf(root_env, sizeof root_env, "MPFLASH_DEV_ROOT=%s/dev", dir);
-    const char *env[] = {root_env, NULL};
-    const char *const args[] = {"-l", NULL};
     cli_result r;
-    cli_usb_run(dir, "", args, env, &r);
+    RUN_USB_ROOTED(dir, "", &r, "-l");
     cli_assert_exit(&r, 4);
     assert_int_equal(r.out_len, 0);
     cli_assert_error_line(&r, "no DFU devices found, and none could be: ");
@@ -58,16 +72,8 @@ static void test_list_nothing(void **state)
     assert_non_null(strstr(r.err, "docker run --device=/dev/bus/usb"));
     cli_result_free(&r);
 
-    snprintf(node, sizeof node, "%s/dev", dir);
-    assert_int_equal(mkdir(node, 0777), 0);
-    snprintf(node, sizeof node, "%s/dev/bus", dir);
-    assert_int_equal(mkdir(node, 0777), 0);
-    snprintf(node, sizeof node, "%s/dev/bus/usb", dir);
-    assert_int_equal(mkdir(node, 0777), 0);
-    snprintf(node, sizeof node, "%s/dev/bus/usb/001", dir);
-    assert_int_equal(mkdir(node, 0777), 0);
-    cli_write(node, "001", "", 0);
-    cli_usb_run(dir, "", args, env, &r);
+    fake_dev_with_bus(dir);
+    RUN_USB_ROOTED(dir, "", &r, "-l");
     cli_assert_exit(&r, 0);
     assert_string_equal(r.out, "no DFU devices found\n");
     assert_int_equal(r.err_len, 0);
@@ -139,24 +145,39 @@ static void test_choosing_among_boards(void **state)
     free(erased);
 }
 
+/* No board: without USB access the flashing paths (-u, -e) say which
+ * access is missing, as -l does (exit 4, nothing else tried); with access,
+ * how to put the board in DFU mode (exit 3). */
 static void test_no_board(void **state)
 {
     (void)state;
     char dir[512];
     cli_workdir_with_firmware("usb-none", dir, sizeof dir);
     cli_result r;
-    RUN_USB(dir, "", &r, "-q", "-u", "firmware.dfu");
-    assert_int_equal(r.exit_code, 3);
-    cli_assert_error_line(&r, "no DFU device found: put the board in DFU mode");
+    RUN_USB_ROOTED(dir, "", &r, "-q", "-u", "firmware.dfu");
+    cli_assert_exit(&r, 4);
+    cli_assert_error_line(&r, "no DFU devices found, and none could be: ");
+    assert_non_null(strstr(r.err, "/dev/bus/usb is missing or empty"));
+    assert_non_null(strstr(r.err, "docker run --device=/dev/bus/usb"));
     cli_result_free(&r);
-    /* A board that does not match the filter is named in the message. */
-    RUN_USB(dir, "f405:X1", &r, "-q", "-d", "0483:df12", "-u", "firmware.dfu");
+    RUN_USB_ROOTED(dir, "", &r, "-e");
+    cli_assert_exit(&r, 4);
+    cli_assert_error_line(&r, "no DFU devices found, and none could be: ");
+    cli_result_free(&r);
+    /* A board that does not match the filter is named in the message, bus or not. */
+    RUN_USB_ROOTED(dir, "f405:X1", &r, "-q", "-d", "0483:df12", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 3);
     cli_assert_error_line(&r, "no DFU device matches");
     assert_non_null(strstr(r.err, "serial X1"));
     cli_result_free(&r);
+
+    fake_dev_with_bus(dir);
+    RUN_USB_ROOTED(dir, "", &r, "-q", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 3);
+    cli_assert_error_line(&r, "no DFU device found: put the board in DFU mode");
+    cli_result_free(&r);
     /* --wait=1 gives up after a second with the same answer. */
-    RUN_USB(dir, "", &r, "-q", "--wait=1", "-u", "firmware.dfu");
+    RUN_USB_ROOTED(dir, "", &r, "-q", "--wait=1", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 3);
     cli_assert_error_line(&r, "after waiting 1 s: no DFU device found");
     cli_result_free(&r);
