@@ -4,6 +4,7 @@
 
 #include "mpflash/engine.h"
 #include "mpflash/plan.h"
+#include "tool/tool_interrupt.h"
 #include "tool/tool_commands.h"
 #include "tool/tool_device.h"
 #include "tool/tool_usb_access.h"
@@ -76,7 +77,7 @@ static mpf_err act(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     tool_progress_callbacks(&prog, &cb);
     uint64_t t0 = tool_device_now_us(dev);
     mpf_dfu *d = NULL;
-    rc = mpf_dfu_new(&dev->transport, &cb, &d, err);
+    rc = tool_session_new(&dev->transport, &cb, &d, err);
     const char *text = "";
     char leave_text[160];
     int left = 0;
@@ -110,7 +111,7 @@ static mpf_err act(tool_ctx *ctx, tool_device *dev, mpf_error *err)
                  *text ? "; " : "", (unsigned)at);
         text = leave_text;
     }
-    mpf_dfu_close(d);
+    tool_session_close(d);
     tool_progress_end_line(&prog);
     if (!rc)
         report(ctx, dev, text, tool_device_now_us(dev) - t0, left);
