@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include "test_os.h"
 #include <libusb.h>
 
 #include "engine/dfu_session.h"
@@ -42,11 +43,13 @@ static int setup(void **state)
     }
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/mpflash-usb-fake-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    char *dir = tos_temp_dir("mpflash-usb-fake");
+    assert_non_null(dir);
+    snprintf(f->dir, sizeof f->dir, "%s", dir);
+    free(dir);
     snprintf(f->log, sizeof f->log, "%s/usb.log", f->dir);
-    setenv("MPFLASH_FAKE_USB_STATE", f->dir, 1);
-    setenv("MPFLASH_FAKE_USB_LOG", f->log, 1);
+    tos_setenv("MPFLASH_FAKE_USB_STATE", f->dir);
+    tos_setenv("MPFLASH_FAKE_USB_LOG", f->log);
     *state = f;
     return 0;
 }
@@ -57,17 +60,7 @@ static int teardown(void **state)
     mpf_usb_list_free(f->list);
     mpf_usb_free(f->usb);
     /* Not system("rm -rf"): a shell would inherit the preload. */
-    DIR *d = opendir(f->dir);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        char path[sizeof f->dir + 260];
-        snprintf(path, sizeof path, "%s/%s", f->dir, e->d_name);
-        if (e->d_name[0] != '.')
-            unlink(path);
-    }
-    if (d)
-        closedir(d);
-    int rc = rmdir(f->dir);
+    int rc = tos_remove_tree(f->dir);
     free(f);
     return rc;
 }
@@ -78,7 +71,7 @@ static void boards(fx *f, const char *spec)
     mpf_usb_list_free(f->list);
     f->list = NULL;
     mpf_usb_free(f->usb);
-    setenv("MPFLASH_FAKE_USB", spec, 1);
+    tos_setenv("MPFLASH_FAKE_USB", spec);
     assert_int_equal(mpf_usb_new(&f->usb, &f->err), MPF_OK);
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include "test_os.h"
 #include <sys/stat.h>
 
 #include "cli_helpers.h"
@@ -60,13 +61,13 @@ static void test_list_nothing(void **state)
     cli_result_free(&r);
 
     snprintf(node, sizeof node, "%s/dev", dir);
-    assert_int_equal(mkdir(node, 0777), 0);
+    assert_int_equal(tos_mkdir(node), 0);
     snprintf(node, sizeof node, "%s/dev/bus", dir);
-    assert_int_equal(mkdir(node, 0777), 0);
+    assert_int_equal(tos_mkdir(node), 0);
     snprintf(node, sizeof node, "%s/dev/bus/usb", dir);
-    assert_int_equal(mkdir(node, 0777), 0);
+    assert_int_equal(tos_mkdir(node), 0);
     snprintf(node, sizeof node, "%s/dev/bus/usb/001", dir);
-    assert_int_equal(mkdir(node, 0777), 0);
+    assert_int_equal(tos_mkdir(node), 0);
     cli_write(node, "001", "", 0);
     cli_run(dir, args, env, &r);
     cli_assert_exit(&r, 0);
