@@ -37,6 +37,7 @@ static void test_list(void **state)
     cli_result_free(&r);
 }
 
+#ifdef __linux__ /* usbfs: /dev/bus/usb (src/tool/tool_usb_access.c) */
 /* Nothing found: plainly so when USB devices can be seen, otherwise which
  * access is missing and what to do (exit code 4). MPFLASH_DEV_ROOT stands
  * for /dev; root reads every node, so the permission case is a unit test
@@ -77,6 +78,8 @@ static void test_list_nothing(void **state)
 }
 
 /* Both deploy lines of ports/stm32/Makefile, character for character. */
+#endif
+
 static void test_makefile_command_lines(void **state)
 {
     (void)state;
@@ -237,7 +240,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list),
+#ifdef __linux__
         cmocka_unit_test(test_list_nothing),
+#endif
         cmocka_unit_test(test_makefile_command_lines),
         cmocka_unit_test(test_choosing_among_boards),
         cmocka_unit_test(test_no_board),
