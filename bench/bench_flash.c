@@ -51,6 +51,8 @@
  *
  * usage: bench_flash [--full] [SCENARIO...]   (default: all)
  *   --full  turn skip-unchanged off (what the tool's --full does) */
+#include "plain_rows.h"
+
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -914,5 +916,6 @@ int main(int argc, char **argv)
             print_json(&scenarios[i], verify, full, &rows[i][verify], &v);
         }
     }
+    bench_plain_rows();
     return 0;
 }

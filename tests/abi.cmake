@@ -10,3 +10,8 @@ if(TARGET mpflash_shared AND NOT WIN32 AND NOT APPLE)
             -DGENERATED_INCLUDE=${PROJECT_BINARY_DIR}/include
             -P ${CMAKE_CURRENT_SOURCE_DIR}/abi/check_symbols.cmake)
 endif()
+
+# Library messages name no command-line option (tests/lint/check_library_terms.py).
+find_program(MPFLASH_PYTHON3 NAMES python3 REQUIRED)
+add_test(NAME library_speaks_its_own_terms
+  COMMAND ${MPFLASH_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/lint/check_library_terms.py ${PROJECT_SOURCE_DIR}/src)

@@ -57,9 +57,9 @@ static void test_needs_an_address(void **state)
     assert_int_equal(mpf_load_bin(&img, data, 4, "fw.bin", &opt, &err), MPF_ERR_INPUT);
     assert_int_equal(err.code, MPF_ERR_INPUT);
     assert_string_equal(err.message, "fw.bin: a raw binary file has no load address; "
-                                     "give an address: 0x08000000:FILE or -s 0x08000000");
+                                     "give it one (STM32 flash starts at 0x08000000)");
     assert_int_equal(mpf_load_bin(&img, data, 4, "fw.bin", NULL, &err), MPF_ERR_INPUT);
-    assert_message_has(&err, "give an address: 0x08000000:FILE or -s 0x08000000");
+    assert_message_has(&err, "give it one (STM32 flash starts at 0x08000000)");
     assert_int_equal(img.count, 0);
     assert_int_equal(img.format, MPF_FORMAT_UNKNOWN);
     mpf_image_free(&img);

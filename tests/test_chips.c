@@ -175,7 +175,7 @@ static mpf_err plan_on(const char *chip, const mpf_image *img, const mpf_chip *n
     return mpf_plan_build(img, &dev, &opt, p, err);
 }
 
-/* RDP level 2 where each family keeps it, refused even with --force; an
+/* RDP level 2 where each family keeps it, refused even when forced; an
  * unrecognised device has every family's byte guarded. */
 static void test_rdp_level_2_per_family(void **state)
 {
@@ -205,7 +205,7 @@ static void test_rdp_level_2_per_family(void **state)
         const mpf_chip *named = cases[i].named ? mpf_chip_find(cases[i].named) : NULL;
         assert_int_equal(plan_on(cases[i].chip, &img, named, &p, &err), MPF_ERR_REFUSED);
         assert_non_null(strstr(err.message, "RDP level 2"));
-        assert_non_null(strstr(err.message, "refused even with --force"));
+        assert_non_null(strstr(err.message, "refused even when forced"));
         mpf_image_free(&img);
         /* Level 1 (0xBB) is recoverable: planned with --force. */
         mpf_image_init(&img);
@@ -280,7 +280,7 @@ static void test_estimate_uses_the_family_timing(void **state)
     /* --chip overrides what the descriptors say. */
     assert_int_equal(plan_on("l476", &img, mpf_chip_find("f4"), &p, &err), MPF_OK);
     assert_string_equal(p.chip->name, "f4");
-    assert_string_equal(p.chip_why, "named with --chip");
+    assert_string_equal(p.chip_why, "named by the caller");
     assert_int_equal(p.estimated_us, f4);
     mpf_plan_free(&p);
     mpf_image_free(&img);

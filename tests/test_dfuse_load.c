@@ -247,7 +247,7 @@ static void test_plain_dfu_file(void **state)
 
     /* Without an address it cannot be placed. */
     expect_bad_buffer(buf, len, "fw.dfu: a plain DFU file (no \"DfuSe\" signature at offset 0) has no load address; "
-                                "give an address: 0x08000000:FILE or -s 0x08000000");
+                                "give it one (STM32 flash starts at 0x08000000)");
     /* A damaged plain DFU file is caught by its CRC. */
     buf[3] ^= 0x40;
     mpf_image_init(&img);

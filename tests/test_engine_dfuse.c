@@ -178,7 +178,7 @@ static const erase_failure erase_failures[] = {
      {NULL}},
     {"read_protection_points_to_unprotect_and_never_sends_it", 0x08000000, 16 * KIB, MPF_OK,
      {REPLY(ERR_VENDOR, 0, ERROR)}, 1, MPF_ERR_DEVICE_STATUS, NULL,
-     {"failed: errVENDOR (dfuERROR)", "read-protected", "--unprotect"}},
+     {"failed: errVENDOR (dfuERROR)", "read-protected", "mpf_dfu_read_unprotect"}},
     {"stalled_command_asks_the_device_why", 0x08020000, 128 * KIB, MPF_ERR_USB_STALL,
      {REPLY(ERR_STALLEDPKT, 0, ERROR)}, 1, MPF_ERR_USB_STALL, NULL,
      {"erase of sector at 0x08020000: DNLOAD: ", "(device then reported errSTALLEDPKT, dfuERROR)"}},

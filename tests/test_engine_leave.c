@@ -71,7 +71,7 @@ static void test_leave_refused_for_read_protection_says_how_to_unprotect(void **
     assert_int_equal(tool_exit_code(f->err.code), 5);
     assert_non_null(strstr(f->err.message, "leave at 0x08000000 failed: errVENDOR (dfuERROR)"));
     assert_non_null(strstr(f->err.message, "read-protected (RDP level 1)"));
-    assert_non_null(strstr(f->err.message, "--unprotect --force (or -s :unprotect:force)"));
+    assert_non_null(strstr(f->err.message, "remove it explicitly (mpf_dfu_read_unprotect)"));
     assert_int_equal(f->d.stats.requests[MPF_DFU_DNLOAD], 2); /* set-address, leave */
 }
 

@@ -311,7 +311,8 @@ static void test_reset_and_refused_detach(void **state)
     assert_false(mpf_sim_has_left(f.sim, NULL));
     assert_int_equal(mpf_sim_state(f.sim), MPF_DFU_STATE_IDLE);
     assert_int_equal(mpf_dfu_detach(&f.d, &f.err), MPF_ERR_USB_STALL);
-    assert_non_null(strstr(f.err.message, "drop -Q"));
+    assert_non_null(strstr(f.err.message, "leave by USB reset instead"));
+    assert_int_equal(f.err.reason, MPF_REASON_DETACH_REFUSED);
     pfx_close(&f);
 }
 

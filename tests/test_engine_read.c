@@ -100,7 +100,7 @@ static void test_upload_refused_for_read_protection_is_a_device_status(void **st
     assert_non_null(strstr(f->err.message,
                            "read of block 2 at 0x08000000 failed: errVENDOR (dfuERROR)"));
     assert_non_null(strstr(f->err.message, "read-protected (RDP level 1)"));
-    assert_non_null(strstr(f->err.message, "--unprotect --force (or -s :unprotect:force)"));
+    assert_non_null(strstr(f->err.message, "remove it explicitly (mpf_dfu_read_unprotect)"));
     assert_null(strchr(f->err.message, '\n'));
 }
 
@@ -119,7 +119,7 @@ static void test_reading_a_read_protected_chip_says_how_to_unprotect(void **stat
     assert_int_equal(tool_exit_code(rc), 5);
     assert_non_null(strstr(b.err.message,
                            "read of block 2 at 0x08004000 failed: errVENDOR (dfuERROR)"));
-    assert_non_null(strstr(b.err.message, "--unprotect --force (or -s :unprotect:force)"));
+    assert_non_null(strstr(b.err.message, "remove it explicitly (mpf_dfu_read_unprotect)"));
     /* It asked why once, and left the protection alone. */
     const size_t n = mpf_sim_request_count(b.sim);
     assert_int_equal(mpf_sim_request_at(b.sim, n - 2)->op, MPF_SIM_OP_UPLOAD);

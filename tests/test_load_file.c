@@ -298,7 +298,7 @@ static void test_load_buffer_owned_dispatch(void **state)
     /* Every failure frees the buffer (ASan reports a leak otherwise) and adds nothing. */
     assert_int_equal(mpf_load_buffer_owned(&img, dup_bytes(raw5, 5), 5, "c.bin", NULL, &detected, &err), MPF_ERR_INPUT);
     assert_string_equal(err.message,
-                        "c.bin: a raw binary file has no load address; give an address: 0x08000000:FILE or -s 0x08000000");
+                        "c.bin: a raw binary file has no load address; give it one (STM32 flash starts at 0x08000000)");
     opt.address = 0xFFFFFFFEu;
     assert_int_equal(mpf_load_buffer_owned(&img, dup_bytes(raw5, 5), 5, "c.bin", &opt, &detected, &err), MPF_ERR_INPUT);
     assert_int_equal(mpf_load_buffer_owned(&img, NULL, 0, NULL, &opt, &detected, &err), MPF_ERR_INPUT);
@@ -450,7 +450,7 @@ static void test_load_file_address_prefix(void **state)
 
     /* No prefix, no address. */
     assert_int_equal(load_spec(spec, NULL, &img, &f, &err), MPF_ERR_INPUT);
-    assert_message_has(&err, "/fw.bin: a raw binary file has no load address; give an address: 0x08000000:FILE");
+    assert_message_has(&err, "/fw.bin: a raw binary file has no load address; give it one");
 
     /* A prefix that is not a whole number is part of the file name. */
     char cwd[512];
@@ -564,7 +564,7 @@ static void expect_file_refused(const tmp_dir *d, const char *prefix, const char
 
 #define TOO_SHORT(n) \
     "the file is only " n ": too short to be a DfuSe, DFU, ELF or Intel HEX file, and as a raw binary it has " \
-    "no load address; give one: 0x08000000:FILE or -s 0x08000000"
+    "no load address; give it one (STM32 flash starts at 0x08000000)"
 #define ONLY_WHITESPACE(n) \
     "the file holds only whitespace (" n "): no Intel HEX records and no firmware; check the file name, or " \
     "that the build wrote it"
@@ -587,7 +587,7 @@ static void test_load_file_empty_and_tiny_files(void **state)
         {"newline.hex", "\n", "", ONLY_WHITESPACE("1 byte")},
         /* Four bytes could be a word of firmware: the raw binary's own message. */
         {"four.bin", "DfuS", "",
-         "a raw binary file has no load address; give an address: 0x08000000:FILE or -s 0x08000000"},
+         "a raw binary file has no load address; give it one (STM32 flash starts at 0x08000000)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         put_file(d, cases[i].name, cases[i].content, strlen(cases[i].content));

@@ -415,7 +415,7 @@ static void test_option_bytes_need_force(void **state)
     expect_refusal(&b->img, &b->dev, &b->opt, MPF_ERR_REFUSED,
                    "ob.dfu: target 1 element 0: the image writes the device's Option Bytes (alt "
                    "setting 1, 0x1FFFC000-0x1FFFC00F); a wrong value can write-protect or "
-                   "read-protect the chip: check the image, then pass --force");
+                   "read-protect the chip: check the image, then force it");
 
     /* With force, F401 (type 'e'): written without an erase. */
     b->opt.force = 1;
@@ -450,7 +450,7 @@ static void test_rdp_level_2_refused_even_with_force(void **state)
     expect_refusal(&b->img, &b->dev, &b->opt, MPF_ERR_REFUSED, msg);
     b->opt.force = 1;
     expect_refusal(&b->img, &b->dev, &b->opt, MPF_ERR_REFUSED, msg);
-    expect_refusal(&b->img, &b->dev, &b->opt, MPF_ERR_REFUSED, "refused even with --force");
+    expect_refusal(&b->img, &b->dev, &b->opt, MPF_ERR_REFUSED, "refused even when forced");
 
     /* RDP level 1 (0x55) is recoverable: allowed with force. */
     only_option_bytes(b, 0x55);

@@ -221,6 +221,8 @@ static void test_quirk_names(void **state)
     assert_int_equal(mpf_sim_new("f405+wobbly", &sim, &e), MPF_ERR_USAGE);
     assert_non_null(strstr(e.message, "unknown quirk \"wobbly\""));
     assert_null(sim);
+    assert_int_equal(mpf_sim_new("f405+packing", &sim, &e), MPF_ERR_USAGE);
+    assert_non_null(strstr(e.message, "mboot"));
     assert_string_equal(mpf_sim_quirk_name(MPF_SIM_QUIRK_STUCK_ERASE), "stuck-erase");
 }
 

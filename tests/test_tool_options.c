@@ -330,6 +330,11 @@ static void backup_full(const tool_options *o)
     assert_true(o->full);
 }
 
+static void chip_named(const tool_options *o)
+{
+    assert_string_equal(o->chip, "WB");
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 static const parse_case cases[] = {
@@ -403,6 +408,10 @@ static const parse_case cases[] = {
     {"--sim f401 --sim-boards 4 -l", MPF_OK, TOOL_CMD_LIST, NULL, sim_boards},
     {"--backup old.dfu --full -u fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, backup_full},
     {"--backup old.dfu --dry-run -u fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, NULL},
+    {"--chip WB -u fw.dfu", MPF_OK, TOOL_CMD_FLASH, NULL, chip_named},
+    {"--chip f9 -u fw.dfu", MPF_ERR_USAGE, 0,
+     "--chip f9: not an STM32 family mpflash knows; use one of: f4 f7 h7 h7ab h5 l4 g0 g4 wb u5 unknown",
+     NULL},
 
     /* refusals: unknown, malformed, conflicting */
     {"", MPF_ERR_USAGE, 0,

@@ -17,31 +17,9 @@
 #include "tool/tool_ctx.h"
 #include "tool/tool_json.h"
 #include "tool/tool_sim.h"
+#include "tool_capture.h"
 
 #define SAMPLE MPFLASH_BUILD_DIR "/sample/firmware.dfu"
-
-typedef struct captured {
-    char *out, *err;
-    size_t out_len, err_len;
-    int code;
-} captured;
-
-static void run(captured *c, int tty, const char *sim_fault, int argc, char **argv)
-{
-    tos_capture out, err;
-    assert_true(tos_capture_begin(&out) && tos_capture_begin(&err));
-    tool_io io = {.out = out.f, .err = err.f, .err_is_tty = tty, .sim_fault = sim_fault};
-    c->code = tool_main(argc, argv, &io);
-    c->out = tos_capture_end(&out, &c->out_len);
-    c->err = tos_capture_end(&err, &c->err_len);
-    assert_true(c->out && c->err);
-}
-
-static void release(captured *c)
-{
-    free(c->out);
-    free(c->err);
-}
 
 /* On a terminal each phase is one line, redrawn with \r and cleared to the
  * end with ESC[K; the line ends when the phase does. --full, because the
@@ -51,7 +29,7 @@ static void test_tty_progress(void **state)
     (void)state;
     char *argv[] = {"mpflash", "--sim", "f401", "--full", "-u", SAMPLE, NULL};
     captured c;
-    run(&c, 1, NULL, 6, argv);
+    tool_run_captured(&c, 1, NULL, 6, argv);
     assert_int_equal(c.code, 0);
     assert_non_null(strstr(c.err, "\rerase    25%  1/4 sectors"));
     assert_non_null(strstr(c.err, "\rwrite   100%  299.1/299.1 KiB"));
@@ -64,7 +42,7 @@ static void test_tty_progress(void **state)
     for (const char *p = c.err; (p = strstr(p, "\rwrite ")) != NULL; p++)
         redraws++;
     assert_true(redraws >= 100 && redraws <= 101);
-    release(&c);
+    captured_release(&c);
 }
 
 /* A blank board is checked whole and written without an erase, and the
@@ -74,12 +52,12 @@ static void test_tty_progress_on_a_blank_board(void **state)
     (void)state;
     char *argv[] = {"mpflash", "--sim", "f401", "-u", SAMPLE, NULL};
     captured c;
-    run(&c, 1, NULL, 5, argv);
+    tool_run_captured(&c, 1, NULL, 5, argv);
     assert_int_equal(c.code, 0);
     assert_non_null(strstr(c.err, "\rcheck   100%  400.0/400.0 KiB"));
     assert_null(strstr(c.err, "\rerase "));
     assert_non_null(strstr(c.err, "\rwrite   100%  299.1/299.1 KiB"));
-    release(&c);
+    captured_release(&c);
 }
 
 /* Several boards on a terminal: one line each, redrawn as a block (cursor
@@ -89,7 +67,7 @@ static void test_tty_progress_several_boards(void **state)
     (void)state;
     char *argv[] = {"mpflash", "--sim", "f401", "--sim-boards", "2", "--all", "-u", SAMPLE, NULL};
     captured c;
-    run(&c, 1, NULL, 8, argv);
+    tool_run_captured(&c, 1, NULL, 8, argv);
     assert_int_equal(c.code, 0);
     assert_non_null(strstr(c.err, "\033[2A\rSIM1  "));
     assert_non_null(strstr(c.err, "\rSIM1  write   100%  299.1/299.1 KiB  145.4 KiB/s\033[K\n"));
@@ -101,7 +79,7 @@ static void test_tty_progress_several_boards(void **state)
     assert_string_equal(last, "\033[2A\rSIM1  leave   done\033[K\n\rSIM2  leave   done\033[K\n");
     /* The table on stdout. */
     assert_non_null(strstr(c.out, "board  path  result   bytes   time\n"));
-    release(&c);
+    captured_release(&c);
 }
 
 static void test_quiet_and_json_own_stdout(void **state)
@@ -109,14 +87,14 @@ static void test_quiet_and_json_own_stdout(void **state)
     (void)state;
     char *quiet[] = {"mpflash", "--sim", "f401", "-q", "-u", SAMPLE, NULL};
     captured c;
-    run(&c, 1, NULL, 6, quiet);
+    tool_run_captured(&c, 1, NULL, 6, quiet);
     assert_int_equal(c.code, 0);
     assert_int_equal(c.out_len, 0);
     assert_int_equal(c.err_len, 0);
-    release(&c);
+    captured_release(&c);
     /* --json: stdout is only JSON lines; no progress text on stderr. */
     char *json[] = {"mpflash", "--sim", "f401", "--json", "-u", SAMPLE, NULL};
-    run(&c, 1, NULL, 6, json);
+    tool_run_captured(&c, 1, NULL, 6, json);
     assert_int_equal(c.code, 0);
     assert_int_equal(c.err_len, 0);
     for (char *line = c.out; *line;) {
@@ -126,7 +104,7 @@ static void test_quiet_and_json_own_stdout(void **state)
         assert_true(strncmp(line, "{\"event\":\"", 10) == 0);
         line = nl + 1;
     }
-    release(&c);
+    captured_release(&c);
 }
 
 /* The testing aid reaches the board only through io->sim_fault. */
@@ -135,13 +113,13 @@ static void test_sim_fault_through_io(void **state)
     (void)state;
     char *argv[] = {"mpflash", "--sim", "f401", "-q", "-u", SAMPLE, NULL};
     captured c;
-    run(&c, 0, "status:write:1:errPROG", 6, argv);
+    tool_run_captured(&c, 0, "status:write:1:errPROG", 6, argv);
     assert_int_equal(c.code, 5);
     assert_true(strncmp(c.err, "mpflash: error: write of block 2 at 0x08000000 failed: errPROG", 62) == 0);
-    release(&c);
-    run(&c, 0, "flip:0x08000004", 6, argv);
+    captured_release(&c);
+    tool_run_captured(&c, 0, "flip:0x08000004", 6, argv);
     assert_int_equal(c.code, 6);
-    release(&c);
+    captured_release(&c);
 }
 
 typedef struct fault_case {
@@ -253,17 +231,17 @@ static void test_streams(void **state)
     (void)state;
     char *help[] = {"mpflash", "--help", NULL};
     captured c;
-    run(&c, 0, NULL, 2, help);
+    tool_run_captured(&c, 0, NULL, 2, help);
     assert_int_equal(c.code, 0);
     assert_int_equal(c.err_len, 0);
     assert_true(strncmp(c.out, "Usage: mpflash ", 15) == 0);
-    release(&c);
+    captured_release(&c);
     char *bad[] = {"mpflash", "--nope", NULL};
-    run(&c, 0, NULL, 2, bad);
+    tool_run_captured(&c, 0, NULL, 2, bad);
     assert_int_equal(c.code, 1);
     assert_int_equal(c.out_len, 0);
     assert_string_equal(c.err, "mpflash: error: unknown option --nope (see mpflash --help)\n");
-    release(&c);
+    captured_release(&c);
 }
 
 int main(void)

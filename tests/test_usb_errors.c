@@ -28,15 +28,17 @@ static void expect(int libusb_code, mpf_err code, const char *message)
     assert_int_equal(mpf_usb_error(&err, libusb_code, &d, "opening", 0), code);
     assert_int_equal(err.code, code);
     assert_string_equal(err.message, message);
+    /* Only a permission problem is the user's to settle (the udev rule). */
+    assert_int_equal(err.reason, code == MPF_ERR_USB_ACCESS ? MPF_REASON_PERMISSION : MPF_REASON_NONE);
 }
 
 static void test_access_gives_udev_advice(void **state)
 {
     (void)state;
     expect(LIBUSB_ERROR_ACCESS, MPF_ERR_USB_ACCESS,
-           "permission denied opening 0483:df11 at 1-2: install the udev rule: sudo cp "
-           "udev/50-mpflash.rules /etc/udev/rules.d/ && sudo udevadm control --reload && sudo "
-           "udevadm trigger, then replug the board (or run as root)");
+           "permission denied opening 0483:df11 at 1-2: this user may not open USB devices: "
+           "install mpflash's udev rule (50-mpflash.rules), then replug the board (or run as "
+           "root)");
 }
 
 static void test_each_code(void **state)

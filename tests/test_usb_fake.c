@@ -159,13 +159,14 @@ static void test_permission_denied_is_listed_and_explained(void **state)
     assert_int_equal(d[0].func.transfer_size, 2048); /* descriptors need no opening */
     assert_int_equal(note->code, MPF_ERR_USB_ACCESS);
     assert_string_equal(note->message,
-                        "permission denied opening 0483:df11 at 1-1: install the udev rule: sudo "
-                        "cp udev/50-mpflash.rules /etc/udev/rules.d/ && sudo udevadm control "
-                        "--reload && sudo udevadm trigger, then replug the board (or run as "
-                        "root)");
+                        "permission denied opening 0483:df11 at 1-1: this user may not open USB "
+                        "devices: install mpflash's udev rule (50-mpflash.rules), then replug the "
+                        "board (or run as root)");
+    assert_int_equal(note->reason, MPF_REASON_PERMISSION);
     mpf_transport t;
     assert_int_equal(mpf_usb_open(f->list, 0, &t, &f->err), MPF_ERR_USB_ACCESS);
     assert_string_equal(f->err.message, note->message);
+    assert_int_equal(f->err.reason, MPF_REASON_PERMISSION);
 }
 
 static void test_busy_interface(void **state)
@@ -329,7 +330,7 @@ static void test_two_boards_are_not_guessed_between(void **state)
                      MPF_ERR_AMBIGUOUS);
     assert_string_equal(f->err.message,
                         "2 DFU devices match: 0483:df11 serial AAA at 1-1 (DFU mode); 0483:df11 "
-                        "serial BBB at 1-2 (DFU mode); choose one with -S SERIAL or -p PATH");
+                        "serial BBB at 1-2 (DFU mode); choose one by serial number or USB port path");
     assert_false(log_has(f, "AAA claim 0 -> 0"));
     assert_false(log_has(f, "BBB claim 0 -> 0"));
 }

@@ -299,27 +299,31 @@ typedef struct select_case {
     mpf_err rc;
     size_t index;
     const char *message;
+    mpf_reason reason; /* what a front end is told would settle it */
 } select_case;
 
 static const select_case select_cases[] = {
-    {"select_one", NULL, "BBB", NULL, 0, 0, MPF_OK, B, NULL},
+    {"select_one", NULL, "BBB", NULL, 0, 0, MPF_OK, B, NULL, MPF_REASON_NONE},
     {"ambiguous_lists_both_and_says_how_to_choose", "0483:df11", NULL, "1", 0, 0, MPF_ERR_AMBIGUOUS, 99,
      "2 DFU devices match: 0483:df11 serial AAA at 1-1 (DFU mode); 0483:df11 "
-     "serial BBB at 1-2 (DFU mode); choose one with -S SERIAL or -p PATH"},
+     "serial BBB at 1-2 (DFU mode); choose one by serial number or USB port path",
+     MPF_REASON_AMBIGUOUS_DEVICE},
     {"ambiguous_without_serials_points_to_path", "0483:df11", NULL, NULL, 0, 0, MPF_ERR_AMBIGUOUS, 99,
      "3 DFU devices match: 0483:df11 serial AAA at 1-1 (DFU mode); 0483:df11 "
      "serial BBB at 1-2 (DFU mode); 0483:df11 at 2-1.4 (DFU mode); choose "
-     "one with -p PATH (their serial numbers do not tell them apart)"},
+     "one by USB port path (their serial numbers do not tell them apart)",
+     MPF_REASON_AMBIGUOUS_PATH},
     {"no_match_lists_what_was_seen", ",0483:df11", "ZZZ", "Internal Flash", 0, 1, MPF_ERR_NO_DEVICE, 99,
      "no DFU device matches runtime ID -:-, DFU ID 0483:df11, serial ZZZ, "
      "alt setting 'Internal Flash'; seen: 0483:df11 serial AAA at 1-1 (DFU "
      "mode); 0483:df11 serial BBB at 1-2 (DFU mode); f055:9800 serial CCC at "
      "1-3 (runtime mode); 0483:df11 at 2-1.4 (DFU mode) [could not be opened: "
-     "permission denied: see the udev rule]"},
+     "permission denied: the udev rule is missing]",
+     MPF_REASON_PERMISSION},
     {"nothing_connected", NULL, NULL, NULL, 1, 0, MPF_ERR_NO_DEVICE, 99,
      "no DFU device found: put the board in DFU mode (connect BOOT0 to 3.3V "
      "and press reset, or run machine.bootloader() in MicroPython) and check "
-     "that the USB cable carries data"},
+     "that the USB cable carries data", MPF_REASON_NONE},
 };
 
 static void run_select_case(void **state)
@@ -348,6 +352,7 @@ static void run_select_case(void **state)
     assert_int_equal(index, c->index);
     if (c->message)
         assert_string_equal(err.message, c->message);
+    assert_int_equal(err.reason, c->reason);
 }
 
 static void test_filter_alt(void **state)

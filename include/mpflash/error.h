@@ -65,11 +65,13 @@ typedef enum mpf_reason {
     MPF_REASON_AMBIGUOUS_DEVICE, /* AMBIGUOUS: choose by serial number or port path */
     MPF_REASON_AMBIGUOUS_PATH,   /* AMBIGUOUS: the serial numbers are the same: choose by path */
     MPF_REASON_PERMISSION,       /* USB_ACCESS: the user may not open the device (udev rule) */
-    MPF_REASON_READ_PROTECTED,   /* DEVICE_STATUS: remove read protection first (erases the chip) */
+    MPF_REASON_READ_PROTECTED,   /* DEVICE_STATUS: remove read protection first (it erases the chip) */
     MPF_REASON_NEEDS_ADDRESS,    /* INPUT: raw bytes need a load address (mpf_load_options) */
-    MPF_REASON_NEEDS_ALT,        /* REFUSED: the image is for another memory than the chosen alt */
-    MPF_REASON_WRONG_DEVICE,     /* REFUSED: the file's DFU suffix names another VID:PID */
-    MPF_REASON_BAD_DESCRIPTOR,   /* PROTOCOL: the device describes itself wrongly: list devices */
+    MPF_REASON_OTHER_ALT,        /* REFUSED: data for an alt setting other than the one chosen
+                                  * (mpf_plan_options.one_alt) */
+    MPF_REASON_ONE_ALT,          /* IMAGE_FIT: the device takes one alt setting per session */
+    MPF_REASON_BAD_DESCRIPTOR,   /* PROTOCOL: the device describes itself wrongly */
+    MPF_REASON_DETACH_REFUSED,   /* USB_STALL: leave by USB reset, not by DETACH */
     MPF_REASON__COUNT
 } mpf_reason;
 

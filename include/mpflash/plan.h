@@ -26,11 +26,15 @@ typedef struct mpf_plan_options {
     uint32_t leave_address;
     uint16_t transfer_size;   /* 0 = the device's wTransferSize */
     const mpf_timing *timing; /* for the estimate; NULL = the chip profile's typical */
-    int force;                /* allow writing "Option Bytes" and "OTP..." regions */
+    int force;                /* allow writing "Option Bytes" and "OTP..." regions, and an
+                               * image whose DFU suffix names another USB ID */
     const mpf_chip *chip;     /* the family's rules; NULL = mpf_chip_pick(dev) */
     const mpf_chip_facts *facts; /* what was read from the device (SFSA); NULL = nothing */
     int final_detach;         /* plain DFU: leave by DETACH instead of a USB reset */
     uint32_t poll_ms;         /* plain DFU: bwPollTimeout per block for the estimate */
+    int one_alt;              /* the caller chose one alt setting (dfu-util's -a): data for
+                               * any other is refused, rather than half the file flashed */
+    uint8_t alt;              /* that alt setting */
 } mpf_plan_options;
 
 void mpf_plan_options_default(mpf_plan_options *o); /* verify and leave on */
@@ -95,10 +99,15 @@ typedef struct mpf_plan {
 
 /* Check every byte of the image against the device's layouts (one per alt
  * setting, from dev->alts[].name) and build the plan. img must be
- * normalized; opt NULL = defaults. Refusals, all before any device I/O:
+ * normalized; opt NULL = defaults. Refusals, all before any device I/O,
+ * for DfuSe and plain DFU devices alike unless marked:
  * - MPF_ERR_IMAGE_FIT: a byte outside the layout or in a sector that is not
  *   writable, or an alt setting the device does not have;
- * - MPF_ERR_REFUSED: writing an "Option Bytes" or "OTP..." region (names
+ * - MPF_ERR_REFUSED, MPF_REASON_NEEDS_FORCE: an image whose DFU suffix names
+ *   a VID:PID other than dev's (0xFFFF matches any) without opt->force;
+ * - MPF_ERR_REFUSED, MPF_REASON_OTHER_ALT: with opt->one_alt, data for
+ *   another alt setting than opt->alt;
+ * - DfuSe: MPF_ERR_REFUSED: writing an "Option Bytes" or "OTP..." region (names
  *   compared ignoring case) without opt->force, and
  *   always an image setting the family's RDP byte to level 2 (0xCC; an
  *   unrecognised device: any family's RDP byte), always alt 0 data in a

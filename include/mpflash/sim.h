@@ -80,15 +80,42 @@ typedef enum mpf_sim_quirk {
     MPF_SIM_QUIRK_SLOW_STATUS = 1u << 2,
     /* "shared-serial", STM32F072 ROM: the serial number is FFFFFFFEFFFF
      * whatever mpf_sim_set_serial says. */
-    MPF_SIM_QUIRK_SHARED_SERIAL = 1u << 3
+    MPF_SIM_QUIRK_SHARED_SERIAL = 1u << 3,
+    /* "packing", mboot built with MBOOT_ENABLE_PACKING=1 (mboot chips only):
+     * data blocks are assembled into signed, encrypted chunks (see
+     * mpf_sim_pack_chunk), erase commands do nothing (it erases by itself),
+     * UPLOAD reports errFILE "Read support disabled on encrypted bootloader". */
+    MPF_SIM_QUIRK_PACKING = 1u << 4
 } mpf_sim_quirk;
+
+/* Chunks for the virtual packing mboot, laid out as mboot_pack_dfu.py lays
+ * them out (header <BBBBII: version 1, format, 0, 0, address, length; the
+ * payload; a 64-byte signature), but sealed and signed with the virtual
+ * board's test keys instead of libhydrogen and a board's mboot_keys.h (see
+ * src/sim/pack_keys.c for exactly what is and is not modelled). */
+#define MPF_SIM_PACK_HEADER_BYTES 12u
+#define MPF_SIM_PACK_SIG_BYTES 64u  /* hydro_sign_BYTES */
+#define MPF_SIM_PACK_BOX_BYTES 36u  /* hydro_secretbox_HEADERBYTES */
+#define MPF_SIM_PACK_CHUNKSIZE 16384u /* MBOOT_PACK_CHUNKSIZE, the default */
+
+/* One chunk: FW_RAW (2) and FW_GZIP (3) seal body (the firmware bytes, or
+ * their raw deflate stream) first; FULL_SIG (1) and META (0) take body as
+ * it is. *out (malloc'd) gets header + payload + signature. MPF_ERR_USAGE for
+ * another format or a payload mboot's chunk buffer cannot hold. */
+mpf_err mpf_sim_pack_chunk(uint8_t format, uint32_t address, const uint8_t *body, size_t len,
+                           uint8_t **out, size_t *out_len, mpf_error *err);
+/* The full-firmware signature a FULL_SIG chunk ends with: over the
+ * firmware's bytes in the order its regions list them. */
+void mpf_sim_pack_sign_firmware(const uint8_t *firmware, size_t len,
+                                uint8_t sig[MPF_SIM_PACK_SIG_BYTES]);
 
 /* "pipe" etc., or NULL. */
 const char *mpf_sim_quirk_name(mpf_sim_quirk q);
 
 /* An unknown chip name (or quirk) is MPF_ERR_USAGE listing the known ones. */
 mpf_err mpf_sim_new(const char *chip, mpf_sim **out, mpf_error *err);
-/* Replace the quirks (mpf_sim_quirk bits).  * MPF_ERR_NOMEM. */
+/* Replace the quirks (mpf_sim_quirk bits). PACKING on a chip that is not
+ * mboot is MPF_ERR_USAGE; MPF_ERR_NOMEM. */
 mpf_err mpf_sim_set_quirks(mpf_sim *sim, unsigned quirks, mpf_error *err);
 unsigned mpf_sim_quirks(const mpf_sim *sim);
 /* STUCK_ERASE: the offset from the start of flash from which an erase

@@ -41,9 +41,10 @@ static const char *const reason_names[MPF_REASON__COUNT] = {
     [MPF_REASON_PERMISSION] = "permission",
     [MPF_REASON_READ_PROTECTED] = "read-protected",
     [MPF_REASON_NEEDS_ADDRESS] = "needs-address",
-    [MPF_REASON_NEEDS_ALT] = "needs-alt",
-    [MPF_REASON_WRONG_DEVICE] = "wrong-device",
+    [MPF_REASON_OTHER_ALT] = "other-alt",
+    [MPF_REASON_ONE_ALT] = "one-alt",
     [MPF_REASON_BAD_DESCRIPTOR] = "bad-descriptor",
+    [MPF_REASON_DETACH_REFUSED] = "detach-refused",
 };
 
 const char *mpf_err_name(mpf_err code)

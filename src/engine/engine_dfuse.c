@@ -44,12 +44,12 @@ mpf_err eng_require_dfuse(const mpf_dfu *d, const char *what, mpf_error *err)
     mpf_err rc = require_dfuse_version(d, what, err);
     if (rc != MPF_OK || d->transfer_size == 0 || d->transfer_size >= ADDRESSED_COMMAND_BYTES)
         return rc;
-    return mpf_error_set(err, MPF_ERR_PROTOCOL,
+    return mpf_error_refuse(err, MPF_ERR_PROTOCOL, MPF_REASON_BAD_DESCRIPTOR,
                          "%s: the device reports wTransferSize %u, less than the %u bytes of a "
                          "DfuSe set-address or erase command, so it cannot be given an "
                          "address; its USB descriptor is wrong or it is not an ST DfuSe "
-                         "bootloader (those report 2048): replug it and check what "
-                         "mpflash -l shows",
+                         "bootloader (those report 2048): replug it and check the "
+                         "descriptors it reports",
                          what, (unsigned)d->transfer_size, ADDRESSED_COMMAND_BYTES);
 }
 

@@ -67,6 +67,8 @@ mpf_err eng_status_error(mpf_dfu *d, mpf_error *err, const char *what,
 /* Append `; the device says "..."` from the string descriptor index (0 =
  * none; an unreadable one is left out). */
 void eng_append_device_words(mpf_dfu *d, uint8_t index, mpf_error *err);
+/* bcdDevice 0x0300: MicroPython's mboot. */
+int eng_is_mboot(const mpf_dfu *d);
 /* After a stalled request: advice where a known ROM quirk explains it. */
 void eng_append_stall_advice(mpf_dfu *d, uint8_t request, const mpf_dfu_status_reply *st,
                              mpf_error *err);
@@ -195,6 +197,7 @@ typedef struct eng_reader {
     int pointed;   /* the pointer is ours: blocks can be addressed from it */
     int uploading; /* in dfuUPLOAD-IDLE: ABORT before the next DNLOAD */
     int refused;   /* an UPLOAD was refused: dfuERROR with refused_status */
+    int asked;     /* mboot: the status after the first UPLOAD has been read */
     uint8_t refused_status;
 } eng_reader;
 

@@ -130,8 +130,9 @@ mpf_err mpf_dfu_detach(mpf_dfu *d, mpf_error *err)
     eng_progress_report(d, &progress);
     rc = eng_detach(d, d->transport->info.func.detach_timeout_ms, err);
     if (rc == MPF_ERR_USB_STALL)
-        mpf_error_set(err, rc, "DETACH: the device refused it in DFU mode (DFU 1.1 defines it for "
-                               "run-time mode only); leave by USB reset instead (drop -Q/--final-detach)");
+        mpf_error_refuse(err, rc, MPF_REASON_DETACH_REFUSED,
+                         "DETACH: the device refused it in DFU mode (DFU 1.1 defines it for "
+                         "run-time mode only); leave by USB reset instead");
     if (rc != MPF_OK && !gone(rc))
         return rc == MPF_ERR_USB_STALL ? rc : eng_request_failed(d, rc, "DETACH", MPF_DFU_DETACH, err);
     return finished(d, &progress, "DETACH", rc, err);

@@ -120,6 +120,23 @@ mpf_err eng_reader_get(eng_reader *r, uint32_t address, uint16_t len, const uint
     if (rc != MPF_OK)
         return eng_request_failed(r->d, rc, what, MPF_DFU_UPLOAD, err);
     r->uploading = 1;
+    if (!r->asked && eng_is_mboot(r->d)) {
+        /* mboot built with MBOOT_ENABLE_PACKING answers UPLOAD with bytes
+         * that are not flash and says so only in the next GETSTATUS
+         * (errFILE, "Read support disabled on encrypted bootloader":
+         * main.c, do_read); an ABORT would clear that. Ask once per read. */
+        r->asked = 1;
+        mpf_dfu_status_reply st;
+        rc = eng_getstatus(r->d, MPF_DFU_TIMEOUT_MS, &st, err);
+        if (rc != MPF_OK)
+            return eng_request_failed(r->d, rc, what, MPF_DFU_GETSTATUS, err);
+        if (st.status != MPF_DFU_STATUS_OK || st.state == MPF_DFU_STATE_ERROR) {
+            r->uploading = st.state == MPF_DFU_STATE_UPLOAD_IDLE;
+            r->refused = 1;
+            r->refused_status = st.status;
+            return eng_status_error(r->d, err, what, &st);
+        }
+    }
     if (got != len)
         return mpf_error_set(err, MPF_ERR_PROTOCOL, "%s: device returned %zu of %u bytes", what,
                              got, (unsigned)len);

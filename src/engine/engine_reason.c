@@ -26,6 +26,14 @@
 #include "engine/engine_internal.h"
 
 #define REASON_MAX 128
+/* mboot's device descriptor says bcdDevice 3.00 (main.c, dev_descr); its
+ * strings and IDs are the board's to change. */
+#define MBOOT_BCD_DEVICE 0x0300u
+
+int eng_is_mboot(const mpf_dfu *d)
+{
+    return d && d->transport && d->transport->info.bcd_device == MBOOT_BCD_DEVICE;
+}
 
 void eng_append_device_words(mpf_dfu *d, uint8_t index, mpf_error *err)
 {
@@ -51,8 +59,8 @@ void eng_append_device_words(mpf_dfu *d, uint8_t index, mpf_error *err)
 void eng_append_stall_advice(mpf_dfu *d, uint8_t request, const mpf_dfu_status_reply *st,
                              mpf_error *err)
 {
-    (void)d;
-    if (request != MPF_DFU_DNLOAD || st->status != MPF_DFU_STATUS_ERR_STALLEDPKT)
+    /* ST's ROM is a DfuSe device: the advice means nothing on a plain one. */
+    if (!d->dfuse || request != MPF_DFU_DNLOAD || st->status != MPF_DFU_STATUS_ERR_STALLEDPKT)
         return;
     eng_error_append(err, "; an STM32F411 ROM stalls downloads like this at random points "
                           "(qmk_firmware #17890, dfu-util ticket 141): run the same command "

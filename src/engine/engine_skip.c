@@ -11,6 +11,12 @@
  * mid-sector or mid-block), and one of the first kind only is left alone.
  * Either way the chip ends exactly as a full flash would leave it.
  *
+ * ECC flash (the profile's write_once: H7, L4, G0, G4, WB, ...) takes one
+ * program per word after an erase, so there "0xFF byte by byte" becomes
+ * "every flash word right already or wholly 0xFF", and a block holding
+ * programmed words besides ones to write is kept (found->chip) so the
+ * write sends only the words that change (engine_write.c).
+ *
  * Reading a sector stops at its first block of the third kind, so a
  * firmware that changed everywhere still costs one UPLOAD per sector. The
  * whole check of an alt setting runs from one address pointer: the sectors

@@ -27,11 +27,14 @@ mpf_err eng_status_error(mpf_dfu *d, mpf_error *err, const char *what,
                   mpf_dfu_status_name(st->status), mpf_dfu_state_name(st->state));
     if (st->status == MPF_DFU_STATUS_ERR_VENDOR)
         /* Never acted on here: removing read protection erases the whole chip. */
+    {
         eng_error_append(err, ": the chip is read-protected (RDP level 1); removing that "
                               "erases all of its flash, filesystem included, so it is never "
-                              "done on its own: run with --unprotect --force (or "
-                              "-s :unprotect:force), then flash again");
-    else
+                              "done on its own: remove it explicitly (mpf_dfu_read_unprotect), "
+                              "then flash again");
+        if (err)
+            err->reason = MPF_REASON_READ_PROTECTED;
+    } else
         eng_error_append(err, ": %s", mpf_dfu_status_description(st->status));
     eng_append_device_words(d, st->string_index, err);
     return MPF_ERR_DEVICE_STATUS;

@@ -13,8 +13,8 @@ mpf_err mpf_raw_slice(mpf_slices *s, size_t len, const char *name, const char *k
     if (opt && !opt->has_address && opt->stream_ok && len > 0)
         return mpf_slices_push(s, opt->alt, 0, 0, len, name, err);
     if (!opt || !opt->has_address)
-        return mpf_error_set(err, MPF_ERR_INPUT,
-                             "%s: a %s has no load address; give an address: 0x08000000:FILE or -s 0x08000000",
+        return mpf_error_refuse(err, MPF_ERR_INPUT, MPF_REASON_NEEDS_ADDRESS,
+                             "%s: a %s has no load address; give it one (STM32 flash starts at 0x08000000)",
                              name, kind);
     if (len == 0)
         return mpf_error_set(err, MPF_ERR_INPUT, "%s: offset 0: the %s is empty; nothing to flash", name, kind);

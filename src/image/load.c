@@ -44,10 +44,10 @@ static mpf_err refuse_trivial(const uint8_t *buf, size_t len, const char *name, 
                              "firmware; check the file name, or that the build wrote it",
                              name, len, len == 1 ? "" : "s");
     if (len < SHORTEST_SIGNATURE)
-        return mpf_error_set(err, MPF_ERR_INPUT,
+        return mpf_error_refuse(err, MPF_ERR_INPUT, MPF_REASON_NEEDS_ADDRESS,
                              "%s: the file is only %zu byte%s: too short to be a DfuSe, DFU, ELF or Intel HEX "
-                             "file, and as a raw binary it has no load address; give one: 0x08000000:FILE or "
-                             "-s 0x08000000",
+                             "file, and as a raw binary it has no load address; give it one (STM32 flash "
+                             "starts at 0x08000000)",
                              name, len, len == 1 ? "" : "s");
     return MPF_OK;
 }

@@ -246,7 +246,7 @@ static mpf_err build(plan_ctx *c)
 {
     if (c->opt->chip) {
         c->plan->chip = c->opt->chip;
-        c->plan->chip_why = "named with --chip";
+        c->plan->chip_why = "named by the caller";
     } else {
         c->plan->chip = mpf_chip_pick(c->dev, &c->plan->chip_why);
     }
@@ -300,6 +300,9 @@ mpf_err mpf_plan_build(const mpf_image *img, const mpf_device_info *dev,
         mpf_plan_options_default(&defaults);
         opt = &defaults;
     }
+    mpf_err choice = plan_check_choices(img, dev, opt, err);
+    if (choice != MPF_OK)
+        return choice;
     if (dev->func.dfu_version != MPF_DFU_VERSION_DFUSE && dev->func.dfu_version != 0) {
         mpf_err rc = plan_plain_build(img, dev, opt, out, err);
         if (rc)

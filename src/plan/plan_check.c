@@ -42,10 +42,10 @@ static mpf_err check_rdp_of(plan_ctx *c, const mpf_segment *seg, const mpf_chip 
         if (a == 0 || a < seg->address || a - seg->address >= seg->size)
             continue;
         if (seg->data[a - seg->address] == chip->rdp_level2)
-            return mpf_error_set(c->err, MPF_ERR_REFUSED,
+            return mpf_error_refuse(c->err, MPF_ERR_REFUSED, MPF_REASON_NEVER,
                                  "%s: the image sets the read-protection byte at 0x%08X to 0x%02X "
                                  "(%s RDP level 2), which disables DFU and debug on the chip for "
-                                 "ever; refused even with --force",
+                                 "ever; refused even when forced",
                                  seg->source, a, chip->rdp_level2, chip->title);
     }
     return MPF_OK;
@@ -85,11 +85,11 @@ static mpf_err check_regions(plan_ctx *c, const mpf_segment *seg)
             continue;
         const uint32_t from = seg->address > r.start ? seg->address : r.start;
         const uint32_t to = (uint32_t)((end < r_end ? end : r_end) - 1);
-        /* No --force: the device refuses it, or loses its radio, whatever we send. */
-        return mpf_error_set(c->err, MPF_ERR_REFUSED,
+        /* Not even forced: the device refuses it, or loses its radio, whatever we send. */
+        return mpf_error_refuse(c->err, MPF_ERR_REFUSED, MPF_REASON_NEVER,
                              "%s: the image writes 0x%08X-0x%08X, but on this %s board %s "
                              "occupies 0x%08X-0x%08X and must not be overwritten: %s; nothing "
-                             "was erased, and --force cannot change this",
+                             "was erased, and forcing cannot change this",
                              seg->source, from, to, c->plan->chip->title, r.what, r.start,
                              (uint32_t)(r_end - 1), r.advice);
     }
@@ -115,9 +115,9 @@ mpf_err plan_check_safety(plan_ctx *c)
             if (!plan_name_starts_with(l->name, guarded[g].prefix))
                 continue;
             if (!c->opt->force)
-                return mpf_error_set(c->err, MPF_ERR_REFUSED,
+                return mpf_error_refuse(c->err, MPF_ERR_REFUSED, MPF_REASON_NEEDS_FORCE,
                                      "%s: the image writes the device's %s (alt setting %u, "
-                                     "0x%08X-0x%08X); %s: check the image, then pass --force",
+                                     "0x%08X-0x%08X); %s: check the image, then force it",
                                      seg->source, l->name, seg->alt, seg->address,
                                      (unsigned)(seg->address + seg->size - 1), guarded[g].risk);
             if (g == 0)

@@ -32,6 +32,11 @@ mpf_err plan_fit_segment(plan_ctx *c, const mpf_segment *seg, const mpf_layout *
  * Runs after every segment has been fitted. */
 mpf_err plan_check_safety(plan_ctx *c);
 
+/* plan_rules.c: the rules about the caller's choices that hold for every
+ * kind of device (the DFU suffix's USB ID, one chosen alt setting). */
+mpf_err plan_check_choices(const mpf_image *img, const mpf_device_info *dev,
+                           const mpf_plan_options *opt, mpf_error *err);
+
 /* plan_plain.c: the whole plan for a plain DFU 1.1 device (p is zeroed). */
 mpf_err plan_plain_build(const mpf_image *img, const mpf_device_info *dev, const mpf_plan_options *opt,
                          mpf_plan *p, mpf_error *err);

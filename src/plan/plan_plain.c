@@ -137,10 +137,10 @@ mpf_err plan_plain_build(const mpf_image *img, const mpf_device_info *dev, const
                              "(wTransferSize %u): use %u or less, or leave the option out",
                              (unsigned)ts, (unsigned)dev->func.transfer_size, (unsigned)dev->func.transfer_size);
     if (img->count > 1 && !(dev->func.attributes & MPF_DFU_ATTR_MANIFEST_TOLERANT))
-        return mpf_error_set(err, MPF_ERR_IMAGE_FIT,
+        return mpf_error_refuse(err, MPF_ERR_IMAGE_FIT, MPF_REASON_ONE_ALT,
                              "the image has data for %zu alt settings, but the device is not "
                              "manifestation-tolerant: after one download it needs a reset; flash one "
-                             "alt setting per run (-a)",
+                             "alt setting per session",
                              img->count);
     alt_shape *shapes = calloc(img->count, sizeof *shapes);
     p->writes = calloc(img->count, sizeof *p->writes);
@@ -167,7 +167,7 @@ mpf_err plan_plain_build(const mpf_image *img, const mpf_device_info *dev, const
         p->leave = opt->leave;
         p->final_detach = opt->leave && opt->final_detach;
         p->leave_from = opt->leave ? MPF_LEAVE_FROM_OPTION : MPF_LEAVE_FROM_NONE;
-        p->leave_note = !opt->leave ? NULL : p->final_detach ? "DETACH after the manifestation (--final-detach)"
+        p->leave_note = !opt->leave ? NULL : p->final_detach ? "DETACH after the manifestation (final detach)"
                                                              : "USB reset after the manifestation";
         p->poll_ms = opt->poll_ms;
         p->estimated_us = estimate(p, opt->timing ? opt->timing : mpf_timing_stm32f4());

@@ -115,6 +115,8 @@ static sim_outcome do_erase(mpf_sim *sim, uint32_t address)
     const sim_chip *c = sim->chip;
     sim_area *a = sim_memory_find(&sim->mem, sim->alt, address, 1);
     long i = a ? sim_area_sector_index(a, address) : -1;
+    if (sim->pack)
+        return ok(0); /* packing mboot erases by itself (main.c, do_page_erase) */
     if (!a || a->kind != SIM_KIND_FLASH || i < 0)
         return bad_address(sim, 0);
     const sim_sector *s = &a->sectors[i];
@@ -247,6 +249,8 @@ static sim_outcome do_write(mpf_sim *sim, uint16_t block, const uint8_t *data, u
 {
     const sim_chip *c = sim->chip;
     uint32_t address = sim_block_address(sim, block);
+    if (sim->pack)
+        return sim_pack_write(sim, address, data, len);
     sim_area *a = sim_memory_find(&sim->mem, sim->alt, address, len);
     if (!a || !(sim_area_range_type(a, address, len) & SIM_MEM_WRITABLE) ||
         !sim_area_is_backed(a, address, len))
@@ -314,6 +318,16 @@ int sim_upload(mpf_sim *sim, uint16_t block, uint8_t *data, uint16_t length, siz
     }
     if (length == 0)
         return 0;
+    if (sim->pack) {
+        /* Read disabled on packed (encrypted) mode: the bytes sent are not
+         * flash, and the next GETSTATUS reports errFILE with iString 0x13
+         * (main.c, do_read). */
+        memset(data, 0, length);
+        *received = length;
+        sim->status = MPF_DFU_STATUS_ERR_FILE;
+        sim->istring = SIM_MBOOT_STR_INVALID_READ;
+        return 0;
+    }
     uint32_t address = sim_block_address(sim, block);
     sim_area *a = sim_memory_find(&sim->mem, sim->alt, address, length);
     if (!a || !(sim_area_range_type(a, address, length) & SIM_MEM_READABLE) ||

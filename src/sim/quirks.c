@@ -9,7 +9,8 @@
  *   an ST community report on the NUCLEO-H743ZI2).
  * - slow-status: STM32F745 ROM takes more than 1.5 s to answer a GETSTATUS
  *   (fwupd PR #1944 raised its DfuSe timeout to 5 s for it). 2 s here.
- * - shared-serial: STM32F072 ROM serial FFFFFFFEFFFF on every chip. */
+ * - shared-serial: STM32F072 ROM serial FFFFFFFEFFFF on every chip.
+ * - packing: mboot with MBOOT_ENABLE_PACKING=1 (pack.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ static const struct {
     {MPF_SIM_QUIRK_STUCK_ERASE, "stuck-erase"},
     {MPF_SIM_QUIRK_SLOW_STATUS, "slow-status"},
     {MPF_SIM_QUIRK_SHARED_SERIAL, "shared-serial"},
+    {MPF_SIM_QUIRK_PACKING, "packing"},
 };
 
 #define QUIRK_COUNT (sizeof quirks / sizeof quirks[0])
@@ -63,7 +65,7 @@ mpf_err sim_split_name(const char *name, char *chip, size_t size, unsigned *quir
         if (i == QUIRK_COUNT)
             return mpf_error_set(err, MPF_ERR_USAGE,
                                  "unknown quirk \"%.*s\" in virtual chip \"%s\" (known: pipe, "
-                                 "stuck-erase, slow-status, shared-serial)",
+                                 "stuck-erase, slow-status, shared-serial, packing)",
                                  (int)qlen, q, name);
         *quirks_out |= (unsigned)quirks[i].quirk;
     }
@@ -74,7 +76,17 @@ mpf_err mpf_sim_set_quirks(mpf_sim *sim, unsigned q, mpf_error *err)
 {
     if (!sim->stuck_above)
         sim->stuck_above = STUCK_ABOVE;
-    (void)err;
+    if ((q & MPF_SIM_QUIRK_PACKING) && !sim->chip->reason_strings)
+        return mpf_error_set(err, MPF_ERR_USAGE,
+                             "virtual %s: packing is an mboot build option; use an mboot chip",
+                             sim->chip->name);
+    if ((q & MPF_SIM_QUIRK_PACKING) && !sim->pack) {
+        mpf_err rc = sim_pack_new(sim, err);
+        if (rc != MPF_OK)
+            return rc;
+    }
+    if (!(q & MPF_SIM_QUIRK_PACKING))
+        sim_pack_free(sim);
     sim->quirks = q;
     return MPF_OK;
 }

@@ -110,6 +110,7 @@ void mpf_sim_free(mpf_sim *sim)
 {
     if (!sim)
         return;
+    sim_pack_free(sim);
     sim_memory_free(&sim->mem);
     free(sim->pending.data);
     free(sim->reply);

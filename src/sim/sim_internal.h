@@ -240,6 +240,7 @@ struct mpf_sim {
     uint32_t stuck_poll_ms;
     uint32_t stuck_above;  /* offset into flash from which erases stick */
     uint32_t pipe_seed;    /* PIPE quirk: which DNLOADs stall */
+    struct sim_pack *pack; /* PACKING quirk: mboot's chunk assembly */
     uint32_t pointer;      /* DfuSe address pointer */
     uint32_t stream_at;    /* plain DFU: bytes of the current download so far */
     int manifested;        /* plain DFU: a download was manifested since the last reset */
@@ -362,6 +363,43 @@ int sim_pipe_stalls(mpf_sim *sim);
 int sim_erase_sticks(const mpf_sim *sim, const sim_area *flash, uint32_t start);
 /* SLOW_STATUS quirk: the time a GETSTATUS takes to be answered. */
 uint64_t sim_status_delay_us(const mpf_sim *sim);
+
+/* pack_keys.c: the virtual packing mboot's stand-in for libhydrogen. */
+#define SIM_PACK_HEADER_BYTES MPF_SIM_PACK_HEADER_BYTES
+#define SIM_PACK_SIG_BYTES MPF_SIM_PACK_SIG_BYTES
+#define SIM_PACK_BOX_HEADER MPF_SIM_PACK_BOX_BYTES
+#define SIM_PACK_CHUNKSIZE MPF_SIM_PACK_CHUNKSIZE
+#define SIM_PACK_INFLATE_MAX 65536u
+
+typedef struct sim_sip {
+    uint64_t v[4];
+    uint8_t buf[8];
+    size_t fill;
+    uint64_t total;
+} sim_sip;
+
+void sim_sip_init(sim_sip *s, const uint8_t key[16]);
+void sim_sip_update(sim_sip *s, const uint8_t *data, size_t len);
+uint64_t sim_sip_final(sim_sip *s);
+/* Signatures, whole or in pieces. */
+void sim_sign(const uint8_t *msg, size_t len, uint8_t sig[SIM_PACK_SIG_BYTES]);
+void sim_sign_init(sim_sip *s);
+void sim_sign_final(sim_sip *s, uint8_t sig[SIM_PACK_SIG_BYTES]);
+int sim_sign_verify(const uint8_t *msg, size_t len, const uint8_t sig[SIM_PACK_SIG_BYTES]);
+/* out gets SIM_PACK_BOX_HEADER + len bytes. */
+void sim_box_seal(const uint8_t *plain, size_t len, uint8_t *out);
+/* plain gets len - SIM_PACK_BOX_HEADER bytes; -1 when the MAC fails. */
+int sim_box_open(const uint8_t *boxed, size_t len, uint8_t *plain);
+
+/* inflate.c: raw DEFLATE; 0, or -1 for a bad stream or more than out_cap. */
+int sim_inflate(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len);
+
+/* pack.c: mboot with MBOOT_ENABLE_PACKING (PACKING quirk). */
+struct sim_pack;
+mpf_err sim_pack_new(mpf_sim *sim, mpf_error *err);
+void sim_pack_free(mpf_sim *sim);
+/* A data block at address: assembled into chunks, checked, decoded, written. */
+sim_outcome sim_pack_write(mpf_sim *sim, uint32_t address, const uint8_t *data, uint16_t len);
 
 /* request.c: the path every transport operation takes. */
 mpf_err sim_dispatch(mpf_sim *sim, sim_call *call, unsigned timeout_ms, mpf_error *err);

@@ -1,7 +1,7 @@
 /* The string descriptors the virtual device answers: the ones enumeration
  * reads, and mboot's reasons, which GETSTATUS names by index in iString
  * (micropython ports/stm32/mboot/dfu.h: 0x10..0x13; main.c answers 0x12 and
- * 0x13 only when built with MBOOT_ENABLE_PACKING, which is not modelled yet). */
+ * 0x13 only when built with MBOOT_ENABLE_PACKING). */
 #include "sim/sim_internal.h"
 
 /* The STM32F072 ROM gives every chip this serial number (FACTS.md, ROM quirks). */
@@ -14,12 +14,15 @@ const char *sim_serial(const mpf_sim *sim)
 
 static const char *mboot_reason(const mpf_sim *sim, uint8_t index)
 {
-    (void)sim;
     switch (index) {
     case SIM_MBOOT_STR_OVERWRITE_BOOTLOADER:
         return "Can't overwrite mboot";
     case SIM_MBOOT_STR_INVALID_ADDRESS:
         return "Address out of range";
+    case SIM_MBOOT_STR_INVALID_SIG:
+        return sim->pack ? "Invalid signature in file" : NULL;
+    case SIM_MBOOT_STR_INVALID_READ:
+        return sim->pack ? "Read support disabled on encrypted bootloader" : NULL;
     default:
         return NULL;
     }

@@ -193,6 +193,13 @@ mpf_err tool_cmd_convert(tool_ctx *ctx, mpf_error *err)
     mpf_err rc = tool_load_inputs(ctx, alt, &img, err);
     if (!rc && img.count == 0)
         rc = mpf_error_set(err, MPF_ERR_INPUT, "the input holds no data; nothing to convert");
+    mpf_pack pack;
+    if (!rc && tool_pack_of(&img, &pack)) {
+        mpf_pack_free(&pack);
+        rc = mpf_error_set(err, MPF_ERR_INPUT,
+                           "the input is mboot's packed firmware: encrypted, signed chunks, not "
+                           "flash contents, so it cannot be converted; convert firmware.dfu instead");
+    }
     if (!rc) {
         if (dfu)
             rc = to_dfu(ctx, &img, &res, err);

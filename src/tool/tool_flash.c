@@ -13,30 +13,6 @@
 #include "tool/tool_image.h"
 #include "tool/tool_plan.h"
 
-/* -a picks one memory: refuse a file that also carries data for another,
- * rather than flash half of it. */
-static mpf_err check_alts(const mpf_image *img, uint8_t alt, mpf_error *err)
-{
-    for (size_t i = 0; i < img->count; i++)
-        if (img->segments[i].alt != alt)
-            return mpf_error_set(err, MPF_ERR_REFUSED,
-                                 "%s has data for alt setting %u, but -a selects alt %u; drop -a to write every alt setting the file names",
-                                 img->segments[i].source, (unsigned)img->segments[i].alt, (unsigned)alt);
-    return MPF_OK;
-}
-
-/* The DFU suffix names the board a .dfu was built for (0xFFFF = any). */
-static mpf_err check_suffix(tool_ctx *ctx, const mpf_image *img, const mpf_device_info *dev, mpf_error *err)
-{
-    if (!img->has_suffix || ctx->opt.force)
-        return MPF_OK;
-    if ((img->vid == 0xFFFF || img->vid == dev->vid) && (img->pid == 0xFFFF || img->pid == dev->pid))
-        return MPF_OK;
-    return mpf_error_set(err, MPF_ERR_REFUSED,
-                         "the firmware's DFU suffix says it is for USB ID %04x:%04x, but the board is %04x:%04x; check that this is the right file, or add --force",
-                         img->vid, img->pid, dev->vid, dev->pid);
-}
-
 static int addressed(const mpf_device_info *dev)
 {
     return dev->func.dfu_version == MPF_DFU_VERSION_DFUSE || dev->func.dfu_version == 0;
@@ -121,18 +97,44 @@ static void plan_options(const tool_ctx *ctx, mpf_plan_options *po)
     po->transfer_size = ctx->opt.transfer_size;
     po->force = ctx->opt.force;
     po->final_detach = ctx->opt.final_detach;
+    po->chip = ctx->opt.chip ? mpf_chip_find(ctx->opt.chip) : NULL;
 }
 
-/* -a NAME: only now is the number known; a board whose alt differs from the
- * one the files were loaded for gets its own copy, loaded for it. */
+/* What the family's rules need from the board before planning: the WB's
+ * SFSA option byte (where the radio stack starts). Only reads; a board
+ * that will not tell leaves the plan to refuse the profile's fallback area. */
+static mpf_err read_facts(tool_ctx *ctx, tool_board *b, const mpf_plan_options *po,
+                          mpf_chip_facts *facts, mpf_error *err)
+{
+    memset(facts, 0, sizeof *facts);
+    const mpf_chip *chip = po->chip ? po->chip : mpf_chip_pick(&b->dev.transport.info, NULL);
+    if (!chip->sfsa_address || b->dev.transport.info.func.dfu_version != MPF_DFU_VERSION_DFUSE)
+        return MPF_OK;
+    tool_progress prog;
+    tool_progress_init(&prog, ctx, &b->dev);
+    prog.mode = TOOL_PROGRESS_NONE;
+    mpf_callbacks cb;
+    tool_progress_callbacks(&prog, &cb);
+    mpf_dfu *d = NULL;
+    mpf_err rc = mpf_dfu_new(&b->dev.transport, &cb, &d, err);
+    if (!rc)
+        rc = mpf_dfu_read_chip_facts(d, chip, facts, err);
+    mpf_dfu_close(d);
+    return rc;
+}
+
+/* -a NAME: only now is the number known (*alt); a board whose alt differs
+ * from the one the files were loaded for gets its own copy, loaded for it.
+ * The plan refuses data for any other alt (mpf_plan_options.one_alt). */
 static mpf_err image_for_alt(tool_ctx *ctx, tool_board *b, const mpf_image *img, uint8_t loaded_alt,
-                             const mpf_image **use, mpf_error *err)
+                             const mpf_image **use, uint8_t *alt_out, mpf_error *err)
 {
     *use = img;
     if (!ctx->opt.alt_set)
         return MPF_OK;
     uint8_t alt;
     mpf_err rc = tool_device_alt(ctx, &b->dev, &alt, err);
+    *alt_out = alt;
     if (rc)
         return rc;
     if (alt != loaded_alt) {
@@ -146,7 +148,7 @@ static mpf_err image_for_alt(tool_ctx *ctx, tool_board *b, const mpf_image *img,
             return rc;
         *use = &b->own_image;
     }
-    return check_alts(*use, alt, err);
+    return MPF_OK;
 }
 
 /* The sectors skip-unchanged would leave alone (all 0 with --full): read,
@@ -202,17 +204,22 @@ mpf_err tool_flash_prepare(tool_ctx *ctx, tool_board *b, const mpf_image *img, u
 {
     tool_device_announce(ctx, &b->dev);
     const mpf_image *use;
-    mpf_err rc = image_for_alt(ctx, b, img, loaded_alt, &use, err);
+    uint8_t alt = 0;
+    mpf_err rc = image_for_alt(ctx, b, img, loaded_alt, &use, &alt, err);
     if (!rc)
         rc = check_protocol(ctx, use, &b->dev.transport.info, err);
-    if (!rc)
-        rc = check_suffix(ctx, use, &b->dev.transport.info, err);
     if (!rc && ctx->opt.backup_file && !ctx->opt.dry_run)
         rc = check_backup_file(ctx, b, err);
     if (rc)
         return rc;
     mpf_plan_options po;
     plan_options(ctx, &po);
+    po.one_alt = ctx->opt.alt_set;
+    po.alt = alt;
+    mpf_chip_facts facts;
+    if ((rc = read_facts(ctx, b, &po, &facts, err)))
+        return rc;
+    po.facts = &facts;
     if ((rc = mpf_plan_build(use, &b->dev.transport.info, &po, &b->plan, err)))
         return rc;
     b->has_plan = 1;

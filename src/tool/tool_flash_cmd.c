@@ -172,6 +172,13 @@ mpf_err tool_cmd_flash(tool_ctx *ctx, mpf_error *err)
         mpf_image_free(&img);
         return rc;
     }
+    mpf_pack pack;
+    if (tool_pack_of(&img, &pack)) {
+        rc = tool_pack_flash(ctx, &img, &pack, err);
+        mpf_pack_free(&pack);
+        mpf_image_free(&img);
+        return rc;
+    }
     tool_board_set set;
     rc = tool_boards_acquire(ctx, &set, err);
     if (rc == MPF_ERR_NO_DEVICE && img.streamed && img.count) {

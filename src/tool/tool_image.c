@@ -43,5 +43,11 @@ mpf_err tool_load_inputs(tool_ctx *ctx, uint8_t alt, mpf_image *img, mpf_error *
         tool_say(ctx, "%s: %s, %zu segment%s, %zu bytes\n", ctx->opt.files[i], tool_format_description(f), segs,
                  segs == 1 ? "" : "s", mpf_image_total_size(img) - bytes_before);
     }
+    /* mboot's packed firmware overlaps itself by design: not a flash image. */
+    mpf_pack pack;
+    if (tool_pack_of(img, &pack)) {
+        mpf_pack_free(&pack);
+        return MPF_OK;
+    }
     return mpf_image_normalize(img, err);
 }

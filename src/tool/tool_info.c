@@ -5,8 +5,40 @@
 #include "tool/tool_image.h"
 #include "tool/tool_json.h"
 
+static void pack_json(tool_json *j, const mpf_pack *p)
+{
+    tj_bool(j, "packed", p != NULL);
+    if (!p)
+        return;
+    tj_u64(j, "firmware_bytes", p->signed_bytes);
+    tj_array(j, "chunks");
+    for (size_t i = 0; i < p->count; i++) {
+        tj_object(j, NULL);
+        tj_u64(j, "address", p->chunks[i].address);
+        tj_str(j, "format", mpf_pack_format_name(p->chunks[i].format));
+        tj_u64(j, "payload", p->chunks[i].length);
+        tj_close_object(j);
+    }
+    tj_close_array(j);
+}
+
+/* mboot's packed firmware: the chunks, and what they mean for flashing. */
+static void pack_text(FILE *o, const mpf_pack *p)
+{
+    fprintf(o, "  mboot packed firmware (MBOOT_ENABLE_PACKING): %zu chunks, %zu of firmware (%s), "
+               "a full signature over %zu region%s, %llu bytes of firmware\n",
+            p->count, p->firmware_chunks, p->gzip ? "deflated" : "raw", p->regions,
+            p->regions == 1 ? "" : "s", (unsigned long long)p->signed_bytes);
+    fprintf(o, "  %-5s  %-10s  %-8s  %s\n", "chunk", "address", "format", "payload");
+    for (size_t i = 0; i < p->count; i++)
+        fprintf(o, "  %5zu  0x%08X  %-8s  %u\n", i + 1, (unsigned)p->chunks[i].address,
+                mpf_pack_format_name(p->chunks[i].format), (unsigned)p->chunks[i].length);
+    fprintf(o, "  the elements are encrypted chunks, not flash contents: mboot decodes, erases "
+               "and checks them itself\n");
+}
+
 static void info_json(tool_ctx *ctx, const char *file, mpf_format f, int has_address,
-                      const mpf_image *img)
+                      const mpf_image *img, const mpf_pack *pack)
 {
     tool_json j;
     tj_begin(&j, ctx->out);
@@ -33,6 +65,7 @@ static void info_json(tool_ctx *ctx, const char *file, mpf_format f, int has_add
         tj_close_object(&j);
     }
     tj_close_array(&j);
+    pack_json(&j, pack);
     if (img->has_entry)
         tj_u64(&j, "entry", img->entry);
     else
@@ -55,7 +88,7 @@ static void info_json(tool_ctx *ctx, const char *file, mpf_format f, int has_add
 }
 
 static void info_text(tool_ctx *ctx, const char *file, mpf_format f, int has_address,
-                      const mpf_image *img)
+                      const mpf_image *img, const mpf_pack *pack)
 {
     FILE *o = ctx->out;
     size_t total = mpf_image_total_size(img);
@@ -70,6 +103,8 @@ static void info_text(tool_ctx *ctx, const char *file, mpf_format f, int has_add
         fprintf(o, "  %-3u  0x%08X  0x%08X  %8zu  0x%08X\n", (unsigned)s->alt, (unsigned)s->address,
                 (unsigned)(s->address + (s->size - 1)), s->size, (unsigned)mpf_crc32(s->data, s->size));
     }
+    if (pack)
+        pack_text(o, pack);
     if (img->has_entry)
         fprintf(o, "  entry point: 0x%08X\n", (unsigned)img->entry);
     if (img->has_suffix) {
@@ -108,17 +143,21 @@ static mpf_err info_one(tool_ctx *ctx, const char *spec, mpf_error *damaged, mpf
         has_address = 0;
         rc = mpf_load_file(&img, spec, &lo, &f, err);
     }
+    mpf_pack pack;
+    int packed = !rc && tool_pack_of(&img, &pack);
     if (!rc) {
         if (ctx->opt.json)
-            info_json(ctx, spec, f, has_address, &img);
+            info_json(ctx, spec, f, has_address, &img, packed ? &pack : NULL);
         else
-            info_text(ctx, spec, f, has_address, &img);
+            info_text(ctx, spec, f, has_address, &img, packed ? &pack : NULL);
         if (img.has_suffix && !img.crc_ok && damaged->code == MPF_OK)
             mpf_error_set(damaged, MPF_ERR_INPUT,
                           "%s: the DFU suffix CRC is 0x%08X, but the content gives 0x%08X: the file is damaged "
                           "(shown, but it will not be flashed); get or build it again",
                           spec, (unsigned)img.crc_stored, (unsigned)img.crc_computed);
     }
+    if (packed)
+        mpf_pack_free(&pack);
     mpf_image_free(&img);
     return rc;
 }

@@ -61,6 +61,31 @@ void tool_warn(tool_ctx *ctx, const char *fmt, ...)
     fputc('\n', ctx->err);
 }
 
+/* The library says what would lift a refusal in its own terms (a reason);
+ * this is the same advice in this tool's options. */
+static const char *hint_for_reason(mpf_reason reason)
+{
+    switch (reason) {
+    case MPF_REASON_NEEDS_FORCE: return "if that is really what you want, add --force";
+    case MPF_REASON_NEVER: return "--force does not change this";
+    case MPF_REASON_AMBIGUOUS_DEVICE: return "choose one with -S SERIAL or -p PATH (mpflash -l shows both)";
+    case MPF_REASON_AMBIGUOUS_PATH: return "choose one with -p PATH (mpflash -l shows it)";
+    case MPF_REASON_PERMISSION:
+        return "install the udev rule: sudo cp udev/50-mpflash.rules /etc/udev/rules.d/ && sudo udevadm control "
+               "--reload && sudo udevadm trigger, then replug the board (or run as root)";
+    case MPF_REASON_READ_PROTECTED:
+        return "run with --unprotect --force (or -s :unprotect:force) to remove it, then flash again";
+    case MPF_REASON_NEEDS_ADDRESS: return "give one: 0x08000000:FILE or -s 0x08000000";
+    case MPF_REASON_OTHER_ALT: return "drop -a to write every alt setting the file names";
+    case MPF_REASON_ONE_ALT: return "flash one alt setting per run: -a N";
+    case MPF_REASON_BAD_DESCRIPTOR: return "replug the board and check what mpflash -l shows";
+    case MPF_REASON_DETACH_REFUSED: return "drop -Q/--final-detach to leave by USB reset";
+    case MPF_REASON_NONE:
+    case MPF_REASON__COUNT: break;
+    }
+    return NULL;
+}
+
 /* What to do next, for the failures where the message cannot know. */
 static const char *hint_for(mpf_err code)
 {
@@ -92,6 +117,8 @@ void tool_result_fail_begin(tool_ctx *ctx, tool_json *j, const char *command, co
     tj_bool(j, "ok", 0);
     tj_int(j, "exit_code", tool_exit_code(e->code));
     tj_str(j, "error", mpf_err_name(e->code));
+    if (e->reason != MPF_REASON_NONE)
+        tj_str(j, "reason", mpf_reason_name(e->reason));
     tj_str(j, "message", e->message);
 }
 
@@ -99,7 +126,9 @@ int tool_fail(tool_ctx *ctx, const char *command, const mpf_error *e)
 {
     int code = tool_exit_code(e->code);
     fprintf(ctx->err, "mpflash: error: %s\n", e->message[0] ? e->message : mpf_err_name(e->code));
-    const char *hint = hint_for(e->code);
+    const char *hint = hint_for_reason(e->reason);
+    if (!hint)
+        hint = hint_for(e->code);
     /* Usage messages often point at --help already. */
     if (hint && e->code == MPF_ERR_USAGE && strstr(e->message, "--help"))
         hint = NULL;

@@ -1,8 +1,10 @@
 /* The option table, made from the rows of tool_option_list.h, and the
  * effects of the options that do more than store a value or set a flag. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mpflash/chip.h"
 #include "platform/serial_port.h"
 #include "tool/tool_options_internal.h"
 #include "tool/tool_parse.h"
@@ -211,6 +213,25 @@ static mpf_err effect_sim(tool_options *o, tool_parse_state *st, const char *spe
     }
     o->sim_chip = value;
     return MPF_OK;
+}
+
+/* --chip FAMILY: a profile name (src/chips). */
+static mpf_err effect_chip(tool_options *o, tool_parse_state *st, const char *spelled, const char *value,
+                           mpf_error *err)
+{
+    (void)st;
+    if (mpf_chip_find(value)) {
+        o->chip = value;
+        return MPF_OK;
+    }
+    char names[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < mpf_chip_count() && used < sizeof names; i++) {
+        int n = snprintf(names + used, sizeof names - used, "%s ", mpf_chip_at(i)->name);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    return mpf_error_set(err, MPF_ERR_USAGE, "%s %s: not an STM32 family mpflash knows; use one of: "
+                         "%sunknown", spelled, value, names);
 }
 
 /* -B [PORT]: a PORT each time names the boards; none finds them. */

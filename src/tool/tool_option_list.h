@@ -71,6 +71,11 @@ OPT(TRANSFER_SIZE, .short_name = 't', .long_name = "transfer-size", .arg = TOOL_
     .commands = CMD(TOOL_CMD_FLASH) | CMD(TOOL_CMD_READ), .once = 1,
     NUMBER(transfer_size, 1, 0xFFFF, "the transfer size is MIN..MAX bytes (STM32 bootloaders use 2048)"),
     .group = HELP_FLASHING, .help = "bytes per USB request (default: the board's)")
+OPT(CHIP, .long_name = "chip", .arg = TOOL_ARG_REQUIRED, .arg_name = "FAMILY",
+    .commands = CMD(TOOL_CMD_FLASH), .once = 1, .apply = effect_chip, .group = HELP_FLASHING,
+    .help = "the board's STM32 family, for a board that shows\n"
+            "too little: f4 f7 h7 h7ab h5 l4 g0 g4 wb u5 unknown\n"
+            "(default: from its descriptors)")
 OPT(FULL, .long_name = "full", .commands = CMD(TOOL_CMD_FLASH), SETS(full), .group = HELP_FLASHING,
     .help = "erase and write every sector the firmware\n"
             "touches (default: skip sectors that already\n"

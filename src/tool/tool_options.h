@@ -42,6 +42,7 @@ typedef struct tool_options {
     mpf_usb_filter filter;
     int alt_set;
     int alt_number;         /* -1 when -a names the alt setting (filter.alt_name) */
+    const char *chip;       /* --chip FAMILY: the STM32 family profile; NULL = from the board */
     const char *sim_chip;   /* --sim, as given ("f401" or "f401,f405") */
     char **sim_chips;       /* --sim split at commas, one virtual board each (owned) */
     size_t sim_chip_count;

@@ -186,6 +186,11 @@ void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *
         show_line(ctx, plan, dev, eta);
         return;
     }
+    if (plan->chip)
+        tool_say(ctx, "  family: %s, recognised by %s; %u-byte flash words%s\n", plan->chip->title,
+                 ctx->opt.chip ? "named with --chip" : plan->chip_why ? plan->chip_why : "",
+                 (unsigned)plan->chip->word_size,
+                 plan->chip->write_once ? ", programmed once per erase (ECC)" : "");
     if (plan->mass_erase)
         tool_say(ctx, "  mass erase of alt %u (all of it)\n", dev->num_alts ? (unsigned)dev->alts[0].alt : 0u);
     size_t kept = 0, blank = 0;

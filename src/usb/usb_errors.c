@@ -6,10 +6,8 @@
 
 #include "mpflash/usb.h"
 
-#define UDEV_ADVICE                                                                         \
-    "install the udev rule: sudo cp udev/50-mpflash.rules /etc/udev/rules.d/ && "         \
-    "sudo udevadm control --reload && sudo udevadm trigger, then replug the board (or run " \
-    "as root)"
+#define UDEV_ADVICE \
+    "this user may not open USB devices: install mpflash's udev rule (50-mpflash.rules), then replug the board (or run as root)"
 
 #define ZADIG_ADVICE                                                                        \
     "the operating system's driver for the device does not allow it; on Windows, install " \
@@ -33,8 +31,8 @@ mpf_err mpf_usb_error(mpf_error *err, int libusb_code, const mpf_device_info *de
     case LIBUSB_SUCCESS:
         return mpf_error_set(err, MPF_ERR_INTERNAL, "no error %s mapped as an error", what);
     case LIBUSB_ERROR_ACCESS:
-        return mpf_error_set(err, MPF_ERR_USB_ACCESS, "permission denied %s: " UDEV_ADVICE,
-                             what);
+        return mpf_error_refuse(err, MPF_ERR_USB_ACCESS, MPF_REASON_PERMISSION,
+                                "permission denied %s: " UDEV_ADVICE, what);
     case LIBUSB_ERROR_BUSY:
         return mpf_error_set(err, MPF_ERR_USB_BUSY,
                              "device busy %s: another program has claimed it (dfu-util, "

@@ -149,7 +149,7 @@ static const char *note_phrase(const mpf_error *note)
 {
     switch (note->code) {
     case MPF_ERR_USB_ACCESS:
-        return "permission denied: see the udev rule";
+        return "permission denied: the udev rule is missing";
     case MPF_ERR_USB_BUSY:
         return "in use by another program";
     case MPF_ERR_USB_NOT_SUPPORTED:
@@ -186,7 +186,13 @@ static mpf_err no_match(const mpf_usb_filter *f, const mpf_device_info *devs,
             add(&m, "; ");
         add_device(&m, &devs[i], notes ? &notes[i] : NULL);
     }
-    return mpf_error_set(err, MPF_ERR_NO_DEVICE, "%s", m.text);
+    /* A device that could not be opened for lack of permission may be the
+     * one asked for: its serial number could not be read. */
+    mpf_reason why = MPF_REASON_NONE;
+    for (size_t i = 0; notes && i < count; i++)
+        if (notes[i].code == MPF_ERR_USB_ACCESS)
+            why = MPF_REASON_PERMISSION;
+    return mpf_error_refuse(err, MPF_ERR_NO_DEVICE, why, "%s", m.text);
 }
 
 static int serials_tell_apart(const mpf_device_info *devs, const size_t *idx, size_t n)
@@ -230,10 +236,11 @@ mpf_err mpf_usb_select(const mpf_usb_filter *f, const mpf_device_info *devs,
         add_device(&m, &devs[shown[i]], notes ? &notes[shown[i]] : NULL);
     }
     if (serials_tell_apart(devs, shown, listed))
-        add(&m, "; choose one with -S SERIAL or -p PATH");
-    else
-        add(&m, "; choose one with -p PATH (their serial numbers do not tell them apart)");
-    return mpf_error_set(err, MPF_ERR_AMBIGUOUS, "%s", m.text);
+        return mpf_error_refuse(err, MPF_ERR_AMBIGUOUS, MPF_REASON_AMBIGUOUS_DEVICE,
+                                "%s; choose one by serial number or USB port path", m.text);
+    return mpf_error_refuse(err, MPF_ERR_AMBIGUOUS, MPF_REASON_AMBIGUOUS_PATH,
+                            "%s; choose one by USB port path (their serial numbers do not tell "
+                            "them apart)", m.text);
 }
 
 mpf_err mpf_usb_filter_alt(const mpf_usb_filter *f, const mpf_device_info *dev, uint8_t *alt,

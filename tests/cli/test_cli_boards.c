@@ -53,8 +53,9 @@ static void test_all_sim_boards(void **state)
     RUN(dir, &r, "--sim", "f401", "--sim-boards", "2", "-q", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 3);
     assert_string_equal(r.err, "mpflash: error: --sim f401: 2 DFU devices match: 0483:df11 serial SIM1 at 1-1 "
-                               "(DFU mode); 0483:df11 serial SIM2 at 1-2 (DFU mode); choose one with -S SERIAL "
-                               "or -p PATH\n");
+                               "(DFU mode); 0483:df11 serial SIM2 at 1-2 (DFU mode); choose one by serial number "
+                               "or USB port path\n"
+                               "mpflash: hint: choose one with -S SERIAL or -p PATH (mpflash -l shows both)\n");
     cli_result_free(&r);
     /* -l shows them all. */
     RUN(dir, &r, "--sim", "f401,mboot", "-l", "--json");

@@ -19,7 +19,6 @@
 
 #ifdef MPFLASH_FAKE_LIBUSB
 
-
 static void test_list(void **state)
 {
     (void)state;
@@ -106,7 +105,8 @@ static void test_choosing_among_boards(void **state)
     RUN_USB(dir, boards, &r, "-q", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 3);
     assert_string_equal(r.err, "mpflash: error: 2 DFU devices match: 0483:df11 serial AAA at 1-1 (DFU mode); "
-                               "0483:df11 serial BBB at 1-4 (DFU mode); choose one with -S SERIAL or -p PATH\n");
+                               "0483:df11 serial BBB at 1-4 (DFU mode); choose one by serial number or USB port path\n"
+                               "mpflash: hint: choose one with -S SERIAL or -p PATH (mpflash -l shows both)\n");
     cli_result_free(&r);
     uint8_t *erased = cli_erased_flash();
     cli_assert_fake_flash(dir, "f401-AAA.mem", erased);
@@ -154,8 +154,11 @@ static void test_usb_errors(void **state)
     cli_result r;
     RUN_USB(dir, "f401:P1:open=access", &r, "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 4);
-    cli_assert_error_line(&r, "permission denied opening 0483:df11 at 1-1: install the udev rule");
-    assert_null(strstr(r.err, "mpflash: hint:")); /* the message already says what to do */
+    cli_assert_error_line(&r, "permission denied opening 0483:df11 at 1-1: this user may not open USB devices");
+    /* The library says why; the tool says which file goes where. */
+    assert_non_null(strstr(r.err, "\nmpflash: hint: install the udev rule: sudo cp udev/50-mpflash.rules "
+                                  "/etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger, "
+                                  "then replug the board (or run as root)\n"));
     cli_result_free(&r);
     RUN_USB(dir, "f401:P1:claim=busy", &r, "-q", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 4);

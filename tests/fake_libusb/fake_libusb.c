@@ -172,6 +172,9 @@ static void locked_close(libusb_device_handle *h)
 {
     if (!h)
         return;
+    /* The virtual clock (modelled USB and device time) so far: what a
+     * benchmark compares between hosts run on the same virtual board. */
+    fake_log(h->dev, "clock %llu us", (unsigned long long)mpf_sim_clock_us(h->dev->sim));
     fake_log(h->dev, "close");
     fake_world_save(h->dev);
     h->dev->refs--;

@@ -17,7 +17,7 @@ mpf_err mpf_serial_list(const char *sysfs_root, const char *dev_root, mpf_serial
     *count = 0;
     return mpf_error_set(err, MPF_ERR_USAGE,
                          "finding USB serial ports is not supported on macOS yet; name the board's port, "
-                         "e.g. -B /dev/cu.usbmodem1101");
+                         "e.g. /dev/cu.usbmodem1101");
 }
 
 void mpf_serial_list_free(mpf_serial_port *ports)
