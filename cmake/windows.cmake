@@ -10,6 +10,10 @@ if(MPFLASH_LIBUSB_STATIC)
   set_target_properties(PkgConfig::LIBUSB PROPERTIES INTERFACE_LINK_LIBRARIES "${MPFLASH_LIBUSB_ARCHIVE}")
 endif()
 
+# zlib (test support only) from Debian's libz-mingw-w64-dev: linked in, so
+# test programs need no zlib1.dll.
+set(ZLIB_USE_STATIC_LIBS ON)
+
 # Tests run under Wine (the toolchain's CMAKE_CROSSCOMPILING_EMULATOR): each
 # finds libusb-1.0.dll through WINEPATH, unless its own ENVIRONMENT names a
 # WINEPATH (test_usb_fake names the fake's folder). Deferred to the end of

@@ -154,11 +154,23 @@ static void test_usb_errors(void **state)
     cli_result r;
     RUN_USB(dir, "f401:P1:open=access", &r, "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 4);
+#ifdef _WIN32
+    cli_assert_error_line(&r, "permission denied opening 0483:df11 at 1-1: another program has the device open");
+    assert_non_null(strstr(r.err, "\nmpflash: hint: close the program that holds the board, or give it the WinUSB "
+                                  "driver with Zadig (README, Windows)\n"));
+#else
     cli_assert_error_line(&r, "permission denied opening 0483:df11 at 1-1: this user may not open USB devices");
     /* The library says why; the tool says which file goes where. */
     assert_non_null(strstr(r.err, "\nmpflash: hint: install the udev rule: sudo cp udev/50-mpflash.rules "
                                   "/etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger, "
                                   "then replug the board (or run as root)\n"));
+#endif
+    cli_result_free(&r);
+    /* No WinUSB driver on the ST ROM: what to do, exit code 4. */
+    RUN_USB(dir, "f401:P1:open=notsup", &r, "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 4);
+    cli_assert_error_line(&r, "opening 0483:df11 at 1-1 failed: no WinUSB driver is bound to the device, and ST's "
+                              "system bootloader gets none by itself: run Zadig");
     cli_result_free(&r);
     RUN_USB(dir, "f401:P1:claim=busy", &r, "-q", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 4);
