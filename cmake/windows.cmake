@@ -24,6 +24,9 @@ function(mpflash_wine_test_paths)
   endif()
   get_property(tests DIRECTORY PROPERTY TESTS)
   foreach(t ${tests})
+    # Each mpflash.exe a CLI test starts costs Wine about 0.3 s: the fault
+    # matrix starts hundreds.
+    set_property(TEST ${t} PROPERTY TIMEOUT 900)
     get_property(env TEST ${t} PROPERTY ENVIRONMENT)
     if(NOT env MATCHES "WINEPATH=")
       set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT "WINEPATH=${MPFLASH_WINDOWS_DEPS}/bin")

@@ -158,10 +158,17 @@ static void test_permission_denied_is_listed_and_explained(void **state)
     assert_string_equal(d[0].alts[0].name, "");
     assert_int_equal(d[0].func.transfer_size, 2048); /* descriptors need no opening */
     assert_int_equal(note->code, MPF_ERR_USB_ACCESS);
+#ifdef _WIN32
+    assert_string_equal(note->message,
+                        "permission denied opening 0483:df11 at 1-1: another program has the device open "
+                        "(STM32CubeProgrammer, dfu-util, another mpflash?), or its driver is not WinUSB "
+                        "(install WinUSB with Zadig, https://zadig.akeo.ie)");
+#else
     assert_string_equal(note->message,
                         "permission denied opening 0483:df11 at 1-1: this user may not open USB "
                         "devices: install mpflash's udev rule (50-mpflash.rules), then replug the "
                         "board (or run as root)");
+#endif
     assert_int_equal(note->reason, MPF_REASON_PERMISSION);
     mpf_transport t;
     assert_int_equal(mpf_usb_open(f->list, 0, &t, &f->err), MPF_ERR_USB_ACCESS);
