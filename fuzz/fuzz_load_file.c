@@ -10,13 +10,17 @@
  *  - "ADDR:" is taken as an address exactly when ADDR is a number in C
  *    notation (0x.., 0.., decimal), and refused past 0xFFFFFFFF;
  *  - a raw binary loaded at an address is one segment of the whole file;
+ *  - a name ending in .dfu, .hex or .elf (any case) promises that format:
+ *    content of no known format (4 bytes or more, not blank) is refused as
+ *    "not a DFU file" and the like unless an ADDR: says "raw binary";
  *  - a missing file, a directory, and a write into a missing directory are
  *    I/O errors; every refusal is a code with a one-line message.
  *
  * Input: byte 0 the options (bit 0 an address in the options, bit 1 an
  * "ADDR:" in front of the name, bit 2 accept a bad DFU CRC, bits 3-4 the
  * alt setting, bits 5-6 what the name points at: 0-1 the file, 2 nothing,
- * 3 the directory), bytes 1-4 the options' address (little-endian), then
+ * 3 the directory, bit 7 the file's name ends in the extension the low two
+ * bits of byte 1 pick), bytes 1-4 the options' address (little-endian), then
  * with bit 1 the ADDR text up to the first '\n', then the file's content. */
 #include <stdint.h>
 #include <stdio.h>
@@ -63,7 +67,6 @@ static int scratch(void)
 #endif
     if (!dir)
         return 0;
-    snprintf(file, sizeof file, "%s/firmware", dir);
     atexit(remove_scratch);
     return 1;
 }
@@ -102,10 +105,21 @@ static int carries_addresses(mpf_format f)
     return f == MPF_FORMAT_DFUSE || f == MPF_FORMAT_ELF || f == MPF_FORMAT_IHEX;
 }
 
-/* The file is there: the same as loading its bytes from memory. */
+static const char *const extensions[4] = {".dfu", ".HEX", ".Elf", ".bin"};
+
+static int blank(const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!strchr(" \t\r\n\v\f", p[i]) || p[i] == '\0')
+            return 0;
+    return 1;
+}
+
+/* The file is there: the same as loading its bytes from memory, unless
+ * its name promises a format its content is not. */
 static void compare_with_buffer(const uint8_t *content, size_t len, const mpf_load_options *opt,
-                                int explicit_address, mpf_err rc, const mpf_error *err,
-                                const mpf_image *img, mpf_format detected)
+                                int explicit_address, int promises, mpf_err rc,
+                                const mpf_error *err, const mpf_image *img, mpf_format detected)
 {
     mpf_format f = mpf_detect_format(content, len);
     if (explicit_address && carries_addresses(f)) {
@@ -118,6 +132,13 @@ static void compare_with_buffer(const uint8_t *content, size_t len, const mpf_lo
     mpf_error other_err = {0};
     mpf_format other_detected = MPF_FORMAT_UNKNOWN;
     mpf_err other_rc = mpf_load_buffer(&other, content, len, file, opt, &other_detected, &other_err);
+    if (promises && !explicit_address && len >= 4 && !blank(content, len) &&
+        other_detected == MPF_FORMAT_BIN) {
+        check(rc == MPF_ERR_INPUT && img->count == 0 && detected == MPF_FORMAT_BIN);
+        check(strstr(err->message, ": not ") && strstr(err->message, "give an address"));
+        mpf_image_free(&other);
+        return;
+    }
     same_load_or_abort(rc, err, img, other_rc, &other_err, &other);
     check(detected == other_detected);
     if (rc == MPF_OK && img->format == MPF_FORMAT_BIN) {
@@ -158,8 +179,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *content = data + pos;
     size_t len = size - pos;
 
+    int named = flags >> 7;
+    unsigned extension = data[1] & 3;
+    snprintf(file, sizeof file, "%s/firmware%s", dir, named ? extensions[extension] : "");
     mpf_error err = {0};
-    unlink(file);
     check(mpf_write_file_atomic(file, content, len, &err) == MPF_OK);
     uint8_t *back = NULL;
     size_t back_len = 0;
@@ -199,8 +222,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             opt.has_address = 1;
             opt.address = (uint32_t)address;
         }
-        compare_with_buffer(content, len, &opt, explicit_address, rc, &err, &img, detected);
+        compare_with_buffer(content, len, &opt, explicit_address, named && extension < 3, rc, &err,
+                            &img, detected);
     }
+    unlink(file);
     mpf_image_free(&img);
     return 0;
 }

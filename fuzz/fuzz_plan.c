@@ -8,8 +8,9 @@
  *  - every sector it erases is a whole sector of the layout, listed once,
  *    in order, and every written byte's sector is erased first (or mass
  *    erased, alt 0), so no write lands on old data;
- *  - option bytes and OTP only with force; RDP level 2 (0xCC at
- *    0x1FFFC001) never;
+ *  - option bytes and OTP only with force; RDP level 2 never: not at the
+ *    RDP byte of the family the plan picked, nor at any family's when it
+ *    picked none (the conservative profile), 0xCC at 0x1FFFC001 on an F4;
  *  - the leave address is the image's first alt-0 byte unless given.
  *
  * Input: byte 0 options, byte 1 alt count and wTransferSize, then one layout
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mpflash/chip.h"
 #include "mpflash/layout.h"
 #include "mpflash/plan.h"
 
@@ -71,6 +73,28 @@ static int planned_erase(const mpf_plan *p, uint8_t alt, uint32_t start)
     return 0;
 }
 
+/* The segment sets chip's RDP byte to level 2. */
+static int sets_rdp2(const mpf_segment *seg, const mpf_chip *chip)
+{
+    for (size_t i = 0; i < MPF_CHIP_MAX_RDP; i++) {
+        uint32_t a = chip->rdp_address[i];
+        if (a && a >= seg->address && a - seg->address < seg->size &&
+            seg->data[a - seg->address] == chip->rdp_level2)
+            return 1;
+    }
+    return 0;
+}
+
+static void check_no_rdp2(const mpf_segment *seg, const mpf_chip *picked)
+{
+    if (picked != mpf_chip_conservative()) {
+        check(!sets_rdp2(seg, picked));
+        return;
+    }
+    for (size_t i = 0; i < mpf_chip_count(); i++)
+        check(!sets_rdp2(seg, mpf_chip_at(i)));
+}
+
 static void check_plan(const mpf_plan *p, const mpf_image *img, const mpf_layout *layouts,
                        size_t alts, const mpf_plan_options *opt, uint16_t dev_ts)
 {
@@ -111,16 +135,28 @@ static void check_plan(const mpf_plan *p, const mpf_image *img, const mpf_layout
             check(opt->force);
         total += w->size;
     }
-    /* Write-once profiles widen each write to whole flash words (0xFF). */
+    /* Write-once profiles widen each write to whole flash words (0xFF); an
+     * image with no data (a mass erase alone) writes nothing to widen. */
     const uint64_t image_total = mpf_image_total_size(img);
     check(total == p->write_bytes && total >= image_total);
-    check(p->chip->write_once ? total - image_total < 2u * p->chip->word_size * img->count
-                              : total == image_total);
+    check(total == image_total || (p->chip->write_once &&
+                                   total - image_total < 2u * p->chip->word_size * img->count));
+    /* What the widening added is 0xFF, and nothing else. */
+    for (size_t i = 0; p->chip->write_once && i < p->write_count; i++) {
+        const mpf_plan_write *w = &p->writes[i];
+        for (size_t k = 0; k < w->size; k++) {
+            const uint32_t a = w->address + (uint32_t)k;
+            int in_image = 0;
+            for (size_t s = 0; s < img->count && !in_image; s++)
+                in_image = img->segments[s].alt == w->alt && a >= img->segments[s].address &&
+                           a - img->segments[s].address < img->segments[s].size;
+            check(in_image || w->data[k] == 0xFF);
+        }
+    }
     /* The bytes are the image's, at the image's addresses. */
     for (size_t s = 0; s < img->count; s++) {
         const mpf_segment *seg = &img->segments[s];
-        check(!(seg->address <= 0x1FFFC001u && 0x1FFFC001u - seg->address < seg->size &&
-                seg->data[0x1FFFC001u - seg->address] == 0xCC));
+        check_no_rdp2(seg, p->chip);
         for (size_t off = 0; off < seg->size;) {
             uint32_t a = seg->address + (uint32_t)off;
             const mpf_plan_write *hit = NULL;

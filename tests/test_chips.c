@@ -286,11 +286,45 @@ static void test_estimate_uses_the_family_timing(void **state)
     mpf_image_free(&img);
 }
 
+/* Unknown devices: no sector is programmed without an erase (nothing says
+ * how their flash behaves), but one that already holds the image is still
+ * left alone. */
+static void test_unknown_device_never_writes_without_erase(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "l476");
+    mpf_image img;
+    mpf_image_init(&img);
+    assert_int_equal(fixture_micropython_image(&img, 8 * 1024, 9), 0);
+    mpf_plan_options opt;
+    mpf_plan_options_default(&opt);
+    opt.chip = mpf_chip_conservative();
+    if (board_flash_ex(&b, &img, &opt, 1, 0) != MPF_OK)
+        fail_msg("%s", b.err.message);
+    assert_int_equal(mpf_sim_erase_count(b.sim), b.plan.erase_count);
+    assert_true(board_has_image(&b, &img));
+    mpf_sim_replug(b.sim);
+    mpf_sim_clear_log(b.sim);
+    assert_int_equal(board_flash_ex(&b, &img, &opt, 1, 0), MPF_OK);
+    assert_int_equal(mpf_sim_erase_count(b.sim), 0);
+    assert_int_equal(board_ops(&b, MPF_SIM_OP_WRITE), 0);
+    /* The L4 profile writes the blank pages without erasing them. */
+    board c;
+    board_new(&c, "l476");
+    assert_int_equal(board_flash_ex(&c, &img, NULL, 1, 0), MPF_OK);
+    assert_int_equal(mpf_sim_erase_count(c.sim), 0);
+    board_free(&c);
+    mpf_image_free(&img);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_is_consistent),
         cmocka_unit_test(test_unknown_device_gets_the_conservative_profile),
+        cmocka_unit_test(test_unknown_device_never_writes_without_erase),
         cmocka_unit_test(test_wb_stack_area_refused_with_zero_erases),
         cmocka_unit_test(test_no_mass_erase_on_wb),
         cmocka_unit_test(test_rdp_level_2_per_family),

@@ -36,6 +36,8 @@ typedef struct mpf_chip {
     uint8_t write_once;    /* ECC: a word takes one program after an erase; a second one
                             * (even with the same or bit-clearing data) fails (PROGERR) */
     const char *erase_unit;/* "sectors of 16/64/128 KiB" (the layout string has the sizes) */
+    uint8_t no_blank_write;/* never program a sector without erasing it, even where it is
+                            * 0xFF (unknown devices: nothing says how their flash behaves) */
     uint8_t mass_erase;    /* the ROM's mass erase may be used */
     const char *no_mass_erase_why; /* when mass_erase is 0 */
     const char *dual_bank; /* how the family's dual-bank parts appear, for --info/docs */

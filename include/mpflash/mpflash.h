@@ -8,6 +8,7 @@
 #include "mpflash/error.h"
 #include "mpflash/image.h"
 #include "mpflash/layout.h"
+#include "mpflash/machine.h"
 #include "mpflash/pack.h"
 #include "mpflash/plan.h"
 #include "mpflash/serial.h"

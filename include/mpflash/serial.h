@@ -77,7 +77,15 @@ typedef struct mpf_serial_enter_options {
     const char *code;    /* NULL = MPF_SERIAL_BOOTLOADER_CODE */
     void (*log)(void *user, mpf_log_level level, const char *message); /* optional */
     void *user;
+    /* Optional: first ask the board for sys.implementation._machine
+     * (MPF_SERIAL_MACHINE_CODE; "NUCLEO-F401RE with STM32F401xE", or "" when
+     * the firmware is too old to have it) and pass it here, with user. An
+     * error returned stops the entry before the bootloader code is sent: the
+     * board keeps running its firmware, and that error is the entry's. */
+    mpf_err (*machine)(void *user, const char *machine, mpf_error *err);
 } mpf_serial_enter_options;
+
+#define MPF_SERIAL_MACHINE_CODE "import sys; print(sys.implementation._machine)"
 
 /* Open port (a tty path) raw at 115200 8N1, and per attempt send Ctrl-C
  * twice (stop a running program, clear the line) and Ctrl-A (enter the raw
@@ -97,6 +105,20 @@ typedef struct mpf_serial_enter_options {
  * o may be NULL (all defaults). */
 mpf_err mpf_serial_enter_bootloader(const char *port, const mpf_serial_enter_options *o,
                                     mpf_error *err);
+
+/* ---- bootloader entry by the 1200-baud touch (Arduino boards) ------------ */
+
+#define MPF_SERIAL_TOUCH_BAUD 1200u
+
+/* Nonzero if a board with this USB ID enters its bootloader when its CDC
+ * port is opened at 1200 baud and closed (Arduino's boards, in their
+ * sketches and in MicroPython). */
+int mpf_serial_enters_by_touch(uint16_t vid, uint16_t pid);
+
+/* Open port at baud (MPF_SERIAL_TOUCH_BAUD) and close it, dropping DTR; the
+ * board then resets into its bootloader. Errors as for opening the port;
+ * MPF_ERR_USAGE where the host cannot set the speed. */
+mpf_err mpf_serial_touch(const char *port, uint32_t baud, mpf_error *err);
 
 /* ---- tying the DFU device to the board ---------------------------------- */
 

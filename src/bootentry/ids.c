@@ -27,6 +27,11 @@ static const struct {
     {0x2e8a, 0x0005, "MicroPython rp2"},
 };
 
+/* Arduino's boards: MicroPython runs on them under Arduino's vendor ID with
+ * a PID per board (e.g. 2341:025e, with MICROPY_HW_USB_CDC_1200BPS_TOUCH),
+ * so the whole vendor ID counts; they enter the bootloader by the touch. */
+#define ARDUINO_WHAT "Arduino board (bootloader by 1200-baud touch)"
+
 int mpf_serial_micropython_id(uint16_t vid, uint16_t pid, const char **what)
 {
     for (size_t i = 0; i < sizeof mp_ids / sizeof mp_ids[0]; i++) {
@@ -35,6 +40,11 @@ int mpf_serial_micropython_id(uint16_t vid, uint16_t pid, const char **what)
                 *what = mp_ids[i].what;
             return 1;
         }
+    }
+    if (mpf_serial_enters_by_touch(vid, pid)) {
+        if (what)
+            *what = ARDUINO_WHAT;
+        return 1;
     }
     if (what)
         *what = NULL;

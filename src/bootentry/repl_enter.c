@@ -137,10 +137,10 @@ static mpf_err reach_raw_repl(enter_ctx *c, mpf_error *err)
                          c->port, w.total, tail);
 }
 
-static mpf_err send_code(enter_ctx *c, mpf_error *err)
+static mpf_err send_code(enter_ctx *c, const char *text, mpf_error *err)
 {
-    const uint8_t *code = (const uint8_t *)c->code;
-    size_t len = strlen(c->code);
+    const uint8_t *code = (const uint8_t *)text;
+    size_t len = strlen(text);
     for (size_t off = 0; off < len; off += CODE_CHUNK) {
         size_t n = len - off < CODE_CHUNK ? len - off : CODE_CHUNK;
         if (off)
@@ -261,6 +261,63 @@ static mpf_err expect_ok(enter_ctx *c, mpf_error *err)
                          "%s answered %s instead of OK to the bootloader command", c->port, shown);
 }
 
+/* The wrong-board guard's question, in the raw REPL before the bootloader
+ * code: "OK", then the code's stdout, \x04, its stderr, \x04 and ">". An
+ * error (a firmware without sys.implementation._machine) gives "". */
+static mpf_err ask_machine(enter_ctx *c, mpf_err (*check)(void *, const char *, mpf_error *),
+                           void *user, mpf_error *err)
+{
+    mpf_err rc = send_code(c, MPF_SERIAL_MACHINE_CODE, err);
+    if (rc != MPF_OK)
+        return rc;
+    uint8_t got[512];
+    size_t len = c->after_banner_len;
+    memcpy(got, c->after_banner, len);
+    c->after_banner_len = 0;
+    uint64_t deadline = mpf_tty_now_ms(&c->tty) + c->timeout_ms;
+    for (;;) {
+        size_t off = skip_banners(got, len);
+        const uint8_t *ok = len - off >= 2 && got[off] == 'O' && got[off + 1] == 'K' ? got + off + 2 : NULL;
+        const uint8_t *end = ok ? memchr(ok, 0x04, len - (size_t)(ok - got)) : NULL;
+        const uint8_t *end2 = end ? memchr(end + 1, 0x04, len - (size_t)(end + 1 - got)) : NULL;
+        if (end2 && end2 + 1 < got + len && end2[1] == '>') {
+            char machine[160] = "";
+            if (end2 == end + 1) { /* nothing on stderr */
+                size_t n = (size_t)(end - ok);
+                while (n && (ok[n - 1] == '\r' || ok[n - 1] == '\n'))
+                    n--;
+                if (n >= sizeof machine)
+                    n = sizeof machine - 1;
+                memcpy(machine, ok, n);
+                machine[n] = '\0';
+            }
+            /* What came after the prompt belongs to the next answer. */
+            size_t rest = len - (size_t)(end2 + 2 - got);
+            if (rest > sizeof c->after_banner)
+                rest = sizeof c->after_banner;
+            memcpy(c->after_banner, end2 + 2, rest);
+            c->after_banner_len = rest;
+            mpf_serial_logf(c->tty.log, c->tty.user, MPF_LOG_DEBUG, "%s: sys.implementation._machine is \"%s\"",
+                            c->port, machine);
+            return check(user, machine, err);
+        }
+        if (len == sizeof got)
+            break;
+        long r = mpf_tty_read(&c->tty, got + len, sizeof got - len, deadline);
+        if (r == MPF_TTY_HANGUP)
+            return mpf_error_set(err, MPF_ERR_USB_DISCONNECTED,
+                                 "%s went away while asked which board it is", c->port);
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+    }
+    char shown[128];
+    mpf_serial_escape(got, len, shown, sizeof shown);
+    return mpf_error_set(err, MPF_ERR_PROTOCOL,
+                         "%s did not answer which board it is (sys.implementation._machine) within %u ms; "
+                         "it answered %s", c->port, c->timeout_ms, shown);
+}
+
 static int code_is_plain(const char *code)
 {
     if (!*code)
@@ -299,8 +356,10 @@ mpf_err mpf_serial_enter_bootloader_env(const mpf_serial_env *env, const char *p
         return rc;
     mpf_serial_logf(log, user, MPF_LOG_INFO, "%s: asking MicroPython to enter its bootloader", port);
     rc = reach_raw_repl(&c, err);
+    if (rc == MPF_OK && o && o->machine)
+        rc = ask_machine(&c, o->machine, user, err);
     if (rc == MPF_OK)
-        rc = send_code(&c, err);
+        rc = send_code(&c, c.code, err);
     if (rc == MPF_OK)
         rc = expect_ok(&c, err);
     mpf_tty_close(&c.tty);

@@ -22,6 +22,9 @@ typedef struct mpf_serial_env {
 mpf_err mpf_serial_enter_bootloader_env(const mpf_serial_env *env, const char *port,
                                         const mpf_serial_enter_options *o, mpf_error *err);
 
+/* mpf_serial_touch through env. */
+mpf_err mpf_serial_touch_env(const mpf_serial_env *env, const char *port, uint32_t baud, mpf_error *err);
+
 /* printf-style log line through an optional callback. */
 void mpf_serial_logf(mpf_serial_log_fn log, void *user, mpf_log_level level, const char *fmt, ...)
     MPF_PRINTF(4, 5)

@@ -165,6 +165,7 @@ static const mpf_chip conservative = {
     .name = "unknown", .title = "unrecognised device (conservative rules)",
     .reference = "the strictest of the profiles",
     .word_size = 32, .write_once = 1, .erase_unit = "as the layout says", .mass_erase = 1,
+    .no_blank_write = 1,
     .dual_bank = "unknown",
     .typical = F4_TYPICAL,
     .worst = {572000, 26800, 32000000, 200, USB_FS},

@@ -49,6 +49,8 @@ static int checkable(const mpf_plan *p, const mpf_plan_erase *e)
  * (found->chip), so the write can leave those words out. */
 static int block_writable(const check *c, const uint8_t *got, uint32_t at, size_t n)
 {
+    if (c->plan->chip && c->plan->chip->no_blank_write)
+        return 0; /* an unknown device: only sectors already right are left alone */
     const uint32_t word = eng_write_once_word(c->plan);
     if (!eng_writable_words(got, c->want, n, at, word))
         return 0;
@@ -70,8 +72,7 @@ static mpf_err probe_sector(check *c, eng_reader *r, const mpf_plan_erase *e, ui
     if (rc != MPF_OK)
         return rc;
     eng_expected_bytes(c->plan, e->alt, e->address, c->want, probe);
-    *erase = memcmp(got, c->want, probe) != 0 &&
-             !eng_writable_words(got, c->want, probe, e->address, eng_write_once_word(c->plan));
+    *erase = memcmp(got, c->want, probe) != 0 && !block_writable(c, got, e->address, probe);
     return MPF_OK;
 }
 

@@ -90,7 +90,22 @@ static uint64_t round_up(uint64_t v, uint32_t w)
     return (v + w - 1) / w * w;
 }
 
-/* [start, stop) lies in writable sectors of alt's layout. */
+/* The plan erases the sector at start of alt's layout, alone or by the mass
+ * erase (which covers alt 0). */
+static int erased_first(const mpf_plan *p, uint8_t alt, uint32_t start)
+{
+    if (p->mass_erase && alt == 0)
+        return 1;
+    for (size_t i = 0; i < p->erase_count; i++)
+        if (p->erases[i].alt == alt && p->erases[i].address == start)
+            return 1;
+    return 0;
+}
+
+/* [start, stop) lies in writable sectors of alt's layout, each erased first
+ * where it can be: the widening writes 0xFF there, which must not land on
+ * old data (a layout whose sectors are not whole words can put the padding
+ * in a sector the image itself does not touch; found by fuzz_plan). */
 static int writable_extent(plan_ctx *c, uint8_t alt, uint32_t start, uint64_t stop)
 {
     const mpf_layout *l = NULL;
@@ -100,7 +115,8 @@ static int writable_extent(plan_ctx *c, uint8_t alt, uint32_t start, uint64_t st
         uint32_t sector = 0, size = 0;
         uint8_t type = 0;
         if (!mpf_layout_find(l, (uint32_t)at, &sector, &size, &type) ||
-            !(type & MPF_MEM_WRITABLE))
+            !(type & MPF_MEM_WRITABLE) ||
+            ((type & MPF_MEM_ERASABLE) && !erased_first(c->plan, alt, sector)))
             return 0;
         at = (uint64_t)sector + size;
     }

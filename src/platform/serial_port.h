@@ -32,6 +32,10 @@ typedef struct mpf_port_ops {
      * hang-up are returned first. */
     long (*read)(void *ctx, void *handle, uint8_t *buf, size_t cap, uint32_t wait_ms);
     void *ctx;
+    /* Opens name at `baud` and closes it again, dropping DTR: Arduino's
+     * "touch" (1200 baud) that asks a board to enter its bootloader. NULL
+     * where the ports cannot do it. Errors as for open. */
+    mpf_err (*touch)(void *ctx, const char *name, uint32_t baud, mpf_error *err);
 } mpf_port_ops;
 
 /* The host's serial ports: termios on POSIX, the comm API on Windows

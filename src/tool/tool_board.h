@@ -47,6 +47,7 @@ typedef struct tool_board {
     char entered[280];   /* "/dev/ttyACM0 (raw REPL)" or "DFU_DETACH"; "" */
     char app_serial[128];
     char app_path[32];
+    char machine[160];   /* what it reported as sys.implementation._machine ("" = nothing) */
     /* The run's working state (tool_flash.c). */
     mpf_image own_image; /* -a NAME: loaded again for this board's alt */
     int has_own_image;

@@ -29,6 +29,7 @@ static void from_port(tool_boot_target *t, const mpf_serial_port *p)
     snprintf(t->path, sizeof t->path, "%s", p->path);
     t->vid = p->vid;
     t->pid = p->pid;
+    t->touch = mpf_serial_enters_by_touch(p->vid, p->pid);
 }
 
 /* A board whose firmware has a DFU run-time interface is detached rather
@@ -39,6 +40,7 @@ static void prefer_detach(tool_boot_target *t, mpf_usb_list *scan)
     for (size_t i = 0; t->path[0] && i < mpf_usb_list_count(scan); i++)
         if (devs[i].mode == MPF_MODE_RUNTIME && strcmp(devs[i].path, t->path) == 0) {
             t->detach = 1;
+            t->touch = 0;
             t->runtime_index = i;
             return;
         }

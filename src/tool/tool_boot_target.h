@@ -17,6 +17,7 @@ typedef struct tool_boot_target {
     char path[32];        /* its USB port path, "" if unknown */
     uint16_t vid, pid;
     int detach;           /* its firmware has a DFU run-time interface */
+    int touch;            /* an Arduino board: the 1200-baud touch, not the REPL */
     size_t runtime_index; /* that interface in the first scan */
     mpf_err rc;           /* entering failed, or tying it to a DFU device did */
     mpf_error err;

@@ -10,6 +10,7 @@
 
 #include "platform/clock.h"
 #include "platform/thread.h"
+#include "mpflash/machine.h"
 #include "tool/tool_board.h"
 #include "tool/tool_boot_target.h"
 
@@ -22,6 +23,7 @@
 typedef struct enter_log {
     tool_ctx *ctx;
     const char *label;
+    tool_board *board;
 } enter_log;
 
 /* From the entry threads: one fprintf per line keeps lines whole. */
@@ -33,6 +35,16 @@ static void on_enter_log(void *user, mpf_log_level level, const char *message)
         return;
     fprintf(l->ctx->err, "mpflash: %s: %s: %s\n", l->label, names[level <= MPF_LOG_TRACE ? level : MPF_LOG_TRACE],
             message);
+}
+
+/* The wrong-board guard, before the bootloader is entered: a board that
+ * runs another board's firmware than the one to flash keeps running it. */
+static mpf_err on_machine(void *user, const char *machine, mpf_error *err)
+{
+    const enter_log *l = user;
+    if (l->board)
+        snprintf(l->board->machine, sizeof l->board->machine, "%s", machine);
+    return mpf_machine_check_board(l->ctx->image_machine, machine, err);
 }
 
 typedef struct enter_job {
@@ -49,8 +61,13 @@ static void enter_thread(void *arg)
     memset(&o, 0, sizeof o);
     o.log = on_enter_log;
     o.user = &j->log;
+    if (j->log.ctx->image_machine)
+        o.machine = on_machine;
     mpf_error_clear(&j->t->err);
-    j->t->rc = mpf_serial_enter_bootloader(j->t->port, &o, &j->t->err);
+    if (j->t->touch)
+        j->t->rc = mpf_serial_touch(j->t->port, MPF_SERIAL_TOUCH_BAUD, &j->t->err);
+    else
+        j->t->rc = mpf_serial_enter_bootloader(j->t->port, &o, &j->t->err);
 }
 
 static void announce(tool_ctx *ctx, const tool_boot_target *t)
@@ -62,7 +79,7 @@ static void announce(tool_ctx *ctx, const tool_boot_target *t)
         tj_str(&j, "port", t->detach ? NULL : t->port);
         tj_str(&j, "serial", t->serial);
         tj_str(&j, "path", t->path);
-        tj_str(&j, "method", t->detach ? "detach" : "repl");
+        tj_str(&j, "method", t->detach ? "detach" : t->touch ? "touch" : "repl");
         tj_end(&j);
         return;
     }
@@ -70,6 +87,8 @@ static void announce(tool_ctx *ctx, const tool_boot_target *t)
     tool_boot_target_describe(t, who, sizeof who);
     if (t->detach)
         tool_say(ctx, "entering the bootloader: %s, with DFU_DETACH\n", who);
+    else if (t->touch)
+        tool_say(ctx, "entering the bootloader: %s %s, with the 1200-baud touch\n", t->port, who);
     else
         tool_say(ctx, "entering the bootloader: %s %s, through the raw REPL\n", t->port, who);
 }
@@ -95,7 +114,7 @@ static void enter_all(tool_ctx *ctx, tool_boot_target *targets, size_t n, mpf_us
             continue;
         }
         jobs[i].t = t;
-        jobs[i].log = (enter_log){ctx, t->port};
+        jobs[i].log = (enter_log){ctx, t->port, t->board};
         jobs[i].started = mpf_thread_start(&jobs[i].thread, enter_thread, &jobs[i]) == 0;
         if (!jobs[i].started)
             enter_thread(&jobs[i]); /* no thread to be had: one at a time still works */

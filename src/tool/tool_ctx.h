@@ -20,6 +20,9 @@ typedef struct tool_ctx {
      * line with "LABEL: " (main thread only; NULL otherwise). */
     const char *line_prefix;
     int mid_line; /* the last tool_say did not end its line */
+    /* The wrong-board guard: the board and MCU the firmware being flashed
+     * names (mpf_image_machine), NULL when it names none or with --force. */
+    const struct mpf_machine *image_machine;
     /* Several boards: counts for the final JSON result, also on failure. */
     size_t boards, boards_failed;
     /* The failure's JSON result is out already (one board's, with what it

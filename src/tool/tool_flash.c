@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "mpflash/engine.h"
+#include "mpflash/machine.h"
 #include "mpflash/plan.h"
 #include "tool/tool_image.h"
 #include "tool/tool_plan.h"
@@ -208,6 +209,11 @@ mpf_err tool_flash_prepare(tool_ctx *ctx, tool_board *b, const mpf_image *img, u
     mpf_err rc = image_for_alt(ctx, b, img, loaded_alt, &use, &alt, err);
     if (!rc)
         rc = check_protocol(ctx, use, &b->dev.transport.info, err);
+    /* A board that told its machine over the REPL was checked before it
+     * entered its bootloader; otherwise the DFU device is all there is. */
+    mpf_machine reported;
+    if (!rc && ctx->image_machine && !mpf_machine_parse(b->machine, &reported))
+        rc = mpf_machine_check_device(ctx->image_machine, &b->dev.transport.info, err);
     if (!rc && ctx->opt.backup_file && !ctx->opt.dry_run)
         rc = check_backup_file(ctx, b, err);
     if (rc)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mpflash/machine.h"
 #include "tool/tool_commands.h"
 #include "tool/tool_flash.h"
 #include "tool/tool_image.h"
@@ -172,11 +173,17 @@ mpf_err tool_cmd_flash(tool_ctx *ctx, mpf_error *err)
         mpf_image_free(&img);
         return rc;
     }
+    mpf_machine machine;
+    if (!ctx->opt.force && mpf_image_machine(&img, &machine)) {
+        ctx->image_machine = &machine;
+        tool_say(ctx, "the firmware is for %s with %s\n", machine.board, machine.mcu);
+    }
     mpf_pack pack;
     if (tool_pack_of(&img, &pack)) {
         rc = tool_pack_flash(ctx, &img, &pack, err);
         mpf_pack_free(&pack);
         mpf_image_free(&img);
+        ctx->image_machine = NULL;
         return rc;
     }
     tool_board_set set;
@@ -202,6 +209,7 @@ mpf_err tool_cmd_flash(tool_ctx *ctx, mpf_error *err)
         *err = set.boards[0].err;
     }
     tool_boards_free(&set);
+    ctx->image_machine = NULL; /* it pointed at this frame */
     mpf_image_free(&img);
     return rc;
 }

@@ -192,8 +192,9 @@ OPT(BOOTLOADER, .short_name = 'B', .long_name = "bootloader", .arg = TOOL_ARG_OP
     .group = HELP_SEVERAL,
     .help = "have boards running MicroPython enter their\n"
             "bootloader (raw REPL on PORT, e.g.\n"
-            "/dev/ttyACM0, or DFU_DETACH where the firmware\n"
-            "has it); without PORT the boards are found; the\n"
+            "/dev/ttyACM0; Arduino boards: the 1200-baud\n"
+            "touch; DFU_DETACH where the firmware has it);\n"
+            "without PORT the boards are found; the\n"
             "DFU device is awaited --wait=SECONDS (10)")
 OPT(WAIT_APP, .long_name = "wait-app", .arg = TOOL_ARG_OPTIONAL, .arg_name = "SECONDS",
     .shaped = tool_arg_is_number, .commands = CMD(TOOL_CMD_FLASH), .once = 1, SETS(wait_app),

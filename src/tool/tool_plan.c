@@ -121,6 +121,7 @@ static void show_json(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info
     tj_u64(&j, "erase_bytes", plan->erase_bytes);
     tj_u64(&j, "write_bytes", plan->write_bytes);
     tj_u64(&j, "estimated_ms", plan->estimated_us / 1000u);
+    tj_str(&j, "family", plan->chip && !plan->plain ? plan->chip->name : NULL);
     tj_end(&j);
 }
 

@@ -32,6 +32,47 @@ mpf_err usb_list_add(mpf_usb_list *l, libusb_device *dev, const mpf_device_info 
     return MPF_OK;
 }
 
+/* "1-2.10" after "1-2.9": the numbers compared as numbers, a path before
+ * the paths through it. */
+static int path_compare(const char *a, const char *b)
+{
+    while (*a && *b) {
+        char *ea, *eb;
+        unsigned long na = strtoul(a, &ea, 10), nb = strtoul(b, &eb, 10);
+        if (ea == a || eb == b)
+            return strcmp(a, b);
+        if (na != nb)
+            return na < nb ? -1 : 1;
+        a = *ea ? ea + 1 : ea;
+        b = *eb ? eb + 1 : eb;
+    }
+    return (*a != '\0') - (*b != '\0');
+}
+
+static void swap_entries(mpf_usb_list *l, size_t i, size_t j)
+{
+    mpf_device_info d = l->devices[i];
+    l->devices[i] = l->devices[j];
+    l->devices[j] = d;
+    mpf_error n = l->notes[i];
+    l->notes[i] = l->notes[j];
+    l->notes[j] = n;
+    libusb_device *r = l->refs[i];
+    l->refs[i] = l->refs[j];
+    l->refs[j] = r;
+}
+
+/* libusb lists devices in whatever order its backend found them (on Linux,
+ * the order of hotplug events: not the same from one run to the next), so
+ * the list is put in port order. Stable: a device's interfaces keep theirs. */
+void usb_list_sort(mpf_usb_list *l)
+{
+    for (size_t i = 1; i < l->count; i++)
+        for (size_t j = i; j > 0 && path_compare(l->devices[j - 1].path, l->devices[j].path) > 0;
+             j--)
+            swap_entries(l, j - 1, j);
+}
+
 size_t mpf_usb_list_count(const mpf_usb_list *list)
 {
     return list ? list->count : 0;

@@ -144,6 +144,7 @@ mpf_err mpf_usb_scan(mpf_usb *usb, mpf_usb_list **out, mpf_error *err)
         mpf_usb_list_free(l);
         return rc;
     }
+    usb_list_sort(l);
     *out = l;
     return MPF_OK;
 }

@@ -67,6 +67,16 @@ static mpf_err link_select_alt(void *ctx, uint8_t alt, mpf_error *err)
 {
     usb_link *l = ctx;
     int rc = l->io->set_interface_alt_setting(l->handle, l->info.interface_number, alt);
+    /* libusb on Linux reports every SET_INTERFACE failure but a missing alt
+     * setting or a vanished device as LIBUSB_ERROR_OTHER (the kernel's EPIPE
+     * of a stall included); elsewhere a stall is LIBUSB_ERROR_PIPE. */
+    if (rc == LIBUSB_ERROR_OTHER || rc == LIBUSB_ERROR_PIPE)
+        return mpf_error_set(err, MPF_ERR_USB,
+                             "%04x:%04x at %s refused SET_INTERFACE to alt setting %u of "
+                             "interface %u (%s): it stalled the request or did not answer; "
+                             "check that the device offers that alt setting",
+                             l->info.vid, l->info.pid, l->info.path, (unsigned)alt,
+                             (unsigned)l->info.interface_number, libusb_error_name(rc));
     if (rc < 0) {
         char doing[96];
         snprintf(doing, sizeof doing, "selecting alt setting %u of interface %u on",

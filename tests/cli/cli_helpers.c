@@ -164,17 +164,28 @@ void cli_assert_fake_flash(const char *dir, const char *file, const uint8_t *wan
 }
 
 #ifdef MPFLASH_FAKE_LIBUSB
-const char *const *cli_fake_usb_env(cli_usb_env *e, const char *dir, const char *boards)
+void cli_usb_run(const char *dir, const char *boards, const char *const *args,
+                 const char *const *extra_env, cli_result *r)
 {
-    snprintf(e->preload, sizeof e->preload, "LD_PRELOAD=%s", MPFLASH_FAKE_LIBUSB);
-    snprintf(e->boards, sizeof e->boards, "MPFLASH_FAKE_USB=%s", boards);
-    snprintf(e->state, sizeof e->state, "MPFLASH_FAKE_USB_STATE=%s", dir);
-    cli_env_asan(e->asan, sizeof e->asan);
-    e->list[0] = e->preload;
-    e->list[1] = e->boards;
-    e->list[2] = e->state;
-    e->list[3] = e->asan;
-    e->list[4] = NULL;
-    return e->list;
+    char b[512], state[600], log[600], asan[512], tier[1024];
+    snprintf(b, sizeof b, "MPFLASH_FAKE_USB=%s", boards);
+    snprintf(state, sizeof state, "MPFLASH_FAKE_USB_STATE=%s", dir);
+    snprintf(log, sizeof log, "MPFLASH_FAKE_USB_LOG=%s/usb.log", dir);
+    cli_env_asan(asan, sizeof asan);
+#ifdef USBFS_LAUNCH
+    snprintf(tier, sizeof tier, "MPFLASH_USBFS_MAPS=%s/libusb.maps", dir);
+#else
+    snprintf(tier, sizeof tier, "LD_PRELOAD=%s", MPFLASH_FAKE_LIBUSB);
+#endif
+    const char *env[16] = {b, state, log, asan, tier};
+    size_t n = 5;
+    for (size_t i = 0; extra_env && extra_env[i] && n + 1 < sizeof env / sizeof env[0]; i++)
+        env[n++] = extra_env[i];
+    env[n] = NULL;
+#ifdef USBFS_LAUNCH
+    cli_run_via(USBFS_LAUNCH, dir, args, env, r);
+#else
+    cli_run(dir, args, env, r);
+#endif
 }
 #endif

@@ -73,30 +73,27 @@ void cli_fake_mem_read(const char *dir, const char *file, uint32_t addr, uint8_t
 void cli_fake_mem_write(const char *dir, const char *file, uint32_t addr, const uint8_t *data, size_t len);
 
 #ifdef MPFLASH_FAKE_LIBUSB
-/* The environment of a run on the fake libusb: the preload, the boards
- * (MPFLASH_FAKE_USB), their state directory (dir). */
-typedef struct cli_usb_env {
-    char preload[1024];
-    char boards[256];
-    char state[600];
-    char asan[512];
-    const char *list[5];
-} cli_usb_env;
-
-const char *const *cli_fake_usb_env(cli_usb_env *e, const char *dir, const char *boards);
+/* Run the binary on the fake libusb's boards: MPFLASH_FAKE_USB=boards, their
+ * state files and log (usb.log) in dir, then extra_env (NULL-terminated, may
+ * be NULL). Through the fake libusb, preloaded; or, in the real-libusb
+ * tier's build of these helpers (USBFS_LAUNCH, tests/usbfs.cmake), on the
+ * same boards on an emulated usbfs bus under the system's libusb, started by
+ * usbfs-launch (which records the libusb it mapped in dir/libusb.maps). */
+void cli_usb_run(const char *dir, const char *boards, const char *const *args,
+                 const char *const *extra_env, cli_result *r);
 
 #define RUN_USB(dir, boards, r, ...)                                                               \
     do {                                                                                           \
         const char *const args_[] = {__VA_ARGS__, NULL};                                           \
-        cli_usb_env e_;                                                                            \
-        cli_run(dir, args_, cli_fake_usb_env(&e_, dir, boards), r);                                \
+        cli_usb_run(dir, boards, args_, NULL, r);                                                  \
     } while (0)
 
 #define RUN_USB_EXPECT(dir, boards, code, ...)                                                     \
     do {                                                                                           \
-        const char *const args_[] = {__VA_ARGS__, NULL};                                           \
-        cli_usb_env e_;                                                                            \
-        cli_run_expect(dir, args_, cli_fake_usb_env(&e_, dir, boards), code);                      \
+        cli_result r_;                                                                             \
+        RUN_USB(dir, boards, &r_, __VA_ARGS__);                                                    \
+        cli_assert_exit(&r_, code);                                                                \
+        cli_result_free(&r_);                                                                      \
     } while (0)
 #endif
 

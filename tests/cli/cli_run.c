@@ -238,7 +238,8 @@ static int keep_inherited(const char *entry, const char *const *env)
     return 1;
 }
 
-static void run(const char *dir, const char *const *args, const char *const *env, int merged, cli_result *r)
+static void run(const char *launcher, const char *dir, const char *const *args,
+                const char *const *env, int merged, cli_result *r)
 {
     char out_name[] = "/tmp/mpflash-cli-out-XXXXXX";
     char err_name[] = "/tmp/mpflash-cli-err-XXXXXX";
@@ -255,12 +256,15 @@ static void run(const char *dir, const char *const *args, const char *const *env
         envc++;
     while (env && env[extra])
         extra++;
-    char **argv = calloc(argc + 2, sizeof *argv);
+    size_t first = launcher ? 2 : 1;
+    char **argv = calloc(argc + first + 1, sizeof *argv);
     char **envp = calloc(envc + extra + 1, sizeof *envp);
     assert_true(argv && envp);
-    argv[0] = (char *)"mpflash";
+    argv[0] = (char *)(launcher ? launcher : "mpflash");
+    if (launcher)
+        argv[1] = (char *)MPFLASH_BIN;
     for (size_t i = 0; i < argc; i++)
-        argv[i + 1] = (char *)args[i];
+        argv[i + first] = (char *)args[i];
     size_t k = 0;
     for (size_t i = 0; i < envc; i++)
         if (keep_inherited(environ[i], env))
@@ -280,7 +284,7 @@ static void run(const char *dir, const char *const *args, const char *const *env
          * held open here would keep its port from ever hanging up. */
         for (int fd = 3; fd < 1024; fd++)
             close(fd);
-        execve(MPFLASH_BIN, argv, envp);
+        execve(launcher ? launcher : MPFLASH_BIN, argv, envp);
         _exit(127);
     }
     int status = 0;
@@ -301,12 +305,18 @@ static void run(const char *dir, const char *const *args, const char *const *env
 
 void cli_run(const char *dir, const char *const *args, const char *const *env, cli_result *r)
 {
-    run(dir, args, env, 0, r);
+    run(NULL, dir, args, env, 0, r);
 }
 
 void cli_run_merged(const char *dir, const char *const *args, const char *const *env, cli_result *r)
 {
-    run(dir, args, env, 1, r);
+    run(NULL, dir, args, env, 1, r);
+}
+
+void cli_run_via(const char *launcher, const char *dir, const char *const *args,
+                 const char *const *env, cli_result *r)
+{
+    run(launcher, dir, args, env, 0, r);
 }
 
 void cli_result_free(cli_result *r)

@@ -28,6 +28,10 @@ void cli_run(const char *dir, const char *const *args, const char *const *env, c
  * it): r->out holds both in the order written, r->err is empty. */
 void cli_run_merged(const char *dir, const char *const *args, const char *const *env, cli_result *r);
 void cli_result_free(cli_result *r);
+/* The same, with the binary started by a launcher program that takes the
+ * command line after it: `launcher MPFLASH_BIN args...`. */
+void cli_run_via(const char *launcher, const char *dir, const char *const *args,
+                 const char *const *env, cli_result *r);
 
 /* Assert that text equals tests/cli/golden/name. */
 void cli_golden(const char *name, const char *text, size_t len);

@@ -23,6 +23,7 @@
 #include "cli_helpers.h"
 #include "fake_repl.h"
 #include "fake_sysfs.h"
+#include "fixtures.h"
 #include "mpflash/serial.h"
 
 #define MAX_BOARDS 3
@@ -36,6 +37,7 @@ typedef struct board_rig {
     const char *dfu_spec; /* the fake libusb board; NULL = "f401:SERIAL:port=DEVPATH" */
     int comes_back;       /* the application's port returns after leaving DFU mode */
     const char *gone_on;  /* with DFU_DETACH: the fake's log line that makes the tty go */
+    const char *machine;  /* what its firmware says it is (sys.implementation._machine) */
     fake_repl *repl;
     char class_target[1024];
     int gone, back;
@@ -141,7 +143,7 @@ static void start(rig *g, const char *name)
                           .pid = 0x9800, .serial = b->serial, .manufacturer = "MicroPython",
                           .product = "Pyboard Virtual Comm Port in FS Mode"};
         assert_int_equal(fake_sysfs_add_usb_tty(&g->fs, &t), 0);
-        fake_repl_config cfg = {.start = FAKE_REPL_AT_PROMPT};
+        fake_repl_config cfg = {.start = FAKE_REPL_AT_PROMPT, .machine = b->machine};
         b->repl = fake_repl_start_board(&cfg);
         assert_non_null(b->repl);
         /* The device node is the REPL's pseudo-terminal. */
@@ -494,6 +496,53 @@ static void test_two_boards_unprovable(void **state)
 }
 
 /* Firmware with a DFU run-time interface is detached, not talked to. */
+/* The wrong-board guard through -B: the firmware names another board than
+ * the one running, which is asked (sys.implementation._machine) before it
+ * is sent to its bootloader: refused, it keeps running, nothing is flashed. */
+static void write_firmware_for(const rig *g, const char *name, const char *machine)
+{
+    mpf_image img;
+    mpf_image_init(&img);
+    assert_int_equal(fixture_micropython_image(&img, 0, 9), 0);
+    memcpy(img.segments[1].data + 0x1000, machine, strlen(machine) + 1);
+    img.segments[1].data[0x0FFF] = 0;
+    uint8_t *dfu;
+    size_t len;
+    mpf_error err;
+    assert_int_equal(mpf_write_dfuse(&img, NULL, &dfu, &len, &err), MPF_OK);
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", g->dir, name);
+    assert_int_equal(mpf_write_file_atomic(path, dfu, len, &err), MPF_OK);
+    free(dfu);
+    mpf_image_free(&img);
+}
+
+static void test_wrong_board_stays_running(void **state)
+{
+    rig *g = *state;
+    one_board(g, 1);
+    g->b[0].machine = "NUCLEO-F401RE with STM32F401xE";
+    start(g, "boot-wrong-board");
+    write_firmware_for(g, "pybv11.dfu", "PYBv1.1 with STM32F405RG");
+    write_firmware_for(g, "nucleo.dfu", "NUCLEO-F401RE with STM32F401xE");
+    cli_result r;
+    RUN_RIG(g, &r, "-B", "--no-progress", "-u", "pybv11.dfu");
+    cli_assert_exit(&r, 2);
+    assert_non_null(strstr(r.err, "wrong board: the firmware is for PYBv1.1 with STM32F405RG, but the board "
+                                  "runs NUCLEO-F401RE with STM32F401xE (sys.implementation._machine)"));
+    cli_result_free(&r);
+    unsigned char got[512];
+    size_t n = fake_repl_received(g->b[0].repl, got, sizeof got);
+    assert_true(contains(got, n, (const uint8_t *)MPF_SERIAL_MACHINE_CODE, strlen(MPF_SERIAL_MACHINE_CODE)));
+    assert_false(contains(got, n, (const uint8_t *)"machine.bootloader()", 20));
+    assert_false(fake_repl_dropped(g->b[0].repl));
+    /* Its own firmware goes on: asked, found right, entered, flashed. */
+    RUN_RIG(g, &r, "-B", "--no-progress", "-u", "nucleo.dfu");
+    cli_assert_exit(&r, 0);
+    cli_result_free(&r);
+    assert_true(fake_repl_dropped(g->b[0].repl));
+}
+
 static void test_detach_instead_of_repl(void **state)
 {
     rig *g = *state;
@@ -531,6 +580,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_boards_table, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_two_boards_unprovable, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_detach_instead_of_repl, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_wrong_board_stays_running, rig_new, rig_done),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,9 @@
  * fake (tests/fake_libusb, LD_PRELOAD) whose boards are virtual STM32s:
  * listing, choosing among several boards, the errors a real bus gives, and
  * MicroPython's deploy command lines exactly as the Makefile writes them.
- * Each board's flash is read from the fake's state file afterwards. */
+ * Each board's flash is read from the fake's state file afterwards. Built
+ * again as test_usbfs_cli_usb, on the real libusb over emulated usbfs
+ * (tests/usbfs.cmake): RUN_USB then runs the binary there. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -47,12 +49,10 @@ static void test_list_nothing(void **state)
     char dir[512], node[600], root_env[600];
     cli_workdir("usb-list-nothing", dir, sizeof dir);
     snprintf(root_env, sizeof root_env, "MPFLASH_DEV_ROOT=%s/dev", dir);
-    cli_usb_env e;
-    const char *const *base = cli_fake_usb_env(&e, dir, "");
-    const char *env[6] = {base[0], base[1], base[2], base[3], root_env, NULL};
+    const char *env[] = {root_env, NULL};
     const char *const args[] = {"-l", NULL};
     cli_result r;
-    cli_run(dir, args, env, &r);
+    cli_usb_run(dir, "", args, env, &r);
     cli_assert_exit(&r, 4);
     assert_int_equal(r.out_len, 0);
     cli_assert_error_line(&r, "no DFU devices found, and none could be: ");
@@ -69,7 +69,7 @@ static void test_list_nothing(void **state)
     snprintf(node, sizeof node, "%s/dev/bus/usb/001", dir);
     assert_int_equal(tos_mkdir(node), 0);
     cli_write(node, "001", "", 0);
-    cli_run(dir, args, env, &r);
+    cli_usb_run(dir, "", args, env, &r);
     cli_assert_exit(&r, 0);
     assert_string_equal(r.out, "no DFU devices found\n");
     assert_int_equal(r.err_len, 0);
@@ -91,7 +91,28 @@ static void test_makefile_command_lines(void **state)
     RUN_USB_EXPECT(dir, "f401:DFUUTIL", 0, "-a", "0", "-d", "0x0483:0xDF11", "-D", "build-PYBV11/firmware.dfu", "-s",
             ":leave");
     cli_assert_fake_flash(dir, "f401-DFUUTIL.mem", want);
+    /* Read back the way a backup does. */
+    RUN_USB_EXPECT(dir, "f401:DFUUTIL", 0, "-a", "0", "-d", "0483:df11", "-U", "back.bin", "-s", "0x08000000:0x80000");
+    cli_assert_file_bytes(dir, "back.bin", want, F401_FLASH, FLASH_BASE);
     free(want);
+}
+
+/* A kernel driver bound to the DFU interface: detached for the claim, and
+ * given back when mpflash lets go. */
+static void test_kernel_driver_is_detached_and_given_back(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir_with_firmware("usb-driver", dir, sizeof dir);
+    RUN_USB_EXPECT(dir, "f401:KD:driver=usbhid", 0, "-a", "0", "-U", "head.bin", "-s", "0x08000000:0x4000");
+    size_t len;
+    char *log = (char *)cli_read(dir, "usb.log", &len);
+    const char *detached = strstr(log, "KD kernel driver usbhid detached from interface 0\n");
+    const char *claimed = detached ? strstr(detached, "KD claim 0 -> 0\n") : NULL;
+    const char *released = claimed ? strstr(claimed, "KD release 0 -> 0\n") : NULL;
+    if (!released || !strstr(released, "KD kernel driver usbhid attached to interface 0\n"))
+        fail_msg("want detach, claim, release, attach in that order; the log:\n%s", log);
+    free(log);
 }
 
 /* Two boards: refuse to guess; -S or -p picks one, and only it changes. */
@@ -165,12 +186,14 @@ static void test_usb_errors(void **state)
                                   "/etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger, "
                                   "then replug the board (or run as root)\n"));
 #endif
+#ifndef USBFS_LAUNCH /* the fake libusb answers as Windows does; Linux usbfs never says this */
     cli_result_free(&r);
     /* No WinUSB driver on the ST ROM: what to do, exit code 4. */
     RUN_USB(dir, "f401:P1:open=notsup", &r, "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 4);
     cli_assert_error_line(&r, "opening 0483:df11 at 1-1 failed: no WinUSB driver is bound to the device, and ST's "
                               "system bootloader gets none by itself: run Zadig");
+#endif
     cli_result_free(&r);
     RUN_USB(dir, "f401:P1:claim=busy", &r, "-q", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 4);
@@ -259,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_list_nothing),
 #endif
         cmocka_unit_test(test_makefile_command_lines),
+        cmocka_unit_test(test_kernel_driver_is_detached_and_given_back),
         cmocka_unit_test(test_choosing_among_boards),
         cmocka_unit_test(test_no_board),
         cmocka_unit_test(test_usb_errors),

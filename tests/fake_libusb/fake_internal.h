@@ -26,6 +26,7 @@ struct libusb_device {
     int refs;
     int open_error, claim_error; /* injected libusb codes, 0 = none */
     int hide_functional;         /* leave the functional descriptor out of the config */
+    char driver[32];             /* driver=NAME: a kernel driver bound to the DFU interface */
     int runtime_capable;         /* an application with a DFU runtime interface */
     int will_detach;
     int runtime;      /* presenting the application now */
@@ -43,6 +44,8 @@ struct libusb_device_handle {
     struct libusb_device *dev;
     unsigned generation;
     unsigned claimed; /* bit per interface */
+    int auto_detach;  /* libusb_set_auto_detach_kernel_driver */
+    int detached;     /* this handle took the interface from the kernel driver */
 };
 
 struct libusb_context {
@@ -77,6 +80,17 @@ void fake_after_request(struct libusb_device *d); /* onleave= */
 void fake_log(const struct libusb_device *d, const char *fmt, ...)
     MPF_PRINTF(2, 3)
     ;
+
+/* fake_device.c: the board's answers, as libusb codes (bytes for a
+ * control request); logged. The handle's staleness is the caller's. A
+ * control request's timeout 0 is one the caller does not know (logged as
+ * "-"). */
+int fake_dev_claim(struct libusb_device *d, int interface);
+int fake_dev_set_alt(struct libusb_device *d, unsigned claimed, int interface, int alt);
+int fake_dev_reset(struct libusb_device *d);
+int fake_dev_control(struct libusb_device *d, unsigned claimed, uint8_t type, uint8_t request,
+                     uint16_t value, uint16_t index, unsigned char *data, uint16_t length,
+                     unsigned int timeout);
 
 /* fake_descriptors.c: bytes synthesised from the board's state. */
 void fake_device_descriptor(const struct libusb_device *d, uint8_t out[18]);

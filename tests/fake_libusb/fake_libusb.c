@@ -53,8 +53,10 @@ static ssize_t locked_get_device_list(libusb_context *ctx, libusb_device ***list
     libusb_device **l = calloc(fake.count + 1, sizeof *l);
     if (!l)
         return LIBUSB_ERROR_NO_MEM;
+    /* Newest first, as the real library's Linux backend hands them out:
+     * callers must not take the list's order for the ports'. */
     size_t n = 0;
-    for (size_t i = 0; i < fake.count; i++) {
+    for (size_t i = fake.count; i-- > 0;) {
         if (!fake.devs[i].present)
             continue;
         fake.devs[i].refs++;
@@ -190,18 +192,31 @@ static int stale(const libusb_device_handle *h)
 
 int libusb_set_auto_detach_kernel_driver(libusb_device_handle *h, int enable)
 {
+    fake_lock();
+    h->auto_detach = enable;
     fake_log(h->dev, "auto-detach %d", enable);
+    fake_unlock();
     return 0;
 }
 
+/* A kernel driver bound to the DFU interface (driver=NAME) keeps it from
+ * a claim unless libusb may detach it, and gets it back on release. */
 static int locked_claim_interface(libusb_device_handle *h, int interface)
 {
-    int rc = stale(h)                                   ? LIBUSB_ERROR_NO_DEVICE
-             : h->dev->claim_error                      ? h->dev->claim_error
-             : interface != fake_interface(h->dev)
-                 && !(h->dev->runtime && interface < 2) ? LIBUSB_ERROR_NOT_FOUND
-                                                        : 0;
-    fake_log(h->dev, "claim %d -> %d", interface, rc);
+    struct libusb_device *d = h->dev;
+    if (stale(h)) {
+        fake_log(d, "claim %d -> %d", interface, LIBUSB_ERROR_NO_DEVICE);
+        return LIBUSB_ERROR_NO_DEVICE;
+    }
+    if (d->driver[0] && !h->detached && interface == fake_interface(d)) {
+        if (!h->auto_detach) {
+            fake_log(d, "claim %d -> kernel driver %s holds it", interface, d->driver);
+            return LIBUSB_ERROR_BUSY;
+        }
+        h->detached = 1;
+        fake_log(d, "kernel driver %s detached from interface %d", d->driver, interface);
+    }
+    int rc = fake_dev_claim(d, interface);
     if (rc == 0)
         h->claimed |= 1u << interface;
     return rc;
@@ -217,170 +232,42 @@ static int locked_release_interface(libusb_device_handle *h, int interface)
     if (rc == 0 && stale(h))
         rc = LIBUSB_ERROR_NO_DEVICE;
     fake_log(h->dev, "release %d -> %d", interface, rc);
-    return rc;
-}
-
-static int from_mpf(mpf_err e)
-{
-    switch (e) {
-    case MPF_OK:
-        return 0;
-    case MPF_ERR_USB_STALL:
-        return LIBUSB_ERROR_PIPE;
-    case MPF_ERR_USB_TIMEOUT:
-        return LIBUSB_ERROR_TIMEOUT;
-    case MPF_ERR_USB_DISCONNECTED:
-        return LIBUSB_ERROR_NO_DEVICE;
-    default:
-        return LIBUSB_ERROR_IO;
+    if (rc == 0 && h->detached && interface == fake_interface(h->dev)) {
+        h->detached = 0;
+        fake_log(h->dev, "kernel driver %s attached to interface %d", h->dev->driver, interface);
     }
+    return rc;
 }
 
 static int locked_set_interface_alt_setting(libusb_device_handle *h, int interface, int alt)
 {
-    int rc;
-    if (stale(h))
-        rc = LIBUSB_ERROR_NO_DEVICE;
-    else if (!(interface >= 0 && interface < 32 && (h->claimed & 1u << interface)) ||
-             interface != fake_interface(h->dev) || alt < 0 ||
-             (size_t)alt >= fake_alt_count(h->dev))
-        rc = LIBUSB_ERROR_NOT_FOUND;
-    else if (h->dev->runtime)
-        rc = 0;
-    else
-        rc = from_mpf(h->dev->t.ops->select_alt(h->dev->t.ctx, (uint8_t)alt, NULL));
-    fake_log(h->dev, "alt %d %d -> %d", interface, alt, rc);
-    return rc;
+    if (stale(h)) {
+        fake_log(h->dev, "alt %d %d -> %d", interface, alt, LIBUSB_ERROR_NO_DEVICE);
+        return LIBUSB_ERROR_NO_DEVICE;
+    }
+    return fake_dev_set_alt(h->dev, h->claimed, interface, alt);
 }
 
 static int locked_reset_device(libusb_device_handle *h)
 {
-    struct libusb_device *d = h->dev;
-    int rc = 0;
     if (stale(h)) {
-        rc = LIBUSB_ERROR_NOT_FOUND;
-    } else if (d->runtime) {
-        /* After DETACH the reset brings up the bootloader: a new device. */
-        if (d->detach_armed) {
-            fake_enter_dfu(d);
-            rc = LIBUSB_ERROR_NOT_FOUND;
-        }
-    } else {
-        rc = from_mpf(d->t.ops->reset(d->t.ctx, NULL));
+        fake_log(h->dev, "reset -> %d", LIBUSB_ERROR_NOT_FOUND);
+        return LIBUSB_ERROR_NOT_FOUND;
     }
-    fake_log(d, "reset -> %d", rc);
-    return rc;
-}
-
-/* ---- control transfers ------------------------------------------------------ */
-
-static int put_string(const char *s, unsigned char *data, uint16_t length)
-{
-    uint8_t buf[256];
-    size_t n = 0;
-    buf[n++] = 0;
-    buf[n++] = LIBUSB_DT_STRING;
-    for (; *s && n + 2 <= sizeof buf; s++) {
-        buf[n++] = (uint8_t)*s;
-        buf[n++] = 0;
-    }
-    buf[0] = (uint8_t)n;
-    n = n < length ? n : length;
-    memcpy(data, buf, n);
-    return (int)n;
-}
-
-static int get_descriptor(struct libusb_device *d, uint16_t value, unsigned char *data,
-                          uint16_t length)
-{
-    uint8_t type = (uint8_t)(value >> 8), index = (uint8_t)value;
-    uint8_t buf[512];
-    size_t n = 0;
-    if (type == LIBUSB_DT_DEVICE) {
-        fake_device_descriptor(d, buf);
-        n = 18;
-    } else if (type == LIBUSB_DT_CONFIG && index == 0) {
-        n = fake_config_bytes(d, !d->hide_functional, buf, sizeof buf);
-    } else if (type == LIBUSB_DT_STRING && index == 0) {
-        const uint8_t langs[4] = {4, LIBUSB_DT_STRING, 0x09, 0x04};
-        memcpy(buf, langs, 4);
-        n = 4;
-    } else if (type == LIBUSB_DT_STRING) {
-        const char *s = fake_string(d, index);
-        return s ? put_string(s, data, length) : LIBUSB_ERROR_PIPE;
-    } else if (type == 0x21) {
-        fake_functional(d, buf);
-        n = 9;
-    } else {
-        return LIBUSB_ERROR_PIPE;
-    }
-    n = n < length ? n : length;
-    memcpy(data, buf, n);
-    return (int)n;
-}
-
-/* A DFU class request to a board running its application: only DETACH
- * (and GETSTATUS, answering appIDLE) mean anything there. */
-static int runtime_request(struct libusb_device *d, uint8_t request, unsigned char *data,
-                           uint16_t length)
-{
-    if (request == 0 /* DETACH */) {
-        d->detach_armed = 1;
-        if (d->will_detach) {
-            fake_enter_dfu(d);
-            return LIBUSB_ERROR_NO_DEVICE; /* gone before the status stage */
-        }
-        return 0;
-    }
-    if (request == 3 /* GETSTATUS */ && length >= 6) {
-        memset(data, 0, 6);
-        return 6;
-    }
-    return LIBUSB_ERROR_PIPE;
-}
-
-static int class_request(libusb_device_handle *h, uint8_t type, uint8_t request, uint16_t value,
-                         uint16_t index, unsigned char *data, uint16_t length,
-                         unsigned int timeout)
-{
-    struct libusb_device *d = h->dev;
-    if (index != fake_interface(d) || !(h->claimed & 1u << index)) {
-        fprintf(stderr, "fakeusb: class request 0x%02x to interface %u, which is not the "
-                        "claimed DFU interface\n",
-                request, index);
-        return LIBUSB_ERROR_IO;
-    }
-    if (d->runtime)
-        return runtime_request(d, request, data, length);
-    mpf_err rc;
-    if (type & LIBUSB_ENDPOINT_IN) {
-        size_t got = 0;
-        rc = d->t.ops->control_in(d->t.ctx, request, value, data, length, &got, timeout, NULL);
-        return rc == MPF_OK ? (int)got : from_mpf(rc);
-    }
-    rc = d->t.ops->control_out(d->t.ctx, request, value, data, length, timeout, NULL);
-    return rc == MPF_OK ? length : from_mpf(rc);
+    return fake_dev_reset(h->dev);
 }
 
 static int locked_control_transfer(libusb_device_handle *h, uint8_t type, uint8_t request,
-                            uint16_t value, uint16_t index, unsigned char *data, uint16_t length,
-                            unsigned int timeout)
+                                   uint16_t value, uint16_t index, unsigned char *data,
+                                   uint16_t length, unsigned int timeout)
 {
-    int rc;
-    if (stale(h))
-        rc = LIBUSB_ERROR_NO_DEVICE;
-    else if ((type & 0x60) == LIBUSB_REQUEST_TYPE_STANDARD &&
-             request == LIBUSB_REQUEST_GET_DESCRIPTOR && (type & LIBUSB_ENDPOINT_IN))
-        rc = get_descriptor(h->dev, value, data, length);
-    else if ((type & 0x7F) == (LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE)) {
-        rc = class_request(h, type, request, value, index, data, length, timeout);
-        fake_after_request(h->dev);
+    if (stale(h)) {
+        fake_log(h->dev, "ctrl %02x %02x %04x %04x %u %u -> %d", type, request, value, index,
+                 length, timeout, LIBUSB_ERROR_NO_DEVICE);
+        return LIBUSB_ERROR_NO_DEVICE;
     }
-    else
-        rc = LIBUSB_ERROR_PIPE;
-    fake_log(h->dev, "ctrl %02x %02x %04x %04x %u %u -> %d", type, request, value, index,
-             length, timeout, rc);
-    return rc;
+    return fake_dev_control(h->dev, h->claimed, type, request, value, index, data, length,
+                            timeout);
 }
 
 static int locked_get_string_descriptor_ascii(libusb_device_handle *h, uint8_t index,

@@ -114,6 +114,7 @@ static const struct {
     {"set-address", MPF_SIM_OP_SET_ADDRESS}, {"erase", MPF_SIM_OP_ERASE},
     {"mass-erase", MPF_SIM_OP_MASS_ERASE}, {"write", MPF_SIM_OP_WRITE},
     {"leave", MPF_SIM_OP_LEAVE},      {"upload", MPF_SIM_OP_UPLOAD},
+    {"select-alt", MPF_SIM_OP_SELECT_ALT},
 };
 
 static int add_fault(struct libusb_device *d, const char *spec)
@@ -215,6 +216,10 @@ static int add_board(char *item)
         }
         if (strcmp(opt, "onleave") == 0 && *val) {
             snprintf(d->onleave_path, sizeof d->onleave_path, "%s", val);
+            continue;
+        }
+        if (strcmp(opt, "driver") == 0 && *val) {
+            snprintf(d->driver, sizeof d->driver, "%s", val);
             continue;
         }
         if (strcmp(opt, "fault") == 0 && add_fault(d, val) == 0)

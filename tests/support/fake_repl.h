@@ -28,6 +28,8 @@ typedef struct fake_repl_config {
     int answer_not_ok;        /* answers Ctrl-D with "NO" */
     int late_banner;          /* in the raw REPL, answers Ctrl-A with the banner twice,
                                * as if an earlier Ctrl-A had been answered late */
+    const char *machine;      /* sys.implementation._machine; NULL = firmware too old
+                               * to have it (the query raises AttributeError) */
 } fake_repl_config;
 
 typedef struct fake_repl fake_repl;

@@ -40,7 +40,16 @@ void repl_board_init(repl_board *b, const fake_repl_config *cfg)
 static void run_code(repl_board *b)
 {
     b->line[b->line_len] = '\0';
-    if (b->cfg.exec_error) {
+    if (strstr(b->line, "sys.implementation._machine")) {
+        /* MICROPY_BANNER_MACHINE; firmware older than it raises. */
+        if (b->cfg.machine) {
+            says(b, b->cfg.machine);
+            says(b, "\r\n\x04\x04>");
+        } else {
+            says(b, "\x04Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in <module>\r\n"
+                    "AttributeError: 'module' object has no attribute '_machine'\r\n\x04>");
+        }
+    } else if (b->cfg.exec_error) {
         says(b, "\x04Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in <module>\r\n"
                 "AttributeError: 'module' object has no attribute 'bootloader'\r\n\x04>");
     } else if (strstr(b->line, "machine.bootloader()") && !b->cfg.stay_after_ok) {

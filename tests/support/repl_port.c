@@ -65,10 +65,23 @@ static long port_read(void *ctx, void *handle, uint8_t *buf, size_t cap, uint32_
     }
 }
 
+/* The touch: the board records the speed it was opened at. */
+static mpf_err port_touch(void *ctx, const char *name, uint32_t baud, mpf_error *err)
+{
+    (void)name;
+    (void)err;
+    repl_port *rp = ctx;
+    rp->touches++;
+    rp->touch_baud = baud;
+    return MPF_OK;
+}
+
 void repl_port_init(repl_port *rp, const fake_repl_config *cfg)
 {
     repl_board_init(&rp->board, cfg);
-    rp->ops = (mpf_port_ops){port_open, port_close, port_write, port_read, rp};
+    rp->ops = (mpf_port_ops){port_open, port_close, port_write, port_read, rp, port_touch};
+    rp->touches = 0;
+    rp->touch_baud = 0;
     rp->clock = (mpf_clock){clock_now, clock_sleep, rp};
     rp->env = (mpf_serial_env){&rp->ops, &rp->clock};
     rp->opens = 0;

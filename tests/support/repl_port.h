@@ -15,6 +15,8 @@ typedef struct repl_port {
     mpf_clock clock;
     mpf_serial_env env;
     unsigned opens;
+    unsigned touches;    /* 1200-baud touches, and the speed of the last */
+    uint32_t touch_baud;
 } repl_port;
 
 /* rp->env is what mpf_serial_enter_bootloader_env takes. */

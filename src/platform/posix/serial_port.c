@@ -181,7 +181,40 @@ static long port_read(void *ctx, void *handle, uint8_t *buf, size_t cap, uint32_
     }
 }
 
-static const mpf_port_ops host_ports = {port_open, port_close, port_write, port_read, NULL};
+static speed_t speed_of(uint32_t baud)
+{
+    switch (baud) {
+    case 1200: return B1200;
+    case 9600: return B9600;
+    default: return B115200;
+    }
+}
+
+/* Arduino's tools do the same: set the speed, and let close() drop DTR
+ * (HUPCL); the board's USB stack sees the line coding and resets. */
+static mpf_err port_touch(void *ctx, const char *name, uint32_t baud, mpf_error *err)
+{
+    (void)ctx;
+    int fd = open(name, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return open_error(name, errno, err);
+    struct termios tio;
+    mpf_err rc = MPF_OK;
+    if (tcgetattr(fd, &tio) != 0) {
+        rc = mpf_error_set(err, MPF_ERR_USAGE, "%s is not a serial port (%s)", name, strerror(errno));
+    } else {
+        tio.c_cflag |= HUPCL | CLOCAL | CREAD;
+        cfsetispeed(&tio, speed_of(baud));
+        cfsetospeed(&tio, speed_of(baud));
+        if (tcsetattr(fd, TCSANOW, &tio) != 0)
+            rc = mpf_error_set(err, MPF_ERR_USB, "cannot set %s to %u baud: %s", name, (unsigned)baud,
+                               strerror(errno));
+    }
+    close(fd);
+    return rc;
+}
+
+static const mpf_port_ops host_ports = {port_open, port_close, port_write, port_read, NULL, port_touch};
 
 const mpf_port_ops *mpf_port_host(void)
 {

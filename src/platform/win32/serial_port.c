@@ -173,7 +173,39 @@ static long port_read(void *ctx, void *handle, uint8_t *buf, size_t cap, uint32_
     return got ? (long)got : MPF_PORT_TIMEOUT;
 }
 
-static const mpf_port_ops host_ports = {port_open, port_close, port_write, port_read, NULL};
+/* Arduino's touch: open at `baud` with DTR set, then drop DTR and close. */
+static mpf_err port_touch(void *ctx, const char *name, uint32_t baud, mpf_error *err)
+{
+    (void)ctx;
+    char dev[300];
+    if (!device_name(name, dev, sizeof dev))
+        return mpf_error_set(err, MPF_ERR_USAGE, "serial port name too long: %.60s...", name);
+    wchar_t *w = mpf_utf16(dev);
+    if (!w)
+        return mpf_error_set(err, MPF_ERR_USAGE, "serial port name %s is not valid UTF-8", name);
+    HANDLE h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE)
+        return open_error(name, GetLastError(), err);
+    DCB dcb;
+    memset(&dcb, 0, sizeof dcb);
+    dcb.DCBlength = sizeof dcb;
+    mpf_err rc = MPF_OK;
+    if (!GetCommState(h, &dcb)) {
+        rc = mpf_error_set(err, MPF_ERR_USAGE, "%s is not a serial port; give the board's port, e.g. COM5", name);
+    } else {
+        dcb.BaudRate = baud;
+        dcb.fDtrControl = DTR_CONTROL_ENABLE;
+        if (!SetCommState(h, &dcb))
+            rc = mpf_error_set(err, MPF_ERR_USB, "cannot set %s to %u baud (Windows error %lu)", name,
+                               (unsigned)baud, (unsigned long)GetLastError());
+        EscapeCommFunction(h, CLRDTR);
+    }
+    CloseHandle(h);
+    return rc;
+}
+
+static const mpf_port_ops host_ports = {port_open, port_close, port_write, port_read, NULL, port_touch};
 
 const mpf_port_ops *mpf_port_host(void)
 {
