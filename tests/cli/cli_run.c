@@ -177,11 +177,14 @@ static char *slurp_handle(HANDLE h, size_t *len)
     return buf;
 }
 
-static void run(const char *dir, const char *const *args, const char *const *env, int merged, cli_result *r)
+static void run(const char *launcher, const char *dir, const char *const *args,
+                const char *const *env, int merged, cli_result *r)
 {
     char cmd[32768];
     size_t used = 0;
     cmd[0] = '\0';
+    if (launcher)
+        quote_arg(cmd, sizeof cmd, &used, launcher);
     quote_arg(cmd, sizeof cmd, &used, MPFLASH_BIN);
     for (size_t i = 0; args[i]; i++)
         quote_arg(cmd, sizeof cmd, &used, args[i]);
