@@ -97,6 +97,7 @@ static void test_makefile_command_lines(void **state)
     free(want);
 }
 
+#ifdef __linux__ /* kernel drivers are detached through usbfs; libusb does it only on Linux */
 /* A kernel driver bound to the DFU interface: detached for the claim, and
  * given back when mpflash lets go. */
 static void test_kernel_driver_is_detached_and_given_back(void **state)
@@ -114,6 +115,7 @@ static void test_kernel_driver_is_detached_and_given_back(void **state)
         fail_msg("want detach, claim, release, attach in that order; the log:\n%s", log);
     free(log);
 }
+#endif
 
 /* Two boards: refuse to guess; -S or -p picks one, and only it changes. */
 static void test_choosing_among_boards(void **state)
@@ -282,7 +284,9 @@ int main(void)
         cmocka_unit_test(test_list_nothing),
 #endif
         cmocka_unit_test(test_makefile_command_lines),
+#ifdef __linux__
         cmocka_unit_test(test_kernel_driver_is_detached_and_given_back),
+#endif
         cmocka_unit_test(test_choosing_among_boards),
         cmocka_unit_test(test_no_board),
         cmocka_unit_test(test_usb_errors),
