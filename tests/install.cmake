@@ -8,7 +8,9 @@ if(TARGET mpflash AND NOT WIN32)
 endif()
 
 # examples/ built against the installed library and run (check_examples.sh).
-if(TARGET mpflash AND TARGET sample_firmware AND NOT WIN32)
+# Not in sanitizer or fuzzing builds: the installed library would need
+# their runtimes in every program (python3 included) that loads it.
+if(TARGET mpflash AND TARGET sample_firmware AND NOT WIN32 AND NOT MPFLASH_SANITIZE AND NOT MPFLASH_FUZZ)
   add_test(NAME install_examples
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/install/check_examples.sh
             ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR}/install-examples

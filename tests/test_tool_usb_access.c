@@ -85,10 +85,38 @@ static void test_usb_access(void **state)
     }
 }
 
+/* What the flashing and listing paths ask: only an empty scan (nothing to
+ * list, or no board to open) is explained, and only by missing access. */
+static void test_explain_only_an_empty_scan(void **state)
+{
+    (void)state;
+    char none[96];
+    snprintf(none, sizeof none, "/tmp/mpflash_usb_explain_XXXXXX");
+    assert_non_null(mkdtemp(none)); /* no bus/usb under it */
+    mpf_error err;
+    mpf_error_set(&err, MPF_ERR_NO_DEVICE, "no DFU device found: put the board in DFU mode");
+    /* A board was seen (it did not match): the scan's own answer stands. */
+    assert_int_equal(tool_usb_access_explain(MPF_ERR_NO_DEVICE, 1, none, &err), MPF_ERR_NO_DEVICE);
+    assert_string_equal(err.message, "no DFU device found: put the board in DFU mode");
+    /* Another failure is not about an empty bus. */
+    assert_int_equal(tool_usb_access_explain(MPF_ERR_USB_BUSY, 0, none, &err), MPF_ERR_USB_BUSY);
+    assert_int_equal(err.code, MPF_ERR_NO_DEVICE);
+    /* Nothing seen, no bus: the diagnosis replaces the message, for a run
+     * with a board to open and for a listing alike. */
+    assert_int_equal(tool_usb_access_explain(MPF_ERR_NO_DEVICE, 0, none, &err), MPF_ERR_USB_ACCESS);
+    assert_int_equal(err.code, MPF_ERR_USB_ACCESS);
+    assert_non_null(strstr(err.message, "/bus/usb is missing or empty"));
+    mpf_error_clear(&err);
+    assert_int_equal(tool_usb_access_explain(MPF_OK, 0, none, &err), MPF_ERR_USB_ACCESS);
+    assert_non_null(strstr(err.message, none));
+    assert_int_equal(rmdir(none), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_usb_access),
+        cmocka_unit_test(test_explain_only_an_empty_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/cut_mark.h"
+
 static const struct {
     const char *name;
     const char *sentence;
@@ -75,7 +77,9 @@ static MPF_PRINTF(4, 0) void set_va(mpf_error *err, mpf_err code, mpf_reason rea
 {
     err->code = code;
     err->reason = reason;
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
+    if (n >= (int)sizeof err->message)
+        mpf_cut_mark_end(err->message, sizeof err->message);
 }
 
 mpf_err mpf_error_refuse(mpf_error *err, mpf_err code, mpf_reason reason, const char *fmt, ...)
@@ -111,16 +115,24 @@ void mpf_error_prefix(mpf_error *err, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return;
-    /* Long messages are cut at the end: the prefix says where, the tail is detail. */
-    size_t used = (size_t)n < sizeof joined - 1 ? (size_t)n : sizeof joined - 1;
+    /* Long messages are cut at the end, marked: the prefix says where, the
+     * tail is detail. */
+    int cut = (size_t)n >= sizeof joined;
+    size_t used = cut ? sizeof joined - 1 : (size_t)n;
     const char sep[] = ": ";
-    for (size_t i = 0; sep[i] && used < sizeof joined - 1; i++)
+    size_t i = 0;
+    for (; sep[i] && used < sizeof joined - 1; i++)
         joined[used++] = sep[i];
+    cut |= sep[i] != '\0';
     size_t rest = strlen(err->message);
-    if (rest > sizeof joined - 1 - used)
+    if (rest > sizeof joined - 1 - used) {
         rest = sizeof joined - 1 - used;
+        cut = 1;
+    }
     memcpy(joined + used, err->message, rest);
     joined[used + rest] = '\0';
+    if (cut)
+        mpf_cut_mark_end(joined, sizeof joined);
     memcpy(err->message, joined, sizeof joined);
 }
 

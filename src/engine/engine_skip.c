@@ -84,7 +84,7 @@ static mpf_err check_sector(check *c, eng_reader *r, size_t i, mpf_error *err)
     uint8_t *kept = c->found && c->found->chip
                         ? c->found->chip + c->found->first[i] * (size_t)ts : NULL;
     c->action[i] = MPF_SECTOR_UNCHANGED;
-    int erase = 0;
+    int erase = 0, programmed = 0;
     mpf_err rc = probe_sector(c, r, e, e->size < ts ? (uint16_t)e->size : ts, &erase, err);
     if (rc != MPF_OK)
         return rc;
@@ -108,6 +108,8 @@ static mpf_err check_sector(check *c, eng_reader *r, size_t i, mpf_error *err)
         if (memcmp(got, c->want, n) == 0) {
             if (done)
                 done[(off - n) / ts] = 1;
+            else
+                programmed |= !eng_all_ff(got, n);
         } else if (block_writable(c, got, at, n)) {
             c->action[i] = MPF_SECTOR_BLANK;
         } else {
@@ -118,6 +120,11 @@ static mpf_err check_sector(check *c, eng_reader *r, size_t i, mpf_error *err)
         }
         eng_progress_step(c->d, &c->progress, n);
     }
+    /* Without a record of which blocks were right, a sector written without
+     * an erase gets all its data blocks again: on write-once flash the
+     * programmed ones would be refused, so such a sector is erased. */
+    if (c->action[i] == MPF_SECTOR_BLANK && programmed && eng_write_once_word(c->plan))
+        c->action[i] = MPF_SECTOR_ERASE;
     return MPF_OK;
 }
 

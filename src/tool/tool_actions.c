@@ -5,6 +5,7 @@
 #include "mpflash/engine.h"
 #include "tool/tool_commands.h"
 #include "tool/tool_device.h"
+#include "tool/tool_usb_access.h"
 #include "tool/tool_progress.h"
 
 static const char *command_name(tool_command c)
@@ -117,8 +118,9 @@ static mpf_err detach(tool_ctx *ctx, mpf_error *err)
         rc = mpf_usb_scan(usb, &list, err);
     size_t index = 0;
     if (!rc)
-        rc = mpf_usb_select(&ctx->opt.filter, mpf_usb_list_devices(list), mpf_usb_list_notes(list),
-                            mpf_usb_list_count(list), &index, err);
+        rc = tool_usb_access_explain(mpf_usb_select(&ctx->opt.filter, mpf_usb_list_devices(list),
+                                                    mpf_usb_list_notes(list), mpf_usb_list_count(list), &index, err),
+                                     mpf_usb_list_count(list), ctx->io->dev_root, err);
     tool_device shown;
     memset(&shown, 0, sizeof shown);
     if (!rc) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tool/tool_json.h"
+#include "tool/tool_usb_access.h"
 
 /* How long a run-time device may take to come back in DFU mode. */
 #define DETACH_WAIT_MS 10000u
@@ -86,6 +87,19 @@ void tool_device_adopt(tool_device *dev, const mpf_transport *t)
     dev->has_transport = 1;
 }
 
+/* No board to open: when the bus shows no DFU device at all, say so if it
+ * is for want of USB access (as mpflash -l does). */
+static mpf_err explain_no_device(tool_ctx *ctx, mpf_usb *usb, mpf_err rc, mpf_error *err)
+{
+    mpf_usb_list *list = NULL;
+    mpf_error scan_err;
+    if (rc != MPF_ERR_NO_DEVICE || mpf_usb_scan(usb, &list, &scan_err) != MPF_OK)
+        return rc;
+    rc = tool_usb_access_explain(rc, mpf_usb_list_count(list), ctx->io->dev_root, err);
+    mpf_usb_list_free(list);
+    return rc;
+}
+
 static mpf_err open_usb(tool_ctx *ctx, tool_device *dev, mpf_error *err)
 {
     mpf_err rc = mpf_usb_new(&dev->usb, err);
@@ -111,7 +125,7 @@ static mpf_err open_usb(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     }
     if (!rc)
         dev->has_transport = 1;
-    return rc;
+    return explain_no_device(ctx, dev->usb, rc, err);
 }
 
 mpf_err tool_device_open(tool_ctx *ctx, tool_device *dev, mpf_error *err)

@@ -91,11 +91,9 @@ mpf_err tool_cmd_list(tool_ctx *ctx, mpf_error *err)
     mpf_err rc = mpf_usb_new(&usb, err);
     if (!rc)
         rc = mpf_usb_scan(usb, &list, err);
-    if (!rc) {
-        /* Nothing at all: say so if it is for want of USB access. */
-        if (mpf_usb_list_count(list) == 0)
-            rc = tool_usb_access_error(tool_usb_access_check(ctx->io->dev_root, NULL), ctx->io->dev_root, err);
-    }
+    /* Nothing at all: say so if it is for want of USB access. */
+    if (!rc)
+        rc = tool_usb_access_explain(rc, mpf_usb_list_count(list), ctx->io->dev_root, err);
     if (!rc) {
         const mpf_device_info *devs = mpf_usb_list_devices(list);
         const mpf_error *notes = mpf_usb_list_notes(list);

@@ -94,3 +94,11 @@ mpf_err tool_usb_access_error(tool_usb_access access, const char *dev_root, mpf_
 #endif
     return MPF_OK;
 }
+
+mpf_err tool_usb_access_explain(mpf_err rc, size_t found, const char *dev_root, mpf_error *err)
+{
+    if (found || (rc != MPF_OK && rc != MPF_ERR_NO_DEVICE))
+        return rc;
+    mpf_err why = tool_usb_access_error(tool_usb_access_check(dev_root, NULL), dev_root, err);
+    return why ? why : rc;
+}

@@ -5,9 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/cut_mark.h"
 #include "mpflash/usb.h"
 
-/* A bounded message being built up; overflow truncates silently. */
+/* A bounded message being built up; an overflow ends it with the cut mark. */
 typedef struct msgbuf {
     char text[MPF_ERROR_MESSAGE_MAX];
     size_t used;
@@ -22,8 +23,13 @@ static void add(msgbuf *m, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(m->text + m->used, sizeof m->text - m->used, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        m->used += (size_t)n < sizeof m->text - m->used ? (size_t)n : sizeof m->text - m->used - 1;
+    if (n > 0 && (size_t)n >= sizeof m->text - m->used) {
+        /* Full: the message shows it was cut, and takes nothing more. */
+        mpf_cut_mark_end(m->text, sizeof m->text);
+        m->used = sizeof m->text - 1;
+    } else if (n > 0) {
+        m->used += (size_t)n;
+    }
 }
 
 static int id_ok(int32_t want, uint16_t have)

@@ -1,5 +1,6 @@
 /* Flash images for the end-to-end tests; see cli_helpers.h. */
 #include "cli_helpers.h"
+#include "test_os.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 void cli_assert_exit(const cli_result *r, int code)
 {
@@ -29,6 +32,19 @@ void cli_workdir_with_firmware(const char *name, char *path, size_t size)
 {
     cli_workdir(name, path, size);
     cli_copy_sample(path, "firmware.dfu", "firmware.dfu");
+}
+
+void cli_fake_dev_with_bus(const char *dir, char *env_entry, size_t size)
+{
+    const char *const subs[] = {"dev", "dev/bus", "dev/bus/usb", "dev/bus/usb/001"};
+    char node[600];
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+        snprintf(node, sizeof node, "%s/%s", dir, subs[i]);
+        if (tos_mkdir(node) != 0 && errno != EEXIST)
+            fail_msg("cannot make %s", node);
+    }
+    cli_write(node, "001", "", 0);
+    snprintf(env_entry, size, "MPFLASH_DEV_ROOT=%s/dev", dir);
 }
 
 /* ASan insists on being first in the library list; a preloaded fake comes

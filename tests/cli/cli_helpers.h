@@ -42,6 +42,12 @@ void cli_run_expect(const char *dir, const char *const *args, const char *const 
 /* cli_workdir, with the sample firmware in it as firmware.dfu. */
 void cli_workdir_with_firmware(const char *name, char *path, size_t size);
 
+/* dir/dev, a stand-in for /dev (MPFLASH_DEV_ROOT=dir/dev): a USB bus with
+ * one device node, readable by root and by the test's user, so an empty USB
+ * scan means "no board" rather than "no USB access" whatever the host has.
+ * env_entry[size] gets the "MPFLASH_DEV_ROOT=..." entry. */
+void cli_fake_dev_with_bus(const char *dir, char *env_entry, size_t size);
+
 /* "ASAN_OPTIONS=...": what the environment had, and no complaint about the
  * link order, for runs with LD_PRELOAD. */
 void cli_env_asan(char *entry, size_t size);

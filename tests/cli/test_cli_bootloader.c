@@ -7,7 +7,9 @@
  * (onleave=) its serial port comes back in the sysfs tree. A watcher thread
  * in this process plays the USB bus's part in between. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <termios.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,6 +40,9 @@ typedef struct board_rig {
     int comes_back;       /* the application's port returns after leaving DFU mode */
     const char *gone_on;  /* with DFU_DETACH: the fake's log line that makes the tty go */
     const char *machine;  /* what its firmware says it is (sys.implementation._machine) */
+    int arduino;          /* an Arduino board (2341:025e): it resets when its port is set
+                           * to 1200 baud, which the rig sees through touch_fd */
+    int touch_fd;
     fake_repl *repl;
     char class_target[1024];
     int gone, back;
@@ -110,6 +115,9 @@ static void *watch(void *arg)
             board_rig *b = &g->b[i];
             char path[1200];
             int dropped = b->gone_on ? log_has(g, b->gone_on) : fake_repl_dropped(b->repl);
+            struct termios tio;
+            if (b->arduino && b->touch_fd > 0 && tcgetattr(b->touch_fd, &tio) == 0)
+                dropped = cfgetospeed(&tio) == B1200;
             if (!b->gone && dropped) {
                 fake_sysfs_remove_tty(&g->fs, b->tty);
                 snprintf(path, sizeof path, "%s/appear-%s", g->dir, b->serial);
@@ -139,8 +147,9 @@ static void start(rig *g, const char *name)
     size_t used = 0;
     for (size_t i = 0; i < g->n; i++) {
         board_rig *b = &g->b[i];
-        fake_usb_tty t = {.tty = b->tty, .bus = 1, .devpath = b->devpath, .interface = 0, .vid = 0xf055,
-                          .pid = 0x9800, .serial = b->serial, .manufacturer = "MicroPython",
+        fake_usb_tty t = {.tty = b->tty, .bus = 1, .devpath = b->devpath, .interface = 0,
+                          .vid = b->arduino ? 0x2341 : 0xf055, .pid = b->arduino ? 0x025e : 0x9800,
+                          .serial = b->serial, .manufacturer = "MicroPython",
                           .product = "Pyboard Virtual Comm Port in FS Mode"};
         assert_int_equal(fake_sysfs_add_usb_tty(&g->fs, &t), 0);
         fake_repl_config cfg = {.start = FAKE_REPL_AT_PROMPT, .machine = b->machine};
@@ -151,6 +160,10 @@ static void start(rig *g, const char *name)
         snprintf(node, sizeof node, "%s/%s", g->fs.dev, b->tty);
         assert_int_equal(unlink(node), 0);
         assert_int_equal(symlink(fake_repl_port(b->repl), node), 0);
+        if (b->arduino) {
+            b->touch_fd = open(fake_repl_port(b->repl), O_RDWR | O_NOCTTY | O_NONBLOCK);
+            assert_true(b->touch_fd > 0);
+        }
         snprintf(link, sizeof link, "%s/class/tty/%s", g->fs.sys, b->tty);
         ssize_t n = readlink(link, b->class_target, sizeof b->class_target - 1);
         assert_true(n > 0);
@@ -193,8 +206,11 @@ static int rig_done(void **state)
         g->stop = 1;
         pthread_join(g->watcher, NULL);
     }
-    for (size_t i = 0; i < g->n; i++)
+    for (size_t i = 0; i < g->n; i++) {
+        if (g->b[i].touch_fd > 0)
+            close(g->b[i].touch_fd);
         fake_repl_stop(g->b[i].repl);
+    }
     if (g->fs.root[0])
         fake_sysfs_cleanup(&g->fs);
     free(g);
@@ -569,9 +585,35 @@ static void test_detach_instead_of_repl(void **state)
     free(flash);
 }
 
+/* An Arduino board (vendor ID 2341) is entered with the 1200-baud touch,
+ * not the REPL: its port is set to 1200 baud and closed, it drops off USB,
+ * and its DFU device is flashed. */
+static void test_arduino_touch(void **state)
+{
+    rig *g = *state;
+    g->n = 1;
+    g->b[0] = (board_rig){.serial = "ARD1", .tty = "ttyACM0", .devpath = "4", .arduino = 1};
+    start(g, "boot-touch");
+    cli_result r;
+    RUN_RIG(g, &r, "-B", "--json", "--no-progress", "-u", "firmware.dfu");
+    cli_assert_exit(&r, 0);
+    char want[700];
+    snprintf(want, sizeof want, "{\"event\":\"bootloader\",\"port\":\"%s/ttyACM0\",\"serial\":\"ARD1\",\"path\":\"1-4\","
+                                "\"method\":\"touch\"}\n", g->fs.dev);
+    if (!strstr(r.out, want))
+        fail_msg("no touch event in: %s", r.out);
+    cli_result_free(&r);
+    unsigned char got[16];
+    assert_int_equal(fake_repl_received(g->b[0].repl, got, sizeof got), 0); /* no REPL bytes */
+    uint8_t *flash = cli_sample_flashed_over(NULL);
+    assert_flash(g, "ARD1", flash);
+    free(flash);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_arduino_touch, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_enter_flash_wait, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_named_port_json, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_app_never_back, rig_new, rig_done),

@@ -157,9 +157,29 @@ static void test_nano_esp32_line(void **state)
     free(fw);
 }
 
+/* A plain DFU board running its application with a DFU run-time interface:
+ * DETACH and the USB reset bring up its bootloader, which is then flashed. */
+static void test_plain_runtime_detach(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("mp-lines-runtime", dir, sizeof dir);
+    const size_t n = 5000;
+    uint8_t *fw = pattern(n, 44, 0xE9);
+    cli_write(dir, "micropython.app-bin", fw, n);
+    cli_result r;
+    RUN_USB(dir, "nano-esp32:RT:runtime", &r, "-D", "micropython.app-bin");
+    cli_assert_exit(&r, 0);
+    assert_non_null(strstr(r.out, "device: 2341:0070 serial RT at 1-1 (DFU mode)"));
+    cli_result_free(&r);
+    assert_mem(dir, "nano-esp32-RT.mem", 0x00010000u, fw, n);
+    free(fw);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plain_runtime_detach),
         cmocka_unit_test(test_stm32_lines),
         cmocka_unit_test(test_arduino_h7_line),
         cmocka_unit_test(test_lego_hub_lines),

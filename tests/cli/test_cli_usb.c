@@ -38,6 +38,23 @@ static void test_list(void **state)
     cli_result_free(&r);
 }
 
+/* dir/dev, MPFLASH_DEV_ROOT's stand-in for /dev, made with a USB bus. */
+static void fake_dev_with_bus(const char *dir)
+{
+    char unused[600];
+    cli_fake_dev_with_bus(dir, unused, sizeof unused);
+}
+
+/* RUN_USB with MPFLASH_DEV_ROOT=dir/dev. */
+#define RUN_USB_ROOTED(dir, boards, r, ...)                                                        \
+    do {                                                                                           \
+        const char *const args_[] = {__VA_ARGS__, NULL};                                           \
+        char root_[600];                                                                           \
+        snprintf(root_, sizeof root_, "MPFLASH_DEV_ROOT=%s/dev", dir);                             \
+        const char *const env_[] = {root_, NULL};                                                  \
+        cli_usb_run(dir, boards, args_, env_, r);                                                  \
+    } while (0)
+
 #ifdef __linux__ /* usbfs: /dev/bus/usb (src/tool/tool_usb_access.c) */
 /* Nothing found: plainly so when USB devices can be seen, otherwise which
  * access is missing and what to do (exit code 4). MPFLASH_DEV_ROOT stands
@@ -46,13 +63,10 @@ static void test_list(void **state)
 static void test_list_nothing(void **state)
 {
     (void)state;
-    char dir[512], node[600], root_env[600];
+    char dir[512];
     cli_workdir("usb-list-nothing", dir, sizeof dir);
-    snprintf(root_env, sizeof root_env, "MPFLASH_DEV_ROOT=%s/dev", dir);
-    const char *env[] = {root_env, NULL};
-    const char *const args[] = {"-l", NULL};
     cli_result r;
-    cli_usb_run(dir, "", args, env, &r);
+    RUN_USB_ROOTED(dir, "", &r, "-l");
     cli_assert_exit(&r, 4);
     assert_int_equal(r.out_len, 0);
     cli_assert_error_line(&r, "no DFU devices found, and none could be: ");
@@ -60,16 +74,8 @@ static void test_list_nothing(void **state)
     assert_non_null(strstr(r.err, "docker run --device=/dev/bus/usb"));
     cli_result_free(&r);
 
-    snprintf(node, sizeof node, "%s/dev", dir);
-    assert_int_equal(tos_mkdir(node), 0);
-    snprintf(node, sizeof node, "%s/dev/bus", dir);
-    assert_int_equal(tos_mkdir(node), 0);
-    snprintf(node, sizeof node, "%s/dev/bus/usb", dir);
-    assert_int_equal(tos_mkdir(node), 0);
-    snprintf(node, sizeof node, "%s/dev/bus/usb/001", dir);
-    assert_int_equal(tos_mkdir(node), 0);
-    cli_write(node, "001", "", 0);
-    cli_usb_run(dir, "", args, env, &r);
+    fake_dev_with_bus(dir);
+    RUN_USB_ROOTED(dir, "", &r, "-l");
     cli_assert_exit(&r, 0);
     assert_string_equal(r.out, "no DFU devices found\n");
     assert_int_equal(r.err_len, 0);
@@ -145,24 +151,41 @@ static void test_choosing_among_boards(void **state)
     free(erased);
 }
 
+/* No board: without USB access the flashing paths (-u, -e) say which
+ * access is missing, as -l does (exit 4, nothing else tried); with access,
+ * how to put the board in DFU mode (exit 3). */
 static void test_no_board(void **state)
 {
     (void)state;
     char dir[512];
     cli_workdir_with_firmware("usb-none", dir, sizeof dir);
     cli_result r;
-    RUN_USB(dir, "", &r, "-q", "-u", "firmware.dfu");
-    assert_int_equal(r.exit_code, 3);
-    cli_assert_error_line(&r, "no DFU device found: put the board in DFU mode");
+#ifdef __linux__ /* usbfs access: Linux only (src/tool/tool_usb_access.c) */
+    RUN_USB_ROOTED(dir, "", &r, "-q", "-u", "firmware.dfu");
+    cli_assert_exit(&r, 4);
+    cli_assert_error_line(&r, "no DFU devices found, and none could be: ");
+    assert_non_null(strstr(r.err, "/dev/bus/usb is missing or empty"));
+    assert_non_null(strstr(r.err, "docker run --device=/dev/bus/usb"));
     cli_result_free(&r);
-    /* A board that does not match the filter is named in the message. */
-    RUN_USB(dir, "f405:X1", &r, "-q", "-d", "0483:df12", "-u", "firmware.dfu");
+    RUN_USB_ROOTED(dir, "", &r, "-e");
+    cli_assert_exit(&r, 4);
+    cli_assert_error_line(&r, "no DFU devices found, and none could be: ");
+    cli_result_free(&r);
+#endif
+    /* A board that does not match the filter is named in the message, bus or not. */
+    RUN_USB_ROOTED(dir, "f405:X1", &r, "-q", "-d", "0483:df12", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 3);
     cli_assert_error_line(&r, "no DFU device matches");
     assert_non_null(strstr(r.err, "serial X1"));
     cli_result_free(&r);
+
+    fake_dev_with_bus(dir);
+    RUN_USB_ROOTED(dir, "", &r, "-q", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 3);
+    cli_assert_error_line(&r, "no DFU device found: put the board in DFU mode");
+    cli_result_free(&r);
     /* --wait=1 gives up after a second with the same answer. */
-    RUN_USB(dir, "", &r, "-q", "--wait=1", "-u", "firmware.dfu");
+    RUN_USB_ROOTED(dir, "", &r, "-q", "--wait=1", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 3);
     cli_assert_error_line(&r, "after waiting 1 s: no DFU device found");
     cli_result_free(&r);

@@ -23,6 +23,12 @@ same_dir "$(pkg-config --variable=includedir mpflash)" "$root/usr/include" \
 libdir=$(cd "$libdir" && pwd -P)
 case "$libdir" in "$(cd "$root" && pwd -P)"/usr/*) ;; *) fail "pkg-config's libdir $libdir is outside the install" ;; esac
 
+# The man pages, with the project's version filled in.
+for page in man1/mpflash.1 man3/libmpflash.3; do
+  grep -q "^\.TH .* \"mpflash $(pkg-config --modversion mpflash)\"" "$root/usr/share/man/$page" \
+    || fail "$page not installed with the version"
+done
+
 # C, through pkg-config, warning-free.
 cc -std=c11 -Wall -Wextra -Werror "$src/examples/flash_sim.c" $(pkg-config --cflags --libs mpflash) \
    -o "$work/flash_sim"

@@ -20,8 +20,8 @@ int hostile_error_is_clean(const mpf_error *err, mpf_err rc, char *why, size_t w
         problem = "err->code differs from the returned code";
     else if (n == 0)
         problem = "the message is empty";
-    else if (n >= sizeof err->message - 1)
-        problem = "the message fills the whole buffer (cut?)";
+    else if (n >= sizeof err->message - 1 || (n >= 3 && memcmp(err->message + n - 3, "\xE2\x80\xA6", 3) == 0))
+        problem = "the message was cut (it fills the buffer or ends with the cut mark)";
     else if (strpbrk(err->message, "\r\n"))
         problem = "the message has more than one line";
     if (!problem)

@@ -13,7 +13,7 @@
 #include "mpflash/sim.h"
 
 /* A clean error: err->code == rc, a non-empty message of one line (no CR or
- * LF), shorter than the buffer (so nothing was cut). Returns 1 when clean;
+ * LF), not cut (shorter than the buffer, no "…" cut mark at its end). Returns 1 when clean;
  * otherwise writes why into why[why_size]. */
 int hostile_error_is_clean(const mpf_error *err, mpf_err rc, char *why, size_t why_size);
 

@@ -120,6 +120,8 @@ static void handle(repl_board *b, const unsigned char *data, size_t n);
 
 void repl_board_receive(repl_board *b, const unsigned char *data, size_t n)
 {
+    if (n == 0)
+        return; /* nothing arrived (data may be NULL then: memcpy must not see it) */
     size_t room = sizeof b->received - b->received_len;
     memcpy(b->received + b->received_len, data, n < room ? n : room);
     b->received_len += n < room ? n : room;
