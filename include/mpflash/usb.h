@@ -65,6 +65,11 @@ mpf_err mpf_usb_parse_functional(const uint8_t *desc, size_t len, mpf_dfu_functi
 mpf_err mpf_usb_format_path(uint8_t bus, const uint8_t *ports, size_t count, char *out,
                             size_t size, mpf_error *err);
 
+/* Nonzero for a serial number that does not tell chips apart: the STM32F072
+ * ROM shows FFFFFFFEFFFF on every chip (FACTS.md, ROM quirks). Boards with
+ * one are told apart by USB port path. */
+int mpf_usb_serial_shared(const char *serial);
+
 /* "0483:df11 serial 3276388B3233 at 1-2 (DFU mode)", for messages and lists. */
 void mpf_usb_describe(const mpf_device_info *dev, char *out, size_t size);
 

@@ -29,7 +29,11 @@ tool_board *tool_boards_add(tool_board_set *set, mpf_error *err)
 
 void tool_board_label(tool_board *b, const char *serial, const char *path)
 {
-    if (serial && *serial)
+    /* A serial every such chip shows (STM32F072 ROM) names no board: its
+     * port does. */
+    if (serial && *serial && mpf_usb_serial_shared(serial) && path && *path)
+        snprintf(b->label, sizeof b->label, "%s", path);
+    else if (serial && *serial)
         snprintf(b->label, sizeof b->label, "%s", serial);
     else if (path && *path)
         snprintf(b->label, sizeof b->label, "%s", path);

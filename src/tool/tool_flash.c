@@ -51,6 +51,16 @@ static mpf_err check_protocol(tool_ctx *ctx, const mpf_image *img, const mpf_dev
                              "(or a plain .dfu) instead",
                              source, kind, dev->vid, dev->pid, (unsigned)(dev->func.dfu_version >> 8),
                              (unsigned)(dev->func.dfu_version & 0xFF));
+    if (ctx->opt.backup_file)
+        return mpf_error_set(err, MPF_ERR_USAGE,
+                             "--backup: %04x:%04x is a plain DFU device, which has no sectors to keep (it erases as "
+                             "the stream arrives); read it first with -U FILE where it can upload",
+                             dev->vid, dev->pid);
+    if (ctx->opt.has_leave_address)
+        return mpf_error_set(err, MPF_ERR_USAGE,
+                             "--leave-address: %04x:%04x is a plain DFU device, which starts its firmware by itself "
+                             "after the USB reset; drop it",
+                             dev->vid, dev->pid);
     if (ctx->opt.has_address)
         return mpf_error_set(err, MPF_ERR_REFUSED,
                              "-s 0x%08X: %04x:%04x is a plain DFU %X.%02X device, which has no addresses (it takes the "

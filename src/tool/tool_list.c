@@ -41,6 +41,10 @@ static void show(tool_ctx *ctx, const mpf_device_info *d, const mpf_error *note,
     fprintf(o, "%04x:%04x  %s mode  serial %s  path %s%s%s\n", d->vid, d->pid,
             d->mode == MPF_MODE_RUNTIME ? "run-time" : "DFU", d->serial[0] ? d->serial : "(none)",
             d->path[0] ? d->path : "(unknown)", sim_chip ? "  virtual board --sim " : "", sim_chip ? sim_chip : "");
+    if (mpf_usb_serial_shared(d->serial))
+        fprintf(o, "  serial %s is not unique (the STM32F072 ROM shows it on every chip): choose this "
+                   "board by its port, -p %s\n",
+                d->serial, d->path[0] ? d->path : "PATH");
     if (d->manufacturer[0] || d->product[0])
         fprintf(o, "  %s%s%s\n", d->manufacturer, d->manufacturer[0] && d->product[0] ? " / " : "", d->product);
     fprintf(o, "  bcdDevice 0x%04x, DFU version 0x%04x%s, transfer size %u, %s%s%s%s\n", d->bcd_device,

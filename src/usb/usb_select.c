@@ -244,9 +244,13 @@ mpf_err mpf_usb_select(const mpf_usb_filter *f, const mpf_device_info *devs,
     if (serials_tell_apart(devs, shown, listed))
         return mpf_error_refuse(err, MPF_ERR_AMBIGUOUS, MPF_REASON_AMBIGUOUS_DEVICE,
                                 "%s; choose one by serial number or USB port path", m.text);
+    const char *serial = devs[shown[0]].serial;
     return mpf_error_refuse(err, MPF_ERR_AMBIGUOUS, MPF_REASON_AMBIGUOUS_PATH,
                             "%s; choose one by USB port path (their serial numbers do not tell "
-                            "them apart)", m.text);
+                            "them apart%s)", m.text,
+                            mpf_usb_serial_shared(serial)
+                                ? ": FFFFFFFEFFFF is what the STM32F072 ROM shows on every chip"
+                                : "");
 }
 
 mpf_err mpf_usb_filter_alt(const mpf_usb_filter *f, const mpf_device_info *dev, uint8_t *alt,

@@ -152,6 +152,10 @@ static void test_nano_esp32_line(void **state)
     cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
     RUN_USB_EXPECT(dir, "nano-esp32:FRESH", 2, "-d", "0x2341:0x0070", "-D", "firmware.dfu");
     RUN_USB_EXPECT(dir, "nano-esp32:FRESH", 2, "-d", "0x2341:0x0070", "-D", "micropython.app-bin", "-s", "0x10000");
+    /* Options that mean nothing for it: one error line, exit 1, nothing sent. */
+    RUN_USB_EXPECT(dir, "nano-esp32:FRESH", 1, "-D", "micropython.app-bin", "--backup", "old.dfu");
+    RUN_USB_EXPECT(dir, "nano-esp32:FRESH", 1, "-D", "micropython.app-bin", "--leave-address", "0x10000");
+    RUN_USB_EXPECT(dir, "nano-esp32:FRESH", 1, "-D", "micropython.app-bin", "-m");
     assert_mem(dir, "nano-esp32-FRESH.mem", 0x00010000u, erased, n);
     free(erased);
     free(fw);
