@@ -47,14 +47,16 @@ if(UMOCKDEV_FOUND AND UMOCKDEV_PRELOAD)
         MPFLASH_CLI_WORK_DIR="${CMAKE_BINARY_DIR}/cli-work-usbfs"
         USBFS_LAUNCH="$<TARGET_FILE:usbfs-launch>"
         LIBUSB_LIBDIR="${LIBUSB_LIBDIR}")
-      # The fake tier's end-to-end tests, the fault matrix's USB rows (stalls
-      # and disconnects; the timeouts, 5 s each, apart so they run side by
-      # side), every MicroPython command line, and this tier's own.
+      # The fake tier's end-to-end tests, the fault matrix (in three parts
+      # that run side by side: stalls and disconnects, the timeouts at 5 s
+      # each, the DFU statuses), every MicroPython command line, and this
+      # tier's own.
       set(usbfs_cli_tests
         test_usbfs_cli_usb cli/test_cli_usb.c
         test_usbfs_cli_lines cli/test_cli_micropython_lines.c
         test_usbfs_cli_faults cli/test_cli_fault_matrix.c
         test_usbfs_cli_timeouts cli/test_cli_fault_matrix.c
+        test_usbfs_cli_statuses cli/test_cli_fault_matrix.c
         test_usbfs_cli usbfs/test_usbfs_cli.c)
       while(usbfs_cli_tests)
         list(POP_FRONT usbfs_cli_tests name src)
@@ -65,6 +67,7 @@ if(UMOCKDEV_FOUND AND UMOCKDEV_PRELOAD)
         set_tests_properties(${name} PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
       endwhile()
       target_compile_definitions(test_usbfs_cli_timeouts PRIVATE USBFS_TIMEOUTS)
+      target_compile_definitions(test_usbfs_cli_statuses PRIVATE USBFS_STATUSES)
     endif()
     # src/usb in-process on the bus: test_usb_fake.c built again.
     add_executable(test_usbfs_usb ${CMAKE_CURRENT_SOURCE_DIR}/test_usb_fake.c)

@@ -117,8 +117,14 @@ static mpf_err open_usb(tool_ctx *ctx, tool_device *dev, mpf_error *err)
             mpf_error_prefix(err, "after waiting %u s", (unsigned)ctx->opt.wait_seconds);
             break;
         }
-        if (!told && !ctx->opt.quiet) {
-            fprintf(ctx->err, "mpflash: waiting for a DFU device (Ctrl-C to stop)...\n");
+        if (!told) {
+            /* Waiting cannot help a system that shows no USB devices: say so
+             * once, then wait anyway (the user may be about to fix it). */
+            mpf_error why;
+            if (explain_no_device(ctx, dev->usb, MPF_ERR_NO_DEVICE, &why) == MPF_ERR_USB_ACCESS)
+                tool_warn(ctx, "%s", why.message);
+            if (!ctx->opt.quiet)
+                fprintf(ctx->err, "mpflash: waiting for a DFU device (Ctrl-C to stop)...\n");
             told = 1;
         }
         mpf_clock_sleep_ms(NULL, WAIT_POLL_MS);

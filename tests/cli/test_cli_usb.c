@@ -171,6 +171,12 @@ static void test_no_board(void **state)
     cli_assert_exit(&r, 4);
     cli_assert_error_line(&r, "no DFU devices found, and none could be: ");
     cli_result_free(&r);
+    /* Waiting says up front why it may wait in vain, and ends the same way. */
+    RUN_USB_ROOTED(dir, "", &r, "-q", "--wait=1", "-u", "firmware.dfu");
+    cli_assert_exit(&r, 4);
+    assert_int_equal(strncmp(r.err, "mpflash: warning: no DFU devices found, and none could be: ", 59), 0);
+    assert_non_null(strstr(r.err, "\nmpflash: error: no DFU devices found, and none could be: "));
+    cli_result_free(&r);
 #endif
     /* A board that does not match the filter is named in the message, bus or not. */
     RUN_USB_ROOTED(dir, "f405:X1", &r, "-q", "-d", "0483:df12", "-u", "firmware.dfu");
@@ -188,6 +194,7 @@ static void test_no_board(void **state)
     RUN_USB_ROOTED(dir, "", &r, "-q", "--wait=1", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 3);
     cli_assert_error_line(&r, "after waiting 1 s: no DFU device found");
+    assert_null(strstr(r.err, "warning"));
     cli_result_free(&r);
 }
 

@@ -8,6 +8,7 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +259,10 @@ usbfs_bed *usbfs_bed_start(void)
     usbfs_bed *bed = calloc(1, sizeof *bed);
     if (!bed)
         return NULL;
+    /* umockdev answers ioctls and sends uevents over sockets; a client
+     * that has just exited or closed its node must not take this process
+     * down with SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
     bed->tb = umockdev_testbed_new();
     bed->root = umockdev_testbed_get_root_dir(bed->tb);
     bed->handler = umockdev_ioctl_base_new();

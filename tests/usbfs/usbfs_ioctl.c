@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "usbfs_internal.h"
 
@@ -187,7 +188,25 @@ static int submit(usbfs_bed *bed, usbfs_node *n, UMockdevIoctlData *arg, int *er
     return 0;
 }
 
-static int reap(usbfs_node *n, UMockdevIoctlData *arg, int *err)
+/* Nothing to reap yet: how long the caller may wait before answering,
+ * until the first held URB is due (lost ones: the most). libusb polls the
+ * node for completions, and umockdev's socket is always ready, so without
+ * this a held URB keeps a core busy with REAPURBNDELAY round trips. */
+#define REAP_IDLE_MAX_US 2000u
+
+static unsigned idle_before_eagain(const usbfs_node *n, uint64_t now)
+{
+    unsigned idle = 0;
+    for (const usbfs_urb *u = n->urbs; u; u = u->next) {
+        uint64_t due = u->lost ? now + REAP_IDLE_MAX_US : u->ready_us;
+        unsigned wait = due > now + REAP_IDLE_MAX_US ? REAP_IDLE_MAX_US : (unsigned)(due - now);
+        if (idle == 0 || wait < idle)
+            idle = wait;
+    }
+    return idle;
+}
+
+static int reap(usbfs_node *n, UMockdevIoctlData *arg, int *err, unsigned *idle_us)
 {
     uint64_t now = now_us();
     usbfs_urb **at = &n->urbs;
@@ -196,6 +215,7 @@ static int reap(usbfs_node *n, UMockdevIoctlData *arg, int *err)
     usbfs_urb *u = *at;
     if (!u) {
         *err = n->live ? EAGAIN : ENODEV;
+        *idle_us = n->live ? idle_before_eagain(n, now) : 0;
         return -1;
     }
     *at = u->next;
@@ -340,13 +360,13 @@ static int driver_ioctl(usbfs_node *n, const struct usbdevfs_ioctl *io, int *err
                        ->data)
 
 static int board_ioctl(usbfs_bed *bed, usbfs_node *n, gulong request, UMockdevIoctlData *arg,
-                       long *res, int *err)
+                       long *res, int *err, unsigned *idle_us)
 {
     struct libusb_device *d = &fake.devs[n->dev];
     switch (request) {
     case USBDEVFS_REAPURB:
     case USBDEVFS_REAPURBNDELAY:
-        return reap(n, arg, err);
+        return reap(n, arg, err, idle_us);
     case USBDEVFS_DISCARDURB:
         return discard(n, arg, err);
     default:
@@ -439,16 +459,19 @@ gboolean usbfs_handle_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *cli
     UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client);
     long res = 0;
     int err = 0;
+    unsigned idle_us = 0;
     fake_lock();
     report_maps(bed);
     usbfs_node *n = usbfs_node_by_devnode(bed, umockdev_ioctl_client_get_devnode(client));
     if (!n || n->dev == USBFS_HUB)
         err = ENOTTY;
-    else if (board_ioctl(bed, n, request, arg, &res, &err) == 0)
+    else if (board_ioctl(bed, n, request, arg, &res, &err, &idle_us) == 0)
         err = 0;
     if (n && n->dev != USBFS_HUB)
         usbfs_reconcile(bed);
     fake_unlock();
+    if (idle_us)
+        usleep(idle_us);
     umockdev_ioctl_client_complete(client, err ? -1 : res, err);
     return TRUE;
 }
