@@ -5,6 +5,7 @@
 
 #include "platform/term.h"
 #include "tool/tool.h"
+#include "tool/tool_interrupt.h"
 
 int main(int argc, char **argv)
 {
@@ -13,6 +14,7 @@ int main(int argc, char **argv)
      * after the progress ("2>&1 | less", CI logs); a line at a time keeps
      * both in the order they happened (mpf_term_setup_stdio). */
     mpf_term_setup_stdio();
+    tool_interrupt_install();
     tool_io io = {
         .out = stdout,
         .err = stderr,

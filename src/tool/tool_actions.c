@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "mpflash/engine.h"
+#include "tool/tool_interrupt.h"
 #include "tool/tool_commands.h"
 #include "tool/tool_device.h"
 #include "tool/tool_usb_access.h"
@@ -51,7 +52,7 @@ static mpf_err act(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     tool_progress_callbacks(&prog, &cb);
     uint64_t t0 = tool_device_now_us(dev);
     mpf_dfu *d = NULL;
-    rc = mpf_dfu_new(&dev->transport, &cb, &d, err);
+    rc = tool_session_new(&dev->transport, &cb, &d, err);
     const char *text = "";
     char leave_text[160];
     int left = 0;
@@ -85,7 +86,7 @@ static mpf_err act(tool_ctx *ctx, tool_device *dev, mpf_error *err)
                  *text ? "; " : "", (unsigned)at);
         text = leave_text;
     }
-    mpf_dfu_close(d);
+    tool_session_close(d);
     tool_progress_end_line(&prog);
     if (!rc)
         report(ctx, dev, text, tool_device_now_us(dev) - t0, left);

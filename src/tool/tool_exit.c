@@ -1,4 +1,5 @@
 #include "tool/tool_exit.h"
+#include "tool/tool_interrupt.h"
 
 int tool_exit_code(mpf_err code)
 {
@@ -22,8 +23,8 @@ int tool_exit_code(mpf_err code)
     case MPF_ERR_PROTOCOL: return 5;
     case MPF_ERR_VERIFY: return 6;
     case MPF_ERR_APP_TIMEOUT: return 7;
-    /* The tool never cancels a flash; a cancelled one would be a bug. */
-    case MPF_ERR_CANCELLED:
+    /* Only Ctrl-C cancels a session in the tool. */
+    case MPF_ERR_CANCELLED: return TOOL_EXIT_INTERRUPTED;
     case MPF_ERR_NOMEM:
     case MPF_ERR_INTERNAL:
     case MPF_ERR__COUNT: break;

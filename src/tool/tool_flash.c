@@ -1,6 +1,7 @@
 /* Flashing (and --dry-run). The order is the safety argument: every file is
  * parsed, the image checked against the board's layout and the plan built
  * before the first request that changes anything. */
+#include "tool/tool_interrupt.h"
 #include "tool/tool_flash.h"
 
 #include <stdio.h>
@@ -127,10 +128,10 @@ static mpf_err read_facts(tool_ctx *ctx, tool_board *b, const mpf_plan_options *
     mpf_callbacks cb;
     tool_progress_callbacks(&prog, &cb);
     mpf_dfu *d = NULL;
-    mpf_err rc = mpf_dfu_new(&b->dev.transport, &cb, &d, err);
+    mpf_err rc = tool_session_new(&b->dev.transport, &cb, &d, err);
     if (!rc)
         rc = mpf_dfu_read_chip_facts(d, chip, facts, err);
-    mpf_dfu_close(d);
+    tool_session_close(d);
     return rc;
 }
 
@@ -186,10 +187,10 @@ static mpf_err show_dry_run(tool_ctx *ctx, tool_board *b, mpf_error *err)
     tool_progress_callbacks(&prog, &cb);
     mpf_dfu *d = NULL;
     uint8_t *unchanged = NULL;
-    mpf_err rc = mpf_dfu_new(&b->dev.transport, &cb, &d, err);
+    mpf_err rc = tool_session_new(&b->dev.transport, &cb, &d, err);
     if (!rc)
         rc = find_unchanged(ctx, d, &b->plan, &unchanged, err);
-    mpf_dfu_close(d);
+    tool_session_close(d);
     if (!rc) {
         tool_say(ctx, "plan (dry run):\n");
         tool_plan_show(ctx, &b->plan, &b->dev.transport.info, 1, unchanged);
@@ -345,7 +346,7 @@ mpf_err tool_flash_run(tool_ctx *ctx, tool_board *b, tool_progress *prog, mpf_er
     b->res.ran = 1;
     prog->read_name = "check";
     mpf_dfu *d = NULL;
-    mpf_err rc = mpf_dfu_new(&b->dev.transport, &cb, &d, err);
+    mpf_err rc = tool_session_new(&b->dev.transport, &cb, &d, err);
     /* With --backup, which sectors will really be erased must be known
      * before the flash starts: read once here and handed to the flash.
      * Otherwise the flash does the reading itself, which also lets it skip
@@ -380,7 +381,7 @@ mpf_err tool_flash_run(tool_ctx *ctx, tool_board *b, tool_progress *prog, mpf_er
         keep_results(b, st, mpf_dfu_unverified(d), unchanged);
     else
         keep_partial_results(b, st, unchanged, &seen);
-    mpf_dfu_close(d);
+    tool_session_close(d);
     free(unchanged);
     tool_progress_end_line(prog);
     b->res.elapsed_us = tool_device_now_us(&b->dev) - start;

@@ -7,6 +7,7 @@
 
 #include "mpflash/engine.h"
 #include "mpflash/pack.h"
+#include "tool/tool_interrupt.h"
 #include "tool/tool_board.h"
 #include "tool/tool_commands.h"
 #include "tool/tool_progress.h"
@@ -77,7 +78,7 @@ static mpf_err deploy(tool_ctx *ctx, tool_board *b, const mpf_image *img, const 
     tool_progress_callbacks(&prog, &cb);
     uint64_t start = tool_device_now_us(&b->dev);
     mpf_dfu *d = NULL;
-    mpf_err rc = mpf_dfu_new(&b->dev.transport, &cb, &d, err);
+    mpf_err rc = tool_session_new(&b->dev.transport, &cb, &d, err);
     if (!rc)
         rc = mpf_dfu_deploy_pack(d, img, p, !ctx->opt.stay, err);
     tool_progress_end_line(&prog);
@@ -86,7 +87,7 @@ static mpf_err deploy(tool_ctx *ctx, tool_board *b, const mpf_image *img, const 
     b->res.ran = 1;
     b->res.bytes_sent = st->bytes_down;
     b->res.requests = mpf_dfu_stats_total(st);
-    mpf_dfu_close(d);
+    tool_session_close(d);
     b->res.elapsed_us = tool_device_now_us(&b->dev) - start;
     b->res.left = !rc && !ctx->opt.stay;
     if (rc)

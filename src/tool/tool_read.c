@@ -7,6 +7,7 @@
 
 #include "mpflash/engine.h"
 #include "mpflash/layout.h"
+#include "tool/tool_interrupt.h"
 #include "tool/tool_commands.h"
 #include "tool/tool_device.h"
 #include "tool/tool_progress.h"
@@ -131,13 +132,13 @@ static mpf_err read_plain(tool_ctx *ctx, tool_device *dev, uint8_t alt, mpf_erro
     mpf_dfu *d = NULL;
     uint8_t *buf = NULL;
     size_t len = 0;
-    mpf_err rc = mpf_dfu_new(&dev->transport, &cb, &d, err);
+    mpf_err rc = tool_session_new(&dev->transport, &cb, &d, err);
     if (!rc)
         rc = mpf_dfu_upload(d, alt, ctx->opt.has_upload_size ? ctx->opt.upload_size : READ_MAX, &buf, &len, err);
     uint64_t took = tool_device_now_us(dev) - t0;
     if (!rc && ctx->opt.leave)
         rc = ctx->opt.final_detach ? mpf_dfu_detach(d, err) : mpf_dfu_reset(d, err);
-    mpf_dfu_close(d);
+    tool_session_close(d);
     tool_progress_end_line(&prog);
     if (!rc && len == 0)
         tool_warn(ctx, "the board sent 0 bytes: it does not read back what it holds (%s is empty)",
@@ -178,7 +179,7 @@ static mpf_err read_on_device(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     tool_progress_callbacks(&prog, &cb);
     uint64_t t0 = tool_device_now_us(dev);
     mpf_dfu *d = NULL;
-    rc = mpf_dfu_new(&dev->transport, &cb, &d, err);
+    rc = tool_session_new(&dev->transport, &cb, &d, err);
     if (!rc && ctx->opt.transfer_size)
         mpf_dfu_set_read_size(d, ctx->opt.transfer_size); /* -t: reads use it as writes do */
     if (!rc)
@@ -186,7 +187,7 @@ static mpf_err read_on_device(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     uint64_t took = tool_device_now_us(dev) - t0;
     if (!rc && ctx->opt.leave)
         rc = mpf_dfu_leave(d, tool_leave_address(ctx, &dev->transport.info), err);
-    mpf_dfu_close(d);
+    tool_session_close(d);
     tool_progress_end_line(&prog);
     if (!rc)
         rc = mpf_write_file_atomic(ctx->opt.read_file, buf, len, err);
