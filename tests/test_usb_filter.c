@@ -379,6 +379,34 @@ static void test_filter_alt(void **state)
                         "Bytes  /0x1FFFC000/01*016 e'");
 }
 
+/* -n, -c and -i narrow the search too, so "no device matches" names them
+ * (it once said "matches any DFU device" for -c 2). */
+static void test_no_match_names_devnum_cfg_intf(void **state)
+{
+    (void)state;
+    mpf_device_info devs[NDEV];
+    board_set(devs);
+    for (size_t i = 0; i < NDEV; i++)
+        devs[i].configuration = 1;
+    mpf_usb_filter f;
+    mpf_usb_filter_init(&f);
+    f.configuration = 2;
+    size_t index = 99;
+    mpf_error err = {0};
+    assert_int_equal(mpf_usb_select(&f, devs, NULL, NDEV, &index, &err), MPF_ERR_NO_DEVICE);
+    assert_non_null(strstr(err.message, "no DFU device matches configuration 2; seen: "));
+    f.devnum = 7;
+    f.interface = 3;
+    assert_int_equal(mpf_usb_select(&f, devs, NULL, NDEV, &index, &err), MPF_ERR_NO_DEVICE);
+    assert_non_null(strstr(err.message, "no DFU device matches device number 7, configuration 2, interface 3; seen: "));
+    f.configuration = 0; /* dfu-util's "any" */
+    f.devnum = 99;
+    f.interface = -1;
+    assert_int_equal(mpf_usb_select(&f, devs, NULL, NDEV, &index, &err), MPF_ERR_NO_DEVICE);
+    assert_non_null(strstr(err.message, "no DFU device matches device number 99; seen: "));
+    assert_int_equal(index, 99);
+}
+
 /* ---- naming ---------------------------------------------------------------- */
 
 static void test_port_paths(void **state)
@@ -490,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_alt_forms),
         cmocka_unit_test(test_match_table),
         cmocka_unit_test(test_filter_alt),
+        cmocka_unit_test(test_no_match_names_devnum_cfg_intf),
         cmocka_unit_test(test_port_paths),
         cmocka_unit_test(test_describe),
         cmocka_unit_test(test_reenumerated_by_serial_then_path),

@@ -67,6 +67,8 @@ mpf_err eng_status_error(mpf_dfu *d, mpf_error *err, const char *what,
 /* Append `; the device says "..."` from the string descriptor index (0 =
  * none; an unreadable one is left out). */
 void eng_append_device_words(mpf_dfu *d, uint8_t index, mpf_error *err);
+/* mboot only: why it refuses (its own region), as advice. */
+void eng_append_mboot_advice(mpf_dfu *d, mpf_error *err);
 /* bcdDevice 0x0300: MicroPython's mboot. */
 int eng_is_mboot(const mpf_dfu *d);
 /* After a stalled request: advice where a known ROM quirk explains it. */

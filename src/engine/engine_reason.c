@@ -56,6 +56,18 @@ void eng_append_device_words(mpf_dfu *d, uint8_t index, mpf_error *err)
     eng_error_append(err, "; the device says: \"%s\"", words);
 }
 
+/* mboot refuses writes into its own region at the start of the flash
+ * (FLASH_BL, src/chips/profiles.c) and outside the application area; the
+ * usual cause is firmware not built to run under mboot. Only for mboot: on
+ * a ROM or a plain DFU device the same status means something else. */
+void eng_append_mboot_advice(mpf_dfu *d, mpf_error *err)
+{
+    if (!eng_is_mboot(d))
+        return;
+    eng_error_append(err, "; mboot keeps the start of the flash for itself: check that the firmware "
+                          "is built to run under mboot");
+}
+
 void eng_append_stall_advice(mpf_dfu *d, uint8_t request, const mpf_dfu_status_reply *st,
                              mpf_error *err)
 {

@@ -21,6 +21,7 @@ mpf_err eng_status_error(mpf_dfu *d, mpf_error *err, const char *what,
                       "%s failed: the device entered %s without a reason (bStatus OK)", what,
                       mpf_dfu_state_name(st->state));
         eng_append_device_words(d, st->string_index, err);
+        eng_append_mboot_advice(d, err);
         return MPF_ERR_DEVICE_STATUS;
     }
     mpf_error_set(err, MPF_ERR_DEVICE_STATUS, "%s failed: %s (%s)", what,
@@ -37,6 +38,7 @@ mpf_err eng_status_error(mpf_dfu *d, mpf_error *err, const char *what,
     } else
         eng_error_append(err, ": %s", mpf_dfu_status_description(st->status));
     eng_append_device_words(d, st->string_index, err);
+    eng_append_mboot_advice(d, err);
     return MPF_ERR_DEVICE_STATUS;
 }
 

@@ -104,7 +104,7 @@ static const char *hint_for(mpf_err code)
         return "check the cable and the port, put the board back in DFU mode and run the same command again";
     case MPF_ERR_DEVICE_STATUS:
     case MPF_ERR_PROTOCOL:
-        return "run the same command again (mpflash clears the error first); if it fails the same way, check that the firmware is built for this board (mboot keeps 0x08000000-0x08007FFF for itself), and add -v to see every request";
+        return "run the same command again (mpflash clears the error first); if it fails the same way, check that the firmware is built for this board, and add -v to see every request";
     case MPF_ERR_VERIFY:
         return "the flash does not hold what was written: a write-protected sector or failing flash; flash again, then check the option bytes";
     case MPF_ERR_NOMEM:

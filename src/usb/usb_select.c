@@ -141,6 +141,11 @@ static void add_filter(msgbuf *m, const mpf_usb_filter *f)
     }
     if (f->path[0])
         add_part(m, start, "path %s", f->path);
+    if (f->devnum >= 0)
+        add_part(m, start, "device number %d", f->devnum);
+    /* 0 is dfu-util's "any configuration" too. */
+    if (f->configuration > 0)
+        add_part(m, start, "configuration %d", f->configuration);
     if (f->interface >= 0)
         add_part(m, start, "interface %d", f->interface);
     if (f->alt >= 0)

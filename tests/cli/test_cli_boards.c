@@ -93,8 +93,8 @@ static void test_one_board_fails(void **state)
                         "mpflash: error: 1 of 3 boards failed; the exit code is that of the first in the table, "
                         "SIM2\n"
                         "mpflash: hint: run the same command again (mpflash clears the error first); if it fails "
-                        "the same way, check that the firmware is built for this board (mboot keeps "
-                        "0x08000000-0x08007FFF for itself), and add -v to see every request\n");
+                        "the same way, check that the firmware is built for this board, and add -v to see every "
+                        "request\n");
     cli_result_free(&r);
     for (int i = 0; i < 3; i += 2) {
         uint8_t *want = cli_sample_flashed_over(before[i]);
