@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "mpflash/engine.h"
+#include "mpflash/plan.h"
 #include "tool/tool_interrupt.h"
 #include "tool/tool_commands.h"
 #include "tool/tool_device.h"
@@ -39,11 +40,35 @@ static void report(tool_ctx *ctx, const tool_device *dev, const char *text, uint
     tool_say(ctx, "done: %s in %s%s\n", text, t, dev->sim ? " of modelled device time" : "");
 }
 
+/* -m alone passes the family's rules as -m with an image does: a plan of an
+ * empty image with mass_erase is one that only mass-erases, and building it
+ * refuses a family without mass erase (WB) before any request is sent. */
+static mpf_err check_mass_erase_allowed(const tool_ctx *ctx, const tool_device *dev, mpf_error *err)
+{
+    mpf_plan_options po;
+    mpf_plan_options_default(&po);
+    po.mass_erase = 1;
+    po.leave = 0;
+    po.verify = 0;
+    po.transfer_size = ctx->opt.transfer_size;
+    po.chip = ctx->opt.chip ? mpf_chip_find(ctx->opt.chip) : NULL;
+    mpf_image none;
+    mpf_image_init(&none);
+    mpf_plan plan;
+    mpf_err rc = mpf_plan_build(&none, &dev->transport.info, &po, &plan, err);
+    if (!rc)
+        mpf_plan_free(&plan);
+    mpf_image_free(&none);
+    return rc;
+}
+
 static mpf_err act(tool_ctx *ctx, tool_device *dev, mpf_error *err)
 {
     tool_device_announce(ctx, dev);
     uint8_t alt;
     mpf_err rc = tool_device_alt(ctx, dev, &alt, err);
+    if (!rc && ctx->opt.command == TOOL_CMD_MASS_ERASE)
+        rc = check_mass_erase_allowed(ctx, dev, err);
     if (rc)
         return rc;
     tool_progress prog;

@@ -75,6 +75,14 @@ static void test_wb_stack_and_mass_erase_refused(void **state)
     cli_assert_exit(&r, 2);
     assert_non_null(strstr(r.err, "mass erase refused"));
     cli_result_free(&r);
+    /* -m alone (no image) goes through the same plan rule: refused before
+     * any request, naming why and what to do. */
+    RUN(dir, &r, "--sim", "wb55", "--sim-state", "board.bin", "-m");
+    cli_assert_exit(&r, 2);
+    assert_non_null(strstr(r.err, "mass erase refused"));
+    assert_non_null(strstr(r.err, "erase by page"));
+    assert_non_null(strstr(r.err, "nothing was erased"));
+    cli_result_free(&r);
     uint8_t *after = cli_read(dir, "board.bin", &after_len);
     assert_int_equal(after_len, before_len);
     assert_memory_equal(after, before, before_len);
