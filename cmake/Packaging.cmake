@@ -7,6 +7,7 @@
 # libmpflash(3)). dpkg-shlibdeps works out the libusb and libc dependencies
 # from the binaries, so they match what was linked.
 # The static Linux binary is packaging/build-static.sh (musl, not CPack).
+# Windows: a zip (cmake/PackagingWindows.cmake).
 set(CPACK_PACKAGE_NAME mpflash)
 set(CPACK_PACKAGE_VENDOR "mpflash developers")
 set(CPACK_PACKAGE_CONTACT "mpflash developers <mpflash@users.noreply.invalid>")
@@ -44,6 +45,10 @@ if(UNIX AND NOT APPLE)
     "${MPFLASH_PACKAGE_lib} (= ${PROJECT_VERSION}), libusb-1.0-0-dev")
   set(CPACK_DEBIAN_DEV_DESCRIPTION
     "DFU/DfuSe firmware flashing library (mpflash), development files\n Headers, static library, pkg-config and CMake package files and the libmpflash(3) manual page.")
+endif()
+
+if(WIN32)
+  include(${PROJECT_SOURCE_DIR}/cmake/PackagingWindows.cmake)
 endif()
 
 include(CPack)

@@ -20,6 +20,7 @@
 #include "mpflash/image.h"
 #include "mpflash/plan.h"
 #include "mpflash/sim.h"
+#include "test_os.h"
 #include "tool/tool.h"
 #include "tool/tool_exit.h"
 
@@ -192,15 +193,13 @@ static int run_tool(char **argv, char **err_text)
     int argc = 0;
     while (argv[argc])
         argc++;
-    size_t out_len = 0, err_len = 0;
-    char *out = NULL;
-    FILE *out_f = open_memstream(&out, &out_len), *err_f = open_memstream(err_text, &err_len);
-    assert_true(out_f && err_f);
-    tool_io io = {.out = out_f, .err = err_f};
+    tos_capture out, err;
+    assert_true(tos_capture_begin(&out) && tos_capture_begin(&err));
+    tool_io io = {.out = out.f, .err = err.f};
     int code = tool_main(argc, argv, &io);
-    fclose(out_f);
-    fclose(err_f);
-    free(out);
+    free(tos_capture_end(&out, NULL));
+    *err_text = tos_capture_end(&err, NULL);
+    assert_non_null(*err_text);
     return code;
 }
 

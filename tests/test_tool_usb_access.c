@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include "test_os.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,7 +29,7 @@ static void make(const char *sub, int dir)
     char path[256];
     snprintf(path, sizeof path, "%s/%s", root, sub);
     if (dir) {
-        assert_int_equal(mkdir(path, 0777), 0);
+        assert_int_equal(tos_mkdir(path), 0);
     } else {
         FILE *f = fopen(path, "w");
         assert_non_null(f);
@@ -39,8 +40,10 @@ static void make(const char *sub, int dir)
 static void test_usb_access(void **state)
 {
     (void)state;
-    snprintf(root, sizeof root, "/tmp/mpflash_usb_access_XXXXXX");
-    assert_non_null(mkdtemp(root));
+    char *dir = tos_temp_dir("mpflash_usb_access");
+    assert_non_null(dir);
+    snprintf(root, sizeof root, "%s", dir);
+    free(dir);
     mpf_error err = {0};
 
     /* No /dev/bus/usb at all: a container without the bus. */

@@ -35,10 +35,36 @@ static void expect(int libusb_code, mpf_err code, const char *message)
 static void test_access_gives_udev_advice(void **state)
 {
     (void)state;
+#ifdef _WIN32
+    expect(LIBUSB_ERROR_ACCESS, MPF_ERR_USB_ACCESS,
+           "permission denied opening 0483:df11 at 1-2: another program has the device open "
+           "(STM32CubeProgrammer, dfu-util, another mpflash?), or its driver is not WinUSB (install "
+           "WinUSB with Zadig, https://zadig.akeo.ie)");
+#else
     expect(LIBUSB_ERROR_ACCESS, MPF_ERR_USB_ACCESS,
            "permission denied opening 0483:df11 at 1-2: this user may not open USB devices: "
            "install mpflash's udev rule (50-mpflash.rules), then replug the board (or run as "
            "root)");
+#endif
+}
+
+/* No WinUSB driver (libusb's NOT_SUPPORTED on Windows): what to do depends
+ * on the bootloader. */
+static void test_no_driver_says_which_and_what_to_do(void **state)
+{
+    (void)state;
+    expect(LIBUSB_ERROR_NOT_SUPPORTED, MPF_ERR_USB_NOT_SUPPORTED,
+           "opening 0483:df11 at 1-2 failed: no WinUSB driver is bound to the device, and ST's system "
+           "bootloader gets none by itself: run Zadig (https://zadig.akeo.ie), pick \"STM32 BOOTLOADER\", "
+           "choose WinUSB and press Install Driver (once per PC), then retry");
+    mpf_device_info d = board();
+    d.vid = 0x1209; /* mboot's own IDs, or any other DFU device */
+    d.pid = 0x0005;
+    mpf_error err = {0};
+    assert_int_equal(mpf_usb_error(&err, LIBUSB_ERROR_NOT_SUPPORTED, &d, "opening", 0), MPF_ERR_USB_NOT_SUPPORTED);
+    assert_non_null(strstr(err.message, "1209:0005 at 1-2 failed: no WinUSB driver is bound to the device: MicroPython's mboot "
+                                        "has Windows bind WinUSB by itself"));
+    assert_non_null(strstr(err.message, "install WinUSB for it with Zadig"));
 }
 
 static void test_each_code(void **state)
@@ -51,10 +77,6 @@ static void test_each_code(void **state)
            "device disconnected opening 0483:df11 at 1-2 (unplugged, or it reset itself)");
     expect(LIBUSB_ERROR_PIPE, MPF_ERR_USB_STALL, "request stalled opening 0483:df11 at 1-2");
     expect(LIBUSB_ERROR_TIMEOUT, MPF_ERR_USB_TIMEOUT, "timed out opening 0483:df11 at 1-2");
-    expect(LIBUSB_ERROR_NOT_SUPPORTED, MPF_ERR_USB_NOT_SUPPORTED,
-           "not supported opening 0483:df11 at 1-2: the operating system's driver for the "
-           "device does not allow it; on Windows, install the WinUSB driver for it with Zadig "
-           "(https://zadig.akeo.ie)");
     expect(LIBUSB_ERROR_NO_MEM, MPF_ERR_NOMEM, "out of memory opening 0483:df11 at 1-2");
     expect(LIBUSB_ERROR_IO, MPF_ERR_USB,
            "USB error opening 0483:df11 at 1-2: LIBUSB_ERROR_IO (Input/Output Error)");
@@ -102,6 +124,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_access_gives_udev_advice),
+        cmocka_unit_test(test_no_driver_says_which_and_what_to_do),
         cmocka_unit_test(test_each_code),
         cmocka_unit_test(test_timeout_quotes_the_limit),
         cmocka_unit_test(test_without_device_or_path),

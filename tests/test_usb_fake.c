@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include "test_os.h"
 #include <libusb.h>
 
 #include "engine/dfu_session.h"
@@ -64,11 +65,13 @@ static int setup(void **state)
 #endif
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/mpflash-usb-fake-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    char *dir = tos_temp_dir("mpflash-usb-fake");
+    assert_non_null(dir);
+    snprintf(f->dir, sizeof f->dir, "%s", dir);
+    free(dir);
     snprintf(f->log, sizeof f->log, "%s/usb.log", f->dir);
-    setenv("MPFLASH_FAKE_USB_STATE", f->dir, 1);
-    setenv("MPFLASH_FAKE_USB_LOG", f->log, 1);
+    tos_setenv("MPFLASH_FAKE_USB_STATE", f->dir);
+    tos_setenv("MPFLASH_FAKE_USB_LOG", f->log);
     *state = f;
     return 0;
 }
@@ -82,17 +85,7 @@ static int teardown(void **state)
     usbfs_bed_stop(f->bed);
 #endif
     /* Not system("rm -rf"): a shell would inherit the preload. */
-    DIR *d = opendir(f->dir);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        char path[sizeof f->dir + 260];
-        snprintf(path, sizeof path, "%s/%s", f->dir, e->d_name);
-        if (e->d_name[0] != '.')
-            unlink(path);
-    }
-    if (d)
-        closedir(d);
-    int rc = rmdir(f->dir);
+    int rc = tos_remove_tree(f->dir);
     free(f);
     return rc;
 }
@@ -104,7 +97,7 @@ static void boards(fx *f, const char *spec)
     f->list = NULL;
     mpf_usb_free(f->usb);
     f->usb = NULL;
-    setenv("MPFLASH_FAKE_USB", spec, 1);
+    tos_setenv("MPFLASH_FAKE_USB", spec);
 #ifdef USBFS_TIER
     usbfs_bed_stop(f->bed); /* the previous session's boards keep their flash */
     f->bed = usbfs_bed_start();
@@ -237,10 +230,17 @@ static void test_permission_denied_is_listed_and_explained(void **state)
     assert_string_equal(d[0].alts[0].name, "");
     assert_int_equal(d[0].func.transfer_size, 2048); /* descriptors need no opening */
     assert_int_equal(note->code, MPF_ERR_USB_ACCESS);
+#ifdef _WIN32
+    assert_string_equal(note->message,
+                        "permission denied opening 0483:df11 at 1-1: another program has the device open "
+                        "(STM32CubeProgrammer, dfu-util, another mpflash?), or its driver is not WinUSB "
+                        "(install WinUSB with Zadig, https://zadig.akeo.ie)");
+#else
     assert_string_equal(note->message,
                         "permission denied opening 0483:df11 at 1-1: this user may not open USB "
                         "devices: install mpflash's udev rule (50-mpflash.rules), then replug the "
                         "board (or run as root)");
+#endif
     assert_int_equal(note->reason, MPF_REASON_PERMISSION);
     mpf_transport t;
     assert_int_equal(mpf_usb_open(f->list, 0, &t, &f->err), MPF_ERR_USB_ACCESS);

@@ -102,9 +102,7 @@ mpf_err mpf_error_set(mpf_error *err, mpf_err code, const char *fmt, ...)
 
 /* The same, with a reason. */
 mpf_err mpf_error_refuse(mpf_error *err, mpf_err code, mpf_reason reason, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 4, 5)))
-#endif
+    MPF_PRINTF(4, 5)
     ;
 
 /* Put "context: " in front of an error's existing message. */

@@ -183,7 +183,7 @@ mpf_err eng_wait(mpf_dfu *d, const char *what, uint32_t limit_ms, mpf_dfu_status
 
 mpf_err eng_wait_dnload_idle(mpf_dfu *d, const char *what, uint32_t limit_ms, mpf_error *err)
 {
-    mpf_dfu_status_reply st;
+    mpf_dfu_status_reply st = {0}; /* set by eng_wait on success; gcc -O3 cannot tell */
     mpf_err rc = eng_wait(d, what, limit_ms, &st, err);
     if (rc != MPF_OK)
         return rc;

@@ -11,4 +11,12 @@
  * switched on here, for this process's console only. */
 int mpf_term_ansi(FILE *f);
 
+/* Standard output and error for a command-line tool: bytes as given (no
+ * "\n" to "\r\n" on Windows, so piped output and JSON are the same as on
+ * Linux; consoles start a new line on "\n" alone), and stdout flushed at
+ * least at every line, so piped it stays in order with stderr: line
+ * buffered on POSIX, unbuffered on Windows, whose C library has no line
+ * buffering (_IOLBF means full buffering there). */
+void mpf_term_setup_stdio(void);
+
 #endif

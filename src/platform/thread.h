@@ -11,6 +11,7 @@ typedef struct mpf_thread {
 typedef struct mpf_mutex {
     void *srw; /* an SRWLOCK: one pointer, zero when unlocked */
 } mpf_mutex;
+#define MPF_MUTEX_INITIALIZER {0}
 #else
 #include <pthread.h>
 typedef struct mpf_thread {
@@ -19,13 +20,14 @@ typedef struct mpf_thread {
 typedef struct mpf_mutex {
     pthread_mutex_t m;
 } mpf_mutex;
+#define MPF_MUTEX_INITIALIZER {PTHREAD_MUTEX_INITIALIZER}
 #endif
 
 /* Runs fn(arg) on a new thread; 0 on success, nonzero if none could be made. */
 int mpf_thread_start(mpf_thread *t, void (*fn)(void *arg), void *arg);
 void mpf_thread_join(mpf_thread *t);
 
-/* 0 on success. */
+/* 0 on success; a static mutex may be set to MPF_MUTEX_INITIALIZER instead. */
 int mpf_mutex_init(mpf_mutex *m);
 void mpf_mutex_destroy(mpf_mutex *m);
 void mpf_mutex_lock(mpf_mutex *m);

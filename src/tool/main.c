@@ -12,8 +12,8 @@ int main(int argc, char **argv)
     /* Results go to stdout, progress and warnings to unbuffered stderr.
      * Piped, stdout would be fully buffered and its lines would all come
      * after the progress ("2>&1 | less", CI logs); a line at a time keeps
-     * both in the order they happened. */
-    setvbuf(stdout, NULL, _IOLBF, 0);
+     * both in the order they happened (mpf_term_setup_stdio). */
+    mpf_term_setup_stdio();
     tool_interrupt_install();
     tool_io io = {
         .out = stdout,

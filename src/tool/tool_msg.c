@@ -71,8 +71,12 @@ static const char *hint_for_reason(mpf_reason reason)
     case MPF_REASON_AMBIGUOUS_DEVICE: return "choose one with -S SERIAL or -p PATH (mpflash -l shows both)";
     case MPF_REASON_AMBIGUOUS_PATH: return "choose one with -p PATH (mpflash -l shows it)";
     case MPF_REASON_PERMISSION:
+#ifdef _WIN32
+        return "close the program that holds the board, or give it the WinUSB driver with Zadig (README, Windows)";
+#else
         return "install the udev rule: sudo cp udev/50-mpflash.rules /etc/udev/rules.d/ && sudo udevadm control "
                "--reload && sudo udevadm trigger, then replug the board (or run as root)";
+#endif
     case MPF_REASON_READ_PROTECTED:
         return "run with --unprotect --force (or -s :unprotect:force) to remove it, then flash again";
     case MPF_REASON_NEEDS_ADDRESS: return "give one: 0x08000000:FILE or -s 0x08000000";

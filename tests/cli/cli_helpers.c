@@ -1,5 +1,6 @@
 /* Flash images for the end-to-end tests; see cli_helpers.h. */
 #include "cli_helpers.h"
+#include "test_os.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -39,7 +40,7 @@ void cli_fake_dev_with_bus(const char *dir, char *env_entry, size_t size)
     char node[600];
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
         snprintf(node, sizeof node, "%s/%s", dir, subs[i]);
-        if (mkdir(node, 0777) != 0 && errno != EEXIST)
+        if (tos_mkdir(node) != 0 && errno != EEXIST)
             fail_msg("cannot make %s", node);
     }
     cli_write(node, "001", "", 0);

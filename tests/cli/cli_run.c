@@ -1,9 +1,9 @@
-/* Process plumbing for the end-to-end tests. fork + exec rather than
- * system(): exact argv, exact exit status, no shell. */
+/* Process plumbing for the end-to-end tests. fork + exec on POSIX and
+ * CreateProcess on Windows rather than system(): exact argv, exact exit
+ * status, no shell. */
 #include "cli_run.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,58 +11,223 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
-extern char **environ;
+#include "test_os.h"
 
-static void remove_tree(const char *path)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        execlp("rm", "rm", "-rf", path, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    if (pid > 0)
-        waitpid(pid, &status, 0);
-}
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
+
+extern char **environ;
 
 void cli_workdir(const char *name, char *path, size_t size)
 {
-    mkdir(MPFLASH_CLI_WORK_DIR, 0777);
+    tos_mkdir(MPFLASH_CLI_WORK_DIR);
     snprintf(path, size, "%s/%s", MPFLASH_CLI_WORK_DIR, name);
-    remove_tree(path);
-    assert_int_equal(mkdir(path, 0777), 0);
+    assert_int_equal(tos_remove_tree(path), 0);
+    assert_int_equal(tos_mkdir(path), 0);
 }
 
-static char *slurp_fd(int fd, size_t *len)
+/* Everything from the start of a stream, NUL-terminated. */
+static char *slurp(FILE *f, size_t *len)
 {
     size_t cap = 4096, used = 0;
     char *buf = malloc(cap);
     assert_non_null(buf);
-    lseek(fd, 0, SEEK_SET);
+    rewind(f);
     for (;;) {
         if (used + 1 >= cap) {
             cap *= 2;
             buf = realloc(buf, cap);
             assert_non_null(buf);
         }
-        ssize_t n = read(fd, buf + used, cap - used - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        assert_true(n >= 0);
-        if (n == 0)
+        size_t n = fread(buf + used, 1, cap - used - 1, f);
+        used += n;
+        if (n == 0) {
+            assert_false(ferror(f));
             break;
-        used += (size_t)n;
+        }
     }
     buf[used] = '\0';
     *len = used;
     return buf;
 }
 
+#ifdef _WIN32
+/* Inherited variables pass, except ours and the preload (a test sets them
+ * itself) and any the test gives a value of its own. Windows names are
+ * case-insensitive. */
+static int same_name(const char *a, const char *b)
+{
+    size_t n = strcspn(a, "=");
+    return n == strcspn(b, "=") && _strnicmp(a, b, n) == 0;
+}
+
+static int keep_inherited(const char *entry, const char *const *env)
+{
+    if (_strnicmp(entry, "MPFLASH_", 8) == 0 || _strnicmp(entry, "LD_PRELOAD=", 11) == 0)
+        return 0;
+    for (size_t i = 0; env && env[i]; i++)
+        if (same_name(env[i], entry))
+            return 0;
+    return 1;
+}
+
+/* One argument as the C runtime's command-line parser reads it back. */
+static void quote_arg(char *out, size_t size, size_t *used, const char *arg)
+{
+    int plain = *arg && !strpbrk(arg, " \t\"");
+    size_t u = *used;
+#define PUT(c) do { assert_true(u + 1 < size); out[u++] = (c); } while (0)
+    if (u)
+        PUT(' ');
+    if (plain) {
+        for (const char *p = arg; *p; p++)
+            PUT(*p);
+    } else {
+        PUT('"');
+        for (const char *p = arg;; p++) {
+            size_t slashes = 0;
+            while (*p == '\\') {
+                slashes++;
+                p++;
+            }
+            if (!*p) {
+                for (size_t k = 0; k < slashes * 2; k++)
+                    PUT('\\');
+                break;
+            }
+            for (size_t k = 0; k < (*p == '"' ? slashes * 2 + 1 : slashes); k++)
+                PUT('\\');
+            PUT(*p);
+        }
+        PUT('"');
+    }
+#undef PUT
+    out[u] = '\0';
+    *used = u;
+}
+
+/* The environment block: NAME=VALUE\0...\0. The fake libusb is a
+ * libusb-1.0.dll: "LD_PRELOAD=<it>" puts its folder first on PATH, where
+ * Windows looks for the DLLs a program imports (its own folder and the
+ * system's aside, which hold no libusb here). */
+static char *env_block(const char *const *env)
+{
+    size_t size = 1;
+    for (char **e = environ; *e; e++)
+        size += strlen(*e) + 1;
+    for (size_t i = 0; env && env[i]; i++)
+        size += strlen(env[i]) + 1;
+    const char *path = getenv("PATH");
+    size += (path ? strlen(path) : 0) + 16;
+    char *block = malloc(size), *p = block;
+    assert_non_null(block);
+    const char *preload = NULL;
+    for (size_t i = 0; env && env[i]; i++)
+        if (strncmp(env[i], "LD_PRELOAD=", 11) == 0)
+            preload = env[i] + 11;
+    for (char **e = environ; *e; e++)
+        if (keep_inherited(*e, env) && !(preload && _strnicmp(*e, "PATH=", 5) == 0))
+            p += sprintf(p, "%s", *e) + 1;
+    for (size_t i = 0; env && env[i]; i++) {
+        if (env[i] == preload - 11) {
+            const char *slash = strrchr(preload, '/');
+            const char *bslash = strrchr(preload, '\\');
+            if (bslash > slash)
+                slash = bslash;
+            assert_non_null(slash);
+            p += sprintf(p, "PATH=%.*s;%s", (int)(slash - preload), preload, path ? path : "") + 1;
+        } else {
+            p += sprintf(p, "%s", env[i]) + 1;
+        }
+    }
+    *p = '\0';
+    return block;
+}
+
+static HANDLE temp_handle(void)
+{
+    char dir[MAX_PATH], name[MAX_PATH];
+    DWORD n = GetTempPathA(sizeof dir, dir);
+    assert_true(n > 0 && n < sizeof dir && GetTempFileNameA(dir, "mpc", 0, name));
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE h = CreateFileA(name, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                           &sa, CREATE_ALWAYS, FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    return h;
+}
+
+static char *slurp_handle(HANDLE h, size_t *len)
+{
+    LARGE_INTEGER size, zero = {0};
+    assert_true(GetFileSizeEx(h, &size) && SetFilePointerEx(h, zero, NULL, FILE_BEGIN));
+    char *buf = malloc((size_t)size.QuadPart + 1);
+    assert_non_null(buf);
+    DWORD got = 0;
+    assert_true(size.QuadPart == 0 || ReadFile(h, buf, (DWORD)size.QuadPart, &got, NULL));
+    buf[got] = '\0';
+    *len = got;
+    return buf;
+}
+
+static void run(const char *launcher, const char *dir, const char *const *args,
+                const char *const *env, int merged, cli_result *r)
+{
+    char cmd[32768];
+    size_t used = 0;
+    cmd[0] = '\0';
+    if (launcher)
+        quote_arg(cmd, sizeof cmd, &used, launcher);
+    quote_arg(cmd, sizeof cmd, &used, MPFLASH_BIN);
+    for (size_t i = 0; args[i]; i++)
+        quote_arg(cmd, sizeof cmd, &used, args[i]);
+    char *block = env_block(env);
+    HANDLE out = temp_handle(), err = merged ? out : temp_handle();
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE in = CreateFileA("NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0, NULL);
+    STARTUPINFOA si;
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = in;
+    si.hStdOutput = out;
+    si.hStdError = err;
+    PROCESS_INFORMATION pi;
+    fflush(NULL);
+    BOOL ok = CreateProcessA(NULL, cmd, NULL, NULL, TRUE, 0, block, dir, &si, &pi);
+    if (!ok)
+        print_error("CreateProcess %s failed: Windows error %lu\n", cmd, (unsigned long)GetLastError());
+    assert_true(ok);
+    WaitForSingleObject(pi.hProcess, INFINITE);
+    DWORD code = 0;
+    GetExitCodeProcess(pi.hProcess, &code);
+    CloseHandle(pi.hProcess);
+    CloseHandle(pi.hThread);
+    free(block);
+    /* Exit codes above 255 are exceptions (0xC0000005 and the like), as a
+     * signal is on POSIX. */
+    r->exit_code = code > 255 ? -1 : (int)code;
+    r->out = slurp_handle(out, &r->out_len);
+    if (merged) {
+        r->err = calloc(1, 1);
+        assert_non_null(r->err);
+        r->err_len = 0;
+    } else {
+        r->err = slurp_handle(err, &r->err_len);
+        CloseHandle(err);
+    }
+    CloseHandle(out);
+    CloseHandle(in);
+}
+
+#else
 /* Inherited variables pass, except ours and the preload (a test sets them
  * itself) and any the test gives a value of its own. */
 static int keep_inherited(const char *entry, const char *const *env)
@@ -131,11 +296,15 @@ static void run(const char *launcher, const char *dir, const char *const *args,
     free(argv);
     free(envp);
     r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r->out = slurp_fd(out_fd, &r->out_len);
-    r->err = slurp_fd(err_fd, &r->err_len);
-    close(out_fd);
-    close(err_fd);
+    FILE *out = fdopen(out_fd, "rb"), *err = fdopen(err_fd, "rb");
+    assert_true(out && err);
+    r->out = slurp(out, &r->out_len);
+    r->err = slurp(err, &r->err_len);
+    fclose(out);
+    fclose(err);
 }
+
+#endif
 
 void cli_run(const char *dir, const char *const *args, const char *const *env, cli_result *r)
 {
@@ -185,13 +354,13 @@ void cli_write(const char *dir, const char *name, const void *buf, size_t len)
 uint8_t *cli_read(const char *dir, const char *name, size_t *len)
 {
     char *path = join(dir, name);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
+    FILE *f = fopen(path, "rb");
+    if (!f)
         print_error("cannot open %s\n", path);
-    assert_true(fd >= 0);
+    assert_non_null(f);
     free(path);
-    uint8_t *buf = (uint8_t *)slurp_fd(fd, len);
-    close(fd);
+    uint8_t *buf = (uint8_t *)slurp(f, len);
+    fclose(f);
     return buf;
 }
 
@@ -212,7 +381,7 @@ void cli_copy_sample(const char *dir, const char *sample_name, const char *as)
     if (slash) {
         char *sub = join(dir, as);
         sub[strlen(sub) - strlen(slash)] = '\0';
-        mkdir(sub, 0777);
+        tos_mkdir(sub);
         free(sub);
     }
     cli_write(dir, as, buf, len);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include "test_os.h"
 #include <sys/stat.h>
 
 #include "cli_helpers.h"
@@ -164,7 +165,7 @@ static void test_long_name_cut_is_marked(void **state)
     size_t n = (size_t)snprintf(path, sizeof path, "%s", dir);
     for (int i = 1; i <= 4; i++) {
         n += (size_t)snprintf(path + n, sizeof path - n, "/a_rather_long_directory_name_%02d", i);
-        assert_int_equal(mkdir(path, 0777), 0);
+        assert_int_equal(tos_mkdir(path), 0);
     }
     cli_copy_sample(path, "firmware1.bin", "fw.bin");
     snprintf(spec, sizeof spec, "0x09000000:%s/fw.bin", path);

@@ -1,10 +1,21 @@
 # cmake -DPROGRAM=mpflash -DFAKE=libfakeusb.so -P check_symbols.cmake
 # Fails listing the libusb functions PROGRAM imports that FAKE does not define.
-find_program(NM nm REQUIRED)
-execute_process(COMMAND ${NM} -D --undefined-only ${PROGRAM} OUTPUT_VARIABLE wanted RESULT_VARIABLE rc1)
-execute_process(COMMAND ${NM} -D --defined-only ${FAKE} OUTPUT_VARIABLE have RESULT_VARIABLE rc2)
+# Windows (PE files, -DOBJDUMP=...): the import table of PROGRAM and the
+# export table of FAKE (libusb-1.0.dll), from objdump -p.
+if(PROGRAM MATCHES "\\.exe$")
+  execute_process(COMMAND ${OBJDUMP} -p ${PROGRAM} OUTPUT_VARIABLE wanted RESULT_VARIABLE rc1)
+  execute_process(COMMAND ${OBJDUMP} -p ${FAKE} OUTPUT_VARIABLE have RESULT_VARIABLE rc2)
+  # Only what is imported from libusb-1.0.dll, and only the export table.
+  string(REGEX REPLACE ".*DLL Name: libusb-1.0.dll" "" wanted "${wanted}")
+  string(REGEX REPLACE "DLL Name:.*" "" wanted "${wanted}")
+  string(REGEX REPLACE ".*\\[Ordinal/Name Pointer\\] Table" "" have "${have}")
+else()
+  find_program(NM nm REQUIRED)
+  execute_process(COMMAND ${NM} -D --undefined-only ${PROGRAM} OUTPUT_VARIABLE wanted RESULT_VARIABLE rc1)
+  execute_process(COMMAND ${NM} -D --defined-only ${FAKE} OUTPUT_VARIABLE have RESULT_VARIABLE rc2)
+endif()
 if(NOT rc1 EQUAL 0 OR NOT rc2 EQUAL 0)
-  message(FATAL_ERROR "nm failed on ${PROGRAM} or ${FAKE}")
+  message(FATAL_ERROR "listing the symbols of ${PROGRAM} or ${FAKE} failed")
 endif()
 string(REGEX MATCHALL "libusb_[a-z0-9_]+" wanted "${wanted}")
 string(REGEX MATCHALL "libusb_[a-z0-9_]+" have "${have}")

@@ -2,7 +2,6 @@
  * between processes through MPFLASH_FAKE_USB_STATE, every USB event logged
  * to MPFLASH_FAKE_USB_LOG, and the re-enumerations that follow a leave, a
  * reset or a detach. */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,19 +11,20 @@
 #include "fake_internal.h"
 #include "mpflash/dfu.h"
 #include "mpflash/layout.h"
+#include "platform/thread.h"
 
 fake_world fake;
 
-static pthread_mutex_t fake_mutex = PTHREAD_MUTEX_INITIALIZER;
+static mpf_mutex fake_mutex = MPF_MUTEX_INITIALIZER;
 
 void fake_lock(void)
 {
-    pthread_mutex_lock(&fake_mutex);
+    mpf_mutex_lock(&fake_mutex);
 }
 
 void fake_unlock(void)
 {
-    pthread_mutex_unlock(&fake_mutex);
+    mpf_mutex_unlock(&fake_mutex);
 }
 
 void fake_log(const struct libusb_device *d, const char *fmt, ...)

@@ -2,6 +2,7 @@
  * ENABLE_VIRTUAL_TERMINAL_PROCESSING is set on their output handle. */
 #include "platform/term.h"
 
+#include <fcntl.h>
 #include <io.h>
 #include <windows.h>
 
@@ -18,4 +19,11 @@ int mpf_term_ansi(FILE *f)
     if (mode & ENABLE_VIRTUAL_TERMINAL_PROCESSING)
         return 1;
     return SetConsoleMode(h, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING) != 0;
+}
+
+void mpf_term_setup_stdio(void)
+{
+    _setmode(_fileno(stdout), _O_BINARY);
+    _setmode(_fileno(stderr), _O_BINARY);
+    setvbuf(stdout, NULL, _IONBF, 0);
 }
