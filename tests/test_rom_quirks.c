@@ -247,6 +247,24 @@ static void test_shared_serial_boards_go_by_path(void **state)
                                   "chip): choose this board by its port, -p 1-1\n"));
     assert_non_null(strstr(c.out, "choose this board by its port, -p 1-2\n"));
     captured_release(&c);
+    /* One board alone is still told apart by its path, in text and JSON. */
+    char *one[] = {"mpflash", "--sim", "f401+shared-serial", "-l", NULL};
+    tool_run_captured(&c, 0, NULL, 4, one);
+    assert_int_equal(c.code, 0);
+    assert_non_null(strstr(c.out, "serial FFFFFFFEFFFF is not unique"));
+    assert_non_null(strstr(c.out, "-p 1-1\n"));
+    captured_release(&c);
+    char *one_json[] = {"mpflash", "--sim", "f401+shared-serial", "-l", "--json", NULL};
+    tool_run_captured(&c, 0, NULL, 5, one_json);
+    assert_int_equal(c.code, 0);
+    assert_non_null(strstr(c.out, "\"serial\":\"FFFFFFFEFFFF\""));
+    assert_non_null(strstr(c.out, "\"serial_unique\":false"));
+    captured_release(&c);
+    char *other_json[] = {"mpflash", "--sim", "f401", "-l", "--json", NULL};
+    tool_run_captured(&c, 0, NULL, 5, other_json);
+    assert_int_equal(c.code, 0);
+    assert_non_null(strstr(c.out, "\"serial_unique\":true"));
+    captured_release(&c);
     char *all[] = {"mpflash", "--sim", "f405+shared-serial,f405+shared-serial", "--all", "--json", "-u",
                    MPFLASH_BUILD_DIR "/sample/firmware.dfu", NULL};
     tool_run_captured(&c, 0, NULL, 7, all);

@@ -34,6 +34,8 @@ static void show(tool_ctx *ctx, const mpf_device_info *d, const mpf_error *note,
         tj_str(&j, "event", "device");
         tool_device_json_fields(&j, d, sim_chip);
         tj_str(&j, "note", note && note->code != MPF_OK ? note->message : NULL);
+        /* A known ROM serial (STM32F072) names no single board: -p PATH does. */
+        tj_bool(&j, "serial_unique", !mpf_usb_serial_shared(d->serial));
         tj_end(&j);
         return;
     }
