@@ -13,6 +13,7 @@
 #include "mpflash/machine.h"
 #include "mpflash/plan.h"
 #include "tool/tool_image.h"
+#include "tool/tool_options_internal.h"
 #include "tool/tool_plan.h"
 
 static int addressed(const mpf_device_info *dev)
@@ -52,16 +53,21 @@ static mpf_err check_protocol(tool_ctx *ctx, const mpf_image *img, const mpf_dev
                              "(or a plain .dfu) instead",
                              source, kind, dev->vid, dev->pid, (unsigned)(dev->func.dfu_version >> 8),
                              (unsigned)(dev->func.dfu_version & 0xFF));
-    if (ctx->opt.backup_file)
-        return mpf_error_set(err, MPF_ERR_USAGE,
-                             "--backup: %04x:%04x is a plain DFU device, which has no sectors to keep (it erases as "
-                             "the stream arrives); read it first with -U FILE where it can upload",
-                             dev->vid, dev->pid);
-    if (ctx->opt.has_leave_address)
-        return mpf_error_set(err, MPF_ERR_USAGE,
-                             "--leave-address: %04x:%04x is a plain DFU device, which starts its firmware by itself "
-                             "after the USB reset; drop it",
-                             dev->vid, dev->pid);
+    /* Options whose rows say they are for DfuSe only (tool_option_list.h). */
+    for (size_t id = 1; id < OPT__COUNT; id++) {
+        const tool_opt_def *o = &tool_opt_table[id];
+        if (!ctx->opt.given[id] || !o->dfuse_only)
+            continue;
+        char name[48];
+        if (o->short_name && o->long_name)
+            snprintf(name, sizeof name, "-%c/--%s", o->short_name, o->long_name);
+        else if (o->long_name)
+            snprintf(name, sizeof name, "--%s", o->long_name);
+        else
+            snprintf(name, sizeof name, "-%c", o->short_name);
+        return mpf_error_set(err, MPF_ERR_USAGE, "%s is for ST DfuSe devices; %04x:%04x is a plain DFU device, %s",
+                             name, dev->vid, dev->pid, o->dfuse_only);
+    }
     if (ctx->opt.has_address)
         return mpf_error_set(err, MPF_ERR_REFUSED,
                              "-s 0x%08X: %04x:%04x is a plain DFU %X.%02X device, which has no addresses (it takes the "

@@ -47,6 +47,7 @@ OPT(DOWNLOAD, .short_name = 'D', .long_name = "download",
     .help = "write FILE to the board (dfu-util's name for it)")
 OPT(MASS_ERASE, .short_name = 'm', .long_name = "mass-erase",
     .commands = CMD(TOOL_CMD_FLASH) | CMD(TOOL_CMD_MASS_ERASE), SETS(mass_erase), .group = HELP_FLASHING,
+    .dfuse_only = "which has no mass erase command (it rewrites what it is sent, nothing else): drop it",
     .help = "erase all flash first (erases the filesystem too)")
 OPT(NO_VERIFY, .long_name = "no-verify", .commands = CMD(TOOL_CMD_FLASH), .apply = effect_no_verify,
     .group = HELP_FLASHING, .help = "do not read back what was written")
@@ -55,6 +56,7 @@ OPT(STAY, .long_name = "stay", .commands = CMD(TOOL_CMD_FLASH), SETS(stay), .gro
 OPT(LEAVE_ADDRESS, .long_name = "leave-address", .arg = TOOL_ARG_REQUIRED, .arg_name = "ADDR",
     .commands = DFU_CMDS_BUT_DETACH, .once = 1, SETS(has_leave_address),
     NUMBER(leave_address, 0, UINT32_MAX, "expected an address such as 0x08000000"), .group = HELP_FLASHING,
+    .dfuse_only = "which starts its firmware by itself after the USB reset: drop it",
     .help = "start the firmware at ADDR when leaving DFU mode")
 OPT(DRY_RUN, .long_name = "dry-run", .commands = CMD(TOOL_CMD_FLASH), SETS(dry_run), .group = HELP_FLASHING,
     .help = "print sectors to erase, ranges to write and the\n"
@@ -73,15 +75,19 @@ OPT(TRANSFER_SIZE, .short_name = 't', .long_name = "transfer-size", .arg = TOOL_
     .group = HELP_FLASHING, .help = "bytes per USB request (default: the board's)")
 OPT(CHIP, .long_name = "chip", .arg = TOOL_ARG_REQUIRED, .arg_name = "FAMILY",
     .commands = CMD(TOOL_CMD_FLASH), .once = 1, .apply = effect_chip, .group = HELP_FLASHING,
+    .dfuse_only = "not an STM32 DfuSe bootloader, so no STM32 family rules apply: drop it",
     .help = "the board's STM32 family, for a board that shows\n"
             "too little: f4 f7 h7 h7ab h5 l4 g0 g4 wb u5 unknown\n"
             "(default: from its descriptors)")
 OPT(FULL, .long_name = "full", .commands = CMD(TOOL_CMD_FLASH), SETS(full), .group = HELP_FLASHING,
+    .dfuse_only = "which rewrites everything it is sent anyway (it has no sectors to skip): drop it",
     .help = "erase and write every sector the firmware\n"
             "touches (default: skip sectors that already\n"
             "hold it, write blank ones without erasing)")
 OPT(BACKUP, .long_name = "backup", .arg = TOOL_ARG_REQUIRED, .arg_name = "FILE",
     .commands = CMD(TOOL_CMD_FLASH), .once = 1, .no_stdin = 1, STRING(backup_file), .group = HELP_FLASHING,
+    .dfuse_only = "which has no sectors to keep (it erases as the stream arrives): read it first with -U "
+                  "FILE where it can upload",
     .help = "first read the sectors about to be erased into\n"
             "FILE, a .dfu that -u FILE restores")
 OPT(FORCE, .long_name = "force", .commands = ALL_CMDS, SETS(force), .group = HELP_FLASHING,

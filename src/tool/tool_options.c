@@ -79,6 +79,7 @@ static mpf_err apply(tool_options *o, tool_parse_state *st, const tool_opt_def *
                      const char *value, mpf_error *err)
 {
     st->seen[d->id]++;
+    o->given[d->id] = 1;
     snprintf(st->spelled[d->id], sizeof st->spelled[d->id], "%s", spelled);
     if (d->refusal)
         return mpf_error_set(err, MPF_ERR_USAGE, "%s is not supported by mpflash: %s", spelled, d->refusal);

@@ -28,8 +28,12 @@ typedef enum tool_command {
     TOOL_CMD_DETACH      /* -e with nothing else to do */
 } tool_command;
 
+/* At least one per row of tool_option_list.h (checked where the rows are). */
+#define TOOL_OPT_SLOTS 96u
+
 typedef struct tool_options {
     tool_command command;
+    unsigned char given[TOOL_OPT_SLOTS]; /* by tool_opt_id: the option was on the command line */
 
     /* Inputs: flash files (-u, -D, positional, in order), or --info/--convert inputs. */
     const char **files;

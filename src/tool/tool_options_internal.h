@@ -83,7 +83,10 @@ typedef struct tool_opt_def {
     tool_help_group group;
     const char *help;      /* NULL: not in --help */
     const char *refusal;   /* refused by name: why, and what to do instead */
+    const char *dfuse_only; /* refused on a plain DFU device (tool_flash.c): why it does not apply */
 } tool_opt_def;
+
+_Static_assert(OPT__COUNT <= TOOL_OPT_SLOTS, "tool_options.given needs a slot per option");
 
 /* Indexed by tool_opt_id. */
 extern const tool_opt_def tool_opt_table[OPT__COUNT];

@@ -156,6 +156,18 @@ static void test_nano_esp32_line(void **state)
     RUN_USB_EXPECT(dir, "nano-esp32:FRESH", 1, "-D", "micropython.app-bin", "--backup", "old.dfu");
     RUN_USB_EXPECT(dir, "nano-esp32:FRESH", 1, "-D", "micropython.app-bin", "--leave-address", "0x10000");
     RUN_USB_EXPECT(dir, "nano-esp32:FRESH", 1, "-D", "micropython.app-bin", "-m");
+    RUN_USB_EXPECT(dir, "nano-esp32:FRESH", 1, "-D", "micropython.app-bin", "--full");
+    RUN_USB_EXPECT(dir, "nano-esp32:FRESH", 1, "-D", "micropython.app-bin", "--chip", "h7");
+    {
+        /* The refusal comes from the option's row and says why. */
+        cli_result e;
+        RUN_USB(dir, "nano-esp32:FRESH", &e, "-q", "-D", "micropython.app-bin", "--full");
+        cli_assert_exit(&e, 1);
+        assert_non_null(strstr(e.err, "mpflash: error: --full is for ST DfuSe devices; 2341:0070 is a plain DFU "
+                                      "device, which rewrites everything it is sent anyway"));
+        assert_null(strstr(strchr(e.err, '\n') + 1, "error"));
+        cli_result_free(&e);
+    }
     assert_mem(dir, "nano-esp32-FRESH.mem", 0x00010000u, erased, n);
     free(erased);
     free(fw);
