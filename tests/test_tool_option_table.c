@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "test_os.h"
+#include "mpflash/sim.h"
 #include "tool/tool_help.h"
 #include "tool/tool_options_internal.h"
 
@@ -212,6 +213,44 @@ static void test_help_shows_every_option(void **state)
     free(text);
 }
 
+/* The CHIP+QUIRK form of --sim is discoverable: --help names it and the man
+ * page names every quirk (hyphens as the man page writes them, "\-"). */
+static void test_sim_quirks_are_documented(void **state)
+{
+    (void)state;
+    tos_capture out;
+    assert_non_null(tos_capture_begin(&out));
+    tool_help(out.f);
+    char *help = tos_capture_end(&out, NULL);
+    assert_non_null(help);
+    assert_non_null(strstr(help, "CHIP+QUIRK"));
+    FILE *f = fopen(MAN_PAGE, "r");
+    assert_non_null(f);
+    static char man[1 << 18];
+    size_t n = fread(man, 1, sizeof man - 1, f);
+    fclose(f);
+    man[n] = '\0';
+    for (unsigned bit = 1; bit <= MPF_SIM_QUIRK_PACKING; bit <<= 1) {
+        const char *name = mpf_sim_quirk_name((mpf_sim_quirk)bit);
+        assert_non_null(name);
+        char in_help[40], in_man[48];
+        snprintf(in_help, sizeof in_help, "+%s", name);
+        size_t k = 0;
+        in_man[k++] = '+';
+        for (const char *c = name; *c && k + 3 < sizeof in_man; c++) {
+            if (*c == '-')
+                in_man[k++] = '\\';
+            in_man[k++] = *c;
+        }
+        in_man[k] = '\0';
+        if (!strstr(help, in_help))
+            fail_msg("--help does not name the quirk %s", in_help);
+        if (!strstr(man, in_man))
+            fail_msg("the man page does not name the quirk %s", in_man);
+    }
+    free(help);
+}
+
 /* What the generic parser assumes of a row. */
 static void test_rows_are_well_formed(void **state)
 {
@@ -264,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_man_names_reader),
         cmocka_unit_test(test_man_page_lists_the_options),
         cmocka_unit_test(test_help_shows_every_option),
+        cmocka_unit_test(test_sim_quirks_are_documented),
         cmocka_unit_test(test_rows_are_well_formed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

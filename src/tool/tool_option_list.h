@@ -180,7 +180,9 @@ OPT(SIM, .long_name = "sim", .arg = TOOL_ARG_REQUIRED, .arg_name = "CHIP",
     .commands = DEVICE_CMDS | CMD(TOOL_CMD_LIST) | CMD(TOOL_CMD_SIM_LIST), .once = 1, .apply = effect_sim,
     .group = HELP_CHOOSING,
     .help = "use a built-in virtual board instead of USB;\n"
-            "--sim list names the chips")
+            "--sim list names the chips; CHIP+QUIRK adds a real\n"
+            "bootloader's quirk: +pipe, +stuck-erase, +slow-status,\n"
+            "+shared-serial, +packing (mboot only)")
 OPT(SIM_STATE, .long_name = "sim-state", .arg = TOOL_ARG_REQUIRED, .arg_name = "FILE", .commands = DEVICE_CMDS,
     .once = 1, STRING(sim_state), .needs = OPT_SIM, .group = HELP_CHOOSING,
     .help = "keep the virtual board's flash in FILE between runs")
