@@ -334,16 +334,16 @@ static uint8_t *board_get(const char *dir)
     return cli_fake_flash_read(dir, BOARD_STATE);
 }
 
-/* Three programs, run side by side: the timeout rows; two of the DFU status
- * kinds (a status is a successful transfer, the same for either library:
- * errERASE, and errVENDOR, which takes its own path at verify), kept to
- * two for the tier's run time; the stall and disconnect rows. */
+/* Three programs, run side by side: the timeout rows; every DFU status
+ * kind (a status is a successful transfer, but the reply and the error
+ * path after it still cross the real library); the stall and disconnect
+ * rows. */
 static int selected(const cell *c)
 {
 #if defined(USBFS_TIMEOUTS)
     return c->kind == K_TIMEOUT;
 #elif defined(USBFS_STATUSES)
-    return c->kind == K_ERASE || c->kind == K_VENDOR;
+    return c->kind != K_TIMEOUT && c->kind != K_STALL && c->kind != K_DISCONNECT;
 #else
     return c->kind == K_STALL || c->kind == K_DISCONNECT;
 #endif
