@@ -23,5 +23,7 @@ int main(int argc, char **argv)
         .sysfs_root = getenv("MPFLASH_SYSFS_ROOT"),
         .dev_root = getenv("MPFLASH_DEV_ROOT"),
     };
-    return tool_main(argc, argv, &io);
+    int code = tool_main(argc, argv, &io);
+    tool_interrupt_uninstall();
+    return code;
 }

@@ -17,6 +17,8 @@
  * signals are blocked in every thread and taken by a thread of their own,
  * so what runs on Ctrl-C is ordinary code, not a signal handler. */
 void tool_interrupt_install(void);
+/* Undoes it before the program returns from main. */
+void tool_interrupt_uninstall(void);
 
 /* mpf_dfu_new / mpf_dfu_close that also enter and leave the set of
  * sessions a Ctrl-C stops. A session opened after a Ctrl-C is cancelled

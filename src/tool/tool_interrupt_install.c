@@ -27,12 +27,22 @@ void tool_interrupt_install(void)
 {
     SetConsoleCtrlHandler(on_console_event, TRUE);
 }
+
+void tool_interrupt_uninstall(void)
+{
+    SetConsoleCtrlHandler(on_console_event, FALSE);
+}
 #else
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <stdatomic.h>
+
 static sigset_t taken;
+static pthread_t waiter;
+static int have_waiter;
+static atomic_int quitting;
 
 static void *wait_for_signals(void *arg)
 {
@@ -41,6 +51,8 @@ static void *wait_for_signals(void *arg)
         int sig = 0;
         if (sigwait(&taken, &sig) != 0)
             continue;
+        if (atomic_load(&quitting))
+            return NULL;
         if (tool_interrupted() || tool_interrupt_deliver() == 0)
             _exit(TOOL_EXIT_INTERRUPTED);
         /* stderr is unbuffered; one write keeps the line whole. */
@@ -58,11 +70,22 @@ void tool_interrupt_install(void)
     /* Threads made later inherit the mask, so only the waiter sees them. */
     if (pthread_sigmask(SIG_BLOCK, &taken, NULL) != 0)
         return;
-    pthread_t id;
-    if (pthread_create(&id, NULL, wait_for_signals, NULL) != 0) {
+    if (pthread_create(&waiter, NULL, wait_for_signals, NULL) != 0) {
         pthread_sigmask(SIG_UNBLOCK, &taken, NULL); /* keep the default: Ctrl-C ends the run */
         return;
     }
-    pthread_detach(id);
+    have_waiter = 1;
+}
+
+/* The waiter is joined, not left running: a thread alive at exit is a leak
+ * to valgrind and a race with exit() to everyone. */
+void tool_interrupt_uninstall(void)
+{
+    if (!have_waiter)
+        return;
+    atomic_store(&quitting, 1);
+    pthread_kill(waiter, SIGINT);
+    pthread_join(waiter, NULL);
+    have_waiter = 0;
 }
 #endif
