@@ -85,10 +85,10 @@ static mpf_err configure(HANDLE h, const char *port, mpf_error *err)
     return MPF_OK;
 }
 
-static mpf_err port_open(void *ctx, const char *name, void **handle, mpf_error *err)
+/* The port's handle, opened for exclusive read and write (a COM port has
+ * no sharing); both port_open and port_touch start here. */
+static mpf_err open_handle(const char *name, HANDLE *out, mpf_error *err)
 {
-    (void)ctx;
-    *handle = NULL;
     char dev[300];
     if (!device_name(name, dev, sizeof dev))
         return mpf_error_set(err, MPF_ERR_USAGE, "serial port name too long: %.60s...", name);
@@ -99,6 +99,18 @@ static mpf_err port_open(void *ctx, const char *name, void **handle, mpf_error *
     free(w);
     if (h == INVALID_HANDLE_VALUE)
         return open_error(name, GetLastError(), err);
+    *out = h;
+    return MPF_OK;
+}
+
+static mpf_err port_open(void *ctx, const char *name, void **handle, mpf_error *err)
+{
+    (void)ctx;
+    *handle = NULL;
+    HANDLE h;
+    mpf_err orc = open_handle(name, &h, err);
+    if (orc)
+        return orc;
     mpf_err rc = configure(h, name, err);
     win_port *p = rc ? NULL : malloc(sizeof *p);
     if (!rc && !p)
@@ -177,16 +189,10 @@ static long port_read(void *ctx, void *handle, uint8_t *buf, size_t cap, uint32_
 static mpf_err port_touch(void *ctx, const char *name, uint32_t baud, mpf_error *err)
 {
     (void)ctx;
-    char dev[300];
-    if (!device_name(name, dev, sizeof dev))
-        return mpf_error_set(err, MPF_ERR_USAGE, "serial port name too long: %.60s...", name);
-    wchar_t *w = mpf_utf16(dev);
-    if (!w)
-        return mpf_error_set(err, MPF_ERR_USAGE, "serial port name %s is not valid UTF-8", name);
-    HANDLE h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
-    free(w);
-    if (h == INVALID_HANDLE_VALUE)
-        return open_error(name, GetLastError(), err);
+    HANDLE h;
+    mpf_err orc = open_handle(name, &h, err);
+    if (orc)
+        return orc;
     DCB dcb;
     memset(&dcb, 0, sizeof dcb);
     dcb.DCBlength = sizeof dcb;
