@@ -4,6 +4,7 @@
  * and name exactly the ones it refuses; docs/mpflash.1 and docs/migrating.md
  * must list exactly the DfuSe-only ones; --help must show every option the
  * parser takes; and every row must be one the generic parser can apply. */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -285,6 +286,42 @@ static void test_help_shows_every_option(void **state)
 
 /* The CHIP+QUIRK form of --sim is discoverable: --help names it and the man
  * page names every quirk (hyphens as the man page writes them, "\-"). */
+static const char *man_page(void)
+{
+    static char man[1 << 18];
+    FILE *f = fopen(MAN_PAGE, "r");
+    assert_non_null(f);
+    size_t n = fread(man, 1, sizeof man - 1, f);
+    fclose(f);
+    man[n] = '\0';
+    return man;
+}
+
+/* word appears in text on its own: not inside a longer chip name. */
+static int names_word(const char *text, const char *word)
+{
+    const size_t len = strlen(word);
+    for (const char *p = strstr(text, word); p; p = strstr(p + 1, word)) {
+        const char before = p == text ? ' ' : p[-1], after = p[len];
+        if (!isalnum((unsigned char)before) && before != '-' && !isalnum((unsigned char)after) &&
+            after != '-')
+            return 1;
+    }
+    return 0;
+}
+
+/* --sim list's chips all appear in the man page's --sim entry. */
+static void test_sim_chips_are_documented(void **state)
+{
+    (void)state;
+    const char *man = man_page();
+    const char *sim = strstr(man, "names the chips:");
+    assert_non_null(sim);
+    for (size_t i = 0; i < mpf_sim_chip_count(); i++)
+        if (!names_word(sim, mpf_sim_chip_name(i)))
+            fail_msg("the man page's --sim entry does not name the chip %s", mpf_sim_chip_name(i));
+}
+
 static void test_sim_quirks_are_documented(void **state)
 {
     (void)state;
@@ -294,12 +331,7 @@ static void test_sim_quirks_are_documented(void **state)
     char *help = tos_capture_end(&out, NULL);
     assert_non_null(help);
     assert_non_null(strstr(help, "CHIP+QUIRK"));
-    FILE *f = fopen(MAN_PAGE, "r");
-    assert_non_null(f);
-    static char man[1 << 18];
-    size_t n = fread(man, 1, sizeof man - 1, f);
-    fclose(f);
-    man[n] = '\0';
+    const char *man = man_page();
     for (unsigned bit = 1; bit <= MPF_SIM_QUIRK_PACKING; bit <<= 1) {
         const char *name = mpf_sim_quirk_name((mpf_sim_quirk)bit);
         assert_non_null(name);
@@ -375,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_dfuse_only_options_are_documented),
         cmocka_unit_test(test_help_shows_every_option),
         cmocka_unit_test(test_sim_quirks_are_documented),
+        cmocka_unit_test(test_sim_chips_are_documented),
         cmocka_unit_test(test_rows_are_well_formed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
