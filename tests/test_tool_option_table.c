@@ -1,7 +1,8 @@
 /* The option table (src/tool/tool_option_list.h) against what is written
  * about it: docs/mpflash.1 must describe exactly the options the parser
  * takes (each under OPTIONS as a .TP entry, short and long name together)
- * and name exactly the ones it refuses; --help must show every option the
+ * and name exactly the ones it refuses; docs/mpflash.1 and docs/migrating.md
+ * must list exactly the DfuSe-only ones; --help must show every option the
  * parser takes; and every row must be one the generic parser can apply. */
 #include <ctype.h>
 #include <setjmp.h>
@@ -114,20 +115,38 @@ static int find_name(const man_names *m, const char *name)
     return -1;
 }
 
-/* Each row's names appear in man (once), on the same line; nothing else does. */
-static void check_same_options(const man_names *m, int refused)
+static int is_taken(const tool_opt_def *d)
+{
+    return d->refusal == NULL;
+}
+
+static int is_refused(const tool_opt_def *d)
+{
+    return d->refusal != NULL;
+}
+
+static int is_dfuse_only(const tool_opt_def *d)
+{
+    return d->dfuse_only != NULL;
+}
+
+/* The names in m (read from doc) are those of the rows `selects` picks,
+ * each once, a row's short and long name on the same line; `what` says in
+ * a failure what the rows are. */
+static void check_same_options(const man_names *m, const char *doc, int (*selects)(const tool_opt_def *),
+                               const char *what)
 {
     size_t expected = 0;
     for (int id = 1; id < OPT__COUNT; id++) {
         const tool_opt_def *d = &tool_opt_table[id];
-        if ((d->refusal != NULL) != refused)
+        if (!selects(d))
             continue;
         int line = -1;
         if (d->short_name) {
             char s[3] = {'-', d->short_name, '\0'};
             int at = find_name(m, s);
             if (at < 0)
-                fail_msg("docs/mpflash.1 does not describe %s", s);
+                fail_msg("%s does not name %s (%s)", doc, s, what);
             line = m->line[at];
             expected++;
         }
@@ -136,9 +155,9 @@ static void check_same_options(const man_names *m, int refused)
             snprintf(l, sizeof l, "--%s", d->long_name);
             int at = find_name(m, l);
             if (at < 0)
-                fail_msg("docs/mpflash.1 does not describe %s", l);
+                fail_msg("%s does not name %s (%s)", doc, l, what);
             if (line >= 0 && m->line[at] != line)
-                fail_msg("docs/mpflash.1 describes %s apart from -%c", l, d->short_name);
+                fail_msg("%s names %s apart from -%c", doc, l, d->short_name);
             expected++;
         }
     }
@@ -147,13 +166,11 @@ static void check_same_options(const man_names *m, int refused)
         int known = 0;
         for (int id = 1; id < OPT__COUNT && !known; id++) {
             const tool_opt_def *d = &tool_opt_table[id];
-            known = (d->refusal != NULL) == refused &&
-                    ((n[1] != '-' && n[1] == d->short_name && !n[2]) ||
-                     (n[1] == '-' && d->long_name && strcmp(n + 2, d->long_name) == 0));
+            known = selects(d) && ((n[1] != '-' && n[1] == d->short_name && !n[2]) ||
+                                   (n[1] == '-' && d->long_name && strcmp(n + 2, d->long_name) == 0));
         }
         if (!known)
-            fail_msg("docs/mpflash.1 line %d describes %s, which the option table %s", m->line[i], n,
-                     refused ? "does not refuse" : "does not have");
+            fail_msg("%s line %d names %s, which is not one of the option table's %s", doc, m->line[i], n, what);
     }
     assert_int_equal(m->count, expected); /* and each only once */
 }
@@ -165,10 +182,63 @@ static void test_man_page_lists_the_options(void **state)
     assert_non_null(taken);
     assert_non_null(refused);
     read_man_page(taken, refused);
-    check_same_options(taken, 0);
-    check_same_options(refused, 1);
+    check_same_options(taken, "docs/mpflash.1", is_taken, "options");
+    check_same_options(refused, "docs/mpflash.1", is_refused, "refused options");
     free(taken);
     free(refused);
+}
+
+/* The option names between the lines holding `begin` and `end` in doc:
+ * roff's "\-m" (names_in), or markdown's `-m` when markdown is set. */
+static void read_marked_names(const char *doc, const char *begin, const char *end, int markdown, man_names *m)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/../%s", MPFLASH_TEST_DIR, doc);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[1024];
+    int in = 0, seen_end = 0;
+    for (int number = 1; fgets(line, sizeof line, f); number++) {
+        if (strstr(line, begin)) {
+            in = 1;
+            continue;
+        }
+        if (strstr(line, end)) {
+            seen_end = in;
+            break;
+        }
+        if (!in)
+            continue;
+        if (!markdown) {
+            names_in(m, line, number);
+            continue;
+        }
+        for (const char *p = line; (p = strstr(p, "`-")) != NULL;) {
+            const char *close = strchr(p + 1, '`');
+            assert_non_null(close);
+            add_name(m, p + 1, (size_t)(close - p - 1), number);
+            p = close + 1;
+        }
+    }
+    fclose(f);
+    if (!seen_end)
+        fail_msg("%s has no %s ... %s block", doc, begin, end);
+}
+
+/* Which options plain DFU boards refuse: the man page and the migration
+ * guide list exactly the .dfuse_only rows. */
+static void test_dfuse_only_options_are_documented(void **state)
+{
+    (void)state;
+    man_names *man = calloc(1, sizeof *man), *md = calloc(1, sizeof *md);
+    assert_non_null(man);
+    assert_non_null(md);
+    read_marked_names("docs/mpflash.1", ".\\\" dfuse-only-begin", ".\\\" dfuse-only-end", 0, man);
+    check_same_options(man, "docs/mpflash.1", is_dfuse_only, "DfuSe-only options (.dfuse_only)");
+    read_marked_names("docs/migrating.md", "<!-- dfuse-only-begin -->", "<!-- dfuse-only-end -->", 1, md);
+    check_same_options(md, "docs/migrating.md", is_dfuse_only, "DfuSe-only options (.dfuse_only)");
+    free(man);
+    free(md);
 }
 
 /* The roff reader itself: what it must find and what it must not. */
@@ -334,6 +404,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_man_names_reader),
         cmocka_unit_test(test_man_page_lists_the_options),
+        cmocka_unit_test(test_dfuse_only_options_are_documented),
         cmocka_unit_test(test_help_shows_every_option),
         cmocka_unit_test(test_sim_quirks_are_documented),
         cmocka_unit_test(test_sim_chips_are_documented),
