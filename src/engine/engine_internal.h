@@ -134,6 +134,9 @@ typedef struct eng_map {
      * block as done[] counts them, so the write knows which flash words are
      * programmed already and must not be sent again. NULL otherwise. */
     uint8_t *chip;
+    /* Set by the check: some sectors could not be read (the device cannot
+     * upload, or refused a read) and are MPF_SECTOR_ERASE unread. */
+    int unread;
 } eng_map;
 
 /* The flash word of a write-once (ECC) profile, 0 when words may be
@@ -192,6 +195,11 @@ uint64_t eng_cost_erased_block_us(const mpf_plan *p, const uint8_t *want, uint32
  * must be writable into want (eng_writable_words) and differ from it. */
 uint64_t eng_cost_unerased_block_us(const mpf_plan *p, const uint8_t *now, const uint8_t *want,
                                     uint32_t address, uint32_t n);
+
+/* The flash m stands for, after its check: the erases its actions keep,
+ * the blocks the write sends (word runs included), their read-back when
+ * the plan verifies, the leave. now: room for block_size bytes. */
+uint64_t eng_cost_flash_us(const eng_map *m, uint16_t block_size, uint8_t *now);
 
 /* ---- engine_write.c ---------------------------------------------------------- */
 /* One contiguous run, block_size bytes per DNLOAD, the blocks m does not send

@@ -194,6 +194,8 @@ static mpf_err give_up(check *c, const eng_reader *r, uint32_t address, mpf_erro
             address, mpf_dfu_status_name(r->refused_status),
             r->refused_status == MPF_DFU_STATUS_ERR_VENDOR ? ", read protection" : "");
     mpf_error_clear(err);
+    if (c->found)
+        c->found->unread = 1;
     c->progress.done = c->progress.total; /* the rest is decided: full flash */
     eng_progress_report(c->d, &c->progress);
     mpf_err rc = eng_clrstatus(c->d, err);
@@ -258,6 +260,8 @@ mpf_err eng_check_sectors(mpf_dfu *d, const mpf_plan *p, uint8_t *action, eng_ma
     if (!(d->transport->info.func.attributes & MPF_DFU_ATTR_CAN_UPLOAD) || d->transfer_size == 0) {
         eng_log(d, MPF_LOG_INFO, "the device cannot upload (bitCanUpload is 0), so sectors that "
                                  "already hold the new contents cannot be found: full flash");
+        if (found)
+            found->unread = 1;
         return MPF_OK;
     }
     if (found && found->chunk != d->transfer_size)

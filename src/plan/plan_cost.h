@@ -27,6 +27,8 @@ uint64_t plan_cost_dnload_us(const mpf_timing *t, uint64_t bytes);
 uint64_t plan_cost_pointer_us(const mpf_timing *t);
 /* Erasing one sector: the command and the erase itself. */
 uint64_t plan_cost_erase_us(const mpf_timing *t, uint32_t sector_size);
+/* The mass erase: the command alone and the erase of a whole bank. */
+uint64_t plan_cost_mass_erase_us(const mpf_timing *t);
 /* Sending and programming `bytes` as one data block. */
 uint64_t plan_cost_block_us(const mpf_timing *t, uint32_t bytes);
 /* Reading `bytes` back as one UPLOAD. */

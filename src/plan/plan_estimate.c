@@ -29,6 +29,11 @@ uint64_t plan_cost_erase_us(const mpf_timing *t, uint32_t sector_size)
     return plan_cost_dnload_us(t, ERASE_BYTES) + mpf_timing_erase_us(t, sector_size);
 }
 
+uint64_t plan_cost_mass_erase_us(const mpf_timing *t)
+{
+    return plan_cost_dnload_us(t, MASS_ERASE_BYTES) + t->mass_erase_us;
+}
+
 uint64_t plan_cost_block_us(const mpf_timing *t, uint32_t bytes)
 {
     return plan_cost_dnload_us(t, bytes) + mpf_timing_program_us(t, bytes);
@@ -58,7 +63,7 @@ uint64_t mpf_plan_estimate_us(const mpf_plan *p, const mpf_timing *t)
         t = plan_cost_timing(p);
     uint64_t us = 0;
     if (p->mass_erase)
-        us += plan_cost_dnload_us(t, MASS_ERASE_BYTES) + t->mass_erase_us;
+        us += plan_cost_mass_erase_us(t);
     for (size_t i = 0; i < p->erase_count; i++)
         us += plan_cost_erase_us(t, p->erases[i].size);
     for (size_t i = 0; i < p->write_count; i++) {
