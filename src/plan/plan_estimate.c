@@ -55,6 +55,14 @@ uint64_t plan_cost_leave_us(const mpf_timing *t)
            mpf_timing_usb_us(t, GETSTATUS_BYTES);
 }
 
+static int all_ff(const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (data[i] != 0xFF)
+            return 0;
+    return 1;
+}
+
 uint64_t mpf_plan_estimate_us(const mpf_plan *p, const mpf_timing *t)
 {
     if (!p || p->transfer_size == 0)
@@ -74,7 +82,12 @@ uint64_t mpf_plan_estimate_us(const mpf_plan *p, const mpf_timing *t)
         for (size_t done = 0; done < w->size; done += p->transfer_size) {
             const uint32_t n = (uint32_t)(w->size - done < p->transfer_size ? w->size - done
                                                                              : p->transfer_size);
-            us += plan_cost_block_us(t, n) + (p->verify ? plan_cost_read_us(t, n) : 0);
+            /* After the erase a block of 0xFF is there already: not sent,
+             * but read back. */
+            if (!all_ff(w->data + done, n))
+                us += plan_cost_block_us(t, n);
+            if (p->verify)
+                us += plan_cost_read_us(t, n);
         }
     }
     if (p->leave)
