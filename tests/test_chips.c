@@ -25,6 +25,7 @@ static void test_table_is_consistent(void **state)
         assert_ptr_equal(mpf_chip_find(c->name), c);
         assert_true(c->word_size >= 4 && (c->word_size & (c->word_size - 1)) == 0);
         assert_true(c->typical.erase_us_per_kib <= c->worst.erase_us_per_kib);
+        assert_true(c->typical.erase_base_us <= c->worst.erase_base_us);
         assert_true(c->typical.program_us_per_word <= c->worst.program_us_per_word);
         assert_true(c->typical.mass_erase_us <= c->worst.mass_erase_us);
         assert_true(c->mass_erase || c->no_mass_erase_why);
@@ -75,6 +76,84 @@ static void one_segment(mpf_image *img, uint8_t alt, uint32_t address, size_t si
     assert_non_null(d);
     memset(d, fill, size);
     assert_int_equal(mpf_image_add_owned(img, alt, address, d, size, "fw.bin", NULL), MPF_OK);
+}
+
+static const char *picked(const mpf_device_info *dev, const char **why)
+{
+    return mpf_chip_pick(dev, why)->name;
+}
+
+/* Where the layout leaves the family open, the product string and bcdDevice
+ * (the ROM's generation) decide; both must say it. */
+static void test_ambiguous_layout_is_decided_by_the_rom_generation(void **state)
+{
+    (void)state;
+    mpf_device_info dev;
+    const char *why = NULL;
+    /* The H5 ROM with its option-bytes alt not shown: 8 KiB sectors on the
+     * newer ROM, neither H7A3/B3's nor U5's option bytes. */
+    info_of("h563", &dev);
+    assert_string_equal(picked(&dev, &why), "h5");
+    assert_non_null(strstr(why, "0x40022050"));
+    dev.num_alts = 1;
+    assert_string_equal(picked(&dev, &why), "h5");
+    assert_non_null(strstr(why, "DFU in FS Mode"));
+    dev.bcd_device = 0x2200; /* the older ROM's bcdDevice: not the H5 */
+    assert_ptr_equal(mpf_chip_pick(&dev, &why), mpf_chip_conservative());
+    dev.bcd_device = 0x0200;
+    strcpy(dev.product, "STM32  BOOTLOADER");
+    assert_ptr_equal(mpf_chip_pick(&dev, &why), mpf_chip_conservative());
+    /* The same with an option-bytes alt naming another family. */
+    info_of("u575", &dev);
+    assert_string_equal(picked(&dev, NULL), "u5");
+    info_of("h7b3", &dev);
+    assert_string_equal(picked(&dev, NULL), "h7ab");
+    /* L4+ pages counted in 4 digits on the older ROM, option alt not shown. */
+    const char *l4p[] = {"l4r5", "l4r5-1bank", "l476"};
+    for (size_t i = 0; i < sizeof l4p / sizeof l4p[0]; i++) {
+        info_of(l4p[i], &dev);
+        assert_string_equal(picked(&dev, NULL), "l4");
+        dev.num_alts = 1;
+        assert_string_equal(picked(&dev, &why), "l4");
+        assert_non_null(strstr(why, "STM32  BOOTLOADER"));
+        strcpy(dev.product, "DFU in FS Mode");
+        dev.bcd_device = 0x0200;
+        assert_ptr_equal(mpf_chip_pick(&dev, NULL), mpf_chip_conservative());
+    }
+}
+
+/* mboot is mboot by its manufacturer string or its bcdDevice 0x0300: a board
+ * that renames the strings keeps mboot's family layout and its protected
+ * region; an older mboot (bcdDevice 0x2200) is known by its manufacturer. */
+static void test_mboot_is_known_by_bcd_device_or_manufacturer(void **state)
+{
+    (void)state;
+    mpf_device_info dev;
+    info_of("mboot-h563", &dev);
+    assert_string_equal(picked(&dev, NULL), "h5");
+    strcpy(dev.manufacturer, "Some Board Maker");
+    strcpy(dev.product, "Board DFU");
+    const char *why = NULL;
+    assert_string_equal(picked(&dev, &why), "h5");
+    assert_non_null(strstr(why, "mboot"));
+    mpf_image img;
+    mpf_image_init(&img);
+    one_segment(&img, 0, 0x08000000u, 4096, 0x11);
+    mpf_plan plan;
+    mpf_error err;
+    assert_int_equal(mpf_plan_build(&img, &dev, NULL, &plan, &err), MPF_ERR_REFUSED);
+    assert_non_null(strstr(err.message, "mboot"));
+    mpf_image_free(&img);
+    /* Not mboot any more: a 0x2200 device whose manufacturer is not
+     * "MicroPython" and shows one alt of 8 KiB sectors is not known. */
+    dev.bcd_device = 0x2200;
+    assert_ptr_equal(mpf_chip_pick(&dev, NULL), mpf_chip_conservative());
+    strcpy(dev.manufacturer, "MicroPython");
+    assert_string_equal(picked(&dev, NULL), "h5");
+    /* The ST ROM is never taken for mboot. */
+    info_of("f405", &dev);
+    assert_string_equal(picked(&dev, &why), "f4");
+    assert_null(strstr(why, "mboot"));
 }
 
 /* The WB's radio stack: refused before any erase, from SFSA when the
@@ -324,6 +403,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_is_consistent),
         cmocka_unit_test(test_unknown_device_gets_the_conservative_profile),
+        cmocka_unit_test(test_ambiguous_layout_is_decided_by_the_rom_generation),
+        cmocka_unit_test(test_mboot_is_known_by_bcd_device_or_manufacturer),
         cmocka_unit_test(test_unknown_device_never_writes_without_erase),
         cmocka_unit_test(test_wb_stack_area_refused_with_zero_erases),
         cmocka_unit_test(test_no_mass_erase_on_wb),

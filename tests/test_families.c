@@ -40,25 +40,39 @@ typedef struct family {
     uint32_t text;
     uint32_t fs, fs_size;      /* the filesystem that must survive */
     uint32_t keep, keep_size;  /* mboot itself, or the WB radio stack: must survive */
+    uint32_t text2;            /* 0, or a second piece of firmware in bank 2 (dual bank) */
 } family;
 
+#define BANK2 0x08100000u /* bank 2 of the 2 MiB dual-bank parts */
+#define TEXT2_SIZE (40u * KIB + 36u)
+
 static const family families[] = {
-    {"f405", "f4", 1024 * KIB, FLASH, 0x08020000u, 0x08004000u, 0x1C000u, 0, 0},
-    {"f722", "f7", 512 * KIB, FLASH, 0x08020000u, 0x08004000u, 0xC000u, 0, 0},
-    {"f767", "f7", 2048 * KIB, FLASH, 0x08020000u, 0x08008000u, 0x18000u, 0, 0},
-    {"h743", "h7", 2048 * KIB, FLASH, 0x08040000u, 0x08020000u, 0x20000u, 0, 0},
-    {"h7b3", "h7ab", 2048 * KIB, FLASH, 0x08040000u, 0x08010000u, 0x30000u, 0, 0},
-    {"l476", "l4", 1024 * KIB, FLASH, 0x08004000u, 0x080C0000u, 0x40000u, 0, 0},
-    {"g0b1", "g0", 512 * KIB, FLASH, 0x08004000u, 0x08060000u, 0x20000u, 0, 0},
-    {"g474", "g4", 512 * KIB, FLASH, 0x08004000u, 0x08060000u, 0x20000u, 0, 0},
-    {"wb55", "wb", 1024 * KIB, FLASH, 0x08004000u, 0x08080000u, 0x40000u, 0x080CE000u, 0x32000u},
-    {"u575", "u5", 2048 * KIB, FLASH, 0x08010000u, 0x08100000u, 0x40000u, 0, 0},
-    {"mboot", "f4", 1024 * KIB, 0, 0x08020000u, 0x08008000u, 0x18000u, FLASH, 0x8000u},
-    {"mboot-f767", "f7", 2048 * KIB, 0, 0x08020000u, 0x08008000u, 0x18000u, FLASH, 0x8000u},
-    {"mboot-h743", "h7", 2048 * KIB, 0, 0x08040000u, 0x08020000u, 0x20000u, FLASH, 0x20000u},
-    {"mboot-g0b1", "g0", 512 * KIB, 0, 0x08008000u, 0x08060000u, 0x20000u, FLASH, 0x8000u},
+    {"f405", "f4", 1024 * KIB, FLASH, 0x08020000u, 0x08004000u, 0x1C000u, 0, 0, 0},
+    {"f722", "f7", 512 * KIB, FLASH, 0x08020000u, 0x08004000u, 0xC000u, 0, 0, 0},
+    {"f767", "f7", 2048 * KIB, FLASH, 0x08020000u, 0x08008000u, 0x18000u, 0, 0, 0},
+    {"h743", "h7", 2048 * KIB, FLASH, 0x08040000u, 0x08020000u, 0x20000u, 0, 0, 0},
+    {"h7b3", "h7ab", 2048 * KIB, FLASH, 0x08040000u, 0x08010000u, 0x30000u, 0, 0, 0},
+    {"l476", "l4", 1024 * KIB, FLASH, 0x08004000u, 0x080C0000u, 0x40000u, 0, 0, 0},
+    {"g0b1", "g0", 512 * KIB, FLASH, 0x08004000u, 0x08060000u, 0x20000u, 0, 0, 0},
+    {"g474", "g4", 512 * KIB, FLASH, 0x08004000u, 0x08060000u, 0x20000u, 0, 0, 0},
+    {"wb55", "wb", 1024 * KIB, FLASH, 0x08004000u, 0x08080000u, 0x40000u, 0x080CE000u, 0x32000u, 0},
+    {"u575", "u5", 2048 * KIB, FLASH, 0x08010000u, 0x08100000u, 0x40000u, 0, 0, 0},
+    {"mboot", "f4", 1024 * KIB, 0, 0x08020000u, 0x08008000u, 0x18000u, FLASH, 0x8000u, 0},
+    {"mboot-f767", "f7", 2048 * KIB, 0, 0x08020000u, 0x08008000u, 0x18000u, FLASH, 0x8000u, 0},
+    {"mboot-h743", "h7", 2048 * KIB, 0, 0x08040000u, 0x08020000u, 0x20000u, FLASH, 0x20000u, 0},
+    {"mboot-g0b1", "g0", 512 * KIB, 0, 0x08008000u, 0x08060000u, 0x20000u, FLASH, 0x8000u, 0},
     {"mboot-wb55", "wb", 1024 * KIB, 0, 0x08008000u, 0x08080000u, 0x40000u, 0x080CE000u,
-     0x32000u},
+     0x32000u, 0},
+    /* Dual bank: F429 2 MiB (MicroPython's stm32f429.ld: ISR, filesystem and
+     * text in bank 1) and L4R5 (no MicroPython board; laid out as the L476
+     * boards), each with a second piece in bank 2; H563 (stm32h573xi.ld:
+     * firmware in bank 1, the filesystem is all of bank 2), ROM and mboot. */
+    {"f429", "f4", 2048 * KIB, FLASH, 0x08020000u, 0x08004000u, 0x1C000u, 0, 0, 0x08108000u},
+    {"l4r5", "l4", 2048 * KIB, FLASH, 0x08004000u, 0x080C0000u, 0x40000u, 0, 0, 0x08104000u},
+    {"l4r5-1bank", "l4", 2048 * KIB, FLASH, 0x08004000u, 0x080C0000u, 0x40000u, 0, 0,
+     0x08104000u},
+    {"h563", "h5", 2048 * KIB, 0, FLASH, BANK2, 0x100000u, 0, 0, 0},
+    {"mboot-h563", "h5", 2048 * KIB, 0, 0x08008000u, BANK2, 0x100000u, FLASH, 0x8000u, 0},
 };
 #define FAMILY_COUNT (sizeof families / sizeof families[0])
 
@@ -93,6 +107,12 @@ static void image_of(mpf_image *img, const family *f, uint32_t seed, text_edit e
     if (edit)
         edit(t);
     add(img, f->text, t, TEXT_SIZE);
+    if (f->text2) {
+        uint8_t *t2 = malloc(TEXT2_SIZE);
+        assert_non_null(t2);
+        fixture_fill_random(t2, TEXT2_SIZE, seed + 2);
+        add(img, f->text2, t2, TEXT2_SIZE);
+    }
     mpf_error err;
     if (mpf_image_normalize(img, &err) != MPF_OK)
         fail_msg("normalize: %s", err.message);
@@ -469,6 +489,52 @@ static void test_cut_off_then_rerun_with_the_actions_given(void **state)
     }
 }
 
+/* Dual bank: the second piece lies in bank 2. A fresh flash erases there
+ * exactly the sectors the plan names; one byte changed there erases the one
+ * bank-2 sector holding it and nothing in bank 1. */
+static size_t erases_in_bank2(const run *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < mpf_sim_erase_count(r->b.sim); i++)
+        n += mpf_sim_erase_at(r->b.sim, i) >= BANK2;
+    return n;
+}
+
+static void test_second_bank_is_planned_erased_and_skipped(void **state)
+{
+    (void)state;
+    size_t tried = 0;
+    for (size_t i = 0; i < FAMILY_COUNT; i++) {
+        const family *f = &families[i];
+        if (!f->text2)
+            continue;
+        tried++;
+        run r;
+        run_start(&r, f, 100);
+        image_of(&r.img, f, 200, NULL);
+        run_flash_ok(&r);
+        size_t planned = 0;
+        for (size_t e = 0; e < r.b.plan.erase_count; e++)
+            planned += r.b.plan.erases[e].address >= BANK2;
+        assert_true(planned > 0);
+        assert_int_equal(erases_in_bank2(&r), planned);
+        run_end(&r);
+
+        run_start(&r, f, 100);
+        image_of(&r.img, f, 100, NULL);
+        const uint32_t at = f->text2 + 0x2000u;
+        for (size_t k = 0; k < r.img.count; k++)
+            if (r.img.segments[k].address == f->text2)
+                r.img.segments[k].data[at - f->text2] ^= 0x5A;
+        run_flash_ok(&r);
+        assert_int_equal(mpf_sim_erase_count(r.b.sim), 1);
+        assert_int_equal(erases_in_bank2(&r), 1);
+        assert_true(mpf_sim_erase_at(r.b.sim, 0) <= at);
+        run_end(&r);
+    }
+    assert_int_equal(tried, 3);
+}
+
 /* --dry-run's estimate (the plan's, from the picked profile's timing)
  * against the virtual chip's modelled time of the same full flash. */
 static void test_estimate_within_15_percent_of_modelled(void **state)
@@ -502,6 +568,7 @@ int main(void)
         cmocka_unit_test(test_f4_rules_on_ecc_flash_fail_with_errprog),
         cmocka_unit_test(test_cut_off_mid_write_then_rerun),
         cmocka_unit_test(test_cut_off_then_rerun_with_the_actions_given),
+        cmocka_unit_test(test_second_bank_is_planned_erased_and_skipped),
         cmocka_unit_test(test_estimate_within_15_percent_of_modelled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

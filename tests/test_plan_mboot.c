@@ -136,8 +136,9 @@ static void test_rom_bootloader_takes_the_same_image(void **state)
 }
 
 /* The refusal says what the device would say, before it says it: unnoticed
- * (manufacturer string changed), the same image reaches the board and
- * fails there with errADDRESS; noticed, nothing is sent. */
+ * (an older mboot, bcdDevice 0x2200 as the ST ROM's, whose manufacturer
+ * string the board changed), the same image reaches the board and fails
+ * there with errADDRESS; noticed, nothing is sent. */
 static void test_the_device_refuses_what_the_plan_refuses(void **state)
 {
     (void)state;
@@ -148,6 +149,7 @@ static void test_the_device_refuses_what_the_plan_refuses(void **state)
     board_new(&b, "mboot");
     mpf_sim_transport(b.sim, &b.t);
     strcpy(b.t.info.manufacturer, "Some Board Vendor");
+    b.t.info.bcd_device = 0x2200;
     mpf_plan_options opt;
     mpf_plan_options_default(&opt);
     assert_int_equal(mpf_plan_build(&img, &b.t.info, &opt, &b.plan, &b.err), MPF_OK);

@@ -49,6 +49,7 @@ static void test_windows_ids_composite(void **state)
     (void)state;
     mpf_win_port_record r = {"COM7", "USB\\VID_F055&PID_9800&MI_00\\6&2C3A1B4&0&0000",
                              "USB\\VID_F055&PID_9800\\2061376B5748", "Pyboard Virtual Comm Port in FS Mode",
+                             "PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(2)#USB(3)#USBMI(0)",
                              "PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(2)#USB(3)"};
     mpf_serial_port p;
     assert_int_equal(mpf_win_port_describe(&r, &p), 1);
@@ -59,8 +60,53 @@ static void test_windows_ids_composite(void **state)
     assert_int_equal(p.interface_number, 0);
     assert_string_equal(p.serial, "2061376B5748");
     assert_string_equal(p.product, "Pyboard Virtual Comm Port in FS Mode");
-    assert_string_equal(p.path, "0-2.3");
+    assert_string_equal(p.path, "0-2.3"); /* the interface hop is not a port */
     assert_true(p.is_micropython);
+
+    /* No location of its own (or one that is not USB): the parent's. */
+    r.location = NULL;
+    assert_int_equal(mpf_win_port_describe(&r, &p), 1);
+    assert_string_equal(p.path, "0-2.3");
+    r.location = "ACPI(_SB_)#ACPI(PCI0)";
+    assert_int_equal(mpf_win_port_describe(&r, &p), 1);
+    assert_string_equal(p.path, "0-2.3");
+    r.parent_location = "PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(12)";
+    assert_int_equal(mpf_win_port_describe(&r, &p), 1);
+    assert_string_equal(p.path, "0-12");
+}
+
+/* Location paths as Windows forms them, to the port chain libusb's Windows
+ * backend gives (libusb_get_port_numbers), on bus 0: "not known". */
+static void test_windows_location_paths(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *location, *path;
+    } cases[] = {
+        {"PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(2)", "0-2"},
+        {"PCIROOT(B2)#PCI(0300)#PCI(0000)#USBROOT(0)#USB(1)#USB(2)#USBMI(3)", "0-1.2"},
+        {"PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(1)#USB(4)#USB(2)#USB(7)", "0-1.4.2.7"},
+        {"PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(255)", "0-255"},
+        {"PCIROOT(0)#PCI(1400)#USBROOT(0)", ""},            /* the root hub itself */
+        {"PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(0)", ""},     /* no port 0 */
+        {"PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(256)", ""},
+        {"PCIROOT(0)#PCI(1400)#USBROOT(0)#USBMI(0)", ""},   /* an interface of nothing */
+        {"PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(2)#USBMI(0)#USB(3)", ""},
+        {"PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(2)x", ""},
+        {"PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(2)#", ""},
+        {"PCIROOT(0)#PCI(1C00)#PCI(0000)", ""},             /* not USB */
+        {"USBROOT(0)#USB(2)", ""},
+        {"PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(1)#USB(2)#USB(3)#USB(4)#USB(5)#USB(6)#USB(7)", "0-1.2.3.4.5.6.7"},
+        {"PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(101)#USB(102)#USB(103)#USB(104)#USB(105)#USB(106)#USB(107)#USB(108)",
+         ""}, /* does not fit a port path */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mpf_win_port_record r = {"COM5", "USB\\VID_F055&PID_9800\\ABC", NULL, NULL, cases[i].location, NULL};
+        mpf_serial_port p;
+        assert_int_equal(mpf_win_port_describe(&r, &p), 1);
+        if (strcmp(p.path, cases[i].path) != 0)
+            fail_msg("%s: got \"%s\", want \"%s\"", cases[i].location, p.path, cases[i].path);
+    }
 }
 
 /* A single-interface CDC device, a device without a serial number, and
@@ -69,7 +115,7 @@ static void test_windows_ids_other_shapes(void **state)
 {
     (void)state;
     mpf_serial_port p;
-    mpf_win_port_record plain = {"COM12", "USB\\VID_2E8A&PID_0005\\E66138935F2B1A2C", NULL, NULL, NULL};
+    mpf_win_port_record plain = {"COM12", "USB\\VID_2E8A&PID_0005\\E66138935F2B1A2C", NULL, NULL, NULL, NULL};
     assert_int_equal(mpf_win_port_describe(&plain, &p), 1);
     assert_int_equal(p.vid, 0x2e8a);
     assert_int_equal(p.pid, 0x0005);
@@ -78,22 +124,23 @@ static void test_windows_ids_other_shapes(void **state)
     assert_string_equal(p.path, "");
 
     mpf_win_port_record made_up = {"COM3", "USB\\VID_0483&PID_5740\\5&1A2B3C4D&0&2", NULL, NULL,
-                                   "PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(4)"};
+                                   "PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(4)", NULL};
     assert_int_equal(mpf_win_port_describe(&made_up, &p), 1);
     assert_string_equal(p.serial, ""); /* Windows' own instance ID, not the device's */
     assert_string_equal(p.path, "0-4");
     assert_false(p.is_micropython);
 
     mpf_win_port_record bt = {"COM4", "BTHENUM\\{00001101-0000-1000-8000-00805F9B34FB}_LOCALMFG&0002\\7&1&0", NULL,
-                              NULL, NULL};
+                              NULL, NULL, NULL};
     assert_int_equal(mpf_win_port_describe(&bt, &p), 0);
-    mpf_win_port_record acpi = {"COM1", "ACPI\\PNP0501\\0", NULL, NULL, NULL};
+    mpf_win_port_record acpi = {"COM1", "ACPI\\PNP0501\\0", NULL, NULL, NULL, NULL};
     assert_int_equal(mpf_win_port_describe(&acpi, &p), 0);
-    mpf_win_port_record short_vid = {"COM9", "USB\\VID_F05&PID_9800\\X", NULL, NULL, NULL};
+    mpf_win_port_record short_vid = {"COM9", "USB\\VID_F05&PID_9800\\X", NULL, NULL, NULL, NULL};
     assert_int_equal(mpf_win_port_describe(&short_vid, &p), 0);
-    mpf_win_port_record hub_in_path = {"COM8", "USB\\VID_F055&PID_9800\\ABC", NULL, NULL,
-                                       "PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(2)#USBMI(0)"};
-    assert_int_equal(mpf_win_port_describe(&hub_in_path, &p), 1);
+    /* Not an interface (no MI_xx): a parent's location is not taken. */
+    mpf_win_port_record own_only = {"COM8", "USB\\VID_F055&PID_9800\\ABC", "USB\\ROOT_HUB30\\4&1", NULL, NULL,
+                                    "PCIROOT(0)#PCI(1400)#USBROOT(0)"};
+    assert_int_equal(mpf_win_port_describe(&own_only, &p), 1);
     assert_string_equal(p.path, "");
 }
 
@@ -204,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_port_names),
         cmocka_unit_test(test_windows_ids_composite),
         cmocka_unit_test(test_windows_ids_other_shapes),
+        cmocka_unit_test(test_windows_location_paths),
         cmocka_unit_test(test_binary_files_and_replace),
         cmocka_unit_test(test_clock),
         cmocka_unit_test(test_threads),

@@ -149,6 +149,19 @@ static const match_case match_cases[] = {
     {"match_ignores_runtime_interfaces", "3276345F3234", "1-2",
      {{"1-2", "3276345F3234", MPF_MODE_RUNTIME}, {"1-2", "3276345F3234", MPF_MODE_DFU}}, 2,
      MPF_OK, 1, BOTH, NULL},
+    /* Windows: the serial port's bus is not known ("0-"), only its port chain. */
+    {"match_windows_port_chain", "e66038b7133a7a2b", "0-2.3",
+     {{"1-2", "206B31915632", MPF_MODE_DFU}, {"2-2.3", "3276345F3234", MPF_MODE_DFU}}, 2,
+     MPF_OK, 1, MPF_SERIAL_MATCH_PATH, NULL},
+    {"match_windows_chain_on_two_controllers", "e66038b7133a7a2b", "0-2.3",
+     {{"1-2.3", "206B31915632", MPF_MODE_DFU}, {"2-2.3", "3276345F3234", MPF_MODE_DFU}}, 2,
+     MPF_ERR_AMBIGUOUS, UNTOUCHED, 0, "2 DFU devices match the board (serial e66038b7133a7a2b, port 0-2.3)"},
+    {"match_windows_chain_on_two_controllers_serial_decides", "3276345F3234", "0-2.3",
+     {{"1-2.3", "206B31915632", MPF_MODE_DFU}, {"2-2.3", "3276345F3234", MPF_MODE_DFU}}, 2,
+     MPF_OK, 1, BOTH, NULL},
+    {"match_windows_chain_is_whole", "e66038b7133a7a2b", "0-2",
+     {{"1-2.3", "206B31915632", MPF_MODE_DFU}, {"1-12", "3276345F3234", MPF_MODE_DFU}}, 2,
+     MPF_ERR_AMBIGUOUS, UNTOUCHED, 0, "none has the board's serial number"},
     {"match_runtime_interface_alone", "3276345F3234", "1-2",
      {{"1-2", "3276345F3234", MPF_MODE_RUNTIME}}, 1, MPF_ERR_NO_DEVICE, UNTOUCHED, 0,
      "no DFU device found for the board (serial 3276345F3234, port 1-2)"},
@@ -179,6 +192,24 @@ static void run_match_case(void **state)
     }
 }
 
+static void test_same_port(void **state)
+{
+    (void)state;
+    assert_true(mpf_serial_same_port("1-2.3", "1-2.3"));
+    assert_false(mpf_serial_same_port("1-2.3", "2-2.3")); /* both buses known */
+    assert_true(mpf_serial_same_port("0-2.3", "2-2.3"));  /* bus 0: not known */
+    assert_true(mpf_serial_same_port("12-2.3", "0-2.3"));
+    assert_false(mpf_serial_same_port("0-2.3", "1-2.30"));
+    assert_false(mpf_serial_same_port("0-2", "1-2.3"));
+    assert_false(mpf_serial_same_port("0-2.3", "1-2"));
+    assert_false(mpf_serial_same_port("0-12", "1-2"));
+    static const char *const not_paths[] = {NULL, "", "-2", "1-", "x-2", "1.2", "256-2", "0"};
+    for (size_t i = 0; i < sizeof not_paths / sizeof *not_paths; i++) {
+        assert_false(mpf_serial_same_port(not_paths[i], "1-2"));
+        assert_false(mpf_serial_same_port("0-2", not_paths[i]));
+    }
+}
+
 static void test_match_bad_arguments(void **state)
 {
     (void)state;
@@ -199,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_rom_and_mboot_differ_on_carry),
         cmocka_unit_test(test_rom_serial_rejects_other_forms),
         cmocka_unit_test(test_same_chip),
+        cmocka_unit_test(test_same_port),
         cmocka_unit_test(test_match_bad_arguments),
     };
     const test_table tables[] = {TEST_TABLE(match_cases, run_match_case)};

@@ -323,6 +323,26 @@ static void test_wait_by_path_when_serial_changed(void **state)
     fake_sysfs_cleanup(&fs);
 }
 
+/* The same where the list gives no bus (Windows: "0-2"), for a board known
+ * by its DFU run-time interface's path, 3-2. */
+static void test_wait_by_port_chain(void **state)
+{
+    (void)state;
+    fake_usb_tty reflashed = pyboard;
+    reflashed.serial = "30002d000b51343333353132";
+    reflashed.bus = 0;
+    fake_sysfs fs;
+    own_tree(&fs, (const fake_usb_tty *[]){&reflashed, &ftdi}, 2);
+    mpf_serial_wait_options o = wait_in(&fs, 300);
+    mpf_serial_port found;
+    mpf_error err = {0};
+    assert_int_equal(mpf_serial_wait_app(&o, "325E35633334", "3-2", &found, &err), MPF_OK);
+    assert_string_equal(found.name, "ttyACM0");
+    assert_string_equal(found.path, "0-2");
+    assert_int_equal(mpf_serial_wait_app(&o, "325E35633334", "3-2.1", &found, &err), MPF_ERR_APP_TIMEOUT);
+    fake_sysfs_cleanup(&fs);
+}
+
 static void test_wait_needs_the_device_node(void **state)
 {
     (void)state;
@@ -386,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_wait_finds_by_serial),
         cmocka_unit_test(test_wait_for_port_that_appears),
         cmocka_unit_test(test_wait_by_path_when_serial_changed),
+        cmocka_unit_test(test_wait_by_port_chain),
         cmocka_unit_test(test_wait_needs_the_device_node),
         cmocka_unit_test(test_wait_ignores_other_boards),
         cmocka_unit_test(test_wait_same_serial_on_two_devices),

@@ -12,12 +12,13 @@
 static void test_chip_list(void **state)
 {
     (void)state;
-    static const char *names[] = { "f401", "f405", "f407", "f411", "f446", "mboot", "mboot-f401",
+    static const char *names[] = { "f401", "f405", "f407", "f411", "f446", "f429", "mboot",
+                                   "mboot-f401",
                                    "nano-esp32", "portenta-c33", "dfu11",
                                    /* the other families (src/sim/families.c) */
                                    "f722", "f767", "h743", "h7b3", "l476", "g0b1", "g474",
-                                   "wb55", "u575", "mboot-f767", "mboot-h743", "mboot-g0b1",
-                                   "mboot-wb55" };
+                                   "wb55", "u575", "h563", "l4r5", "l4r5-1bank", "mboot-f767",
+                                   "mboot-h743", "mboot-g0b1", "mboot-h563", "mboot-wb55" };
     const size_t n = sizeof names / sizeof names[0];
     assert_int_equal(mpf_sim_chip_count(), n);
     for (size_t i = 0; i < n; i++) {

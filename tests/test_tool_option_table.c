@@ -1,8 +1,10 @@
 /* The option table (src/tool/tool_option_list.h) against what is written
  * about it: docs/mpflash.1 must describe exactly the options the parser
  * takes (each under OPTIONS as a .TP entry, short and long name together)
- * and name exactly the ones it refuses; --help must show every option the
+ * and name exactly the ones it refuses; docs/mpflash.1 and docs/migrating.md
+ * must list exactly the DfuSe-only ones; --help must show every option the
  * parser takes; and every row must be one the generic parser can apply. */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -113,20 +115,38 @@ static int find_name(const man_names *m, const char *name)
     return -1;
 }
 
-/* Each row's names appear in man (once), on the same line; nothing else does. */
-static void check_same_options(const man_names *m, int refused)
+static int is_taken(const tool_opt_def *d)
+{
+    return d->refusal == NULL;
+}
+
+static int is_refused(const tool_opt_def *d)
+{
+    return d->refusal != NULL;
+}
+
+static int is_dfuse_only(const tool_opt_def *d)
+{
+    return d->dfuse_only != NULL;
+}
+
+/* The names in m (read from doc) are those of the rows `selects` picks,
+ * each once, a row's short and long name on the same line; `what` says in
+ * a failure what the rows are. */
+static void check_same_options(const man_names *m, const char *doc, int (*selects)(const tool_opt_def *),
+                               const char *what)
 {
     size_t expected = 0;
     for (int id = 1; id < OPT__COUNT; id++) {
         const tool_opt_def *d = &tool_opt_table[id];
-        if ((d->refusal != NULL) != refused)
+        if (!selects(d))
             continue;
         int line = -1;
         if (d->short_name) {
             char s[3] = {'-', d->short_name, '\0'};
             int at = find_name(m, s);
             if (at < 0)
-                fail_msg("docs/mpflash.1 does not describe %s", s);
+                fail_msg("%s does not name %s (%s)", doc, s, what);
             line = m->line[at];
             expected++;
         }
@@ -135,9 +155,9 @@ static void check_same_options(const man_names *m, int refused)
             snprintf(l, sizeof l, "--%s", d->long_name);
             int at = find_name(m, l);
             if (at < 0)
-                fail_msg("docs/mpflash.1 does not describe %s", l);
+                fail_msg("%s does not name %s (%s)", doc, l, what);
             if (line >= 0 && m->line[at] != line)
-                fail_msg("docs/mpflash.1 describes %s apart from -%c", l, d->short_name);
+                fail_msg("%s names %s apart from -%c", doc, l, d->short_name);
             expected++;
         }
     }
@@ -146,13 +166,11 @@ static void check_same_options(const man_names *m, int refused)
         int known = 0;
         for (int id = 1; id < OPT__COUNT && !known; id++) {
             const tool_opt_def *d = &tool_opt_table[id];
-            known = (d->refusal != NULL) == refused &&
-                    ((n[1] != '-' && n[1] == d->short_name && !n[2]) ||
-                     (n[1] == '-' && d->long_name && strcmp(n + 2, d->long_name) == 0));
+            known = selects(d) && ((n[1] != '-' && n[1] == d->short_name && !n[2]) ||
+                                   (n[1] == '-' && d->long_name && strcmp(n + 2, d->long_name) == 0));
         }
         if (!known)
-            fail_msg("docs/mpflash.1 line %d describes %s, which the option table %s", m->line[i], n,
-                     refused ? "does not refuse" : "does not have");
+            fail_msg("%s line %d names %s, which is not one of the option table's %s", doc, m->line[i], n, what);
     }
     assert_int_equal(m->count, expected); /* and each only once */
 }
@@ -164,10 +182,63 @@ static void test_man_page_lists_the_options(void **state)
     assert_non_null(taken);
     assert_non_null(refused);
     read_man_page(taken, refused);
-    check_same_options(taken, 0);
-    check_same_options(refused, 1);
+    check_same_options(taken, "docs/mpflash.1", is_taken, "options");
+    check_same_options(refused, "docs/mpflash.1", is_refused, "refused options");
     free(taken);
     free(refused);
+}
+
+/* The option names between the lines holding `begin` and `end` in doc:
+ * roff's "\-m" (names_in), or markdown's `-m` when markdown is set. */
+static void read_marked_names(const char *doc, const char *begin, const char *end, int markdown, man_names *m)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/../%s", MPFLASH_TEST_DIR, doc);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[1024];
+    int in = 0, seen_end = 0;
+    for (int number = 1; fgets(line, sizeof line, f); number++) {
+        if (strstr(line, begin)) {
+            in = 1;
+            continue;
+        }
+        if (strstr(line, end)) {
+            seen_end = in;
+            break;
+        }
+        if (!in)
+            continue;
+        if (!markdown) {
+            names_in(m, line, number);
+            continue;
+        }
+        for (const char *p = line; (p = strstr(p, "`-")) != NULL;) {
+            const char *close = strchr(p + 1, '`');
+            assert_non_null(close);
+            add_name(m, p + 1, (size_t)(close - p - 1), number);
+            p = close + 1;
+        }
+    }
+    fclose(f);
+    if (!seen_end)
+        fail_msg("%s has no %s ... %s block", doc, begin, end);
+}
+
+/* Which options plain DFU boards refuse: the man page and the migration
+ * guide list exactly the .dfuse_only rows. */
+static void test_dfuse_only_options_are_documented(void **state)
+{
+    (void)state;
+    man_names *man = calloc(1, sizeof *man), *md = calloc(1, sizeof *md);
+    assert_non_null(man);
+    assert_non_null(md);
+    read_marked_names("docs/mpflash.1", ".\\\" dfuse-only-begin", ".\\\" dfuse-only-end", 0, man);
+    check_same_options(man, "docs/mpflash.1", is_dfuse_only, "DfuSe-only options (.dfuse_only)");
+    read_marked_names("docs/migrating.md", "<!-- dfuse-only-begin -->", "<!-- dfuse-only-end -->", 1, md);
+    check_same_options(md, "docs/migrating.md", is_dfuse_only, "DfuSe-only options (.dfuse_only)");
+    free(man);
+    free(md);
 }
 
 /* The roff reader itself: what it must find and what it must not. */
@@ -215,6 +286,42 @@ static void test_help_shows_every_option(void **state)
 
 /* The CHIP+QUIRK form of --sim is discoverable: --help names it and the man
  * page names every quirk (hyphens as the man page writes them, "\-"). */
+static const char *man_page(void)
+{
+    static char man[1 << 18];
+    FILE *f = fopen(MAN_PAGE, "r");
+    assert_non_null(f);
+    size_t n = fread(man, 1, sizeof man - 1, f);
+    fclose(f);
+    man[n] = '\0';
+    return man;
+}
+
+/* word appears in text on its own: not inside a longer chip name. */
+static int names_word(const char *text, const char *word)
+{
+    const size_t len = strlen(word);
+    for (const char *p = strstr(text, word); p; p = strstr(p + 1, word)) {
+        const char before = p == text ? ' ' : p[-1], after = p[len];
+        if (!isalnum((unsigned char)before) && before != '-' && !isalnum((unsigned char)after) &&
+            after != '-')
+            return 1;
+    }
+    return 0;
+}
+
+/* --sim list's chips all appear in the man page's --sim entry. */
+static void test_sim_chips_are_documented(void **state)
+{
+    (void)state;
+    const char *man = man_page();
+    const char *sim = strstr(man, "names the chips:");
+    assert_non_null(sim);
+    for (size_t i = 0; i < mpf_sim_chip_count(); i++)
+        if (!names_word(sim, mpf_sim_chip_name(i)))
+            fail_msg("the man page's --sim entry does not name the chip %s", mpf_sim_chip_name(i));
+}
+
 static void test_sim_quirks_are_documented(void **state)
 {
     (void)state;
@@ -224,12 +331,7 @@ static void test_sim_quirks_are_documented(void **state)
     char *help = tos_capture_end(&out, NULL);
     assert_non_null(help);
     assert_non_null(strstr(help, "CHIP+QUIRK"));
-    FILE *f = fopen(MAN_PAGE, "r");
-    assert_non_null(f);
-    static char man[1 << 18];
-    size_t n = fread(man, 1, sizeof man - 1, f);
-    fclose(f);
-    man[n] = '\0';
+    const char *man = man_page();
     for (unsigned bit = 1; bit <= MPF_SIM_QUIRK_PACKING; bit <<= 1) {
         const char *name = mpf_sim_quirk_name((mpf_sim_quirk)bit);
         assert_non_null(name);
@@ -302,8 +404,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_man_names_reader),
         cmocka_unit_test(test_man_page_lists_the_options),
+        cmocka_unit_test(test_dfuse_only_options_are_documented),
         cmocka_unit_test(test_help_shows_every_option),
         cmocka_unit_test(test_sim_quirks_are_documented),
+        cmocka_unit_test(test_sim_chips_are_documented),
         cmocka_unit_test(test_rows_are_well_formed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -141,9 +141,18 @@ int mpf_serial_same_chip(const char *app_serial, const char *dfu_serial);
  * bytes; either may be NULL. Returns 0 if uid_hex is not 24 hex digits. */
 int mpf_serial_stm32_dfu_serials(const char *uid_hex, char *rom_out, char *mboot_out);
 
+/* Nonzero if two USB port paths ("1-2.3": bus, then the port on each hub
+ * from the root) name the same port. Bus 0 means "bus not known" and matches
+ * any bus with the same port chain: Windows' serial port list gives no
+ * libusb bus number (libusb numbers host controllers in its own listing
+ * order), so a serial port there is "0-2.3". Such a chain can be shared by
+ * ports of different host controllers; mpf_serial_match_dfu then refuses
+ * to choose by path. */
+int mpf_serial_same_port(const char *a, const char *b);
+
 /* Among devs (entries in MPF_MODE_RUNTIME are ignored), find the DFU device
  * that the board with this application serial number and USB port path
- * (either may be NULL or "") turned into. *how gets MPF_SERIAL_MATCH_* bits.
+ * (either may be NULL or ""; compared with mpf_serial_same_port) turned into. *how gets MPF_SERIAL_MATCH_* bits.
  * A device that both identifiers point to wins; one identifier pointing to
  * one device is enough when the other points nowhere; a single DFU device
  * with nothing to compare is taken (SOLE). Otherwise it refuses rather than

@@ -5,7 +5,9 @@
  * application and DFU serials are normally equal. The TinyUSB builds report
  * the whole ID (24 digits), from which the ROM's string can be computed.
  * The USB port path is the other tie: the board re-enumerates on the port it
- * is plugged into. When neither ties exactly one device, we refuse: flashing
+ * is plugged into (on Windows only its port chain is known: two devices on
+ * different host controllers can share it, and then the path ties none of
+ * them). When neither ties exactly one device, we refuse: flashing
  * the wrong board in a rack is worse than failing. */
 #include "bootentry/serial_internal.h"
 
@@ -57,6 +59,32 @@ int mpf_serial_same_chip(const char *app_serial, const char *dfu_serial)
     return mpf_serial_ieq(rom, dfu_serial) || mpf_serial_ieq(mboot, dfu_serial);
 }
 
+/* "1-2.3" -> bus 1, chain "2.3"; 0 if not of that form. */
+static int split_path(const char *path, unsigned *bus, const char **chain)
+{
+    const char *dash = path ? strchr(path, '-') : NULL;
+    if (!dash || dash == path || !dash[1])
+        return 0;
+    unsigned b = 0;
+    for (const char *c = path; c < dash; c++) {
+        b = b * 10 + (unsigned)(*c - '0');
+        if (!isdigit((unsigned char)*c) || b > 255)
+            return 0;
+    }
+    *bus = b;
+    *chain = dash + 1;
+    return 1;
+}
+
+int mpf_serial_same_port(const char *a, const char *b)
+{
+    unsigned bus_a, bus_b;
+    const char *chain_a, *chain_b;
+    if (!split_path(a, &bus_a, &chain_a) || !split_path(b, &bus_b, &chain_b))
+        return 0;
+    return (bus_a == bus_b || bus_a == 0 || bus_b == 0) && strcmp(chain_a, chain_b) == 0;
+}
+
 static const char *or_none(const char *s)
 {
     return s && *s ? s : "none";
@@ -81,7 +109,7 @@ mpf_err mpf_serial_match_dfu(const char *serial, const char *path,
         candidates++;
         sole = i;
         int s = have_serial && mpf_serial_same_chip(serial, d->serial);
-        int p = have_path && strcmp(path, d->path) == 0;
+        int p = have_path && mpf_serial_same_port(path, d->path);
         if (s) {
             n_s++;
             i_s = i;

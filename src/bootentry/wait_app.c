@@ -15,7 +15,7 @@ static long lowest_on(const mpf_serial_port *ports, size_t n, const char *usb_pa
     long best = -1;
     for (size_t i = 0; i < n; i++) {
         const mpf_serial_port *p = &ports[i];
-        if (!present(p) || strcmp(p->path, usb_path) != 0)
+        if (!present(p) || !mpf_serial_same_port(p->path, usb_path))
             continue;
         if (serial && !mpf_serial_ieq(serial, p->serial))
             continue;

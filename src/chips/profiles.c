@@ -21,11 +21,14 @@
 #define F4_TYPICAL {143000, 6700, 8000000, 16, USB_FS}
 #define F4_WORST {286000, 13400, 16000000, 100, USB_FS}
 
-/* ECC, 2 KiB pages, double word: L476 DS10198 "Flash memory
- * characteristics": page erase 22.02/24.47 ms, mass erase 22.13/24.6 ms,
- * 64-bit program 81.69/90.76 us (41/46 us per 32 bits). */
-#define L4_TYPICAL {0, 11010, 22130, 41, USB_FS}
-#define L4_WORST {0, 12240, 24600, 46, USB_FS}
+/* ECC, double word: L476 DS10198 "Flash memory characteristics": page
+ * erase 22.02/24.47 ms, mass erase 22.13/24.6 ms, 64-bit program
+ * 81.69/90.76 us (41/46 us per 32 bits). A page erase takes that long
+ * whatever the page holds: 2 KiB (L4, G4), 4 KiB (L4+ dual bank, G4
+ * single-bank category 3), 8 KiB (L4+ single bank; DS12023 gives the L4R5
+ * the same figure), so the time is per page, not per KiB. */
+#define L4_TYPICAL {22020, 0, 22130, 41, USB_FS}
+#define L4_WORST {24470, 0, 24600, 46, USB_FS}
 
 /* mboot's own region: the linker's FLASH_BL (ports/stm32/mboot/
  * stm32_memory.ld: 32 KiB from 0x08000000; on H7 the first 128 KiB sector,
@@ -88,7 +91,8 @@ static const mpf_chip chips[] = {
         .reference = "RM0481; DS14258",
         .word_size = 16, .write_once = 1, .erase_unit = "sectors of 8 KiB",
         .mass_erase = 1,
-        .dual_bank = "always two banks; mboot fills in FLASH_SIZE/8K sectors",
+        .dual_bank = "always two banks, bank 2 from half the flash (0x08100000 on 2 MiB "
+                     "parts); the ROM and mboot show both as one run of 8 KiB sectors",
         /* Estimate (as H7A3): 8 KiB sector, 128-bit quad-word. The H5 has
          * product states instead of RDP levels: no RDP byte to guard here. */
         .typical = {0, 275, 600000, 18, USB_FS},
@@ -101,7 +105,8 @@ static const mpf_chip chips[] = {
         .word_size = 8, .write_once = 1,
         .erase_unit = "pages of 2 KiB (L4+: 4 KiB dual bank, 8 KiB single bank)",
         .mass_erase = 1,
-        .dual_bank = "L47x/L49x/L4+: two banks, bank 2 from half the flash size",
+        .dual_bank = "L47x/L49x/L4+: two banks, bank 2 from half the flash size (L4R5 2 MiB: "
+                     "0x08100000, 4 KiB pages; 8 KiB pages when DBANK=0 makes one bank)",
         .typical = L4_TYPICAL, .worst = L4_WORST,
         /* RM0351 3.4.1: RDP is bits 7:0 of the option word at 0x1FFF7800. */
         RDP(0x1FFF7800u, 0), .mboot_size = MBOOT_32K, .probe_bytes = 64,

@@ -69,7 +69,7 @@ mpf_err eng_status_error(mpf_dfu *d, mpf_error *err, const char *what,
 void eng_append_device_words(mpf_dfu *d, uint8_t index, mpf_error *err);
 /* mboot only: why it refuses (its own region), as advice. */
 void eng_append_mboot_advice(mpf_dfu *d, mpf_error *err);
-/* bcdDevice 0x0300: MicroPython's mboot. */
+/* MicroPython's mboot (mpf_chip_is_mboot: manufacturer or bcdDevice 0x0300). */
 int eng_is_mboot(const mpf_dfu *d);
 /* After a stalled request: advice where a known ROM quirk explains it. */
 void eng_append_stall_advice(mpf_dfu *d, uint8_t request, const mpf_dfu_status_reply *st,

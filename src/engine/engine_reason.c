@@ -23,16 +23,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chips/chip_ident.h"
 #include "engine/engine_internal.h"
 
 #define REASON_MAX 128
-/* mboot's device descriptor says bcdDevice 3.00 (main.c, dev_descr); its
- * strings and IDs are the board's to change. */
-#define MBOOT_BCD_DEVICE 0x0300u
-
 int eng_is_mboot(const mpf_dfu *d)
 {
-    return d && d->transport && d->transport->info.bcd_device == MBOOT_BCD_DEVICE;
+    return d && d->transport && mpf_chip_is_mboot(&d->transport->info);
 }
 
 void eng_append_device_words(mpf_dfu *d, uint8_t index, mpf_error *err)

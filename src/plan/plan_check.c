@@ -5,6 +5,7 @@
  * erased. */
 #include <string.h>
 
+#include "chips/chip_ident.h"
 #include "plan/plan_internal.h"
 
 /* Regions a wrong write can lock (option bytes: write/read protection) or
@@ -68,15 +69,14 @@ static mpf_err check_rdp(plan_ctx *c, const mpf_segment *seg)
  * region writable (a bare device error, where the user needs to hear the
  * image is the wrong build); the WB radio stack's pages fail only at the
  * erase, after the application area is gone. mboot enumerates with the
- * ROM's VID:PID, so its manufacturer string ("MicroPython"; ST's ROM says
- * "STMicroelectronics") is what tells it apart. */
-#define MBOOT_MANUFACTURER "MicroPython"
+ * ROM's VID:PID; its manufacturer string and bcdDevice tell it apart
+ * (mpf_chip_is_mboot). */
 
 static mpf_err check_regions(plan_ctx *c, const mpf_segment *seg)
 {
     if (seg->alt != 0)
         return MPF_OK;
-    const int mboot = strcmp(c->dev->manufacturer, MBOOT_MANUFACTURER) == 0;
+    const int mboot = mpf_chip_is_mboot(c->dev);
     mpf_chip_region r;
     for (size_t i = 0; mpf_chip_protected(c->plan->chip, mboot, c->opt->facts, i, &r); i++) {
         const uint64_t end = (uint64_t)seg->address + seg->size;

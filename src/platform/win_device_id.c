@@ -57,13 +57,23 @@ static void serial_of(const char *id, char *out, size_t size)
     snprintf(out, size, "%s", last + 1);
 }
 
-/* "…#USBROOT(0)#USB(2)#USB(3)" -> "0-2.3"; "" if any hop is not USB. */
-static void path_of(const char *loc, char *out, size_t size)
+/* "…#USBROOT(0)#USB(2)#USB(3)" -> "0-2.3"; "" if a hop is not USB. The
+ * USB(n) hops are the port numbers on each hub from the root down, the
+ * numbers libusb's Windows backend gives libusb_get_port_numbers (it reads
+ * each device's port from the same property, or from its "Port_#0003.Hub_#0002"
+ * LocationInformation, which names only the last port: libusb 1.0.26
+ * windows_winusb.c, get_dev_port_number). A last USBMI(n) hop is the
+ * interface of a composite device (usbccgp), the port of the device before
+ * it. The host controller (PCIROOT…#USBROOT) has no libusb bus number to be
+ * had from here: libusb numbers the controllers in the order SetupAPI lists
+ * them, so the bus is written as 0 and compared as "any"
+ * (mpf_serial_same_port). */
+static int path_of(const char *loc, char *out, size_t size)
 {
     out[0] = '\0';
     const char *root = loc ? strstr(loc, "#USBROOT(") : NULL;
     if (!root)
-        return;
+        return 0;
     const char *s = strchr(root + 1, '#');
     char built[32] = "0-";
     size_t used = 2;
@@ -71,20 +81,23 @@ static void path_of(const char *loc, char *out, size_t size)
     while (s) {
         unsigned port;
         int n = 0;
+        if (hops && sscanf(s, "#USBMI(%u)%n", &port, &n) == 1 && n > 0 && s[n] == '\0')
+            break;
         if (sscanf(s, "#USB(%u)%n", &port, &n) != 1 || n == 0 || port == 0 || port > 255)
-            return;
+            return 0;
         int w = snprintf(built + used, sizeof built - used, hops ? ".%u" : "%u", port);
         if (w < 0 || (size_t)w >= sizeof built - used)
-            return;
+            return 0;
         used += (size_t)w;
         hops++;
         s += n;
         if (*s && *s != '#')
-            return;
+            return 0;
         s = *s ? s : NULL;
     }
     if (hops)
         snprintf(out, size, "%s", built);
+    return hops > 0;
 }
 
 int mpf_win_port_describe(const mpf_win_port_record *r, mpf_serial_port *p)
@@ -104,7 +117,9 @@ int mpf_win_port_describe(const mpf_win_port_record *r, mpf_serial_port *p)
     serial_of(device_id(r), p->serial, sizeof p->serial);
     if (r->product)
         snprintf(p->product, sizeof p->product, "%s", r->product);
-    path_of(r->location, p->path, sizeof p->path);
+    /* The port's own location, else its composite parent's. */
+    if (!path_of(r->location, p->path, sizeof p->path) && device_id(r) == r->parent_id)
+        path_of(r->parent_location, p->path, sizeof p->path);
     p->is_micropython = mpf_serial_micropython_id(p->vid, p->pid, &p->firmware);
     return 1;
 }

@@ -13,7 +13,8 @@ typedef struct mpf_win_port_record {
     const char *instance_id; /* "USB\VID_F055&PID_9800&MI_00\6&2C3A1B&0&0000" */
     const char *parent_id;   /* the composite parent: "USB\VID_F055&PID_9800\2061376B5748"; may be NULL */
     const char *product;     /* the bus-reported description; may be NULL */
-    const char *location;    /* first of the location paths: "PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(2)#USB(3)"; may be NULL */
+    const char *location;    /* first of the location paths: "PCIROOT(0)#PCI(1400)#USBROOT(0)#USB(2)#USB(3)#USBMI(0)"; may be NULL */
+    const char *parent_location; /* the composite parent's: "…#USB(2)#USB(3)"; may be NULL */
 } mpf_win_port_record;
 
 /* Fills p from r; returns 1 if it is a USB serial port (the ID starts with
@@ -21,8 +22,10 @@ typedef struct mpf_win_port_record {
  * The serial number is the last part of the USB device's own ID when the
  * device reported one (Windows makes up IDs with '&' for devices without a
  * serial number, or when a serial number repeats); the interface number is
- * MI_xx; path is "" unless the location path is all USB hops, then
- * "0-2.3" (bus numbers differ between libusb and Windows, so 0). */
+ * MI_xx; path is "" unless the location path (the port's own, else its
+ * composite parent's) is all USB hops, with at most a last USBMI(n): then
+ * "0-2.3", the port chain libusb_get_port_numbers gives, on bus 0 ("not
+ * known": libusb numbers the host controllers its own way). */
 int mpf_win_port_describe(const mpf_win_port_record *r, mpf_serial_port *p);
 
 #endif

@@ -96,6 +96,21 @@ static const sim_chip chips[] = {
     { .name = "f446", .description = "STM32F446xE system bootloader, 512 KiB", ROM_IDS,
       .serial = "2061376E5841", .func = FUNC_2048, .num_alts = 4, .alts = ALTS_G_512K,
       .flash_size = 512u * 1024u, ROM_BEHAVIOUR },
+    /* STM32F427/F429 2 MiB: two banks of 12 sectors, bank 2 from 0x08100000
+     * (RM0090 3.3); the ROM shows both in one alt and each bank's option
+     * bytes and OTP (dfu-util -l of an F427 ROM in ArduPilot's wiki,
+     * ver=2200). Its OB alt's second bank (nWRP of sectors 12-23) is kept
+     * as bytes only. */
+    { .name = "f429", .description = "STM32F429xI system bootloader, 2 MiB in two banks (bank 2 "
+                                     "from 0x08100000)",
+      ROM_IDS, .serial = "3158356A3432", .func = FUNC_2048, .num_alts = 4,
+      .alts = { { "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg,04*016Kg,01*064Kg,"
+                  "07*128Kg", SIM_KIND_FLASH },
+                { "@Option Bytes  /0x1FFFC000/01*016 e/0x1FFEC000/01*016 e", SIM_KIND_OPTION },
+                { "@OTP Memory /0x1FFF7800/01*512 e,01*016 e/0x1FFE7800/01*512 e,01*016 e",
+                  SIM_KIND_OTP },
+                { "@Device Feature/0xFFFF0000/01*004 e", SIM_KIND_FEATURE } },
+      .flash_size = 2048u * 1024u, ROM_BEHAVIOUR },
     { .name = "mboot", .description = "MicroPython mboot on an STM32F405, 1 MiB", MBOOT_IDS,
       .serial = "3359306D3037", .func = FUNC_2048, .num_alts = 1,
       .alts = { { FLASH_1M, SIM_KIND_FLASH } }, .hidden_option_layout = HIDDEN_OPTIONS,

@@ -27,7 +27,7 @@
 static const mpf_timing f7_timing = {143000, 6700, 8000000, 16, FS_USB};
 /* H743 (DS12110, x32): 128 KiB sector 1.1 s, 256-bit word 130 us. */
 static const mpf_timing h7_timing = {0, 8600, 8800000, 17, FS_USB};
-/* H7A3/B3, H5, U5: 8 KiB sector ~2.2 ms, 128-bit word ~70 us (estimate). */
+/* H7A3/B3, U5: 8 KiB sector ~2.2 ms, 128-bit word ~70 us (estimate). */
 static const mpf_timing h7ab_timing = {0, 275, 600000, 18, FS_USB};
 static const mpf_timing u5_timing = {0, 190, 500000, 30, FS_USB};
 /* L4 (DS10198) and G4 (DS12288): 2 KiB page 22 ms, double word 81.7 us. */
@@ -36,10 +36,24 @@ static const mpf_timing l4_timing = {0, 11010, 22130, 41, FS_USB};
 static const mpf_timing g0_timing = {0, 11000, 22100, 43, FS_USB};
 /* WB (DS11929): 4 KiB page 22 ms, double word 81.7 us. */
 static const mpf_timing wb_timing = {0, 5505, 22130, 41, FS_USB};
+/* L4+ (DS12023 for L4R5/L4S5): a page erase takes 22 ms whatever the page
+ * size (4 KiB dual bank, 8 KiB single bank), double word 81.7 us. */
+static const mpf_timing l4p_timing = {22020, 0, 22130, 41, FS_USB};
+/* H5: 8 KiB sector, 128-bit word (RM0481 7.3.7); figures of the H7A3's
+ * class (estimate: DS14258's table not at hand): 2.2 ms, 70 us. */
+static const mpf_timing h5_timing = {0, 275, 600000, 18, FS_USB};
 
-#define ROM                                                                                    \
-    .vid = ST_VID, .pid = ST_DFU_PID, .bcd_device = 0x2200,                                    \
-    .manufacturer = "STMicroelectronics", .product = "STM32  BOOTLOADER",                      \
+/* The ST ROM bootloader's behaviour (AN3156), with the identity each
+ * generation shows. F2/F4/F7/L4: "STM32  BOOTLOADER", bcdDevice 0x2200
+ * (FACTS.md listings). The newer ROMs (H7, WB, U5, and as assumed H7A3/B3
+ * and H5) show "DFU in FS Mode" and bcdDevice 0x0200: dfu-util -l of an
+ * H750 ROM (plugdata's Daisy exporter: ver=0200, "@Internal Flash
+ * /0x08000000/16*128Kg"), of U575/U585 ROMs (ver=0200, "@Option Bytes
+ * /0x40022040/01*64 e"), STM32CubeProgrammer's log of a WB55 ROM ("Product
+ * ID : DFU in FS Mode"), rusefi issue #5574 ("DFU in FS Mode is expected
+ * for an H7"). */
+#define ST_ROM_BEHAVIOUR                                                                       \
+    .pid = ST_DFU_PID, .vid = ST_VID, .manufacturer = "STMicroelectronics",                    \
     .func = FUNC_2048, .reports_poll_timeout = 1, .checks_set_address = 1,                     \
     .has_read_unprotect = 1, .honours_read_protection = 1, .silent_wp_erase = 1,               \
     .sector_mass_erase = 0, .reset_after_option_write = 1, .status_clears_on_read = 0,         \
@@ -47,6 +61,8 @@ static const mpf_timing wb_timing = {0, 5505, 22130, 41, FS_USB};
     .failure_status = MPF_DFU_STATUS_ERR_UNKNOWN, .wp_write_status = MPF_DFU_STATUS_ERR_WRITE, \
     .state_after_op = MPF_DFU_STATE_DNLOAD_SYNC, .jump_to_pointer = 1,                         \
     .app_address = 0x08000000u
+#define ROM ST_ROM_BEHAVIOUR, .bcd_device = 0x2200, .product = "STM32  BOOTLOADER"
+#define ROM_FS ST_ROM_BEHAVIOUR, .bcd_device = 0x0200, .product = "DFU in FS Mode"
 
 /* mboot: as chips.c's mboot, its own region sized per family. */
 #define MBOOT(size)                                                                            \
@@ -84,13 +100,13 @@ static const sim_chip families[] = {
                 { "@Option Bytes  /0x1FFF0000/01*032 e", SIM_KIND_OPTION } },
       .flash_size = 2048u * 1024u, .timing = &f7_timing, OB(ob_rdp_second) },
     { .name = "h743", .description = "STM32H743xI system bootloader, 2 MiB, ECC 32-byte words",
-      ROM, .serial = "3473365B3336", .num_alts = 2,
+      ROM_FS, .serial = "3473365B3336", .num_alts = 2,
       .alts = { { "@Internal Flash   /0x08000000/16*128Kg", SIM_KIND_FLASH },
                 { "@Option Bytes   /0x5200201C/01*128 e", SIM_KIND_OPTION } },
       .flash_size = 2048u * 1024u, .timing = &h7_timing, .ecc_word = 32, OB(ob_rdp_second) },
     /* Assumed layout (AN2606 gives no string): 8 KiB sectors. */
     { .name = "h7b3", .description = "STM32H7B3xI system bootloader, 2 MiB, ECC 16-byte words",
-      ROM, .serial = "3471356A3037", .num_alts = 2,
+      ROM_FS, .serial = "3471356A3037", .num_alts = 2,
       .alts = { { "@Internal Flash   /0x08000000/256*08Kg", SIM_KIND_FLASH },
                 { "@Option Bytes   /0x5200201C/01*128 e", SIM_KIND_OPTION } },
       .flash_size = 2048u * 1024u, .timing = &h7ab_timing, .ecc_word = 16, OB(ob_rdp_second) },
@@ -111,17 +127,48 @@ static const sim_chip families[] = {
       .flash_size = 512u * 1024u, .timing = &l4_timing, .ecc_word = 8, OB(ob_rdp_first) },
     { .name = "wb55", .description = "STM32WB55xG system bootloader, 1 MiB, radio stack from "
                                      "0x080CE000 (SFSA)",
-      ROM, .serial = "2081375D3339", .num_alts = 2,
+      ROM_FS, .serial = "2081375D3339", .num_alts = 2,
       .alts = { { "@Internal Flash   /0x08000000/256*04Kg", SIM_KIND_FLASH },
                 { "@Option Bytes   /0x1FFF8000/01*128 e", SIM_KIND_OPTION } },
       .flash_size = 1024u * 1024u, .timing = &wb_timing, .ecc_word = 8, OB(ob_wb),
       .sfsa_offset = WB_SFSA_OFFSET, .sfsa_unit = 4096, .no_mass_erase = 1 },
-    /* Assumed layout and option-byte address (RM0456: FLASH_OPTR 0x40022040). */
+    /* Layout and option alt as dfu-util lists U575/U585 ROMs (see ROM_FS). */
     { .name = "u575", .description = "STM32U575xI system bootloader, 2 MiB, ECC 16-byte words",
-      ROM, .serial = "2077345B4D50", .num_alts = 2,
+      ROM_FS, .serial = "2077345B4D50", .num_alts = 2,
       .alts = { { "@Internal Flash   /0x08000000/256*08Kg", SIM_KIND_FLASH },
-                { "@Option Bytes   /0x40022040/01*064 e", SIM_KIND_OPTION } },
+                { "@Option Bytes   /0x40022040/01*64 e", SIM_KIND_OPTION } },
       .flash_size = 2048u * 1024u, .timing = &u5_timing, .ecc_word = 16, OB(ob_rdp_first) },
+    /* NUCLEO_H563ZI: 2 MiB in two banks of 128 x 8 KiB, bank 2 from
+     * 0x08100000 (RM0481 7.3.1), 128-bit words with ECC, programmed once
+     * after an erase (RM0481 7.3.7). Alt 0 as dfu-util lists a 2 MiB H563
+     * ROM ("@Internal Flash   /0x08000000/256*08Kg", ver=0200; benchpod-cli's
+     * tests); the option alt is assumed: FLASH_OPTSR_CUR at 0x40022050
+     * (RM0481 7.11), sized as ST's OpenBootloader for the C5 shows the same
+     * register block ("@Option Bytes /0x40022050/01*432e"). The H5 has
+     * product states instead of RDP levels. Unconfirmed on hardware. */
+    { .name = "h563", .description = "STM32H563xI system bootloader, 2 MiB in two banks (bank 2 "
+                                     "from 0x08100000), ECC 16-byte words",
+      ROM_FS, .serial = "2065366E3133", .num_alts = 2,
+      .alts = { { "@Internal Flash   /0x08000000/256*08Kg", SIM_KIND_FLASH },
+                { "@Option Bytes   /0x40022050/01*432 e", SIM_KIND_OPTION } },
+      .flash_size = 2048u * 1024u, .timing = &h5_timing, .ecc_word = 16 },
+    /* STM32L4R5xI (RM0432 3.3.1): 2 MiB; with DBANK=1 (as shipped) two banks
+     * of 256 x 4 KiB, bank 2 from 0x08100000; with DBANK=0 one bank of
+     * 256 x 8 KiB. Double words with ECC (RM0432 3.3.7). Assumed: the ROM
+     * counts pages in 4 digits as the L4 ROM does ("0128*0002Kg", FACTS.md),
+     * and shows the L4's option alt. MicroPython ships no L4+ board. */
+    { .name = "l4r5", .description = "STM32L4R5xI system bootloader, 2 MiB dual bank (DBANK=1, "
+                                     "4 KiB pages), ECC double words",
+      ROM, .serial = "2087356B4E52", .num_alts = 2,
+      .alts = { { "@Internal Flash  /0x08000000/0512*0004Kg", SIM_KIND_FLASH },
+                { "@Option Bytes  /0x1FFF7800/01*040 e/0x1FFFF800/01*040 e", SIM_KIND_OPTION } },
+      .flash_size = 2048u * 1024u, .timing = &l4p_timing, .ecc_word = 8, OB(ob_rdp_first) },
+    { .name = "l4r5-1bank", .description = "STM32L4R5xI system bootloader, 2 MiB single bank "
+                                           "(DBANK=0, 8 KiB pages), ECC double words",
+      ROM, .serial = "2087356B4E53", .num_alts = 2,
+      .alts = { { "@Internal Flash  /0x08000000/0256*0008Kg", SIM_KIND_FLASH },
+                { "@Option Bytes  /0x1FFF7800/01*040 e/0x1FFFF800/01*040 e", SIM_KIND_OPTION } },
+      .flash_size = 2048u * 1024u, .timing = &l4p_timing, .ecc_word = 8, OB(ob_rdp_first) },
     { .name = "mboot-f767", .description = "MicroPython mboot on an STM32F767, 2 MiB",
       MBOOT(0x8000u), .serial = "3359306D3767",
       .alts = { { "@Internal Flash  /0x08000000/04*032Kg,01*128Kg,07*256Kg", SIM_KIND_FLASH } },
@@ -134,6 +181,13 @@ static const sim_chip families[] = {
       MBOOT(0x8000u), .serial = "3359306D30B1",
       .alts = { { "@Internal Flash  /0x08000000/256*02Kg", SIM_KIND_FLASH } },
       .flash_size = 512u * 1024u, .timing = &g0_timing, .ecc_word = 8 },
+    /* main.c's H5 template "@Internal Flash  /0x08000000/???*08Kg", the
+     * count filled in as FLASH_SIZE / 8 KiB; mboot keeps 32 KiB
+     * (NUCLEO_H563ZI's mpconfigboard.mk: TEXT0_ADDR 0x08008000 with mboot). */
+    { .name = "mboot-h563", .description = "MicroPython mboot on an STM32H563, 2 MiB in two banks",
+      MBOOT(0x8000u), .serial = "3359306D3563",
+      .alts = { { "@Internal Flash  /0x08000000/256*08Kg", SIM_KIND_FLASH } },
+      .flash_size = 2048u * 1024u, .timing = &h5_timing, .ecc_word = 16 },
     { .name = "mboot-wb55", .description = "MicroPython mboot on an STM32WB55, radio stack from "
                                            "0x080CE000",
       MBOOT(0x8000u), .serial = "3359306D3B55",

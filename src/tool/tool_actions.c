@@ -7,6 +7,7 @@
 #include "tool/tool_interrupt.h"
 #include "tool/tool_commands.h"
 #include "tool/tool_device.h"
+#include "tool/tool_dfuse_only.h"
 #include "tool/tool_usb_access.h"
 #include "tool/tool_progress.h"
 
@@ -67,6 +68,8 @@ static mpf_err act(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     tool_device_announce(ctx, dev);
     uint8_t alt;
     mpf_err rc = tool_device_alt(ctx, dev, &alt, err);
+    if (!rc)
+        rc = tool_refuse_dfuse_only(ctx, &dev->transport.info, err);
     if (!rc && ctx->opt.command == TOOL_CMD_MASS_ERASE)
         rc = check_mass_erase_allowed(ctx, dev, err);
     if (rc)

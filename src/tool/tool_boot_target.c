@@ -32,18 +32,38 @@ static void from_port(tool_boot_target *t, const mpf_serial_port *p)
     t->touch = mpf_serial_enters_by_touch(p->vid, p->pid);
 }
 
+/* The application (port path, serial number, IDs) and the USB device d are
+ * one device: the same port, the same IDs, and serial numbers that do not
+ * disagree. On Windows the application's port is only a port chain
+ * (mpf_serial_same_port), which a device on another host controller can
+ * share; the IDs and serial number then still have to agree. */
+static int same_device(const char *path, const char *serial, uint16_t vid, uint16_t pid, const mpf_device_info *d)
+{
+    return path[0] && mpf_serial_same_port(path, d->path) && vid == d->vid && pid == d->pid &&
+           (!serial[0] || !d->serial[0] || strcmp(serial, d->serial) == 0);
+}
+
 /* A board whose firmware has a DFU run-time interface is detached rather
- * than talked to: that is the protocol's own way, and works without a REPL. */
+ * than talked to: that is the protocol's own way, and works without a REPL.
+ * Two such devices that could both be the board (one port chain on two
+ * host controllers): the REPL is used, never a guess. */
 static void prefer_detach(tool_boot_target *t, mpf_usb_list *scan)
 {
     const mpf_device_info *devs = mpf_usb_list_devices(scan);
-    for (size_t i = 0; t->path[0] && i < mpf_usb_list_count(scan); i++)
-        if (devs[i].mode == MPF_MODE_RUNTIME && strcmp(devs[i].path, t->path) == 0) {
-            t->detach = 1;
-            t->touch = 0;
-            t->runtime_index = i;
-            return;
-        }
+    size_t found = 0, at = 0;
+    for (size_t i = 0; i < mpf_usb_list_count(scan); i++) {
+        if (devs[i].mode != MPF_MODE_RUNTIME || !same_device(t->path, t->serial, t->vid, t->pid, &devs[i]))
+            continue;
+        if (found && strcmp(devs[at].path, devs[i].path) == 0)
+            continue; /* another run-time interface of the same device */
+        found++;
+        at = i;
+    }
+    if (found != 1)
+        return;
+    t->detach = 1;
+    t->touch = 0;
+    t->runtime_index = at;
 }
 
 static mpf_err named_ports(tool_ctx *ctx, const mpf_serial_port *ports, size_t count, mpf_usb_list *scan,
@@ -72,7 +92,7 @@ static mpf_err named_ports(tool_ctx *ctx, const mpf_serial_port *ports, size_t c
 
 static int wanted(const tool_ctx *ctx, const char *serial, const char *path)
 {
-    if (ctx->opt.filter.path[0] && strcmp(ctx->opt.filter.path, path) != 0)
+    if (ctx->opt.filter.path[0] && !mpf_serial_same_port(ctx->opt.filter.path, path))
         return 0;
     if (ctx->opt.serial_count == 0)
         return 1;
@@ -82,12 +102,23 @@ static int wanted(const tool_ctx *ctx, const char *serial, const char *path)
     return 0;
 }
 
-static tool_boot_target *at_path(tool_boot_target *out, size_t n, const char *path)
+/* The board already found whose serial port is another interface of the
+ * same USB device (same port path and serial number). */
+static tool_boot_target *same_board(tool_boot_target *out, size_t n, const mpf_serial_port *p)
 {
-    for (size_t i = 0; path[0] && i < n; i++)
-        if (strcmp(out[i].path, path) == 0)
+    for (size_t i = 0; p->path[0] && i < n; i++)
+        if (strcmp(out[i].path, p->path) == 0 && strcmp(out[i].serial, p->serial) == 0)
             return &out[i];
     return NULL;
+}
+
+/* A board already found that the run-time device d is. */
+static int has_device(const tool_boot_target *out, size_t n, const mpf_device_info *d)
+{
+    for (size_t i = 0; i < n; i++)
+        if (same_device(out[i].path, out[i].serial, out[i].vid, out[i].pid, d))
+            return 1;
+    return 0;
 }
 
 static mpf_err too_many(mpf_error *err)
@@ -105,7 +136,7 @@ static mpf_err found_boards(tool_ctx *ctx, const mpf_serial_port *ports, size_t 
         const mpf_serial_port *p = &ports[i];
         if (!p->is_micropython || !wanted(ctx, p->serial, p->path))
             continue;
-        tool_boot_target *same = at_path(out, *n, p->path);
+        tool_boot_target *same = same_board(out, *n, p);
         if (same) {
             /* One board with several CDC interfaces: the REPL is on its first. */
             size_t k = (size_t)(same - out);
@@ -123,7 +154,7 @@ static mpf_err found_boards(tool_ctx *ctx, const mpf_serial_port *ports, size_t 
     const mpf_device_info *devs = mpf_usb_list_devices(scan);
     for (size_t i = 0; i < mpf_usb_list_count(scan); i++) {
         const mpf_device_info *d = &devs[i];
-        if (d->mode != MPF_MODE_RUNTIME || at_path(out, *n, d->path) ||
+        if (d->mode != MPF_MODE_RUNTIME || has_device(out, *n, d) ||
             !mpf_usb_filter_match(&ctx->opt.filter, d) || !wanted(ctx, d->serial, d->path))
             continue;
         if (*n == TOOL_MAX_BOARDS)
@@ -195,6 +226,15 @@ mpf_err tool_boot_targets_find(tool_ctx *ctx, mpf_usb_list *scan, tool_boot_targ
                                "devices; see mpflash -l");
         else
             rc = err->code;
+    }
+    if (!rc && *n > 1 && ctx->opt.filter.path[0]) {
+        /* One path, several boards: a Windows port chain shared by two host controllers. */
+        char seen[MPF_ERROR_MESSAGE_MAX];
+        list_targets(out, *n, seen, sizeof seen);
+        rc = mpf_error_set(err, MPF_ERR_AMBIGUOUS,
+                           "port path %s fits %zu MicroPython boards: %s (the host controller of a serial port is "
+                           "not known here, only its port chain); name the board with -B PORT or -S SERIAL",
+                           ctx->opt.filter.path, *n, seen);
     }
     if (!rc && *n > 1 && !tool_boards_multi(&ctx->opt)) {
         char seen[MPF_ERROR_MESSAGE_MAX];

@@ -134,7 +134,44 @@ typedef struct dfu_wait {
     size_t entered; /* boards asked at once: more than one and SOLE proves nothing */
     char claimed[TOOL_MAX_BOARDS][32]; /* paths of the DFU devices already opened */
     size_t claimed_count;
+    char before[TOOL_MAX_BOARDS * 4][32]; /* paths of the DFU devices there before any board was asked */
+    size_t before_count;
 } dfu_wait;
+
+static void note_before(dfu_wait *w, mpf_usb_list *scan)
+{
+    const mpf_device_info *devs = mpf_usb_list_devices(scan);
+    for (size_t i = 0; i < mpf_usb_list_count(scan) && w->before_count < TOOL_MAX_BOARDS * 4; i++)
+        if (devs[i].mode == MPF_MODE_DFU)
+            snprintf(w->before[w->before_count++], sizeof w->before[0], "%s", devs[i].path);
+}
+
+/* A DFU device that was there before the board was asked, on the board's
+ * port chain, is on another host controller: the board itself was still on
+ * that port as an application. Only Windows, where a serial port's bus is
+ * not known, can confuse the two (mpf_serial_same_port). */
+static int other_controller(const dfu_wait *w, const tool_boot_target *t, const mpf_device_info *d)
+{
+    if (!mpf_serial_same_port(t->path, d->path))
+        return 0;
+    for (size_t i = 0; i < w->before_count; i++)
+        if (strcmp(w->before[i], d->path) == 0)
+            return 1;
+    return 0;
+}
+
+/* cands without the devices that cannot be t's; map[k] is mine[k]'s index in cands. */
+static size_t candidates_for(const dfu_wait *w, const tool_boot_target *t, const mpf_device_info *cands, size_t nc,
+                             mpf_device_info *mine, size_t *map)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < nc; k++)
+        if (!other_controller(w, t, &cands[k])) {
+            mine[n] = cands[k];
+            map[n++] = k;
+        }
+    return n;
+}
 
 static int is_claimed(const dfu_wait *w, const char *path)
 {
@@ -173,8 +210,9 @@ static int transient(mpf_err rc)
 static size_t match_scan(dfu_wait *w, mpf_usb_list *list)
 {
     static const size_t none = (size_t)-1;
-    mpf_device_info *cands = malloc(TOOL_MAX_BOARDS * 4 * sizeof *cands);
-    size_t index[TOOL_MAX_BOARDS * 4];
+    mpf_device_info *cands = malloc(2 * TOOL_MAX_BOARDS * 4 * sizeof *cands);
+    mpf_device_info *mine = cands + TOOL_MAX_BOARDS * 4;
+    size_t index[TOOL_MAX_BOARDS * 4], map[TOOL_MAX_BOARDS * 4];
     size_t pick[TOOL_MAX_BOARDS];
     if (!cands) {
         for (size_t i = 0; i < w->n; i++)
@@ -191,7 +229,10 @@ static size_t match_scan(dfu_wait *w, mpf_usb_list *list)
         size_t ci = 0;
         unsigned how = 0;
         mpf_error_clear(&t->wait_err);
-        mpf_err rc = mpf_serial_match_dfu(t->serial, t->path, cands, nc, &ci, &how, &t->wait_err);
+        size_t nm = candidates_for(w, t, cands, nc, mine, map);
+        mpf_err rc = mpf_serial_match_dfu(t->serial, t->path, mine, nm, &ci, &how, &t->wait_err);
+        if (!rc)
+            ci = map[ci];
         if (rc) {
             t->wait_rc = rc;
         } else if (how == MPF_SERIAL_MATCH_SOLE && w->entered > 1) {
@@ -300,15 +341,24 @@ mpf_err tool_boards_bootloader(tool_ctx *ctx, tool_board_set *set, mpf_error *er
         }
         enter_all(ctx, targets, n, scan);
     }
+    dfu_wait *w = calloc(1, sizeof *w);
+    if (!w && !rc)
+        rc = mpf_error_set(err, MPF_ERR_NOMEM, "out of memory");
+    if (w && scan)
+        note_before(w, scan);
     /* Held references could delay the re-enumeration we wait for. */
     if (scan)
         mpf_usb_list_free(scan);
     if (!rc) {
-        dfu_wait w = {.ctx = ctx, .set = set, .targets = targets, .n = n};
+        w->ctx = ctx;
+        w->set = set;
+        w->targets = targets;
+        w->n = n;
         for (size_t i = 0; i < n; i++)
-            w.entered += targets[i].rc == MPF_OK;
-        rc = wait_for_dfu(&w, err);
+            w->entered += targets[i].rc == MPF_OK;
+        rc = wait_for_dfu(w, err);
     }
+    free(w);
     for (size_t i = 0; !rc && i < n; i++) {
         tool_board *b = targets[i].board;
         if (targets[i].rc) {

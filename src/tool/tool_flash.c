@@ -12,20 +12,16 @@
 #include "mpflash/engine.h"
 #include "mpflash/machine.h"
 #include "mpflash/plan.h"
+#include "tool/tool_dfuse_only.h"
 #include "tool/tool_image.h"
 #include "tool/tool_options_internal.h"
 #include "tool/tool_plan.h"
-
-static int addressed(const mpf_device_info *dev)
-{
-    return dev->func.dfu_version == MPF_DFU_VERSION_DFUSE || dev->func.dfu_version == 0;
-}
 
 /* DfuSe boards need addresses; plain DFU 1.1 boards have none. Refused
  * here, before the first request. */
 static mpf_err check_protocol(tool_ctx *ctx, const mpf_image *img, const mpf_device_info *dev, mpf_error *err)
 {
-    if (addressed(dev)) {
+    if (tool_device_is_dfuse(dev)) {
         if (ctx->opt.final_detach)
             return mpf_error_set(err, MPF_ERR_USAGE,
                                  "-Q/--final-detach is for plain DFU boards; %04x:%04x is ST DfuSe and leaves DFU mode "
@@ -53,21 +49,9 @@ static mpf_err check_protocol(tool_ctx *ctx, const mpf_image *img, const mpf_dev
                              "(or a plain .dfu) instead",
                              source, kind, dev->vid, dev->pid, (unsigned)(dev->func.dfu_version >> 8),
                              (unsigned)(dev->func.dfu_version & 0xFF));
-    /* Options whose rows say they are for DfuSe only (tool_option_list.h). */
-    for (size_t id = 1; id < OPT__COUNT; id++) {
-        const tool_opt_def *o = &tool_opt_table[id];
-        if (!ctx->opt.given[id] || !o->dfuse_only)
-            continue;
-        char name[48];
-        if (o->short_name && o->long_name)
-            snprintf(name, sizeof name, "-%c/--%s", o->short_name, o->long_name);
-        else if (o->long_name)
-            snprintf(name, sizeof name, "--%s", o->long_name);
-        else
-            snprintf(name, sizeof name, "-%c", o->short_name);
-        return mpf_error_set(err, MPF_ERR_USAGE, "%s is for ST DfuSe devices; %04x:%04x is a plain DFU device, %s",
-                             name, dev->vid, dev->pid, o->dfuse_only);
-    }
+    mpf_err rc = tool_refuse_dfuse_only(ctx, dev, err);
+    if (rc)
+        return rc;
     if (ctx->opt.has_address)
         return mpf_error_set(err, MPF_ERR_REFUSED,
                              "-s 0x%08X: %04x:%04x is a plain DFU %X.%02X device, which has no addresses (it takes the "

@@ -25,6 +25,10 @@
  *   .group, .help              where it goes in --help and its text
  *                              ('\n' starts a continuation line)
  *   .refusal                   for an option mpflash refuses by name
+ *   .dfuse_only                for an option only ST DfuSe devices take: why
+ *                              a plain DFU device refuses it (also list it in
+ *                              docs/mpflash.1, PLAIN DFU DEVICES, and
+ *                              docs/migrating.md; the table test checks)
  * then a field in tool_options (tool_options.h) if it has one, the command
  * that reads it, a .TP entry in docs/mpflash.1, and a row in
  * tests/test_tool_options.c. Rules that need the whole command line (values
@@ -131,6 +135,7 @@ OPT(UPLOAD_SIZE, .short_name = 'Z', .long_name = "upload-size", .arg = TOOL_ARG_
             "default until the board's short frame)")
 OPT(UNPROTECT, .long_name = "unprotect", .commands = CMD(TOOL_CMD_UNPROTECT), SETS(unprotect),
     .group = HELP_BOARD,
+    .dfuse_only = "which has no read protection to remove (read unprotect is an ST DfuSe command): drop it",
     .help = "remove read protection; ERASES THE WHOLE CHIP\n"
             "(needs --force)")
 

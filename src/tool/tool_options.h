@@ -79,6 +79,7 @@ typedef struct tool_options {
     int mass_erase;
     int mass_erase_from_s; /* spelled :mass-erase (dfu-util asks for :force with it) */
     int unprotect;
+    int unprotect_from_s;  /* spelled -s :unprotect */
     int force;
     int will_reset;
     int leave;            /* -x, -R or :leave asked for leaving explicitly */

@@ -83,7 +83,7 @@ typedef struct tool_opt_def {
     tool_help_group group;
     const char *help;      /* NULL: not in --help */
     const char *refusal;   /* refused by name: why, and what to do instead */
-    const char *dfuse_only; /* refused on a plain DFU device (tool_flash.c): why it does not apply */
+    const char *dfuse_only; /* refused on a plain DFU device (tool_dfuse_only.c): why it does not apply */
 } tool_opt_def;
 
 _Static_assert(OPT__COUNT <= TOOL_OPT_SLOTS, "tool_options.given needs a slot per option");

@@ -71,6 +71,7 @@ mpf_err tool_parse_dfuse_address(const char *s, const char *opt, tool_options *o
             o->force = 1;
         } else if (strcmp(field, "unprotect") == 0) {
             o->unprotect = 1;
+            o->unprotect_from_s = 1;
         } else if (strcmp(field, "will-reset") == 0) {
             o->will_reset = 1;
         } else if (index == 1 && *field && isdigit((unsigned char)*field)) {

@@ -10,6 +10,7 @@
 #include "tool/tool_interrupt.h"
 #include "tool/tool_commands.h"
 #include "tool/tool_device.h"
+#include "tool/tool_dfuse_only.h"
 #include "tool/tool_progress.h"
 
 #define READ_MAX (256u * 1024u * 1024u)
@@ -158,9 +159,10 @@ static mpf_err read_on_device(tool_ctx *ctx, tool_device *dev, mpf_error *err)
     mpf_err rc = tool_device_alt(ctx, dev, &alt, err);
     if (rc)
         return rc;
-    const uint16_t version = dev->transport.info.func.dfu_version;
-    if (version != MPF_DFU_VERSION_DFUSE && version != 0)
-        return read_plain(ctx, dev, alt, err);
+    if (!tool_device_is_dfuse(&dev->transport.info)) {
+        rc = tool_refuse_dfuse_only(ctx, &dev->transport.info, err);
+        return rc ? rc : read_plain(ctx, dev, alt, err);
+    }
     if (ctx->opt.has_upload_size && ctx->opt.has_length)
         return mpf_error_set(err, MPF_ERR_USAGE, "-Z and a length in -s: give the length one way");
     const mpf_alt_setting *as = find_alt(&dev->transport.info, alt);

@@ -40,6 +40,8 @@ typedef struct board_rig {
     int comes_back;       /* the application's port returns after leaving DFU mode */
     const char *gone_on;  /* with DFU_DETACH: the fake's log line that makes the tty go */
     const char *machine;  /* what its firmware says it is (sys.implementation._machine) */
+    int windows;          /* its serial port on bus 0, as Windows' port list gives it (the bus
+                           * is not known there, only the port chain) */
     int arduino;          /* an Arduino board (2341:025e): it resets when its port is set
                            * to 1200 baud, which the rig sees through touch_fd */
     int touch_fd;
@@ -147,7 +149,7 @@ static void start(rig *g, const char *name)
     size_t used = 0;
     for (size_t i = 0; i < g->n; i++) {
         board_rig *b = &g->b[i];
-        fake_usb_tty t = {.tty = b->tty, .bus = 1, .devpath = b->devpath, .interface = 0,
+        fake_usb_tty t = {.tty = b->tty, .bus = b->windows ? 0 : 1, .devpath = b->devpath, .interface = 0,
                           .vid = b->arduino ? 0x2341 : 0xf055, .pid = b->arduino ? 0x025e : 0x9800,
                           .serial = b->serial, .manufacturer = "MicroPython",
                           .product = "Pyboard Virtual Comm Port in FS Mode"};
@@ -511,6 +513,67 @@ static void test_two_boards_unprovable(void **state)
     free(blank);
 }
 
+/* ---- Windows: a serial port's bus is not known, only its port chain ------------------ */
+
+/* The board's application serial number cannot be tied to its DFU device's
+ * (TinyUSB's 16 digits), so only the port ties them; its serial port is
+ * "0-2" (bus not known). Another board already in DFU mode sits on port 2
+ * of another bus (1-2); the board's own DFU device comes up at 2-2, or
+ * (appear = NULL) never. */
+static void windows_rig(rig *g, char spec[2][700], const char *name, int appears)
+{
+    g->n = 1;
+    g->b[0] = (board_rig){.serial = "E66038B7133A7A2B", .tty = "ttyACM0", .devpath = "2", .windows = 1,
+                         .dfu_spec = spec[0]};
+    start(g, name);
+    snprintf(spec[0], 700, "f401:A1:port=2:bus=2:appear=%s/appear-%s", g->dir,
+             appears ? "E66038B7133A7A2B" : "never");
+    snprintf(spec[1], 700, "f401:DECOY:port=2:bus=1");
+    snprintf(g->env_usb, sizeof g->env_usb, "MPFLASH_FAKE_USB=%s,%s", spec[1], spec[0]);
+}
+
+/* The DFU device that was there before the board was asked is on another
+ * host controller (the board still held its own port then): the board's
+ * own, which came later on the same port chain, is flashed. */
+static void test_windows_port_chain(void **state)
+{
+    rig *g = *state;
+    char spec[2][700] = {"", ""};
+    windows_rig(g, spec, "boot-windows", 1);
+    cli_result r;
+    RUN_RIG(g, &r, "-B", "--wait=5", "--json", "--no-progress", "-u", "firmware.dfu");
+    cli_assert_exit(&r, 0);
+    assert_non_null(strstr(r.out, "\"serial\":\"A1\",\"path\":\"2-2\""));
+    cli_result_free(&r);
+    assert_repl_got_bootloader(&g->b[0]);
+    uint8_t *want = cli_sample_flashed_over(NULL);
+    assert_flash(g, "A1", want);
+    free(want);
+    uint8_t *blank = cli_erased_flash();
+    assert_flash(g, "DECOY", blank);
+    free(blank);
+}
+
+/* The board's DFU device never comes: the other one on its port chain is
+ * not taken for it. */
+static void test_windows_port_chain_never_another(void **state)
+{
+    rig *g = *state;
+    char spec[2][700] = {"", ""};
+    windows_rig(g, spec, "boot-windows-never", 0);
+    cli_result r;
+    RUN_RIG(g, &r, "-B", "--wait=1", "-q", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 3);
+    cli_assert_error_line(&r, "after waiting 1 s for its DFU device: no DFU device found for the board (serial "
+                              "E66038B7133A7A2B, port 0-2)");
+    cli_result_free(&r);
+    assert_repl_got_bootloader(&g->b[0]);
+    uint8_t *blank = cli_erased_flash();
+    assert_flash(g, "DECOY", blank);
+    assert_flash(g, "A1", blank);
+    free(blank);
+}
+
 /* Firmware with a DFU run-time interface is detached, not talked to. */
 /* The wrong-board guard through -B: the firmware names another board than
  * the one running, which is asked (sys.implementation._machine) before it
@@ -622,6 +685,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_boards_table, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_two_boards_unprovable, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_detach_instead_of_repl, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_windows_port_chain, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_windows_port_chain_never_another, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_wrong_board_stays_running, rig_new, rig_done),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,6 +35,9 @@ static void test_dry_run_names_the_family(void **state)
         {"h743", NULL, "family: STM32H742/743/745/747/750/753/755/757, recognised by option bytes at 0x5200201C"},
         {"l476", NULL, "family: STM32L4/L4+"},
         {"wb55", NULL, "family: STM32WB"},
+        {"h563", NULL, "family: STM32H5, recognised by 8 KiB sectors, option bytes at 0x40022050"},
+        {"mboot-h563", NULL, "family: STM32H5, recognised by mboot's H5 layout"},
+        {"l4r5", NULL, "family: STM32L4/L4+, recognised by 4 KiB pages"},
         {"mboot-g0b1", NULL, "family: STM32G0, recognised by mboot's G0 layout"},
         {"l476", "g4", "family: STM32G4, recognised by named with --chip"},
     };
@@ -93,7 +96,8 @@ static void test_wb_stack_and_mass_erase_refused(void **state)
 static void test_flash_and_read_back_on_ecc_chips(void **state)
 {
     (void)state;
-    static const char *const chips[] = {"h743", "l476", "g474", "wb55", "h7b3", "u575"};
+    static const char *const chips[] = {"h743", "l476", "g474", "wb55", "h7b3", "u575",
+                                        "h563", "l4r5", "l4r5-1bank", "f429"};
     char dir[512];
     workdir_with_image("families-flash", dir, sizeof dir);
     size_t len = 0;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -173,6 +174,59 @@ static void test_nano_esp32_line(void **state)
     free(fw);
 }
 
+/* Every DfuSe-only option, also spelled as a -s modifier and with or
+ * without a file, on a plain DFU device: the option row's one error line,
+ * exit 1, and not one DFU class request on the wire (the plan never runs). */
+static void test_dfuse_only_options_refused_before_any_request(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir("mp-lines-dfuse-only", dir, sizeof dir);
+    const size_t n = 4096;
+    uint8_t *fw = pattern(n, 45, 0xE9);
+    cli_write(dir, "micropython.app-bin", fw, n);
+    static const struct {
+        const char *args[5];
+        const char *error;
+    } cases[] = {
+        {{"-s", ":mass-erase:force"}, "-s :mass-erase is for ST DfuSe devices; 2341:0070 is a plain DFU device, "
+                                      "which has no mass erase command"},
+        {{"-s", ":mass-erase:force", "-D", "micropython.app-bin"}, "-s :mass-erase is for ST DfuSe devices"},
+        {{"-m"}, "-m/--mass-erase is for ST DfuSe devices"},
+        {{"--unprotect", "--force"}, "--unprotect is for ST DfuSe devices; 2341:0070 is a plain DFU device, which "
+                                     "has no read protection to remove"},
+        {{"-s", ":unprotect:force"}, "-s :unprotect is for ST DfuSe devices"},
+        {{"-U", "back.bin", "--leave-address", "0x10000"}, "--leave-address is for ST DfuSe devices"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char log[600];
+        snprintf(log, sizeof log, "%s/usb.log", dir);
+        unlink(log);
+        const char *args[8] = {"-q"};
+        for (size_t k = 0; k < 5 && cases[i].args[k]; k++)
+            args[k + 1] = cases[i].args[k];
+        cli_result r;
+        cli_usb_run(dir, "nano-esp32:PLAIN", args, NULL, &r);
+        cli_assert_exit(&r, 1);
+        char want[300];
+        snprintf(want, sizeof want, "mpflash: error: %s", cases[i].error);
+        if (strncmp(r.err, want, strlen(want)) != 0)
+            fail_msg("case %zu: stderr does not start with \"%s\":\n%s", i, want, r.err);
+        cli_result_free(&r);
+        size_t len = 0;
+        char *seen = (char *)cli_read(dir, "usb.log", &len);
+        if (strstr(seen, " ctrl 21 ") || strstr(seen, " ctrl a1 "))
+            fail_msg("case %zu: a DFU request was sent:\n%s", i, seen);
+        free(seen);
+    }
+    uint8_t *erased = malloc(n);
+    assert_non_null(erased);
+    memset(erased, 0xFF, n);
+    assert_mem(dir, "nano-esp32-PLAIN.mem", 0x00010000u, erased, n);
+    free(erased);
+    free(fw);
+}
+
 /* A plain DFU board running its application with a DFU run-time interface:
  * DETACH and the USB reset bring up its bootloader, which is then flashed. */
 static void test_plain_runtime_detach(void **state)
@@ -201,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_lego_hub_lines),
         cmocka_unit_test(test_portenta_c33_line),
         cmocka_unit_test(test_nano_esp32_line),
+        cmocka_unit_test(test_dfuse_only_options_refused_before_any_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

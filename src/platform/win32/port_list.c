@@ -1,7 +1,7 @@
 /* Finding USB serial ports on Windows: every present device of the Ports
  * class (SetupAPI), its PortName from the device's registry key, its
  * instance ID and its parent's (CfgMgr32), the bus-reported description
- * and the location path; mpf_win_port_describe makes sense of them. The
+ * and the location paths (its own and its parent's); mpf_win_port_describe makes sense of them. The
  * sysfs_root and dev_root arguments of mpf_serial_list are Linux's and are
  * ignored here. */
 #include <initguid.h>
@@ -32,29 +32,34 @@ static int reg_port_name(HDEVINFO set, SP_DEVINFO_DATA *d, char *out, int size)
     return mpf_utf8(w, out, size);
 }
 
-static int string_property(HDEVINFO set, SP_DEVINFO_DATA *d, const DEVPROPKEY *key, char *out, int size)
+/* A string property of a device node (a string list: its first entry). */
+static int node_string(DEVINST inst, const DEVPROPKEY *key, char *out, int size)
 {
     wchar_t w[512];
     DEVPROPTYPE type = 0;
+    ULONG bytes = sizeof w - sizeof w[0];
     out[0] = '\0';
-    if (!SetupDiGetDevicePropertyW(set, d, key, &type, (BYTE *)w, sizeof w - sizeof w[0], NULL, 0))
-        return 0;
-    if (type != DEVPROP_TYPE_STRING && type != DEVPROP_TYPE_STRING_LIST)
+    if (CM_Get_DevNode_PropertyW(inst, key, &type, (BYTE *)w, &bytes, 0) != CR_SUCCESS ||
+        (type != DEVPROP_TYPE_STRING && type != DEVPROP_TYPE_STRING_LIST))
         return 0;
     w[511] = L'\0';
-    return mpf_utf8(w, out, size); /* a string list: its first entry */
+    return mpf_utf8(w, out, size);
 }
 
-static int parent_id(DEVINST inst, char *out, int size)
+/* The parent's device ID and first location path (for the interface of a
+ * composite device, the USB device's). */
+static void parent_of(DEVINST inst, char *id, int id_size, char *location, int location_size)
 {
     DEVINST parent;
     wchar_t w[MAX_DEVICE_ID_LEN + 1];
-    out[0] = '\0';
-    if (CM_Get_Parent(&parent, inst, 0) != CR_SUCCESS ||
-        CM_Get_Device_IDW(parent, w, MAX_DEVICE_ID_LEN, 0) != CR_SUCCESS)
-        return 0;
-    w[MAX_DEVICE_ID_LEN] = L'\0';
-    return mpf_utf8(w, out, size);
+    id[0] = location[0] = '\0';
+    if (CM_Get_Parent(&parent, inst, 0) != CR_SUCCESS)
+        return;
+    if (CM_Get_Device_IDW(parent, w, MAX_DEVICE_ID_LEN, 0) == CR_SUCCESS) {
+        w[MAX_DEVICE_ID_LEN] = L'\0';
+        mpf_utf8(w, id, id_size);
+    }
+    node_string(parent, &DEVPKEY_Device_LocationPaths, location, location_size);
 }
 
 static int by_name(const void *a, const void *b)
@@ -80,17 +85,18 @@ mpf_err mpf_serial_list(const char *sysfs_root, const char *dev_root, mpf_serial
     mpf_err rc = MPF_OK;
     SP_DEVINFO_DATA d = {.cbSize = sizeof d};
     for (DWORD i = 0; SetupDiEnumDeviceInfo(set, i, &d); i++) {
-        char name[64], id[MAX_DEVICE_ID_LEN + 1], parent[MAX_DEVICE_ID_LEN + 1], product[128], location[256];
+        char name[64], id[MAX_DEVICE_ID_LEN + 1], parent[MAX_DEVICE_ID_LEN + 1], product[128], location[256],
+            parent_location[256];
         wchar_t wid[MAX_DEVICE_ID_LEN + 1];
         if (!reg_port_name(set, &d, name, sizeof name) ||
             !SetupDiGetDeviceInstanceIdW(set, &d, wid, MAX_DEVICE_ID_LEN, NULL) ||
             !mpf_utf8(wid, id, sizeof id))
             continue;
-        parent_id(d.DevInst, parent, sizeof parent);
-        string_property(set, &d, &DEVPKEY_Device_BusReportedDeviceDesc, product, sizeof product);
-        string_property(set, &d, &DEVPKEY_Device_LocationPaths, location, sizeof location);
+        parent_of(d.DevInst, parent, sizeof parent, parent_location, sizeof parent_location);
+        node_string(d.DevInst, &DEVPKEY_Device_BusReportedDeviceDesc, product, sizeof product);
+        node_string(d.DevInst, &DEVPKEY_Device_LocationPaths, location, sizeof location);
         mpf_win_port_record r = {name, id, parent[0] ? parent : NULL, product[0] ? product : NULL,
-                                 location[0] ? location : NULL};
+                                 location[0] ? location : NULL, parent_location[0] ? parent_location : NULL};
         mpf_serial_port p;
         if (!mpf_win_port_describe(&r, &p))
             continue;
