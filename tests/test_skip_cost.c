@@ -164,22 +164,10 @@ static void holes_then_whole(const char *chip)
     free(holes);
 }
 
-static void test_holes_l476(void **state)
+/* The chip is the test's state. */
+static void test_holes(void **state)
 {
-    (void)state;
-    holes_then_whole("l476");
-}
-
-static void test_holes_wb55(void **state)
-{
-    (void)state;
-    holes_then_whole("wb55");
-}
-
-static void test_holes_g474(void **state)
-{
-    (void)state;
-    holes_then_whole("g474");
+    holes_then_whole(*state);
 }
 
 /* The decision is a comparison, not "erase whenever a word run is needed":
@@ -267,9 +255,9 @@ static void test_blank_sectors_erased_rather_than_read_on(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_holes_l476),
-        cmocka_unit_test(test_holes_wb55),
-        cmocka_unit_test(test_holes_g474),
+        {"holes then whole on l476", test_holes, NULL, NULL, (void *)"l476"},
+        {"holes then whole on wb55", test_holes, NULL, NULL, (void *)"wb55"},
+        {"holes then whole on g474", test_holes, NULL, NULL, (void *)"g474"},
         cmocka_unit_test(test_one_hole_is_written_without_erase),
         cmocka_unit_test(test_forecast_without_reading),
         cmocka_unit_test(test_blank_sectors_erased_rather_than_read_on),

@@ -34,17 +34,6 @@ static void workdir_with_images(const char *name, char *dir, size_t size)
     free(b);
 }
 
-/* The number after "key": in the line of a JSON event. */
-static unsigned long long json_number(const char *line, const char *key)
-{
-    char pattern[64];
-    snprintf(pattern, sizeof pattern, "\"%s\":", key);
-    const char *at = strstr(line, pattern);
-    if (!at)
-        fail_msg("no %s in %s", key, line);
-    return strtoull(at + strlen(pattern), NULL, 10);
-}
-
 static const char *event(const cli_result *r, const char *name)
 {
     char pattern[64];
@@ -81,27 +70,29 @@ static void holes_then_whole(const char *chip)
     const size_t erase = count_in_line(plan, "\"action\":\"erase\"");
     const size_t unchanged = count_in_line(plan, "\"action\":\"unchanged\"");
     assert_non_null(strstr(plan, "\"estimate_upper_bound\":false"));
-    const unsigned long long estimate = json_number(plan, "estimated_ms");
+    const uint64_t estimate = cli_json_number(plan, "estimated_ms");
 
     RUN(dir, &run, "--sim", chip, "--sim-state", "board.bin", "--json", "-s", "0x08000000", "-D",
         "whole.bin");
     cli_assert_exit(&run, 0);
     const char *result = event(&run, "result");
-    assert_int_equal(json_number(result, "sectors_erased"), erase);
-    assert_int_equal(json_number(result, "sectors_skipped"), unchanged);
-    assert_int_equal(json_number(result, "sectors_blank"), 0);
+    assert_int_equal(cli_json_number(result, "sectors_erased"), erase);
+    assert_int_equal(cli_json_number(result, "sectors_skipped"), unchanged);
+    assert_int_equal(cli_json_number(result, "sectors_blank"), 0);
     assert_true(erase > 0 && unchanged > 0);
-    const unsigned long long run_ms = json_number(result, "elapsed_ms");
+    const uint64_t run_ms = cli_json_number(result, "elapsed_ms");
 
     RUN(dir, &full, "--sim", chip, "--sim-state", "full.bin", "--json", "--full", "-s",
         "0x08000000", "-D", "whole.bin");
     cli_assert_exit(&full, 0);
-    const unsigned long long full_ms = json_number(event(&full, "result"), "elapsed_ms");
+    const uint64_t full_ms = cli_json_number(event(&full, "result"), "elapsed_ms");
     if (run_ms > full_ms)
-        fail_msg("%s: %llu ms, --full %llu ms", chip, run_ms, full_ms);
+        fail_msg("%s: %llu ms, --full %llu ms", chip, (unsigned long long)run_ms,
+                 (unsigned long long)full_ms);
     const double x = (double)estimate / (double)run_ms;
     if (x < 0.85 || x > 1.15)
-        fail_msg("%s: --dry-run said %llu ms, the flash took %llu ms", chip, estimate, run_ms);
+        fail_msg("%s: --dry-run said %llu ms, the flash took %llu ms", chip,
+                 (unsigned long long)estimate, (unsigned long long)run_ms);
 
     /* Both boards hold the whole firmware, byte for byte. */
     size_t n = 0, m = 0;
@@ -119,22 +110,10 @@ static void holes_then_whole(const char *chip)
     cli_result_free(&full);
 }
 
-static void test_holes_l476(void **state)
+/* The chip is the test's state. */
+static void test_holes(void **state)
 {
-    (void)state;
-    holes_then_whole("l476");
-}
-
-static void test_holes_wb55(void **state)
-{
-    (void)state;
-    holes_then_whole("wb55");
-}
-
-static void test_holes_g474(void **state)
-{
-    (void)state;
-    holes_then_whole("g474");
+    holes_then_whole(*state);
 }
 
 /* The text says which estimate it is. */
@@ -164,9 +143,9 @@ static void test_dry_run_says_what_the_estimate_is(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_holes_l476),
-        cmocka_unit_test(test_holes_wb55),
-        cmocka_unit_test(test_holes_g474),
+        {"holes then whole on l476", test_holes, NULL, NULL, (void *)"l476"},
+        {"holes then whole on wb55", test_holes, NULL, NULL, (void *)"wb55"},
+        {"holes then whole on g474", test_holes, NULL, NULL, (void *)"g474"},
         cmocka_unit_test(test_dry_run_says_what_the_estimate_is),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
