@@ -23,6 +23,8 @@
 #define F401 "NUCLEO-F401RE with STM32F401xE"
 #define PYB "PYBv1.1 with STM32F405RG"
 #define PORT "/dev/ttyACM0"
+#define NANO "Arduino Nano ESP32 with ESP32S3"
+#define C33 "PORTENTA C33 with RA6M5"
 
 /* A MicroPython-shaped image with the given C strings in its text (NUL
  * included), as the firmware's rodata holds them. */
@@ -51,7 +53,18 @@ static void test_parse(void **state)
     /* The last " with " splits: a board name may hold the word. */
     assert_true(mpf_machine_parse("Board with LEDs with STM32H743", &m));
     assert_string_equal(m.board, "Board with LEDs");
-    assert_false(mpf_machine_parse("ESP32 module with ESP32", &m)); /* not an STM32 */
+    /* The other ports' MCU names (their mpconfigboard.h). */
+    assert_true(mpf_machine_parse(NANO, &m));
+    assert_string_equal(m.board, "Arduino Nano ESP32");
+    assert_string_equal(m.mcu, "ESP32S3");
+    assert_true(mpf_machine_parse(C33, &m));
+    assert_string_equal(m.mcu, "RA6M5");
+    assert_true(mpf_machine_parse("Generic ESP32 module with ESP32", &m));
+    assert_true(mpf_machine_parse("Raspberry Pi Pico with RP2040", &m));
+    /* Words that only look like one: "RA" and "SAMD" need a digit after. */
+    assert_false(mpf_machine_parse("Boot with RAM", &m));
+    assert_false(mpf_machine_parse("Board with SAMDocs", &m));
+    assert_false(mpf_machine_parse("Board with LEDs", &m));
     assert_false(mpf_machine_parse("", &m));
     assert_false(mpf_machine_parse(" with STM32F405RG", &m));
     assert_false(mpf_machine_parse(NULL, &m));
@@ -68,6 +81,12 @@ static void test_image_names_its_machine(void **state)
     assert_true(mpf_image_machine(&img, &m));
     assert_string_equal(m.board, "NUCLEO-F401RE");
     assert_string_equal(m.mcu, "STM32F401xE");
+    mpf_image_free(&img);
+    /* Another port's, in a plain binary as the Nano's .app-bin. */
+    const char *nano[] = {NANO};
+    image_with(&img, nano, 1);
+    assert_true(mpf_image_machine(&img, &m));
+    assert_string_equal(m.mcu, "ESP32S3");
     mpf_image_free(&img);
     /* Two different machines: nothing can be said. */
     const char *two[] = {F401, PYB};
@@ -104,8 +123,8 @@ static void check_device(const char *chip, const char *machine, mpf_err want, co
     mpf_machine m;
     assert_true(mpf_machine_parse(machine, &m));
     assert_int_equal(mpf_machine_check_device(&m, &t.info, &err), want);
-    if (has)
-        assert_non_null(strstr(err.message, has));
+    if (has && !strstr(err.message, has))
+        fail_msg("%s: \"%s\" lacks \"%s\"", chip, err.message, has);
     mpf_sim_free(sim);
 }
 
@@ -123,6 +142,25 @@ static void test_device_check(void **state)
     /* mboot's layout is fixed per family: the family is checked, not the size. */
     check_device("mboot-f401", PYB, MPF_OK, NULL);
     check_device("mboot", "NUCLEO-WB55 with STM32WB55RGV6", MPF_ERR_REFUSED, "STM32F2/F4");
+    /* mboot on F722 shows the F4 layout: PYBD-SF2 firmware is right there. */
+    check_device("mboot", "PYBD-SF2W with STM32F722IEK", MPF_OK, NULL);
+    check_device("f405", "PYBD-SF2W with STM32F722IEK", MPF_ERR_REFUSED, "STM32F2/F4");
+    /* Other MCUs: a board whose DFU identity names its MCU, and an STM32
+     * asked to take another MCU's firmware. */
+    check_device("nano-esp32", NANO, MPF_OK, NULL);
+    check_device("nano-esp32", PYB, MPF_ERR_REFUSED,
+                 "the DFU device 2341:0070 is an Arduino Nano ESP32 (Arduino's DFU sketch), with "
+                 "ESP32S3");
+    check_device("nano-esp32", "Generic ESP32 module with ESP32", MPF_ERR_REFUSED, "ESP32S3");
+    check_device("portenta-c33", C33, MPF_OK, NULL);
+    check_device("portenta-c33", NANO, MPF_ERR_REFUSED, "Portenta C33");
+    check_device("f405", NANO, MPF_ERR_REFUSED, "for Arduino Nano ESP32 with ESP32S3, but the DFU "
+                                                "device is an STM32F2/F4");
+    check_device("h563", C33, MPF_ERR_REFUSED, "STM32H5");
+    check_device("h563", "NUCLEO_H563ZI with STM32H563ZI", MPF_OK, NULL);
+    /* A device that says nothing of its MCU refuses nothing. */
+    check_device("dfu11", NANO, MPF_OK, NULL);
+    check_device("dfu11", PYB, MPF_OK, NULL);
 }
 
 /* ---- the REPL path ------------------------------------------------------------------ */
@@ -192,6 +230,21 @@ static void test_repl_other_board_is_refused_and_keeps_running(void **state)
     assert_false(rp.board.dropped);
 }
 
+static void test_repl_other_port_is_refused(void **state)
+{
+    (void)state;
+    seen s;
+    repl_port rp;
+    /* An ESP32 board's REPL, a pyboard image: refused, in both directions. */
+    enter(NANO, PYB, MPF_ERR_REFUSED, &s, &rp);
+    assert_string_equal(s.machine, NANO);
+    assert_false(received(&rp, "machine.bootloader()"));
+    enter(PYB, NANO, MPF_ERR_REFUSED, &s, &rp);
+    assert_false(rp.board.dropped);
+    enter(NANO, NANO, MPF_OK, &s, &rp);
+    assert_true(rp.board.dropped);
+}
+
 static void test_repl_old_firmware_says_nothing_and_enters(void **state)
 {
     (void)state;
@@ -254,6 +307,41 @@ static void test_tool_refuses_before_erasing(void **state)
     free(dir);
 }
 
+/* The DFU-only path on a plain DFU board: Arduino's Nano ESP32 DFU sketch
+ * (2341:0070) takes a pyboard image only when forced. The sketch wants its
+ * 0xE9 image magic first, so the forced image has it. */
+static void test_tool_refuses_another_mcu_on_a_plain_board(void **state)
+{
+    (void)state;
+    char *dir = tos_temp_dir("mpflash-machine-plain");
+    assert_non_null(dir);
+    char file[1024];
+    snprintf(file, sizeof file, "%s/pyb.bin", dir);
+    mpf_image img;
+    const char *pyb[] = {PYB};
+    image_with(&img, pyb, 1);
+    img.segments[1].data[0] = 0xE9;
+    mpf_error err;
+    assert_int_equal(mpf_write_file_atomic(file, img.segments[1].data, img.segments[1].size, &err),
+                     MPF_OK);
+    char *wrong[] = {"mpflash", "--sim", "nano-esp32", "-D", file, NULL};
+    captured c;
+    tool_run_captured(&c, 0, NULL, 5, wrong);
+    assert_int_equal(c.code, 2);
+    assert_non_null(strstr(c.err, "wrong board: the firmware is for PYBv1.1 with STM32F405RG, but "
+                                  "the DFU device 2341:0070 is an Arduino Nano ESP32"));
+    assert_null(strstr(c.out, "plan:"));
+    captured_release(&c);
+    char *forced[] = {"mpflash", "--sim", "nano-esp32", "--force", "-D", file, NULL};
+    tool_run_captured(&c, 0, NULL, 6, forced);
+    assert_int_equal(c.code, 0);
+    assert_non_null(strstr(c.out, "plan:"));
+    captured_release(&c);
+    mpf_image_free(&img);
+    tos_remove_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,8 +351,10 @@ int main(void)
         cmocka_unit_test(test_device_check),
         cmocka_unit_test(test_repl_board_of_the_image_enters),
         cmocka_unit_test(test_repl_other_board_is_refused_and_keeps_running),
+        cmocka_unit_test(test_repl_other_port_is_refused),
         cmocka_unit_test(test_repl_old_firmware_says_nothing_and_enters),
         cmocka_unit_test(test_tool_refuses_before_erasing),
+        cmocka_unit_test(test_tool_refuses_another_mcu_on_a_plain_board),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,13 +28,14 @@ typedef struct mpf_machine {
     char mcu[48];   /* MICROPY_HW_MCU_NAME, "STM32F401xE" */
 } mpf_machine;
 
-/* "BOARD with MCU" (the last " with " splits; MCU is letters and digits and
- * starts with STM32). 1 parsed, 0 not. Leading/trailing space and line
- * ends are ignored. */
+/* "BOARD with MCU" (the last " with " splits; MCU is letters and digits in
+ * one of the forms MicroPython's ports name their MCUs: "STM32F405RG",
+ * "ESP32S3", "RA6M5", "RP2040", "NRF52840", "SAMD51J19A", "MIMXRT1062...").
+ * 1 parsed, 0 not. Leading/trailing space and line ends are ignored. */
 int mpf_machine_parse(const char *text, mpf_machine *out);
 
 /* The machine string a MicroPython image carries, found in its bytes
- * (NUL-terminated ASCII "... with STM32..."; a banner's leading
+ * (NUL-terminated ASCII "... with MCU"; a banner's leading
  * "MicroPython ...; " is dropped). 1 when exactly one machine is named, 0
  * when none is, or several different ones (then nothing can be said). */
 int mpf_image_machine(const mpf_image *img, mpf_machine *out);
@@ -44,11 +45,14 @@ int mpf_image_machine(const mpf_image *img, mpf_machine *out);
  * MPF_ERR_REFUSED naming both otherwise. */
 mpf_err mpf_machine_check_board(const mpf_machine *image, const char *reported, mpf_error *err);
 
-/* A board known only in DFU mode: MPF_ERR_REFUSED when its chip family (from
- * mpf_chip_pick) is not the image MCU's, or, on the ST ROM bootloader (whose
+/* A board known only in DFU mode: MPF_ERR_REFUSED when the device's identity
+ * names another MCU than the image (a DFU bootloader whose VID:PID belongs to
+ * one board: Arduino's Nano ESP32, Portenta C33, and STM32H747 boards), when
+ * it is an STM32 (mpf_chip_pick knows its family) and the image is for
+ * another MCU or another STM32 family, or, on the ST ROM bootloader (whose
  * layout string tells the real flash size; mboot's does not), when the
  * MCU's flash-size letter says another size than alt 0's layout. MPF_OK when
- * they agree or nothing can be told. */
+ * they agree or nothing can be told (an image naming no MCU included). */
 mpf_err mpf_machine_check_device(const mpf_machine *image, const mpf_device_info *dev,
                                  mpf_error *err);
 

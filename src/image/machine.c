@@ -1,7 +1,9 @@
 /* Finding "BOARD with MCU" in a MicroPython image and comparing it with what
  * a running board reports (mpflash/machine.h). The string is built by
  * py/mpconfig.h (MICROPY_BANNER_MACHINE = MICROPY_HW_BOARD_NAME " with "
- * MICROPY_HW_MCU_NAME) and stored NUL-terminated in the firmware's rodata. */
+ * MICROPY_HW_MCU_NAME) and stored NUL-terminated in the firmware's rodata.
+ * An MCU name is one of the MICROPY_HW_MCU_NAME forms MicroPython's ports
+ * use (mcu_forms below); anything else after " with " is not a machine. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,7 +13,32 @@
 
 #define WITH " with "
 #define WITH_LEN (sizeof WITH - 1)
-#define MCU_PREFIX "STM32"
+
+/* MICROPY_HW_MCU_NAME as the ports' boards spell it: stm32 "STM32F405RG",
+ * esp32 "ESP32", "ESP32S3" (ARDUINO_NANO_ESP32), renesas-ra "RA6M5"
+ * (ARDUINO_PORTENTA_C33), rp2 "RP2040"/"RP2350", nrf "NRF52840", samd
+ * "SAMD51J19A", mimxrt "MIMXRT1062DVJ6A". `digit`: the prefix alone is a
+ * word too ("RAM", "SAMDocs"), so a digit must follow it. */
+static const struct {
+    const char *prefix;
+    int digit;
+} mcu_forms[] = {
+    {"STM32", 0}, {"ESP32", 0}, {"RA", 1}, {"RP2", 0}, {"NRF5", 0}, {"SAMD", 1}, {"MIMXRT", 1},
+};
+
+/* The length of the MCU form p starts with (up to len bytes), or 0. */
+static size_t mcu_form_at(const char *p, size_t len)
+{
+    for (size_t i = 0; i < sizeof mcu_forms / sizeof mcu_forms[0]; i++) {
+        const size_t n = strlen(mcu_forms[i].prefix);
+        if (len < n + (size_t)mcu_forms[i].digit || strncasecmp(p, mcu_forms[i].prefix, n) != 0)
+            continue;
+        if (mcu_forms[i].digit && !isdigit((unsigned char)p[n]))
+            continue;
+        return n;
+    }
+    return 0;
+}
 
 static int printable(uint8_t c)
 {
@@ -42,8 +69,8 @@ static int parse_span(const char *s, size_t len, mpf_machine *out)
             blen -= i;
             break;
         }
-    if (blen == 0 || blen >= sizeof out->board || mlen <= strlen(MCU_PREFIX) ||
-        mlen >= sizeof out->mcu || strncasecmp(mcu, MCU_PREFIX, strlen(MCU_PREFIX)) != 0)
+    if (blen == 0 || blen >= sizeof out->board || mlen >= sizeof out->mcu ||
+        mcu_form_at(mcu, mlen) == 0)
         return 0;
     for (size_t i = 0; i < mlen; i++)
         if (!isalnum((unsigned char)mcu[i]))
@@ -66,12 +93,14 @@ static int same(const mpf_machine *a, const mpf_machine *b)
     return strcasecmp(a->board, b->board) == 0 && strcasecmp(a->mcu, b->mcu) == 0;
 }
 
-/* Every NUL-terminated printable run holding " with STM32" in one segment. */
+/* Every NUL-terminated printable run holding " with " and an MCU name in
+ * one segment. */
 static int scan(const mpf_segment *s, mpf_machine *found, int *count)
 {
     const uint8_t *d = s->data;
-    for (size_t i = 0; i + WITH_LEN + strlen(MCU_PREFIX) <= s->size; i++) {
-        if (memcmp(d + i, WITH MCU_PREFIX, WITH_LEN + strlen(MCU_PREFIX)) != 0)
+    for (size_t i = 0; i + WITH_LEN < s->size; i++) {
+        if (memcmp(d + i, WITH, WITH_LEN) != 0 ||
+            !mcu_form_at((const char *)d + i + WITH_LEN, s->size - i - WITH_LEN))
             continue;
         size_t start = i, end = i + WITH_LEN;
         while (start > 0 && printable(d[start - 1]))

@@ -1,30 +1,70 @@
 /* The wrong-board guard for a board seen only in DFU mode: the image's MCU
- * (MICROPY_HW_MCU_NAME) against the chip family the device's descriptors
- * point to and, on the ST ROM, the flash size its layout shows. */
+ * (MICROPY_HW_MCU_NAME) against what the device's identity says: the MCU
+ * of a bootloader whose VID:PID belongs to one board, the chip family its
+ * descriptors point to and, on the ST ROM, the flash size its layout shows. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "chips/chip_ident.h"
 #include "mpflash/chip.h"
 #include "mpflash/layout.h"
 #include "mpflash/machine.h"
 
-/* MCU name prefix -> chip profile (mpflash/chip.h). Longer prefixes first. */
-static const struct {
+/* MCU name prefix -> chip profile (mpflash/chip.h), and the profile mboot
+ * on that MCU is picked as when its layout is another family's: mboot on
+ * F722/F723/F732/F733 (PYBD_SF2/SF3) shows the F4 layout string
+ * (ports/stm32/mboot/main.c). Longer prefixes first. */
+typedef struct family {
     const char *prefix;
     const char *profile;
-} families[] = {
-    {"STM32H7A", "h7ab"}, {"STM32H7B", "h7ab"}, {"STM32H7", "h7"}, {"STM32H5", "h5"},
-    {"STM32F2", "f4"},    {"STM32F4", "f4"},    {"STM32F7", "f7"}, {"STM32L4", "l4"},
-    {"STM32G0", "g0"},    {"STM32G4", "g4"},    {"STM32WB", "wb"}, {"STM32U5", "u5"},
+    const char *mboot_shows;
+} family;
+
+static const family families[] = {
+    {"STM32H7A", "h7ab", NULL}, {"STM32H7B", "h7ab", NULL}, {"STM32H7", "h7", NULL},
+    {"STM32H5", "h5", NULL},    {"STM32F2", "f4", NULL},    {"STM32F4", "f4", NULL},
+    {"STM32F72", "f7", "f4"},   {"STM32F73", "f7", "f4"},   {"STM32F7", "f7", NULL},
+    {"STM32L4", "l4", NULL},    {"STM32G0", "g0", NULL},    {"STM32G4", "g4", NULL},
+    {"STM32WB", "wb", NULL},    {"STM32U5", "u5", NULL},
 };
 
-static const char *family_of(const char *mcu)
+/* DFU bootloaders whose VID:PID is one board's, with the MCU that board's
+ * MicroPython names (MICROPY_HW_MCU_NAME in its mpconfigboard.h). IDs:
+ * FACTS.md's MicroPython DFU command lines (ports' deploy.md). */
+static const struct {
+    uint16_t vid, pid;
+    const char *mcu;  /* the image's MCU must start with this */
+    const char *what; /* "an Arduino Nano ESP32" */
+} board_ids[] = {
+    {0x2341, 0x0070, "ESP32S3", "an Arduino Nano ESP32 (Arduino's DFU sketch)"},
+    {0x2341, 0x0368, "RA6M5", "an Arduino Portenta C33 (Arduino's bootloader)"},
+    {0x2341, 0x035b, "STM32H747", "an Arduino Portenta H7 (Arduino's bootloader)"},
+    {0x2341, 0x0366, "STM32H747", "an Arduino GIGA R1 (Arduino's bootloader)"},
+    {0x2341, 0x035f, "STM32H747", "an Arduino Nicla Vision (Arduino's bootloader)"},
+    {0x2341, 0x0364, "STM32H747", "an Arduino Opta (Arduino's bootloader)"},
+};
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static const family *family_of(const char *mcu)
 {
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
-        if (strncasecmp(mcu, families[i].prefix, strlen(families[i].prefix)) == 0)
-            return families[i].profile;
+        if (starts_with(mcu, families[i].prefix))
+            return &families[i];
     return NULL;
+}
+
+static int family_fits(const family *f, const mpf_chip *chip, const mpf_device_info *dev)
+{
+    if (!f)
+        return 0;
+    if (strcmp(chip->name, f->profile) == 0)
+        return 1;
+    return f->mboot_shows && strcmp(chip->name, f->mboot_shows) == 0 && mpf_chip_is_mboot(dev);
 }
 
 /* STM32 part numbers: STM32 + family letters + line digits + pin-count
@@ -73,26 +113,35 @@ static uint32_t rom_flash_kib(const mpf_device_info *dev)
     return (uint32_t)(bytes / 1024u);
 }
 
+#define WRONG_BOARD_END "; nothing was changed: flash the firmware built for this board"
+
 mpf_err mpf_machine_check_device(const mpf_machine *image, const mpf_device_info *dev,
                                  mpf_error *err)
 {
     if (!image || !image->mcu[0] || !dev)
         return MPF_OK;
+    for (size_t i = 0; i < sizeof board_ids / sizeof board_ids[0]; i++)
+        if (dev->vid == board_ids[i].vid && dev->pid == board_ids[i].pid &&
+            !starts_with(image->mcu, board_ids[i].mcu))
+            return mpf_error_refuse(err, MPF_ERR_REFUSED, MPF_REASON_NEEDS_FORCE,
+                                    "wrong board: the firmware is for %s with %s, but the DFU "
+                                    "device %04x:%04x is %s, with %s" WRONG_BOARD_END,
+                                    image->board, image->mcu, (unsigned)dev->vid,
+                                    (unsigned)dev->pid, board_ids[i].what, board_ids[i].mcu);
     const char *why = NULL;
     const mpf_chip *chip = mpf_chip_pick(dev, &why);
-    const char *want = family_of(image->mcu);
-    if (want && chip && chip != mpf_chip_conservative() && strcmp(chip->name, want) != 0)
+    const int stm32 = chip && chip != mpf_chip_conservative();
+    const family *want = family_of(image->mcu);
+    if (stm32 && !family_fits(want, chip, dev))
         return mpf_error_refuse(err, MPF_ERR_REFUSED, MPF_REASON_NEEDS_FORCE,
                                 "wrong board: the firmware is for %s with %s, but the DFU device is "
-                                "an %s (%s); nothing was changed: flash the firmware built for this "
-                                "board",
+                                "an %s (%s)" WRONG_BOARD_END,
                                 image->board, image->mcu, chip->title, why ? why : "its descriptors");
-    uint32_t want_kib = flash_kib_of(image->mcu), have_kib = rom_flash_kib(dev);
+    uint32_t want_kib = want ? flash_kib_of(image->mcu) : 0, have_kib = rom_flash_kib(dev);
     if (want_kib && have_kib && want_kib != have_kib)
         return mpf_error_refuse(err, MPF_ERR_REFUSED, MPF_REASON_NEEDS_FORCE,
                                 "wrong board: the firmware is for %s with %s (%u KiB of flash), but "
-                                "the DFU device's ST bootloader shows %u KiB; nothing was changed: "
-                                "flash the firmware built for this board",
+                                "the DFU device's ST bootloader shows %u KiB" WRONG_BOARD_END,
                                 image->board, image->mcu, (unsigned)want_kib, (unsigned)have_kib);
     return MPF_OK;
 }
