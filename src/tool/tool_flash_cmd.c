@@ -95,18 +95,28 @@ static void summary(tool_ctx *ctx, const tool_board *b)
     if (r->backup_file[0])
         tool_say(ctx, "backup: %llu bytes of the erased sectors in %s (restore with mpflash -u %s)\n",
                  (unsigned long long)r->backup_bytes, r->backup_file, r->backup_file);
-    tool_say(ctx, "done: wrote %llu bytes, erased %s%u sector%s (%s)", (unsigned long long)r->bytes_written,
-             r->mass_erase ? "all flash, " : "", (unsigned)r->sectors_erased, r->sectors_erased == 1 ? "" : "s",
-             erased);
-    if (r->sectors_blank)
-        tool_say(ctx, ", wrote %u blank sector%s without an erase", (unsigned)r->sectors_blank,
-                 r->sectors_blank == 1 ? "" : "s");
-    if (r->sectors_skipped)
-        tool_say(ctx, ", skipped %u that already held the firmware", (unsigned)r->sectors_skipped);
-    if (r->sectors_blank || r->sectors_skipped)
-        /* The image's size no longer says what was sent. */
-        tool_say(ctx, ", sent %llu bytes", (unsigned long long)r->bytes_sent);
-    tool_say(ctx, "%s in %s%s; ", r->verified ? ", verified," : ",", took, b->dev.sim ? " of modelled device time" : "");
+    unsigned long long on_board = r->bytes_written, sent = r->bytes_sent;
+    if (sent == 0 && on_board && !r->mass_erase && r->sectors_erased == 0) {
+        /* Everything was already there: the check read it back. */
+        unsigned checked = (unsigned)(r->sectors_skipped + r->sectors_blank);
+        tool_say(ctx, "done: nothing to write: all %llu bytes already on the board (%u sector%s read back and "
+                      "compared), in %s%s; ",
+                 on_board, checked, checked == 1 ? "" : "s", took, b->dev.sim ? " of modelled device time" : "");
+    } else {
+        if (sent < on_board)
+            tool_say(ctx, "done: wrote %llu of the %llu bytes (the rest already on the board)", sent, on_board);
+        else
+            tool_say(ctx, "done: wrote %llu bytes", on_board);
+        tool_say(ctx, ", erased %s%u sector%s (%s)", r->mass_erase ? "all flash, " : "", (unsigned)r->sectors_erased,
+                 r->sectors_erased == 1 ? "" : "s", erased);
+        if (r->sectors_blank)
+            tool_say(ctx, ", wrote %u blank sector%s without an erase", (unsigned)r->sectors_blank,
+                     r->sectors_blank == 1 ? "" : "s");
+        if (r->sectors_skipped)
+            tool_say(ctx, ", skipped %u that already held the firmware", (unsigned)r->sectors_skipped);
+        tool_say(ctx, "%s in %s%s; ", r->verified ? ", verified," : ",", took,
+                 b->dev.sim ? " of modelled device time" : "");
+    }
     if (r->left)
         tool_say(ctx, "the board is starting the new firmware at 0x%08X\n", (unsigned)r->leave_address);
     else

@@ -395,7 +395,12 @@ static void test_skip_unchanged(void **state)
     cli_golden("skip.out", r.out, r.out_len);
     cli_result_free(&r);
     cli_assert_sim_flash(dir, "board.bin", want);
-    /* Nothing left to do; --json counts it. */
+    /* Nothing left to do: the summary says so (not "wrote ... sent 0"), and
+     * --json counts it the same way (docs/json.md). */
+    RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "--no-progress", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 0);
+    cli_golden("skip-unchanged.out", r.out, r.out_len);
+    cli_result_free(&r);
     RUN(dir, &r, "--sim", "f401", "--sim-state", "board.bin", "--json", "--no-progress", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.out, "\"bytes_written\":306240,\"bytes_sent\":0,\"sectors_erased\":0,"
