@@ -23,15 +23,18 @@
  * figure is the virtual clock the board reports when it is closed. Real
  * sleeps do not move that clock (a request that arrives while the board is
  * busy waits for it), so it measures requests and device work only. Skipped
- * when dfu-util, the preload or the mpflash binary is missing.
+ * when dfu-util, the preload or the mpflash binary is missing, and on
+ * Windows (the preload is a Linux LD_PRELOAD library).
  *
  * usage: bench_families [CHIP...]   (default: all) */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 
 #include "mpflash/chip.h"
 #include "mpflash/engine.h"
@@ -245,6 +248,7 @@ static void in_process(const family *f)
 }
 
 /* ---- part 2: dfu-util -------------------------------------------------- */
+#ifndef _WIN32
 
 static int run_env(char *const argv[], const char *board, const char *state, const char *log)
 {
@@ -332,6 +336,8 @@ static void against_dfu_util(const family *f, const char *dir)
            x < 1.0 ? "ahead" : "BEHIND", same ? "same bytes" : "FLASH DIFFERS");
 }
 
+#endif
+
 static int wanted(const family *f, int argc, char **argv)
 {
     if (argc < 2)
@@ -358,6 +364,9 @@ int main(int argc, char **argv)
 
     printf("\nagainst dfu-util 0.11 (same virtual chips, over an older firmware, raw text "
            "binary, no verify):\n");
+#ifdef _WIN32
+    printf("(skipped: the fake libusb preload is Linux only)\n");
+#else
     if (access(MPFLASH_FAKEUSB, R_OK) != 0 || access(MPFLASH_BINARY, X_OK) != 0 ||
         system("dfu-util --version >/dev/null 2>&1") != 0) {
         printf("(skipped: needs dfu-util, %s and %s)\n", MPFLASH_FAKEUSB, MPFLASH_BINARY);
@@ -388,5 +397,6 @@ int main(int argc, char **argv)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         return 0;
+#endif
     return 0;
 }

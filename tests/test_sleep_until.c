@@ -1,0 +1,161 @@
+/* mpf_sleep_until (src/platform/sleep_until.c), the precise sleep under the
+ * Windows host clock, on a virtual clock: an OS timer that wakes late (or
+ * early) by a set amount, and a pause that takes a set time. Checks where
+ * the sleep ends, what the timer was asked, and how long it spun (the CPU
+ * it burns). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "platform/clock.h"
+
+#define TAIL_US 1200u
+#define PAUSE_US 7u
+#define MAX_TIMER_CALLS 4
+
+typedef struct vclock {
+    uint64_t now;
+    int64_t late_us[MAX_TIMER_CALLS]; /* the nth timer wait's lateness (negative: early) */
+    unsigned timer_calls, pauses;
+    uint64_t asked[MAX_TIMER_CALLS];
+} vclock;
+
+static uint64_t v_now(void *ctx)
+{
+    return ((vclock *)ctx)->now;
+}
+
+static void v_timer(void *ctx, uint64_t us)
+{
+    vclock *c = ctx;
+    assert_true(c->timer_calls < MAX_TIMER_CALLS);
+    c->asked[c->timer_calls] = us;
+    c->now += (uint64_t)((int64_t)us + c->late_us[c->timer_calls]);
+    c->timer_calls++;
+}
+
+static void v_pause(void *ctx)
+{
+    vclock *c = ctx;
+    c->now += PAUSE_US;
+    c->pauses++;
+}
+
+static uint32_t sleep_on(vclock *c, uint64_t us)
+{
+    const mpf_sleep_parts parts = {v_now, v_timer, v_pause, c, TAIL_US};
+    return mpf_sleep_until(&parts, c->now + us);
+}
+
+/* The timer takes all but the tail; the spin ends on the first clock
+ * reading at or after the deadline. */
+static void test_timer_then_spin(void **state)
+{
+    (void)state;
+    vclock c = {.now = 1000000, .late_us = {600}};
+    const uint32_t pauses = sleep_on(&c, 5000);
+    assert_int_equal(c.timer_calls, 1);
+    assert_int_equal(c.asked[0], 5000 - TAIL_US);
+    /* 600 us of the tail were left after the timer: 86 pauses of 7 us. */
+    assert_int_equal(pauses, 86);
+    assert_int_equal(c.pauses, 86);
+    assert_int_equal(c.now, 1000000 + 5000 + 2);
+}
+
+static void test_timer_as_late_as_the_tail_needs_no_spin(void **state)
+{
+    (void)state;
+    vclock c = {.now = 50, .late_us = {TAIL_US}};
+    assert_int_equal(sleep_on(&c, 10000), 0);
+    assert_int_equal(c.timer_calls, 1);
+    assert_int_equal(c.now, 50 + 10000);
+}
+
+/* A timer later than the tail makes the sleep late by the difference; it
+ * does not spin. */
+static void test_timer_later_than_the_tail(void **state)
+{
+    (void)state;
+    vclock c = {.now = 0, .late_us = {TAIL_US + 300}};
+    assert_int_equal(sleep_on(&c, 2000), 0);
+    assert_int_equal(c.timer_calls, 1);
+    assert_int_equal(c.asked[0], 2000 - TAIL_US);
+    assert_int_equal(c.now, 2300);
+}
+
+/* A sleep no longer than the tail only spins: the timer could wake after
+ * its deadline. */
+static void test_short_sleep_only_spins(void **state)
+{
+    (void)state;
+    vclock c = {.now = 7};
+    assert_int_equal(sleep_on(&c, TAIL_US), (TAIL_US + PAUSE_US - 1) / PAUSE_US);
+    assert_int_equal(c.timer_calls, 0);
+    assert_true(c.now >= 7 + TAIL_US && c.now < 7 + TAIL_US + PAUSE_US);
+}
+
+/* A timer that wakes early is waited on again for what is left above the
+ * tail, so the spin still takes no more than the tail. */
+static void test_early_timer_is_waited_again(void **state)
+{
+    (void)state;
+    vclock c = {.now = 0, .late_us = {-2000, 500}};
+    const uint32_t pauses = sleep_on(&c, 8000);
+    assert_int_equal(c.timer_calls, 2);
+    assert_int_equal(c.asked[0], 8000 - TAIL_US);
+    assert_int_equal(c.asked[1], 2000);
+    assert_int_equal(pauses, (TAIL_US - 500 + PAUSE_US - 1) / PAUSE_US);
+    assert_true(c.now >= 8000 && c.now < 8000 + PAUSE_US);
+}
+
+static void test_deadline_passed_does_nothing(void **state)
+{
+    (void)state;
+    vclock c = {.now = 9000};
+    const mpf_sleep_parts parts = {v_now, v_timer, v_pause, &c, TAIL_US};
+    assert_int_equal(mpf_sleep_until(&parts, 9000), 0);
+    assert_int_equal(mpf_sleep_until(&parts, 100), 0);
+    assert_int_equal(c.timer_calls, 0);
+    assert_int_equal(c.now, 9000);
+}
+
+/* Over the DFU poll lengths (1-25 ms, and odd microseconds) and a timer
+ * anywhere from exact to as late as the tail: the sleep ends within one
+ * pause of its deadline, and spins no longer than the tail less the timer's
+ * lateness (the whole sleep when it is shorter than the tail). */
+static void test_ends_on_deadline_and_spins_only_the_tail(void **state)
+{
+    (void)state;
+    static const uint64_t asked[] = {1, 999, 1000, 1201, 2000, 4500, 5000, 9001, 10000, 25000};
+    static const int64_t late[] = {0, 1, 300, 600, 999, TAIL_US};
+    for (size_t i = 0; i < sizeof asked / sizeof *asked; i++) {
+        for (size_t k = 0; k < sizeof late / sizeof *late; k++) {
+            vclock c = {.now = 123456, .late_us = {late[k]}};
+            const uint64_t deadline = c.now + asked[i];
+            sleep_on(&c, asked[i]);
+            assert_true(c.now >= deadline);
+            assert_true(c.now < deadline + PAUSE_US);
+            const uint64_t spun = (uint64_t)c.pauses * PAUSE_US;
+            const uint64_t allowed = asked[i] <= TAIL_US ? asked[i] : TAIL_US - (uint64_t)late[k];
+            assert_true(spun < allowed + PAUSE_US);
+            assert_int_equal(c.timer_calls, asked[i] > TAIL_US ? 1 : 0);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_timer_then_spin),
+        cmocka_unit_test(test_timer_as_late_as_the_tail_needs_no_spin),
+        cmocka_unit_test(test_timer_later_than_the_tail),
+        cmocka_unit_test(test_short_sleep_only_spins),
+        cmocka_unit_test(test_early_timer_is_waited_again),
+        cmocka_unit_test(test_deadline_passed_does_nothing),
+        cmocka_unit_test(test_ends_on_deadline_and_spins_only_the_tail),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
