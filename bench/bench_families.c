@@ -54,7 +54,7 @@
 
 typedef struct family {
     const char *chip;
-    uint32_t vector; /* 0: mboot owns 0x08000000 */
+    uint32_t vector; /* 0: none apart (mboot owns 0x08000000, or the H5's text starts there) */
     uint32_t text;
 } family;
 
@@ -66,6 +66,10 @@ static const family families[] = {
     {"wb55", FLASH, 0x08004000u},       {"u575", FLASH, 0x08010000u},
     {"mboot-f767", 0, 0x08020000u},     {"mboot-h743", 0, 0x08040000u},
     {"mboot-g0b1", 0, 0x08008000u},     {"mboot-wb55", 0, 0x08008000u},
+    /* Dual bank (the text stays in bank 1, as MicroPython links it). */
+    {"f429", FLASH, 0x08020000u},       {"l4r5", FLASH, 0x08004000u},
+    {"l4r5-1bank", FLASH, 0x08004000u}, {"h563", 0, FLASH},
+    {"mboot-h563", 0, 0x08008000u},
 };
 #define FAMILY_COUNT (sizeof families / sizeof families[0])
 
