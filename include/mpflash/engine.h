@@ -176,7 +176,9 @@ typedef struct mpf_dfu_flash_options {
      * sector of the first kind only is left alone (no erase, data or
      * verify: MPF_SECTOR_UNCHANGED); one with blocks of the second kind is
      * not erased, and only those blocks are sent and verified
-     * (MPF_SECTOR_BLANK). A device that cannot upload, or refuses to (read
+     * (MPF_SECTOR_BLANK), unless erasing it and writing it whole costs less
+     * by the chip profile's typical timing (on write-once flash such blocks
+     * go word run by word run). A device that cannot upload, or refuses to (read
      * protection), gets a full flash and a log line. Alt 0 of a mass-erase
      * plan is not checked. */
     int skip_unchanged;
