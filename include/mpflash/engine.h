@@ -222,6 +222,32 @@ mpf_err mpf_dfu_flash_ex(mpf_dfu *d, const mpf_plan *plan, const mpf_dfu_flash_o
 mpf_err mpf_dfu_check_unchanged(mpf_dfu *d, const mpf_plan *plan, uint8_t *unchanged,
                                 mpf_error *err);
 
+/* What a flash with skip_unchanged would do and cost, for a dry run. */
+typedef struct mpf_flash_forecast {
+    int checked;           /* 1: the sectors were read and the figures below are the
+                            * flash's; 0: the device cannot or will not be read (or the
+                            * plan has no sectors: plain DFU), every sector is
+                            * MPF_SECTOR_ERASE and estimated_us is the plan's, an upper
+                            * bound */
+    uint64_t read_us;      /* the reading the check takes (also part of estimated_us) */
+    uint64_t estimated_us; /* the whole flash with these decisions: the reading, the
+                            * erases kept, the blocks sent (on write-once flash, runs of
+                            * words each from its own address), verify, leave; priced
+                            * with the plan's chip profile's typical timing, the same
+                            * model as plan->estimated_us */
+} mpf_flash_forecast;
+
+/* For a dry run: read the planned sectors exactly as mpf_dfu_flash_ex with
+ * skip_unchanged (and unchanged NULL) would, set actions[i] (one per
+ * plan->erases[i]) to the mpf_sector_action that flash would take, and
+ * price that flash in *out. Unlike mpf_dfu_check_unchanged, a sector that
+ * the flash would write without an erase around programmed words (which
+ * only a flash that read them itself can do) is reported as such. Sends
+ * only set-address, ABORT and UPLOAD (and CLRSTATUS after a refused read):
+ * flash is not changed, the address pointer is. */
+mpf_err mpf_dfu_forecast(mpf_dfu *d, const mpf_plan *plan, uint8_t *actions,
+                         mpf_flash_forecast *out, mpf_error *err);
+
 /* Read len bytes from address on an alt setting (DfuSe UPLOAD): set the
  * pointer, ABORT to dfuIDLE, UPLOAD blocks 2, 3, ... of the device's
  * wTransferSize, ABORT. Progress is reported as MPF_PHASE_READ. */
