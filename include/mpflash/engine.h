@@ -226,11 +226,10 @@ mpf_err mpf_dfu_check_unchanged(mpf_dfu *d, const mpf_plan *plan, uint8_t *uncha
 
 /* What a flash with skip_unchanged would do and cost, for a dry run. */
 typedef struct mpf_flash_forecast {
-    int checked;           /* 1: the sectors were read and the figures below are the
-                            * flash's; 0: the device cannot or will not be read (or the
-                            * plan has no sectors: plain DFU), every sector is
-                            * MPF_SECTOR_ERASE and estimated_us is the plan's, an upper
-                            * bound */
+    int checked;           /* 1: the sectors were read (a plain DFU plan has none) and
+                            * the figures below are the flash's; 0: the device cannot
+                            * or will not be read, every sector is MPF_SECTOR_ERASE and
+                            * estimated_us is the plan's, an upper bound */
     uint64_t read_us;      /* the reading the check takes (also part of estimated_us) */
     uint64_t estimated_us; /* the whole flash with these decisions: the reading, the
                             * erases kept, the blocks sent (on write-once flash, runs of
