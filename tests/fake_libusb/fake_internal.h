@@ -35,6 +35,9 @@ struct libusb_device {
     char appear_path[256];  /* appear=PATH: absent until PATH exists */
     char onleave_path[256]; /* onleave=PATH: created when the board leaves DFU mode */
     int leave_signalled;
+    unsigned ctrl_c_at;     /* ctrl-c=N: the program gets Ctrl-C at this board's Nth DFU_DNLOAD
+                             * (tests/usbfs, where the program is a child of the bus) */
+    unsigned dnloads;       /* DFU_DNLOAD requests seen, for ctrl-c= */
     mpf_sim *sim;
     mpf_transport t; /* onto the sim; info is its enumeration snapshot */
     char device_string[256]; /* the last string the sim itself answered (iString reasons) */

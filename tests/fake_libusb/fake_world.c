@@ -232,6 +232,10 @@ static int add_board(char *item)
             mpf_sim_set_ids(d->sim, (uint16_t)strtoul(val, NULL, 16), (uint16_t)strtoul(strchr(val, '/') + 1, NULL, 16));
             continue;
         }
+        if (strcmp(opt, "ctrl-c") == 0 && atoi(val) > 0) {
+            d->ctrl_c_at = (unsigned)atoi(val);
+            continue;
+        }
         if (strcmp(opt, "transfer") == 0 && atoi(val) > 0) {
             mpf_sim_set_transfer_size(d->sim, (uint16_t)atoi(val));
             continue;

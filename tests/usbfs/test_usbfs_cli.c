@@ -1,6 +1,6 @@
 /* What only the emulated usbfs bus can show about the binary: that it ran
- * on the system's libusb-1.0.so.0, and that it waits for a board that holds
- * a request while it works. (The binary's end-to-end tests on this
+ * on the system's libusb-1.0.so.0, that it waits for a board that holds
+ * a request while it works, and that Ctrl-C stops it between two requests. (The binary's end-to-end tests on this
  * bus are tests/cli's built again: test_usbfs_cli_usb, test_usbfs_cli_lines,
  * test_usbfs_cli_faults, test_usbfs_cli_timeouts.) */
 #include <setjmp.h>
@@ -82,11 +82,47 @@ static void test_board_holding_requests_while_it_erases(void **state)
     free(app);
 }
 
+/* Ctrl-C in the middle of the write (the board sends SIGINT at its 60th
+ * DFU_DNLOAD and answers that request once mpflash has said it is
+ * stopping): exit 130, not one request after it, and the same command run
+ * again finishes the job, the whole flash byte for byte, the filesystem and
+ * the sectors the image does not touch as they were. */
+static void test_ctrl_c_between_requests(void **state)
+{
+    (void)state;
+    char dir[512];
+    cli_workdir_with_firmware("ctrl-c", dir, sizeof dir);
+    uint8_t *before = cli_pattern_flash(0xC7A1Cu);
+    cli_fake_flash_write(dir, "f401-CC.mem", before);
+    cli_result r;
+    RUN_USB(dir, "f401:CC:ctrl-c=60", &r, "--no-progress", "-u", "firmware.dfu");
+    cli_assert_exit(&r, 130);
+    assert_non_null(strstr(r.err, "mpflash: interrupted: stopping after the request in progress"));
+    assert_non_null(strstr(r.err, "cancelled: nothing more was sent to the device"));
+    cli_result_free(&r);
+    size_t len;
+    char *log = (char *)cli_read(dir, "usb.log", &len);
+    const char *cut = strstr(log, "CC ctrl-c sent at DNLOAD 60\n");
+    if (!cut)
+        fail_msg("the board never sent the Ctrl-C:\n%s", log);
+    if (strstr(cut, " ctrl "))
+        fail_msg("a request after the Ctrl-C:\n%s", cut);
+    /* It came in the middle: the write had begun and not finished. */
+    assert_non_null(strstr(log, "CC ctrl 21 01 0002 "));
+    free(log);
+    RUN_USB_EXPECT(dir, "f401:CC", 0, "-q", "-u", "firmware.dfu");
+    uint8_t *want = cli_sample_flashed_over(before);
+    cli_assert_fake_flash(dir, "f401-CC.mem", want);
+    free(want);
+    free(before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_runs_on_the_system_libusb),
         cmocka_unit_test(test_board_holding_requests_while_it_erases),
+        cmocka_unit_test(test_ctrl_c_between_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

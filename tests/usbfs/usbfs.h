@@ -37,6 +37,14 @@ void usbfs_bed_settle(usbfs_bed *bed);
  * /proc/PID/maps that name a libusb are appended to report_path. */
 void usbfs_bed_watch_child(usbfs_bed *bed, pid_t pid, const char *report_path);
 
+/* The child has said it is stopping after a Ctrl-C (a ctrl-c= board sent
+ * it SIGINT): the request held since then is answered. */
+void usbfs_bed_child_interrupted(usbfs_bed *bed);
+
+/* Nonzero if a board has ctrl-c=N (then the child's standard error must be
+ * watched for its "interrupted" line). */
+int usbfs_bed_wants_ctrl_c(void);
+
 /* Let a process without root's rights use the bus: the testbed and the
  * device nodes' ioctl sockets open to everyone (a node's own mode still
  * applies to opening it; umockdev's preload connects to the socket even

@@ -341,3 +341,20 @@ void usbfs_bed_watch_child(usbfs_bed *bed, pid_t pid, const char *report_path)
     bed->maps_written = 0;
     fake_unlock();
 }
+
+void usbfs_bed_child_interrupted(usbfs_bed *bed)
+{
+    fake_lock();
+    bed->child_interrupted = 1;
+    fake_unlock();
+}
+
+int usbfs_bed_wants_ctrl_c(void)
+{
+    int any = 0;
+    fake_lock();
+    for (size_t i = 0; i < fake.count; i++)
+        any |= fake.devs[i].ctrl_c_at != 0;
+    fake_unlock();
+    return any;
+}

@@ -19,6 +19,7 @@ typedef struct usbfs_urb {
     int actual;             /* data-stage bytes */
     int lost;               /* the device never answers: only a discard ends it */
     uint64_t ready_us;      /* reapable from then */
+    int until_interrupted;  /* ctrl-c=: held until the program says it is stopping */
     struct usbfs_urb *next;
 } usbfs_urb;
 
@@ -65,6 +66,8 @@ struct usbfs_bed {
     int stopping;
 
     int open_to_all; /* usbfs_bed_open_to_all */
+    volatile int child_interrupted; /* usbfs_bed_child_interrupted was called */
+    uint64_t interrupt_sent_us;     /* when a ctrl-c= board sent SIGINT; 0 = not yet */
     pid_t child;
     char maps_report[512];
     int maps_written;

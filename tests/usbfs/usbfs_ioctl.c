@@ -8,6 +8,7 @@
  * LIBUSB_ERROR_TIMEOUT. Runs on umockdev's ioctl thread. */
 #include <errno.h>
 #include <linux/usbdevice_fs.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,14 @@ static int submit(usbfs_bed *bed, usbfs_node *n, UMockdevIoctlData *arg, int *er
         /* The board charged the host's wait for a lost request to its
          * clock; here the host waits in real time. */
         clock->sim_us += mpf_sim_clock_us(d->sim) - before;
+    /* ctrl-c=N: Ctrl-C arrives while the Nth DFU_DNLOAD is on the wire; its
+     * answer waits until the program has taken it (usbfs_bed_child_interrupted). */
+    if (setup[0] == 0x21 && setup[1] == 1 && d->ctrl_c_at && ++d->dnloads == d->ctrl_c_at && bed->child > 0) {
+        kill(bed->child, SIGINT);
+        bed->interrupt_sent_us = arrived;
+        u->until_interrupted = 1;
+        fake_log(d, "ctrl-c sent at DNLOAD %u", d->dnloads);
+    }
     if (rc >= 0) {
         u->actual = rc;
     } else if (rc == LIBUSB_ERROR_TIMEOUT) {
@@ -188,17 +197,26 @@ static int submit(usbfs_bed *bed, usbfs_node *n, UMockdevIoctlData *arg, int *er
     return 0;
 }
 
+/* A URB held for ctrl-c= is answered once the program said it is
+ * stopping, or after 10 s (then the test sees what the program sent). */
+#define CTRL_C_HOLD_MAX_US 10000000u
+
+static int held_for_ctrl_c(const usbfs_bed *bed, const usbfs_urb *u, uint64_t now)
+{
+    return u->until_interrupted && !bed->child_interrupted && now < bed->interrupt_sent_us + CTRL_C_HOLD_MAX_US;
+}
+
 /* Nothing to reap yet: how long the caller may wait before answering,
  * until the first held URB is due (lost ones: the most). libusb polls the
  * node for completions, and umockdev's socket is always ready, so without
  * this a held URB keeps a core busy with REAPURBNDELAY round trips. */
 #define REAP_IDLE_MAX_US 2000u
 
-static unsigned idle_before_eagain(const usbfs_node *n, uint64_t now)
+static unsigned idle_before_eagain(const usbfs_bed *bed, const usbfs_node *n, uint64_t now)
 {
     unsigned idle = 0;
     for (const usbfs_urb *u = n->urbs; u; u = u->next) {
-        uint64_t due = u->lost ? now + REAP_IDLE_MAX_US : u->ready_us;
+        uint64_t due = u->lost || held_for_ctrl_c(bed, u, now) ? now + REAP_IDLE_MAX_US : u->ready_us;
         unsigned wait = due > now + REAP_IDLE_MAX_US ? REAP_IDLE_MAX_US : (unsigned)(due - now);
         if (idle == 0 || wait < idle)
             idle = wait;
@@ -206,16 +224,16 @@ static unsigned idle_before_eagain(const usbfs_node *n, uint64_t now)
     return idle;
 }
 
-static int reap(usbfs_node *n, UMockdevIoctlData *arg, int *err, unsigned *idle_us)
+static int reap(const usbfs_bed *bed, usbfs_node *n, UMockdevIoctlData *arg, int *err, unsigned *idle_us)
 {
     uint64_t now = now_us();
     usbfs_urb **at = &n->urbs;
-    while (*at && ((*at)->lost || (*at)->ready_us > now))
+    while (*at && ((*at)->lost || (*at)->ready_us > now || held_for_ctrl_c(bed, *at, now)))
         at = &(*at)->next;
     usbfs_urb *u = *at;
     if (!u) {
         *err = n->live ? EAGAIN : ENODEV;
-        *idle_us = n->live ? idle_before_eagain(n, now) : 0;
+        *idle_us = n->live ? idle_before_eagain(bed, n, now) : 0;
         return -1;
     }
     *at = u->next;
@@ -240,8 +258,9 @@ static int discard(usbfs_node *n, UMockdevIoctlData *arg, int *err)
     for (usbfs_urb *u = n->urbs; u; u = u->next) {
         if (u->urb->client_addr != addr)
             continue;
-        if (u->lost || u->ready_us > now_us()) {
+        if (u->lost || u->ready_us > now_us() || u->until_interrupted) {
             u->lost = 0;
+            u->until_interrupted = 0;
             u->status = -ENOENT;
             u->actual = 0;
             u->ready_us = 0;
@@ -366,7 +385,7 @@ static int board_ioctl(usbfs_bed *bed, usbfs_node *n, gulong request, UMockdevIo
     switch (request) {
     case USBDEVFS_REAPURB:
     case USBDEVFS_REAPURBNDELAY:
-        return reap(n, arg, err, idle_us);
+        return reap(bed, n, arg, err, idle_us);
     case USBDEVFS_DISCARDURB:
         return discard(n, arg, err);
     default:

@@ -10,11 +10,14 @@
  *   MPFLASH_USBFS_MAPS=FILE  append the lines of PROGRAM's memory map that
  *                            name a libusb, taken at its first ioctl: which
  *                            libusb-1.0.so.0 it really runs on.
- * PROGRAM gets none of the MPFLASH_FAKE_USB* variables. A board with
+ * PROGRAM gets none of the MPFLASH_FAKE_USB* variables. With a ctrl-c=N
+ * board, PROGRAM's standard error passes through this process, which
+ * watches it for the line saying the Ctrl-C was taken. A board with
  * open=access has a root-only device node; when this runs as root,
  * PROGRAM is started as nobody so that the node's mode applies. */
 #include <errno.h>
 #include <grp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,12 +39,54 @@ static int any_access_denied(void)
     return any;
 }
 
-static void child(const char *root, int go, char **argv, int as_nobody)
+/* PROGRAM's standard error, copied to ours; the line mpflash writes once a
+ * Ctrl-C has cancelled its sessions releases the request held for it. */
+typedef struct err_watch {
+    usbfs_bed *bed;
+    int fd;
+    pthread_t thread;
+} err_watch;
+
+#define TAKEN_LINE "mpflash: interrupted: stopping"
+
+static void *watch_stderr(void *arg)
+{
+    err_watch *w = arg;
+    char buf[4096], tail[sizeof TAKEN_LINE] = "";
+    ssize_t n;
+    while ((n = read(w->fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+        if (n < 0)
+            continue;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t put = write(STDERR_FILENO, buf + off, (size_t)(n - off));
+            if (put <= 0)
+                break;
+            off += put;
+        }
+        /* The line may be split across reads: look at the end of the last one too. */
+        char seen[sizeof tail + sizeof buf];
+        size_t t = strlen(tail);
+        memcpy(seen, tail, t);
+        memcpy(seen + t, buf, (size_t)n);
+        seen[t + (size_t)n] = '\0';
+        if (strstr(seen, TAKEN_LINE))
+            usbfs_bed_child_interrupted(w->bed);
+        size_t keep = t + (size_t)n < sizeof tail - 1 ? t + (size_t)n : sizeof tail - 1;
+        memcpy(tail, seen + t + (size_t)n - keep, keep);
+        tail[keep] = '\0';
+    }
+    close(w->fd);
+    return NULL;
+}
+
+static void child(const char *root, int go, int err_fd, char **argv, int as_nobody)
 {
     char byte;
     if (read(go, &byte, 1) != 1)
         _exit(126);
     close(go);
+    if (err_fd >= 0 && (dup2(err_fd, STDERR_FILENO) < 0 || close(err_fd) != 0))
+        _exit(126);
     const char *old = getenv("LD_PRELOAD");
     char preload[2048];
     snprintf(preload, sizeof preload, "%s%s%s", USBFS_PRELOAD, old && *old ? ":" : "",
@@ -80,13 +125,29 @@ int main(int argc, char **argv)
         usbfs_bed_stop(bed);
         return 125;
     }
+    err_watch watch = {bed, -1, 0};
+    int errfd[2] = {-1, -1};
+    if (usbfs_bed_wants_ctrl_c() && pipe(errfd) != 0) {
+        usbfs_bed_stop(bed);
+        return 125;
+    }
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
         close(pipefd[1]);
-        child(usbfs_bed_root(bed), pipefd[0], argv + 1, as_nobody);
+        if (errfd[0] >= 0)
+            close(errfd[0]);
+        child(usbfs_bed_root(bed), pipefd[0], errfd[1], argv + 1, as_nobody);
     }
     close(pipefd[0]);
+    if (errfd[0] >= 0) {
+        close(errfd[1]);
+        watch.fd = errfd[0];
+        if (pthread_create(&watch.thread, NULL, watch_stderr, &watch) != 0) {
+            close(watch.fd);
+            watch.fd = -1;
+        }
+    }
     if (pid > 0)
         usbfs_bed_watch_child(bed, pid, getenv("MPFLASH_USBFS_MAPS"));
     /* Now that its ioctls will be recognised, let it run. */
@@ -96,6 +157,8 @@ int main(int argc, char **argv)
     int status = 0;
     while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    if (watch.fd >= 0)
+        pthread_join(watch.thread, NULL); /* the copy ends when PROGRAM's end of the pipe closes */
     usbfs_bed_stop(bed);
     if (pid < 0)
         return 125;
