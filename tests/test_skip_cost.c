@@ -86,6 +86,7 @@ static void bench_end(bench *t)
 typedef struct forecast {
     uint8_t actions[256];
     size_t count[3]; /* by mpf_sector_action */
+    size_t uploads;  /* UPLOADs the dry run sent */
     mpf_flash_forecast f;
 } forecast;
 
@@ -101,6 +102,7 @@ static void dry_run(bench *t, forecast *fc, uint8_t attrs_off)
     /* Reading only: nothing erased or written. */
     assert_int_equal(mpf_sim_erase_count(t->b.sim), 0);
     assert_int_equal(board_ops(&t->b, MPF_SIM_OP_WRITE), 0);
+    fc->uploads = board_ops(&t->b, MPF_SIM_OP_UPLOAD);
     mpf_sim_replug(t->b.sim);
     mpf_sim_clear_log(t->b.sim);
 }
@@ -139,6 +141,7 @@ static void holes_then_whole(const char *chip)
     forecast fc;
     dry_run(&t, &fc, 0);
     assert_int_equal(fc.f.checked, 1);
+    assert_true(fc.uploads > 0);
     assert_true(fc.f.read_us > 0 && fc.f.read_us < fc.f.estimated_us);
     const uint64_t run_us = run_flash(&t, 1);
     const mpf_dfu_stats *st = &t.b.d.stats;
@@ -213,10 +216,31 @@ static void test_forecast_without_reading(void **state)
     assert_int_equal(fc.f.read_us, 0);
     assert_true(fc.f.estimated_us == t.b.plan.estimated_us);
     assert_int_equal(fc.count[MPF_SECTOR_ERASE], t.b.plan.erase_count);
-    assert_int_equal(board_ops(&t.b, MPF_SIM_OP_UPLOAD), 0);
+    assert_int_equal(fc.uploads, 0);
     bench_end(&t);
     free(whole);
     free(holes);
+}
+
+/* A plain DFU board has no sectors to read: the forecast is the plan's
+ * estimate, and it is the flash's (not an upper bound); nothing is read. */
+static void test_forecast_of_a_plain_board(void **state)
+{
+    (void)state;
+    uint8_t *fw = firmware();
+    bench t;
+    board_new(&t.b, "nano-esp32");
+    mpf_image_init(&t.img);
+    assert_int_equal(mpf_image_add(&t.img, 0, 0, fw, IMAGE_SIZE, "firmware", NULL), MPF_OK);
+    assert_int_equal(mpf_image_normalize(&t.img, NULL), MPF_OK);
+    forecast fc;
+    dry_run(&t, &fc, 0);
+    assert_true(t.b.plan.plain);
+    assert_int_equal(fc.f.checked, 1);
+    assert_true(fc.f.estimated_us == t.b.plan.estimated_us);
+    assert_int_equal(fc.uploads, 0);
+    bench_end(&t);
+    free(fw);
 }
 
 /* H7A3/B3: an 8 KiB sector erases (~2 ms) faster than its four 2 KiB
@@ -260,6 +284,7 @@ int main(void)
         {"holes then whole on g474", test_holes, NULL, NULL, (void *)"g474"},
         cmocka_unit_test(test_one_hole_is_written_without_erase),
         cmocka_unit_test(test_forecast_without_reading),
+        cmocka_unit_test(test_forecast_of_a_plain_board),
         cmocka_unit_test(test_blank_sectors_erased_rather_than_read_on),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -176,7 +176,9 @@ typedef struct mpf_dfu_flash_options {
      * sector of the first kind only is left alone (no erase, data or
      * verify: MPF_SECTOR_UNCHANGED); one with blocks of the second kind is
      * not erased, and only those blocks are sent and verified
-     * (MPF_SECTOR_BLANK). A device that cannot upload, or refuses to (read
+     * (MPF_SECTOR_BLANK), unless erasing it and writing it whole costs less
+     * by the chip profile's typical timing (on write-once flash such blocks
+     * go word run by word run). A device that cannot upload, or refuses to (read
      * protection), gets a full flash and a log line. Alt 0 of a mass-erase
      * plan is not checked. */
     int skip_unchanged;
@@ -224,11 +226,10 @@ mpf_err mpf_dfu_check_unchanged(mpf_dfu *d, const mpf_plan *plan, uint8_t *uncha
 
 /* What a flash with skip_unchanged would do and cost, for a dry run. */
 typedef struct mpf_flash_forecast {
-    int checked;           /* 1: the sectors were read and the figures below are the
-                            * flash's; 0: the device cannot or will not be read (or the
-                            * plan has no sectors: plain DFU), every sector is
-                            * MPF_SECTOR_ERASE and estimated_us is the plan's, an upper
-                            * bound */
+    int checked;           /* 1: the sectors were read (a plain DFU plan has none) and
+                            * the figures below are the flash's; 0: the device cannot
+                            * or will not be read, every sector is MPF_SECTOR_ERASE and
+                            * estimated_us is the plan's, an upper bound */
     uint64_t read_us;      /* the reading the check takes (also part of estimated_us) */
     uint64_t estimated_us; /* the whole flash with these decisions: the reading, the
                             * erases kept, the blocks sent (on write-once flash, runs of

@@ -44,8 +44,10 @@ mpf_err mpf_dfu_forecast(mpf_dfu *d, const mpf_plan *plan, uint8_t *actions,
     if (plan->erase_count)
         memset(actions, MPF_SECTOR_ERASE, plan->erase_count);
     mpf_err rc = eng_require_open(d, "forecasting a flash", err);
-    if (rc == MPF_OK && plan->plain)
-        return MPF_OK; /* no sectors to check: the plan's estimate is the forecast */
+    if (rc == MPF_OK && plan->plain) {
+        out->checked = 1; /* no sectors to check: the plan's estimate is the flash's */
+        return MPF_OK;
+    }
     if (rc == MPF_OK)
         rc = eng_require_dfuse(d, "forecasting a flash", err);
     if (rc != MPF_OK)

@@ -17,6 +17,13 @@
  * programmed words besides ones to write is kept (found->chip) so the
  * write sends only the words that change (engine_write.c).
  *
+ * A sector that could be written without an erase is erased all the same
+ * when that is cheaper: the check prices both ways as it reads, with the
+ * cost model the plan's estimate uses (plan/plan_cost.h, engine_cost.c).
+ * On ECC flash a page of blocks holding blank words among programmed ones
+ * goes word run by word run, each run with its own address and status
+ * polls, and costs several times an erase and a whole write.
+ *
  * Reading a sector stops at its first block of the third kind, so a
  * firmware that changed everywhere still costs one UPLOAD per sector. The
  * whole check of an alt setting runs from one address pointer: the sectors
