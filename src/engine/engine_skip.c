@@ -205,9 +205,13 @@ static mpf_err give_up(check *c, const eng_reader *r, uint32_t address, mpf_erro
         c->found->unread = 1;
     c->progress.done = c->progress.total; /* the rest is decided: full flash */
     eng_progress_report(c->d, &c->progress);
-    mpf_err rc = eng_clrstatus(c->d, err);
+    /* A packing mboot says errFILE while staying in dfuUPLOAD-IDLE (main.c,
+     * do_read): there ABORT is what returns to dfuIDLE; CLRSTATUS is only
+     * for dfuERROR (DFU 1.1, 6.1.2 and Appendix A) and is stalled. */
+    const uint8_t request = r->uploading ? MPF_DFU_ABORT : MPF_DFU_CLRSTATUS;
+    mpf_err rc = r->uploading ? eng_abort(c->d, err) : eng_clrstatus(c->d, err);
     if (rc != MPF_OK)
-        return eng_request_failed(c->d, rc, "clearing the refused read", MPF_DFU_CLRSTATUS, err);
+        return eng_request_failed(c->d, rc, "clearing the refused read", request, err);
     return MPF_OK;
 }
 

@@ -140,6 +140,28 @@ static void test_dry_run_says_what_the_estimate_is(void **state)
     cli_result_free(&r);
 }
 
+/* A board that will not be read (mboot built with packing answers UPLOAD
+ * with errFILE in dfuUPLOAD-IDLE): the dry run leaves it with ABORT, and
+ * says its estimate, a full flash's, is an upper bound. */
+static void test_unreadable_board_estimate_is_an_upper_bound(void **state)
+{
+    (void)state;
+    char dir[512];
+    workdir_with_images("upper-bound", dir, sizeof dir);
+    cli_result r;
+    RUN(dir, &r, "--sim", "mboot+packing", "--dry-run", "-s", "0x08020000", "-D", "whole.bin");
+    cli_assert_exit(&r, 0);
+    assert_non_null(strstr(r.err, "refused to be read at 0x08020000 (errFILE)"));
+    assert_non_null(strstr(r.out, "estimated time: at most "));
+    assert_non_null(strstr(r.out, "the board could not be read"));
+    cli_result_free(&r);
+    RUN(dir, &r, "--sim", "mboot+packing", "--dry-run", "--json", "-s", "0x08020000", "-D",
+        "whole.bin");
+    cli_assert_exit(&r, 0);
+    assert_non_null(strstr(event(&r, "plan"), "\"estimate_upper_bound\":true"));
+    cli_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -147,6 +169,7 @@ int main(void)
         {"holes then whole on wb55", test_holes, NULL, NULL, (void *)"wb55"},
         {"holes then whole on g474", test_holes, NULL, NULL, (void *)"g474"},
         cmocka_unit_test(test_dry_run_says_what_the_estimate_is),
+        cmocka_unit_test(test_unreadable_board_estimate_is_an_upper_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
