@@ -543,7 +543,7 @@ static void test_windows_port_chain(void **state)
     char spec[2][700] = {"", ""};
     windows_rig(g, spec, "boot-windows", 1);
     cli_result r;
-    RUN_RIG(g, &r, "-B", "--wait=5", "--json", "--no-progress", "-u", "firmware.dfu");
+    RUN_RIG(g, &r, "-B", "--json", "--no-progress", "-u", "firmware.dfu");
     cli_assert_exit(&r, 0);
     assert_non_null(strstr(r.out, "\"serial\":\"A1\",\"path\":\"2-2\""));
     cli_result_free(&r);
@@ -587,7 +587,7 @@ static void test_windows_two_controllers_one_chain(void **state)
     unsigned char got[16];
     for (int i = 0; i < 2; i++)
         assert_int_equal(fake_repl_received(g->b[i].repl, got, sizeof got), 0);
-    RUN_RIG(g, &r, "--all", "-B", "--wait=5", "--backup", "kept.dfu", "--json", "--no-progress", "-u",
+    RUN_RIG(g, &r, "--all", "-B", "--backup", "kept.dfu", "--json", "--no-progress", "-u",
             "firmware.dfu");
     cli_assert_exit(&r, 0);
     for (int i = 0; i < 2; i++) {
@@ -609,6 +609,57 @@ static void test_windows_two_controllers_one_chain(void **state)
         free(before[i]);
 }
 
+/* Windows: the board's serial port is "0-2"; its own DFU run-time
+ * interface, on bus 1, is the one device on that chain with its IDs and a
+ * serial number that agrees: detached, not talked to. A second run-time
+ * device on the chain of another controller that cannot be told apart (no
+ * serial number) makes it the REPL instead, and nothing is detached. */
+static void test_windows_detach_only_when_unique(void **state)
+{
+    rig *g = *state;
+    g->n = 1;
+    char spec[700] = "";
+    g->b[0] = (board_rig){.serial = "RT1", .tty = "ttyACM0", .devpath = "2", .windows = 1, .comes_back = 1,
+                         .gone_on = "RT1 enumerate dfu", .dfu_spec = spec};
+    start(g, "boot-windows-detach");
+    snprintf(spec, sizeof spec, "f401:RT1:runtime:port=2:bus=1:onleave=%s/left-RT1", g->dir);
+    snprintf(g->env_usb, sizeof g->env_usb, "MPFLASH_FAKE_USB=%s", spec);
+    cli_result r;
+    RUN_RIG(g, &r, "-B", "--json", "--no-progress", "-u", "firmware.dfu");
+    cli_assert_exit(&r, 0);
+    assert_non_null(strstr(r.out, "{\"event\":\"bootloader\",\"port\":null,\"serial\":\"RT1\",\"path\":\"0-2\","
+                                  "\"method\":\"detach\"}\n"));
+    cli_result_free(&r);
+    unsigned char got[16];
+    assert_int_equal(fake_repl_received(g->b[0].repl, got, sizeof got), 0);
+    uint8_t *flash = cli_sample_flashed_over(NULL);
+    assert_flash(g, "RT1", flash);
+    free(flash);
+}
+
+static void test_windows_no_detach_when_shared(void **state)
+{
+    rig *g = *state;
+    g->n = 1;
+    char spec[700] = "";
+    g->b[0] = (board_rig){.serial = "RT2", .tty = "ttyACM0", .devpath = "2", .windows = 1,
+                         .gone_on = "RT2 enumerate dfu", .dfu_spec = spec};
+    start(g, "boot-windows-shared");
+    snprintf(spec, sizeof spec, "f401:RT2:runtime:port=2:bus=1,f401::runtime:port=2:bus=2");
+    snprintf(g->env_usb, sizeof g->env_usb, "MPFLASH_FAKE_USB=%s", spec);
+    cli_result r;
+    /* Named (the pty's own name, /dev/pts/N): -B alone would also take the
+     * nameless run-time device for a second board. */
+    RUN_RIG(g, &r, "-B", fake_repl_port(g->b[0].repl), "--wait=1", "--json", "--no-progress", "-u",
+            "firmware.dfu");
+    assert_int_equal(r.exit_code, 3);
+    assert_non_null(strstr(r.out, "\"method\":\"repl\"}\n"));
+    cli_result_free(&r);
+    assert_repl_got_bootloader(&g->b[0]);
+    assert_false(log_has(g, "enumerate dfu"));
+    assert_false(log_has(g, " ctrl 21 00 ")); /* no DETACH to either */
+}
+
 static void test_windows_port_chain_never_another(void **state)
 {
     rig *g = *state;
@@ -627,7 +678,6 @@ static void test_windows_port_chain_never_another(void **state)
     free(blank);
 }
 
-/* Firmware with a DFU run-time interface is detached, not talked to. */
 /* The wrong-board guard through -B: the firmware names another board than
  * the one running, which is asked (sys.implementation._machine) before it
  * is sent to its bootloader: refused, it keeps running, nothing is flashed. */
@@ -675,6 +725,7 @@ static void test_wrong_board_stays_running(void **state)
     assert_true(fake_repl_dropped(g->b[0].repl));
 }
 
+/* Firmware with a DFU run-time interface is detached, not talked to. */
 static void test_detach_instead_of_repl(void **state)
 {
     rig *g = *state;
@@ -741,6 +792,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_windows_port_chain, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_windows_port_chain_never_another, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_windows_two_controllers_one_chain, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_windows_detach_only_when_unique, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_windows_no_detach_when_shared, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_wrong_board_stays_running, rig_new, rig_done),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
