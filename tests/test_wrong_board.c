@@ -65,6 +65,8 @@ static void test_parse(void **state)
     assert_false(mpf_machine_parse("Boot with RAM", &m));
     assert_false(mpf_machine_parse("Board with SAMDocs", &m));
     assert_false(mpf_machine_parse("Board with LEDs", &m));
+    /* A reply with control bytes in the board name (they would reach the terminal). */
+    assert_false(mpf_machine_parse("Bo\x1b[2Jard with STM32F405RG", &m));
     assert_false(mpf_machine_parse("", &m));
     assert_false(mpf_machine_parse(" with STM32F405RG", &m));
     assert_false(mpf_machine_parse(NULL, &m));

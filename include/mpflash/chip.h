@@ -84,6 +84,12 @@ const mpf_chip *mpf_chip_conservative(void);
  * profile. */
 const mpf_chip *mpf_chip_pick(const mpf_device_info *dev, const char **why);
 
+/* 1 when the device is MicroPython's mboot: by its manufacturer string
+ * ("MicroPython", mboot's default) or by its bcdDevice 3.00 (its device
+ * descriptor in current mboot; a board may rename the strings, not that).
+ * The pick, the plan's region rules and the engine all ask this. */
+int mpf_chip_is_mboot(const mpf_device_info *dev);
+
 /* What the device told about itself beyond enumeration (option bytes read
  * before planning). */
 typedef struct mpf_chip_facts {

@@ -176,7 +176,9 @@ typedef struct mpf_dfu_flash_options {
      * sector of the first kind only is left alone (no erase, data or
      * verify: MPF_SECTOR_UNCHANGED); one with blocks of the second kind is
      * not erased, and only those blocks are sent and verified
-     * (MPF_SECTOR_BLANK). A device that cannot upload, or refuses to (read
+     * (MPF_SECTOR_BLANK), unless erasing it and writing it whole costs less
+     * by the chip profile's typical timing (on write-once flash such blocks
+     * go word run by word run). A device that cannot upload, or refuses to (read
      * protection), gets a full flash and a log line. Alt 0 of a mass-erase
      * plan is not checked. */
     int skip_unchanged;
@@ -221,6 +223,31 @@ mpf_err mpf_dfu_flash_ex(mpf_dfu *d, const mpf_plan *plan, const mpf_dfu_flash_o
  * everything. */
 mpf_err mpf_dfu_check_unchanged(mpf_dfu *d, const mpf_plan *plan, uint8_t *unchanged,
                                 mpf_error *err);
+
+/* What a flash with skip_unchanged would do and cost, for a dry run. */
+typedef struct mpf_flash_forecast {
+    int checked;           /* 1: the sectors were read (a plain DFU plan has none) and
+                            * the figures below are the flash's; 0: the device cannot
+                            * or will not be read, every sector is MPF_SECTOR_ERASE and
+                            * estimated_us is the plan's, an upper bound */
+    uint64_t read_us;      /* the reading the check takes (also part of estimated_us) */
+    uint64_t estimated_us; /* the whole flash with these decisions: the reading, the
+                            * erases kept, the blocks sent (on write-once flash, runs of
+                            * words each from its own address), verify, leave; priced
+                            * with the plan's chip profile's typical timing, the same
+                            * model as plan->estimated_us */
+} mpf_flash_forecast;
+
+/* For a dry run: read the planned sectors exactly as mpf_dfu_flash_ex with
+ * skip_unchanged (and unchanged NULL) would, set actions[i] (one per
+ * plan->erases[i]) to the mpf_sector_action that flash would take, and
+ * price that flash in *out. Unlike mpf_dfu_check_unchanged, a sector that
+ * the flash would write without an erase around programmed words (which
+ * only a flash that read them itself can do) is reported as such. Sends
+ * only set-address, ABORT and UPLOAD (and CLRSTATUS after a refused read):
+ * flash is not changed, the address pointer is. */
+mpf_err mpf_dfu_forecast(mpf_dfu *d, const mpf_plan *plan, uint8_t *actions,
+                         mpf_flash_forecast *out, mpf_error *err);
 
 /* Read len bytes from address on an alt setting (DfuSe UPLOAD): set the
  * pointer, ABORT to dfuIDLE, UPLOAD blocks 2, 3, ... of the device's

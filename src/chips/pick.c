@@ -9,7 +9,6 @@
  * First matching rule wins; nothing matching = the conservative profile. */
 #include <string.h>
 
-#include "chips/chip_ident.h"
 #include "mpflash/chip.h"
 #include "mpflash/engine.h"
 

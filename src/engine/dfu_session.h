@@ -14,6 +14,9 @@ struct mpf_dfu {
     mpf_transport *transport; /* not owned */
     mpf_callbacks cb;
     mpf_dfu_stats stats;
+    uint64_t usb_model_us;  /* the USB time of every request sent, priced with the
+                             * profile's typical timing (chip, else the STM32F4's):
+                             * a dry run's forecast takes its reading from here */
     int dfuse;              /* bcdDFUVersion 0x011A */
     uint16_t transfer_size;
     int current_alt;        /* -1 before the first select */

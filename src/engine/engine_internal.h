@@ -134,6 +134,9 @@ typedef struct eng_map {
      * block as done[] counts them, so the write knows which flash words are
      * programmed already and must not be sent again. NULL otherwise. */
     uint8_t *chip;
+    /* Set by the check: some sectors could not be read (the device cannot
+     * upload, or refused a read) and are MPF_SECTOR_ERASE unread. */
+    int unread;
 } eng_map;
 
 /* The flash word of a write-once (ECC) profile, 0 when words may be
@@ -170,10 +173,33 @@ int eng_writable_over(const uint8_t *now, const uint8_t *want, size_t len);
  * second program. word 0 = eng_writable_over. */
 int eng_writable_words(const uint8_t *now, const uint8_t *want, size_t len, uint32_t address,
                        uint32_t word);
+/* Write-once flash: the next run of flash words from *off on (address is
+ * where now[0] sits) whose bytes in now differ from want, up to the next
+ * word that does not: [*off, *stop). 0 when no word from *off on changes.
+ * Such a run goes to the device on its own, so the programmed words around
+ * it are not programmed again. */
+int eng_next_word_run(const uint8_t *now, const uint8_t *want, uint32_t n, uint32_t address,
+                      uint32_t word, uint32_t *off, uint32_t *stop);
 /* What [address, address + len) of alt holds once this flash has erased
  * what it erases: 0xFF in erased sectors, the new bytes in unchanged ones,
  * what the check read in the others (0xFF where it was not read). */
 void eng_chip_now(const eng_map *m, uint8_t alt, uint32_t address, uint8_t *out, size_t len);
+
+/* ---- engine_cost.c: blocks priced with the plan's cost model ---------------- */
+/* want (n bytes) after its sector was erased: nothing when it is all 0xFF,
+ * else one data block (and its read-back when the plan verifies). */
+uint64_t eng_cost_erased_block_us(const mpf_plan *p, const uint8_t *want, uint32_t n);
+/* want programmed over now (at address) without an erase, as the write
+ * sends it: the whole block, or on write-once flash holding programmed
+ * words there, each run of words that changes from its own address. now
+ * must be writable into want (eng_writable_words) and differ from it. */
+uint64_t eng_cost_unerased_block_us(const mpf_plan *p, const uint8_t *now, const uint8_t *want,
+                                    uint32_t address, uint32_t n);
+
+/* The flash m stands for, after its check: the erases its actions keep,
+ * the blocks the write sends (word runs included), their read-back when
+ * the plan verifies, the leave. now: room for block_size bytes. */
+uint64_t eng_cost_flash_us(const eng_map *m, uint16_t block_size, uint8_t *now);
 
 /* ---- engine_write.c ---------------------------------------------------------- */
 /* One contiguous run, block_size bytes per DNLOAD, the blocks m does not send

@@ -89,6 +89,31 @@ int eng_writable_words(const uint8_t *now, const uint8_t *want, size_t len, uint
     return 1;
 }
 
+int eng_next_word_run(const uint8_t *now, const uint8_t *want, uint32_t n, uint32_t address,
+                      uint32_t word, uint32_t *off, uint32_t *stop)
+{
+    for (uint32_t at = *off; at < n;) {
+        uint32_t end = at + word - (address + at) % word;
+        if (end > n)
+            end = n;
+        if (memcmp(now + at, want + at, end - at) == 0) {
+            at = end;
+            continue;
+        }
+        /* Words that change, up to the next word that does not. */
+        while (end < n) {
+            uint32_t next = end + word < n ? end + word : n;
+            if (memcmp(now + end, want + end, next - end) == 0)
+                break;
+            end = next;
+        }
+        *off = at;
+        *stop = end;
+        return 1;
+    }
+    return 0;
+}
+
 void eng_chip_now(const eng_map *m, uint8_t alt, uint32_t address, uint8_t *out, size_t len)
 {
     const mpf_plan *p = m->plan;

@@ -23,8 +23,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chips/chip_ident.h"
 #include "engine/engine_internal.h"
+#include "mpflash/chip.h"
 
 #define REASON_MAX 128
 int eng_is_mboot(const mpf_dfu *d)

@@ -16,8 +16,9 @@ static mpf_err check_cancel(mpf_dfu *d, const char *request, mpf_error *err)
                          "again finishes the job)");
 }
 
-static void count(mpf_dfu *d, uint8_t request)
+static void count(mpf_dfu *d, uint8_t request, uint16_t len)
 {
+    d->usb_model_us += mpf_timing_usb_us(d->chip ? &d->chip->typical : mpf_timing_stm32f4(), len);
     if (request < sizeof d->stats.requests / sizeof d->stats.requests[0])
         d->stats.requests[request]++;
 }
@@ -39,7 +40,7 @@ static mpf_err out_request(mpf_dfu *d, uint8_t request, uint16_t value, const ui
     mpf_err rc = check_cancel(d, mpf_dfu_request_name(request), err);
     if (rc != MPF_OK)
         return rc;
-    count(d, request);
+    count(d, request, len);
     rc = d->transport->ops->control_out(d->transport->ctx, request, value, data, len, timeout_ms,
                                         err);
     if (eng_logging(d)) {
@@ -72,7 +73,7 @@ mpf_err eng_upload(mpf_dfu *d, uint16_t block, uint8_t *buf, uint16_t len, size_
     mpf_err rc = check_cancel(d, "UPLOAD", err);
     if (rc != MPF_OK)
         return rc;
-    count(d, MPF_DFU_UPLOAD);
+    count(d, MPF_DFU_UPLOAD, len);
     rc = d->transport->ops->control_in(d->transport->ctx, MPF_DFU_UPLOAD, block, buf,
                                                len, received, MPF_DFU_TIMEOUT_MS, err);
     if (rc == MPF_OK && *received > len)
@@ -99,7 +100,7 @@ mpf_err eng_getstatus(mpf_dfu *d, unsigned timeout_ms, mpf_dfu_status_reply *out
     mpf_err rc = check_cancel(d, "GETSTATUS", err);
     if (rc != MPF_OK)
         return rc;
-    count(d, MPF_DFU_GETSTATUS);
+    count(d, MPF_DFU_GETSTATUS, sizeof raw);
     rc = d->transport->ops->control_in(d->transport->ctx, MPF_DFU_GETSTATUS, 0, raw,
                                                sizeof raw, &got, timeout_ms, err);
     if (rc == MPF_OK && got != sizeof raw)

@@ -17,6 +17,13 @@
  * programmed words besides ones to write is kept (found->chip) so the
  * write sends only the words that change (engine_write.c).
  *
+ * A sector that could be written without an erase is erased all the same
+ * when that is cheaper: the check prices both ways as it reads, with the
+ * cost model the plan's estimate uses (plan/plan_cost.h, engine_cost.c).
+ * On ECC flash a page of blocks holding blank words among programmed ones
+ * goes word run by word run, each run with its own address and status
+ * polls, and costs several times an erase and a whole write.
+ *
  * Reading a sector stops at its first block of the third kind, so a
  * firmware that changed everywhere still costs one UPLOAD per sector. The
  * whole check of an alt setting runs from one address pointer: the sectors
@@ -27,6 +34,7 @@
 #include <string.h>
 
 #include "engine/engine_internal.h"
+#include "plan/plan_cost.h"
 
 typedef struct check {
     mpf_dfu *d;
@@ -76,6 +84,22 @@ static mpf_err probe_sector(check *c, eng_reader *r, const mpf_plan_erase *e, ui
     return MPF_OK;
 }
 
+/* Reading stops at a block the chip must be erased for; it also stops at
+ * a blank block (a fresh chip, the part an interrupted flash never
+ * reached) when erasing now, and so writing again the blocks found right,
+ * costs less than reading the rest: sectors that erase faster than their
+ * blocks read back (STM32H7A3/B3, U5: 8 KiB in ~2 ms). */
+static int erase_before_reading_on(const check *c, const mpf_plan_erase *e, uint32_t off,
+                                   uint64_t erase_us, uint64_t blank_us)
+{
+    const mpf_timing *t = plan_cost_timing(c->plan);
+    const uint16_t ts = c->d->transfer_size;
+    uint64_t rest_us = 0;
+    for (uint32_t at = off; at < e->size; at += ts)
+        rest_us += plan_cost_read_us(t, e->size - at < ts ? e->size - at : ts);
+    return plan_cost_erase_us(t, e->size) + erase_us < blank_us + rest_us;
+}
+
 static mpf_err check_sector(check *c, eng_reader *r, size_t i, mpf_error *err)
 {
     const mpf_plan_erase *e = &c->plan->erases[i];
@@ -85,6 +109,9 @@ static mpf_err check_sector(check *c, eng_reader *r, size_t i, mpf_error *err)
                         ? c->found->chip + c->found->first[i] * (size_t)ts : NULL;
     c->action[i] = MPF_SECTOR_UNCHANGED;
     int erase = 0, programmed = 0;
+    /* What the sector's blocks read so far cost to write after an erase,
+     * and without one (the cost model the estimate uses). */
+    uint64_t erase_us = 0, blank_us = 0;
     mpf_err rc = probe_sector(c, r, e, e->size < ts ? (uint16_t)e->size : ts, &erase, err);
     if (rc != MPF_OK)
         return rc;
@@ -105,14 +132,23 @@ static mpf_err check_sector(check *c, eng_reader *r, size_t i, mpf_error *err)
         if (kept)
             memcpy(kept + off, got, n);
         off += n;
-        if (memcmp(got, c->want, n) == 0) {
+        const int right = memcmp(got, c->want, n) == 0;
+        const int writable = right || block_writable(c, got, at, n);
+        int stop = !writable;
+        if (writable)
+            erase_us += eng_cost_erased_block_us(c->plan, c->want, n);
+        if (right) {
             if (done)
                 done[(off - n) / ts] = 1;
             else
                 programmed |= !eng_all_ff(got, n);
-        } else if (block_writable(c, got, at, n)) {
+        } else if (writable) {
             c->action[i] = MPF_SECTOR_BLANK;
-        } else {
+            blank_us += eng_cost_unerased_block_us(c->plan, got, c->want, at, n);
+            stop = off < e->size && eng_all_ff(got, n) &&
+                   erase_before_reading_on(c, e, off, erase_us, blank_us);
+        }
+        if (stop) {
             c->action[i] = MPF_SECTOR_ERASE;
             /* The rest of the sector is decided without reading it. */
             eng_progress_step(c->d, &c->progress, e->size - off + n);
@@ -124,6 +160,14 @@ static mpf_err check_sector(check *c, eng_reader *r, size_t i, mpf_error *err)
      * an erase gets all its data blocks again: on write-once flash the
      * programmed ones would be refused, so such a sector is erased. */
     if (c->action[i] == MPF_SECTOR_BLANK && programmed && eng_write_once_word(c->plan))
+        c->action[i] = MPF_SECTOR_ERASE;
+    /* Programmable without an erase, but dearer that way: on write-once
+     * flash a block with blank words scattered among programmed ones goes
+     * word run by word run, each with its own address and status polls,
+     * and a page of such blocks costs more than erasing it and writing it
+     * whole (2 KiB pages of ECC flash erase in ~22 ms). */
+    if (c->action[i] == MPF_SECTOR_BLANK &&
+        blank_us > plan_cost_erase_us(plan_cost_timing(c->plan), e->size) + erase_us)
         c->action[i] = MPF_SECTOR_ERASE;
     return MPF_OK;
 }
@@ -157,11 +201,17 @@ static mpf_err give_up(check *c, const eng_reader *r, uint32_t address, mpf_erro
             address, mpf_dfu_status_name(r->refused_status),
             r->refused_status == MPF_DFU_STATUS_ERR_VENDOR ? ", read protection" : "");
     mpf_error_clear(err);
+    if (c->found)
+        c->found->unread = 1;
     c->progress.done = c->progress.total; /* the rest is decided: full flash */
     eng_progress_report(c->d, &c->progress);
-    mpf_err rc = eng_clrstatus(c->d, err);
+    /* A packing mboot says errFILE while staying in dfuUPLOAD-IDLE (main.c,
+     * do_read): there ABORT is what returns to dfuIDLE; CLRSTATUS is only
+     * for dfuERROR (DFU 1.1, 6.1.2 and Appendix A) and is stalled. */
+    const uint8_t request = r->uploading ? MPF_DFU_ABORT : MPF_DFU_CLRSTATUS;
+    mpf_err rc = r->uploading ? eng_abort(c->d, err) : eng_clrstatus(c->d, err);
     if (rc != MPF_OK)
-        return eng_request_failed(c->d, rc, "clearing the refused read", MPF_DFU_CLRSTATUS, err);
+        return eng_request_failed(c->d, rc, "clearing the refused read", request, err);
     return MPF_OK;
 }
 
@@ -221,6 +271,8 @@ mpf_err eng_check_sectors(mpf_dfu *d, const mpf_plan *p, uint8_t *action, eng_ma
     if (!(d->transport->info.func.attributes & MPF_DFU_ATTR_CAN_UPLOAD) || d->transfer_size == 0) {
         eng_log(d, MPF_LOG_INFO, "the device cannot upload (bitCanUpload is 0), so sectors that "
                                  "already hold the new contents cannot be found: full flash");
+        if (found)
+            found->unread = 1;
         return MPF_OK;
     }
     if (found && found->chunk != d->transfer_size)

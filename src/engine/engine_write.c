@@ -49,22 +49,8 @@ static mpf_err write_words(mpf_dfu *d, const eng_map *m, uint8_t alt, uint32_t a
     if (eng_all_ff(now, n))
         return MPF_OK;
     *sent = 1;
-    for (uint32_t off = 0; off < n;) {
-        uint32_t end = off + word - (address + off) % word;
-        if (end > n)
-            end = n;
-        if (memcmp(now + off, data + off, end - off) == 0) {
-            off = end;
-            continue;
-        }
-        /* A run of words that change: up to the next word that does not. */
-        uint32_t stop = end;
-        while (stop < n) {
-            uint32_t next = stop + word < n ? stop + word : n;
-            if (memcmp(now + stop, data + stop, next - stop) == 0)
-                break;
-            stop = next;
-        }
+    uint32_t off = 0, stop = 0;
+    while (eng_next_word_run(now, data, n, address, word, &off, &stop)) {
         mpf_err rc = send_at(d, address + off, data + off, (uint16_t)(stop - off), err);
         if (rc != MPF_OK)
             return rc;

@@ -75,6 +75,10 @@ static int parse_span(const char *s, size_t len, mpf_machine *out)
     for (size_t i = 0; i < mlen; i++)
         if (!isalnum((unsigned char)mcu[i]))
             return 0;
+    /* The names end up in messages: no control bytes from a board's reply. */
+    for (size_t i = 0; i < blen; i++)
+        if (!printable((uint8_t)board[i]))
+            return 0;
     memcpy(out->board, board, blen);
     out->board[blen] = '\0';
     memcpy(out->mcu, mcu, mlen);

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "chips/chip_ident.h"
 #include "mpflash/chip.h"
 #include "mpflash/layout.h"
 #include "mpflash/machine.h"

@@ -5,7 +5,7 @@
  * erased. */
 #include <string.h>
 
-#include "chips/chip_ident.h"
+#include "mpflash/chip.h"
 #include "plan/plan_internal.h"
 
 /* Regions a wrong write can lock (option bytes: write/read protection) or

@@ -153,17 +153,19 @@ static mpf_err image_for_alt(tool_ctx *ctx, tool_board *b, const mpf_image *img,
     return MPF_OK;
 }
 
-/* The sectors skip-unchanged would leave alone (all 0 with --full): read,
- * never written. */
-static mpf_err find_unchanged(tool_ctx *ctx, mpf_dfu *d, const mpf_plan *plan, uint8_t **unchanged,
-                              mpf_error *err)
+/* What the flash will do with each sector and what it will cost: the
+ * flash's own skip check, reading only (all "erase" with --full). */
+static mpf_err forecast(tool_ctx *ctx, mpf_dfu *d, const mpf_plan *plan, uint8_t **actions,
+                        mpf_flash_forecast *fc, mpf_error *err)
 {
-    *unchanged = calloc(plan->erase_count ? plan->erase_count : 1, 1);
-    if (!*unchanged)
+    memset(fc, 0, sizeof *fc);
+    fc->estimated_us = plan->estimated_us;
+    *actions = calloc(plan->erase_count ? plan->erase_count : 1, 1);
+    if (!*actions)
         return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory");
     if (ctx->opt.full)
         return MPF_OK;
-    return mpf_dfu_check_unchanged(d, plan, *unchanged, err);
+    return mpf_dfu_forecast(d, plan, *actions, fc, err);
 }
 
 static mpf_err show_dry_run(tool_ctx *ctx, tool_board *b, mpf_error *err)
@@ -177,13 +179,15 @@ static mpf_err show_dry_run(tool_ctx *ctx, tool_board *b, mpf_error *err)
     tool_progress_callbacks(&prog, &cb);
     mpf_dfu *d = NULL;
     uint8_t *unchanged = NULL;
+    mpf_flash_forecast fc;
     mpf_err rc = tool_session_new(&b->dev.transport, &cb, &d, err);
     if (!rc)
-        rc = find_unchanged(ctx, d, &b->plan, &unchanged, err);
+        rc = forecast(ctx, d, &b->plan, &unchanged, &fc, err);
     tool_session_close(d);
     if (!rc) {
         tool_say(ctx, "plan (dry run):\n");
-        tool_plan_show(ctx, &b->plan, &b->dev.transport.info, 1, unchanged);
+        tool_plan_show(ctx, &b->plan, &b->dev.transport.info, 1, unchanged,
+                       ctx->opt.full ? NULL : &fc);
     }
     if (!rc && ctx->opt.backup_file) {
         char file[sizeof b->res.backup_file], size[32];
@@ -235,7 +239,7 @@ mpf_err tool_flash_prepare(tool_ctx *ctx, tool_board *b, const mpf_image *img, u
                   b->plan.verify_note ? b->plan.verify_note : "the board cannot read back");
     if (ctx->opt.dry_run)
         return show_dry_run(ctx, b, err);
-    tool_plan_show(ctx, &b->plan, &b->dev.transport.info, ctx->opt.verbose > 0, NULL);
+    tool_plan_show(ctx, &b->plan, &b->dev.transport.info, ctx->opt.verbose > 0, NULL, NULL);
     return MPF_OK;
 }
 

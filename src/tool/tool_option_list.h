@@ -184,7 +184,9 @@ OPT(WAIT, .short_name = 'w', .long_name = "wait", .arg = TOOL_ARG_OPTIONAL, .arg
 OPT(SIM, .long_name = "sim", .arg = TOOL_ARG_REQUIRED, .arg_name = "CHIP",
     .commands = DEVICE_CMDS | CMD(TOOL_CMD_LIST) | CMD(TOOL_CMD_SIM_LIST), .once = 1, .apply = effect_sim,
     .group = HELP_CHOOSING,
-    .help = "use a built-in virtual board instead of USB;\n"
+    .help = "use a built-in virtual board instead of USB: the ST\n"
+            "ROM or mboot of each STM32 family (f405, h743, h563,\n"
+            "l4r5, wb55, ...) or an Arduino plain DFU board;\n"
             "--sim list names the chips; CHIP+QUIRK adds a real\n"
             "bootloader's quirk: +pipe, +stuck-erase, +slow-status,\n"
             "+shared-serial, +packing (mboot only)")

@@ -5,14 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mpflash/chip.h"
 #include "mpflash/engine.h"
 #include "mpflash/pack.h"
 #include "tool/tool_interrupt.h"
 #include "tool/tool_board.h"
 #include "tool/tool_commands.h"
 #include "tool/tool_progress.h"
-
-#define MBOOT_BCD_DEVICE 0x0300u /* mboot's device descriptor (main.c, dev_descr) */
 
 int tool_pack_of(const mpf_image *img, mpf_pack *out)
 {
@@ -40,12 +39,13 @@ static mpf_err check_options(const tool_ctx *ctx, mpf_error *err)
 static mpf_err check_device(const tool_ctx *ctx, const tool_board *b, mpf_error *err)
 {
     const mpf_device_info *i = &b->dev.transport.info;
-    if (i->bcd_device == MBOOT_BCD_DEVICE || ctx->opt.force)
+    if (mpf_chip_is_mboot(i) || ctx->opt.force)
         return MPF_OK;
     return mpf_error_set(err, MPF_ERR_REFUSED,
                          "this is a packed firmware for MicroPython's mboot (built with "
                          "MBOOT_ENABLE_PACKING=1), but the board is %s%s%s (bcdDevice 0x%04x, "
-                         "not mboot's 0x0300): it would store the encrypted chunks as they are. "
+                         "neither mboot's 0x0300 nor its manufacturer \"MicroPython\"): it "
+                         "would store the encrypted chunks as they are. "
                          "Flash firmware.dfu instead, or add --force if this is mboot after all",
                          i->manufacturer, i->manufacturer[0] && i->product[0] ? " / " : "",
                          i->product, (unsigned)i->bcd_device);

@@ -76,7 +76,17 @@ static void show_untouched(tool_ctx *ctx, const mpf_plan *plan, const mpf_device
     mpf_layout_free(&l);
 }
 
-static void show_json(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *dev, const uint8_t *unchanged)
+/* The estimate shown: the forecast's when the board was read, else the
+ * plan's (every sector erased), an upper bound when the flash would
+ * check. */
+static uint64_t shown_estimate(const mpf_plan *plan, const mpf_flash_forecast *fc, int *upper_bound)
+{
+    *upper_bound = fc && !fc->checked;
+    return fc && fc->checked ? fc->estimated_us : plan->estimated_us;
+}
+
+static void show_json(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *dev, const uint8_t *unchanged,
+                      const mpf_flash_forecast *fc)
 {
     tool_json j;
     tj_begin(&j, ctx->out);
@@ -120,7 +130,9 @@ static void show_json(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info
     tj_u64(&j, "transfer_size", plan->transfer_size);
     tj_u64(&j, "erase_bytes", plan->erase_bytes);
     tj_u64(&j, "write_bytes", plan->write_bytes);
-    tj_u64(&j, "estimated_ms", plan->estimated_us / 1000u);
+    int upper_bound;
+    tj_u64(&j, "estimated_ms", shown_estimate(plan, fc, &upper_bound) / 1000u);
+    tj_bool(&j, "estimate_upper_bound", upper_bound);
     tj_str(&j, "family", plan->chip && !plan->plain ? plan->chip->name : NULL);
     tj_end(&j);
 }
@@ -170,10 +182,10 @@ static void show_line(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info
 }
 
 void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *dev, int full,
-                    const uint8_t *unchanged)
+                    const uint8_t *unchanged, const mpf_flash_forecast *fc)
 {
     if (ctx->opt.json) {
-        show_json(ctx, plan, dev, unchanged);
+        show_json(ctx, plan, dev, unchanged, fc);
         return;
     }
     if (plan->plain) {
@@ -236,5 +248,17 @@ void tool_plan_show(tool_ctx *ctx, const mpf_plan *plan, const mpf_device_info *
                  plan->leave_note ? plan->leave_note : "");
     else
         tool_say(ctx, "  leave DFU mode: no, stay (--stay)\n");
-    tool_say(ctx, "  estimated time: %s\n", eta);
+    int upper_bound;
+    tool_format_duration(eta, sizeof eta, shown_estimate(plan, fc, &upper_bound));
+    if (fc && !upper_bound) {
+        char read[32];
+        tool_format_duration(read, sizeof read, fc->read_us);
+        tool_say(ctx, "  estimated time: %s (the flash as checked: reading %s, then the sectors as listed)\n",
+                 eta, read);
+    } else if (upper_bound) {
+        tool_say(ctx, "  estimated time: at most %s (every planned sector erased: the board could not be read)\n",
+                 eta);
+    } else {
+        tool_say(ctx, "  estimated time: %s\n", eta);
+    }
 }

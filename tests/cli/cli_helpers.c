@@ -205,3 +205,13 @@ void cli_usb_run(const char *dir, const char *boards, const char *const *args,
 #endif
 }
 #endif
+
+uint64_t cli_json_number(const char *line, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\":", key);
+    const char *at = strstr(line, k);
+    if (!at)
+        fail_msg("no %s in %s", key, line);
+    return strtoull(at + strlen(k), NULL, 10);
+}

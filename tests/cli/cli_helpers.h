@@ -58,6 +58,9 @@ uint8_t *cli_erased_flash(void);
 /* An F401's flash that is erased nowhere, different per seed. */
 uint8_t *cli_pattern_flash(uint32_t seed);
 void cli_fill_pattern(uint8_t *p, size_t n, uint32_t seed);
+/* The number after "key": in one line of --json output; fails the test
+ * when the key is not there. */
+uint64_t cli_json_number(const char *line, const char *key);
 
 /* What flashing the sample firmware leaves over `before` (NULL: an erased
  * board): sector 0 and sectors 5..7 erased and written, the rest kept. */

@@ -513,16 +513,6 @@ static char *board_event(const char *out, const char *label)
     return line;
 }
 
-static uint64_t json_number(const char *line, const char *key)
-{
-    char k[64];
-    snprintf(k, sizeof k, "\"%s\":", key);
-    const char *at = strstr(line, k);
-    if (!at)
-        fail_msg("no %s in %s", key, line);
-    return strtoull(at + strlen(k), NULL, 10);
-}
-
 /* A board that fails counts what it did before it stopped, as far as it got;
  * its neighbour's whole flash bounds the requests (a refused leave sends as
  * many). */
@@ -547,10 +537,10 @@ static void expect_failed_board(const char *dir, const char *fault, const char *
     char *failed = board_event(r.out, "SIM2");
     if (!strstr(failed, counts))
         fail_msg("%s: the failed board's counts:\n  got:  %s\n  want: %s", fault, failed, counts);
-    uint64_t requests = json_number(failed, "requests");
-    if (requests == 0 || requests > json_number(ok, "requests"))
+    uint64_t requests = cli_json_number(failed, "requests");
+    if (requests == 0 || requests > cli_json_number(ok, "requests"))
         fail_msg("%s: the failed board sent %llu requests, the whole flash %llu", fault,
-                 (unsigned long long)requests, (unsigned long long)json_number(ok, "requests"));
+                 (unsigned long long)requests, (unsigned long long)cli_json_number(ok, "requests"));
     free(ok);
     free(failed);
     cli_result_free(&r);
