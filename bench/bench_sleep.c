@@ -34,6 +34,7 @@
 
 #include "engine/dfu_session.h"
 #include "fixtures.h"
+#include "passthrough_transport.h"
 #include "mpflash/engine.h"
 #include "mpflash/image.h"
 #include "mpflash/plan.h"
@@ -91,39 +92,12 @@ static sleep_row measure_sleep(uint32_t ms, uint32_t count)
 /* Wraps the virtual board's transport: sleeps advance its virtual clock (as
  * always) and are also slept for real, timed one by one. */
 typedef struct real_sleeps {
-    mpf_transport inner;
+    passthrough p; /* first: the transport's ctx */
     uint64_t asked_us, taken_us;
     uint32_t count;
 } real_sleeps;
 
-static mpf_err rs_out(void *ctx, uint8_t request, uint16_t value, const uint8_t *data,
-                      uint16_t length, unsigned timeout_ms, mpf_error *err)
-{
-    real_sleeps *s = ctx;
-    return s->inner.ops->control_out(s->inner.ctx, request, value, data, length, timeout_ms, err);
-}
-
-static mpf_err rs_in(void *ctx, uint8_t request, uint16_t value, uint8_t *data, uint16_t length,
-                     size_t *received, unsigned timeout_ms, mpf_error *err)
-{
-    real_sleeps *s = ctx;
-    return s->inner.ops->control_in(s->inner.ctx, request, value, data, length, received,
-                                    timeout_ms, err);
-}
-
-static mpf_err rs_alt(void *ctx, uint8_t alt, mpf_error *err)
-{
-    real_sleeps *s = ctx;
-    return s->inner.ops->select_alt(s->inner.ctx, alt, err);
-}
-
-static mpf_err rs_reset(void *ctx, mpf_error *err)
-{
-    real_sleeps *s = ctx;
-    return s->inner.ops->reset(s->inner.ctx, err);
-}
-
-static void rs_sleep(void *ctx, uint32_t ms)
+static void real_sleep(void *ctx, uint32_t ms)
 {
     real_sleeps *s = ctx;
     const uint64_t t0 = mpf_host_now_us();
@@ -131,23 +105,8 @@ static void rs_sleep(void *ctx, uint32_t ms)
     s->taken_us += mpf_host_now_us() - t0;
     s->asked_us += (uint64_t)ms * 1000u;
     s->count++;
-    s->inner.ops->sleep_ms(s->inner.ctx, ms);
+    s->p.inner.ops->sleep_ms(s->p.inner.ctx, ms);
 }
-
-static uint64_t rs_now(void *ctx)
-{
-    real_sleeps *s = ctx;
-    return s->inner.ops->now_us(s->inner.ctx);
-}
-
-static void rs_close(void *ctx)
-{
-    real_sleeps *s = ctx;
-    s->inner.ops->close(s->inner.ctx);
-}
-
-static const mpf_transport_ops rs_ops = {rs_out, rs_in, rs_alt, rs_reset,
-                                         rs_sleep, rs_now, rs_close, NULL};
 
 typedef struct flash_row {
     const char *name;
@@ -179,10 +138,8 @@ static void flash_real_time(flash_row *r)
     mpf_transport raw, t;
     mpf_sim_transport(sim, &raw);
     memset(&r->sleeps, 0, sizeof r->sleeps);
-    r->sleeps.inner = raw;
-    t = raw;
-    t.ops = &rs_ops;
-    t.ctx = &r->sleeps;
+    passthrough_wrap(&r->sleeps.p, &raw, &t, NULL, NULL);
+    r->sleeps.p.ops.sleep_ms = real_sleep;
     mpf_plan_options po;
     mpf_plan_options_default(&po);
     po.verify = 0;

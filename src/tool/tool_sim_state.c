@@ -12,6 +12,14 @@
 mpf_err tool_sim_state_region(const mpf_sim *sim, const mpf_device_info *info, uint32_t *base, size_t *len,
                               mpf_error *err)
 {
+    /* A plain DFU board's alt names are not layouts ("Arduino DFU" on the
+     * Nano ESP32); the sim knows where its stream goes. */
+    uint32_t start, size;
+    if (mpf_sim_storage(sim, &start, &size)) {
+        *base = start;
+        *len = size;
+        return MPF_OK;
+    }
     if (info->num_alts == 0)
         return mpf_error_set(err, MPF_ERR_INTERNAL, "the virtual board has no memory to keep");
     mpf_layout l;
