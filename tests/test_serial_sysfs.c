@@ -330,7 +330,7 @@ static void test_wait_by_port_chain(void **state)
     (void)state;
     fake_usb_tty reflashed = pyboard;
     reflashed.serial = "30002d000b51343333353132";
-    reflashed.bus = 0;
+    reflashed.bus_unknown = 1;
     fake_sysfs fs;
     own_tree(&fs, (const fake_usb_tty *[]){&reflashed, &ftdi}, 2);
     mpf_serial_wait_options o = wait_in(&fs, 300);

@@ -42,6 +42,7 @@ typedef struct board_rig {
     const char *machine;  /* what its firmware says it is (sys.implementation._machine) */
     int windows;          /* its serial port on bus 0, as Windows' port list gives it (the bus
                            * is not known there, only the port chain) */
+    unsigned bus;         /* its USB bus; 0 = 1 */
     int arduino;          /* an Arduino board (2341:025e): it resets when its port is set
                            * to 1200 baud, which the rig sees through touch_fd */
     int touch_fd;
@@ -149,7 +150,8 @@ static void start(rig *g, const char *name)
     size_t used = 0;
     for (size_t i = 0; i < g->n; i++) {
         board_rig *b = &g->b[i];
-        fake_usb_tty t = {.tty = b->tty, .bus = b->windows ? 0 : 1, .devpath = b->devpath, .interface = 0,
+        fake_usb_tty t = {.tty = b->tty, .bus = b->bus ? b->bus : 1, .bus_unknown = b->windows, .devpath = b->devpath,
+                          .interface = 0,
                           .vid = b->arduino ? 0x2341 : 0xf055, .pid = b->arduino ? 0x025e : 0x9800,
                           .serial = b->serial, .manufacturer = "MicroPython",
                           .product = "Pyboard Virtual Comm Port in FS Mode"};
@@ -541,7 +543,7 @@ static void test_windows_port_chain(void **state)
     char spec[2][700] = {"", ""};
     windows_rig(g, spec, "boot-windows", 1);
     cli_result r;
-    RUN_RIG(g, &r, "-B", "--wait=5", "--json", "--no-progress", "-u", "firmware.dfu");
+    RUN_RIG(g, &r, "-B", "--json", "--no-progress", "-u", "firmware.dfu");
     cli_assert_exit(&r, 0);
     assert_non_null(strstr(r.out, "\"serial\":\"A1\",\"path\":\"2-2\""));
     cli_result_free(&r);
@@ -556,6 +558,108 @@ static void test_windows_port_chain(void **state)
 
 /* The board's DFU device never comes: the other one on its port chain is
  * not taken for it. */
+/* Two boards on the same port chain of two host controllers, as Windows
+ * lists them (both "0-2"): two boards (not one with two interfaces), each
+ * tied to its own DFU device by its serial number, each flashed with its
+ * own backup; -p naming that chain fits both and is refused. */
+static void test_windows_two_controllers_one_chain(void **state)
+{
+    rig *g = *state;
+    g->n = 2;
+    char spec[2][700] = {"", ""};
+    g->b[0] = (board_rig){.serial = "2071385A4D30", .tty = "ttyACM0", .devpath = "2", .bus = 1, .windows = 1,
+                         .comes_back = 1, .dfu_spec = spec[0]};
+    g->b[1] = (board_rig){.serial = "3276345F3234", .tty = "ttyACM1", .devpath = "2", .bus = 2, .windows = 1,
+                         .comes_back = 1, .dfu_spec = spec[1]};
+    start(g, "boot-windows-two");
+    for (int i = 0; i < 2; i++)
+        snprintf(spec[i], 700, "f401:%s:port=2:bus=%u:appear=%s/appear-%s", g->b[i].serial, g->b[i].bus, g->dir,
+                 g->b[i].serial);
+    snprintf(g->env_usb, sizeof g->env_usb, "MPFLASH_FAKE_USB=%s,%s", spec[0], spec[1]);
+    uint8_t *before[2] = {cli_pattern_flash(0xA11CEu), cli_pattern_flash(0xB0Bu)};
+    for (int i = 0; i < 2; i++)
+        seed_flash(g, g->b[i].serial, before[i]);
+    cli_result r;
+    RUN_RIG(g, &r, "--all", "-B", "-p", "1-2", "-q", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 3);
+    assert_non_null(strstr(r.err, "mpflash: error: port path 1-2 fits 2 MicroPython boards: "));
+    cli_result_free(&r);
+    unsigned char got[16];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(fake_repl_received(g->b[i].repl, got, sizeof got), 0);
+    RUN_RIG(g, &r, "--all", "-B", "--backup", "kept.dfu", "--json", "--no-progress", "-u",
+            "firmware.dfu");
+    cli_assert_exit(&r, 0);
+    for (int i = 0; i < 2; i++) {
+        board_rig *b = &g->b[i];
+        assert_repl_got_bootloader(b);
+        uint8_t *want = cli_sample_flashed_over(before[i]);
+        assert_flash(g, b->serial, want);
+        free(want);
+        char file[64];
+        snprintf(file, sizeof file, "kept.%s.dfu", b->serial);
+        size_t len;
+        uint8_t *kept = cli_read(g->dir, file, &len);
+        assert_true(contains(kept, len, before[i], 4096));
+        assert_false(contains(kept, len, before[1 - i], 4096));
+        free(kept);
+    }
+    cli_result_free(&r);
+    for (int i = 0; i < 2; i++)
+        free(before[i]);
+}
+
+/* Windows: the board's serial port is "0-2"; its own DFU run-time
+ * interface, on bus 1, is the one device on that chain with its IDs and a
+ * serial number that agrees: detached, not talked to. A second run-time
+ * device on the chain of another controller that cannot be told apart (no
+ * serial number) makes it the REPL instead, and nothing is detached. */
+static void test_windows_detach_only_when_unique(void **state)
+{
+    rig *g = *state;
+    g->n = 1;
+    char spec[700] = "";
+    g->b[0] = (board_rig){.serial = "RT1", .tty = "ttyACM0", .devpath = "2", .windows = 1, .comes_back = 1,
+                         .gone_on = "RT1 enumerate dfu", .dfu_spec = spec};
+    start(g, "boot-windows-detach");
+    snprintf(spec, sizeof spec, "f401:RT1:runtime:port=2:bus=1:onleave=%s/left-RT1", g->dir);
+    snprintf(g->env_usb, sizeof g->env_usb, "MPFLASH_FAKE_USB=%s", spec);
+    cli_result r;
+    RUN_RIG(g, &r, "-B", "--json", "--no-progress", "-u", "firmware.dfu");
+    cli_assert_exit(&r, 0);
+    assert_non_null(strstr(r.out, "{\"event\":\"bootloader\",\"port\":null,\"serial\":\"RT1\",\"path\":\"0-2\","
+                                  "\"method\":\"detach\"}\n"));
+    cli_result_free(&r);
+    unsigned char got[16];
+    assert_int_equal(fake_repl_received(g->b[0].repl, got, sizeof got), 0);
+    uint8_t *flash = cli_sample_flashed_over(NULL);
+    assert_flash(g, "RT1", flash);
+    free(flash);
+}
+
+static void test_windows_no_detach_when_shared(void **state)
+{
+    rig *g = *state;
+    g->n = 1;
+    char spec[700] = "";
+    g->b[0] = (board_rig){.serial = "RT2", .tty = "ttyACM0", .devpath = "2", .windows = 1,
+                         .gone_on = "RT2 enumerate dfu", .dfu_spec = spec};
+    start(g, "boot-windows-shared");
+    snprintf(spec, sizeof spec, "f401:RT2:runtime:port=2:bus=1,f401::runtime:port=2:bus=2");
+    snprintf(g->env_usb, sizeof g->env_usb, "MPFLASH_FAKE_USB=%s", spec);
+    cli_result r;
+    /* Named (the pty's own name, /dev/pts/N): -B alone would also take the
+     * nameless run-time device for a second board. */
+    RUN_RIG(g, &r, "-B", fake_repl_port(g->b[0].repl), "--wait=1", "--json", "--no-progress", "-u",
+            "firmware.dfu");
+    assert_int_equal(r.exit_code, 3);
+    assert_non_null(strstr(r.out, "\"method\":\"repl\"}\n"));
+    cli_result_free(&r);
+    assert_repl_got_bootloader(&g->b[0]);
+    assert_false(log_has(g, "enumerate dfu"));
+    assert_false(log_has(g, " ctrl 21 00 ")); /* no DETACH to either */
+}
+
 static void test_windows_port_chain_never_another(void **state)
 {
     rig *g = *state;
@@ -574,7 +678,6 @@ static void test_windows_port_chain_never_another(void **state)
     free(blank);
 }
 
-/* Firmware with a DFU run-time interface is detached, not talked to. */
 /* The wrong-board guard through -B: the firmware names another board than
  * the one running, which is asked (sys.implementation._machine) before it
  * is sent to its bootloader: refused, it keeps running, nothing is flashed. */
@@ -622,6 +725,7 @@ static void test_wrong_board_stays_running(void **state)
     assert_true(fake_repl_dropped(g->b[0].repl));
 }
 
+/* Firmware with a DFU run-time interface is detached, not talked to. */
 static void test_detach_instead_of_repl(void **state)
 {
     rig *g = *state;
@@ -687,6 +791,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_detach_instead_of_repl, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_windows_port_chain, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_windows_port_chain_never_another, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_windows_two_controllers_one_chain, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_windows_detach_only_when_unique, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_windows_no_detach_when_shared, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_wrong_board_stays_running, rig_new, rig_done),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

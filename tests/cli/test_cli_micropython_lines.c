@@ -44,6 +44,16 @@ static void assert_mem(const char *dir, const char *file, uint32_t addr, const u
     free(got);
 }
 
+/* len bytes at addr still erased: nothing was written there. */
+static void assert_blank(const char *dir, const char *file, uint32_t addr, size_t len)
+{
+    uint8_t *erased = malloc(len);
+    assert_non_null(erased);
+    memset(erased, 0xFF, len);
+    assert_mem(dir, file, addr, erased, len);
+    free(erased);
+}
+
 /* 1-3 and 8: the ST ROM (and mboot's own deploy, which goes through it). */
 static void test_stm32_lines(void **state)
 {
@@ -150,9 +160,6 @@ static void test_nano_esp32_line(void **state)
     cli_result_free(&r);
     assert_mem(dir, "nano-esp32-NANO.mem", 0x00010000u, fw, n);
     /* A DfuSe file or an address is refused before anything is sent. */
-    uint8_t *erased = malloc(n);
-    assert_non_null(erased);
-    memset(erased, 0xFF, n);
     cli_copy_sample(dir, "firmware.dfu", "firmware.dfu");
     RUN_USB_EXPECT(dir, "nano-esp32:FRESH", 2, "-d", "0x2341:0x0070", "-D", "firmware.dfu");
     RUN_USB_EXPECT(dir, "nano-esp32:FRESH", 2, "-d", "0x2341:0x0070", "-D", "micropython.app-bin", "-s", "0x10000");
@@ -172,8 +179,7 @@ static void test_nano_esp32_line(void **state)
         assert_null(strstr(strchr(e.err, '\n') + 1, "error"));
         cli_result_free(&e);
     }
-    assert_mem(dir, "nano-esp32-FRESH.mem", 0x00010000u, erased, n);
-    free(erased);
+    assert_blank(dir, "nano-esp32-FRESH.mem", 0x00010000u, n);
     free(fw);
 }
 
@@ -222,11 +228,7 @@ static void test_dfuse_only_options_refused_before_any_request(void **state)
             fail_msg("case %zu: a DFU request was sent:\n%s", i, seen);
         free(seen);
     }
-    uint8_t *erased = malloc(n);
-    assert_non_null(erased);
-    memset(erased, 0xFF, n);
-    assert_mem(dir, "nano-esp32-PLAIN.mem", 0x00010000u, erased, n);
-    free(erased);
+    assert_blank(dir, "nano-esp32-PLAIN.mem", 0x00010000u, n);
     free(fw);
 }
 

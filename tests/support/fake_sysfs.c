@@ -62,7 +62,7 @@ int fake_sysfs_init(fake_sysfs *fs)
 
 /* A USB device directory with the attributes the kernel gives every device. */
 static int usb_device_dir(const char *dir, unsigned bus, const char *devpath, uint16_t vid,
-                          uint16_t pid, int with_path_attrs)
+                          uint16_t pid, int with_path_attrs) /* bus as the busnum file says it */
 {
     char v[16];
     if (mkdir_p(dir))
@@ -104,7 +104,7 @@ int fake_sysfs_add_usb_tty(fake_sysfs *fs, const fake_usb_tty *t)
             return -1;
         p = dot + 1;
     }
-    if (usb_device_dir(dir, t->bus, t->devpath, t->vid, t->pid, !t->no_busnum_devpath))
+    if (usb_device_dir(dir, t->bus_unknown ? 0 : t->bus, t->devpath, t->vid, t->pid, !t->no_busnum_devpath))
         return -1;
     if ((t->serial && write_attr(dir, "serial", t->serial)) ||
         (t->manufacturer && write_attr(dir, "manufacturer", t->manufacturer)) ||

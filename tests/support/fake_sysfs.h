@@ -24,6 +24,8 @@ typedef struct fake_usb_tty {
     const char *serial;     /* NULL: no serial file */
     const char *manufacturer, *product; /* NULL: no file */
     int no_busnum_devpath;  /* leave out busnum and devpath files */
+    int bus_unknown;        /* the device's busnum file says 0, as Windows' port list has it
+                             * (bus not known, only the port chain); the tree is still on bus */
     int no_dev_node;        /* do not create <dev>/<tty> */
 } fake_usb_tty;
 
