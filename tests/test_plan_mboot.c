@@ -170,11 +170,125 @@ static void test_the_device_refuses_what_the_plan_refuses(void **state)
     mpf_image_free(&img);
 }
 
+
+/* LEGO Hub No.6/No.7: LEGO's own bootloader at 0x08000000 and mboot after
+ * it at 0x08008000 (src/chips/boards.c has the sources), both known by the
+ * hub's USB IDs, 0694:0008 / 0694:000C. On mboot both are refused, each by
+ * its name; on LEGO's bootloader (the same IDs, not mboot) only its own 32
+ * KiB, since that is where a backup of LEGO's firmware goes back. */
+static void test_lego_hub_regions(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *chip;
+        uint16_t pid;
+        uint32_t address;
+        size_t size;
+        const char *says; /* NULL: planned */
+    } cases[] = {
+        {"lego-hub6", 0x0008, 0x08007000u, 0x2000u,
+         "0x08007000-0x08007FFF, but on this STM32F2/F4 board LEGO's own bootloader occupies "
+         "0x08000000-0x08007FFF"},
+        {"lego-hub6", 0x0008, 0x08008000u, 0x1000u,
+         "0x08008000-0x08008FFF, but on this STM32F2/F4 board MicroPython's mboot (after LEGO's "
+         "bootloader) occupies 0x08008000-0x0800FFFF"},
+        {"lego-hub6", 0x0008, 0x0800FFFFu, 1u, "0x0800FFFF-0x0800FFFF"},
+        {"lego-hub6", 0x0008, 0x08010000u, 0x1000u, NULL},
+        {"lego-hub6", 0x000C, 0x08008000u, 0x1000u, "MicroPython's mboot (after LEGO's"},
+        /* LEGO's own bootloader: the ST ROM stands in for it (same IDs). */
+        {"f405", 0x0008, 0x08007FFFu, 1u, "LEGO's own bootloader occupies 0x08000000-0x08007FFF"},
+        {"f405", 0x000C, 0x08000000u, 0x100u, "LEGO's own bootloader"},
+        {"f405", 0x0008, 0x08008000u, 0xF8000u, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mpf_device_info info;
+        device_info(cases[i].chip, &info);
+        info.vid = 0x0694;
+        info.pid = cases[i].pid;
+        mpf_image img;
+        one_segment(&img, cases[i].address, cases[i].size);
+        mpf_plan_options opt;
+        mpf_plan_options_default(&opt);
+        opt.force = 1; /* nothing forces these */
+        mpf_error err;
+        mpf_error_clear(&err);
+        mpf_plan plan;
+        mpf_err rc = mpf_plan_build(&img, &info, &opt, &plan, &err);
+        if (cases[i].says) {
+            assert_int_equal(rc, MPF_ERR_REFUSED);
+            if (!strstr(err.message, cases[i].says))
+                fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err.message, cases[i].says);
+        } else if (rc != MPF_OK) {
+            fail_msg("case %zu: %s", i, err.message);
+        } else {
+            mpf_plan_free(&plan);
+        }
+        mpf_image_free(&img);
+    }
+}
+
+/* The virtual hub's mboot refuses everything below 0x08010000 by itself
+ * (errADDRESS), as its linker script says; the plan refuses the same up
+ * front with nothing sent, and a MicroPython image at 0x08010000 leaves
+ * LEGO's bootloader and mboot byte for byte as they were. */
+static void test_lego_hub_bootloaders_survive(void **state)
+{
+    (void)state;
+    mpf_image into_mboot, app;
+    one_segment(&into_mboot, 0x08008000u, 0x9000u);
+    one_segment(&app, 0x08010000u, 0x30000u);
+
+    /* Unrecognised (other IDs and strings), the device itself refuses. */
+    board b;
+    board_new(&b, "lego-hub6");
+    board_fill(&b, 0x08000000u, 0x10000u, 77);
+    mpf_sim_transport(b.sim, &b.t);
+    b.t.info.vid = 0x0483;
+    b.t.info.pid = 0xDF11;
+    strcpy(b.t.info.manufacturer, "Some Board Vendor");
+    b.t.info.bcd_device = 0x2200;
+    mpf_plan_options opt;
+    mpf_plan_options_default(&opt);
+    assert_int_equal(mpf_plan_build(&into_mboot, &b.t.info, &opt, &b.plan, &b.err), MPF_OK);
+    b.has_plan = 1;
+    assert_int_equal(mpf_dfu_open(&b.d, &b.t, &b.cb, &b.err), MPF_OK);
+    assert_int_equal(mpf_dfu_flash(&b.d, &b.plan, &b.err), MPF_ERR_DEVICE_STATUS);
+    assert_non_null(strstr(b.err.message, "0x08008000 failed: errADDRESS"));
+    assert_int_equal(mpf_sim_erase_count(b.sim), 0);
+    assert_true(board_holds_fill(&b, 0x08000000u, 0x10000u, 77));
+    board_free(&b);
+
+    /* As it enumerates: refused before any request. */
+    board_new(&b, "lego-hub6");
+    board_fill(&b, 0x08000000u, 0x10000u, 77);
+    assert_int_equal(board_flash(&b, &into_mboot, NULL), MPF_ERR_REFUSED);
+    assert_non_null(strstr(b.err.message, "MicroPython's mboot (after LEGO's bootloader)"));
+    assert_int_equal(mpf_sim_request_count(b.sim), 0);
+    assert_int_equal(mpf_sim_erase_count(b.sim), 0);
+    assert_true(board_holds_fill(&b, 0x08000000u, 0x10000u, 77));
+    board_free(&b);
+
+    /* The hub's own build goes in; both bootloaders are untouched. */
+    board_new(&b, "lego-hub6");
+    board_fill(&b, 0x08000000u, 0x10000u, 77);
+    if (board_flash(&b, &app, NULL) != MPF_OK)
+        fail_msg("%s", b.err.message);
+    assert_true(board_has_image(&b, &app));
+    assert_true(board_holds_fill(&b, 0x08000000u, 0x10000u, 77));
+    for (size_t i = 0; i < mpf_sim_erase_count(b.sim); i++)
+        assert_true(mpf_sim_erase_at(b.sim, i) >= 0x08010000u);
+    board_free(&b);
+    mpf_image_free(&app);
+    mpf_image_free(&into_mboot);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_image_for_a_board_without_mboot_is_refused_with_the_way_out),
         cmocka_unit_test(test_only_data_inside_mboot_is_refused),
+        cmocka_unit_test(test_lego_hub_regions),
+        cmocka_unit_test(test_lego_hub_bootloaders_survive),
         cmocka_unit_test(test_rom_bootloader_takes_the_same_image),
         cmocka_unit_test(test_the_device_refuses_what_the_plan_refuses),
     };

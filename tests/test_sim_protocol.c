@@ -13,7 +13,7 @@ static void test_chip_list(void **state)
 {
     (void)state;
     static const char *names[] = { "f401", "f405", "f407", "f411", "f446", "f429", "mboot",
-                                   "mboot-f401",
+                                   "mboot-f401", "lego-hub6",
                                    "nano-esp32", "portenta-c33", "dfu11",
                                    /* the other families (src/sim/families.c) */
                                    "f722", "f767", "h743", "h7b3", "l476", "g0b1", "g474",

@@ -103,6 +103,13 @@ typedef struct mpf_chip_facts {
 int mpf_chip_protected(const mpf_chip *c, int mboot, const mpf_chip_facts *facts, size_t i,
                        mpf_chip_region *out);
 
+/* The regions a flasher must leave alone on this device, i-th of them: the
+ * family's (mpf_chip_protected, mboot when mpf_chip_is_mboot) or, on a
+ * board whose bootloaders sit elsewhere (LEGO hubs: LEGO's bootloader at
+ * 0x08000000, mboot at 0x08008000), that board's. Returns 0 past the last. */
+int mpf_chip_regions(const mpf_chip *c, const mpf_device_info *dev, const mpf_chip_facts *facts,
+                     size_t i, mpf_chip_region *out);
+
 /* Milliseconds to allow for one erase of sector_size bytes / a mass erase:
  * twice the worst case, never below the engine's F4-era bounds. */
 uint32_t mpf_chip_erase_timeout_ms(const mpf_chip *c, uint32_t sector_size);

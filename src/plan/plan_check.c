@@ -70,15 +70,15 @@ static mpf_err check_rdp(plan_ctx *c, const mpf_segment *seg)
  * image is the wrong build); the WB radio stack's pages fail only at the
  * erase, after the application area is gone. mboot enumerates with the
  * ROM's VID:PID; its manufacturer string and bcdDevice tell it apart
- * (mpf_chip_is_mboot). */
+ * (mpf_chip_is_mboot). A board whose bootloaders sit elsewhere (LEGO hubs)
+ * is known by its USB IDs (mpf_chip_regions, src/chips/boards.c). */
 
 static mpf_err check_regions(plan_ctx *c, const mpf_segment *seg)
 {
     if (seg->alt != 0)
         return MPF_OK;
-    const int mboot = mpf_chip_is_mboot(c->dev);
     mpf_chip_region r;
-    for (size_t i = 0; mpf_chip_protected(c->plan->chip, mboot, c->opt->facts, i, &r); i++) {
+    for (size_t i = 0; mpf_chip_regions(c->plan->chip, c->dev, c->opt->facts, i, &r); i++) {
         const uint64_t end = (uint64_t)seg->address + seg->size;
         const uint64_t r_end = (uint64_t)r.start + r.size;
         if (seg->address >= r_end || end <= r.start)

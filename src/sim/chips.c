@@ -50,14 +50,17 @@
  * errors it does not classify leave bStatus at OK; it protects its own
  * 32 KiB and restarts into the application at 0x08008000. */
 #define MBOOT_BEHAVIOUR                                                                        \
+    MBOOT_RULES, .bootloader_start = 0x08000000u, .bootloader_size = 0x8000u,                  \
+    .app_address = 0x08008000u
+
+#define MBOOT_RULES                                                                            \
     .reports_poll_timeout = 0, .checks_set_address = 0, .has_read_unprotect = 0,               \
     .honours_read_protection = 0, .silent_wp_erase = 0, .sector_mass_erase = 1,                \
     .reset_after_option_write = 0, .status_clears_on_read = 1,                                 \
     .reports_program_mismatch = 0,                                                             \
     .bad_address_status = MPF_DFU_STATUS_ERR_ADDRESS, .failure_status = MPF_DFU_STATUS_OK,    \
     .wp_write_status = MPF_DFU_STATUS_OK, .state_after_op = MPF_DFU_STATE_DNLOAD_IDLE,         \
-    .bootloader_start = 0x08000000u, .bootloader_size = 0x8000u, .jump_to_pointer = 0,         \
-    .app_address = 0x08008000u, .reason_strings = 1
+    .jump_to_pointer = 0, .reason_strings = 1
 
 #define ROM_IDS                                                                                \
     .vid = ST_VID, .pid = ST_DFU_PID, .bcd_device = 0x2200,                                    \
@@ -121,6 +124,23 @@ static const sim_chip chips[] = {
       MBOOT_IDS, .serial = "3255375E3433", .func = FUNC_2048, .num_alts = 1,
       .alts = { { FLASH_1M, SIM_KIND_FLASH } }, .hidden_option_layout = HIDDEN_OPTIONS,
       .flash_size = 512u * 1024u, MBOOT_BEHAVIOUR },
+    /* mboot on a LEGO Hub No.6 (ports/stm32/boards/LEGO_HUB_NO6, an
+     * STM32F413xG, 1 MiB): LEGO's own bootloader holds 0x08000000-0x08007FFF
+     * (README.md: preinstalled, cannot be erased), mboot is linked at
+     * 0x08008000 (MBOOT_TEXT0_ADDR, mboot_memory.ld FLASH_BL 32 KiB) and lets
+     * writes start only at _mboot_writable_flash_start, the end of FLASH_BL:
+     * everything below 0x08010000 is refused as its own ("Can't overwrite
+     * mboot"). It enumerates with the board's BOOTLOADER_DFU_USB_VID/PID
+     * (mpconfigboard.mk: 0694:0008; mboot's main.c takes MBOOT_USB_VID/PID
+     * from them) and the default strings. The application runs from
+     * TEXT0_ADDR 0x08010000. Flash below 0x08008000 is LEGO's code. */
+    { .name = "lego-hub6",
+      .description = "MicroPython mboot on a LEGO Hub No.6 (STM32F413, after LEGO's bootloader)",
+      .vid = 0x0694, .pid = 0x0008, .bcd_device = 0x0300, .manufacturer = "MicroPython",
+      .product = "Pyboard DFU", .serial = "3359306D0694", .func = FUNC_2048, .num_alts = 1,
+      .alts = { { FLASH_1M, SIM_KIND_FLASH } }, .hidden_option_layout = HIDDEN_OPTIONS,
+      .flash_size = 1024u * 1024u, MBOOT_RULES, .bootloader_start = 0x08000000u,
+      .bootloader_size = 0x10000u, .app_address = 0x08010000u },
     /* load_dfu_ota_descriptor: one alt "Arduino DFU", download + upload +
      * manifestation tolerant, wDetachTimeOut 100; wTransferSize is the
      * core's CFG_TUD_DFU_XFER_BUFSIZE, 4096 as FACTS.md has it (unconfirmed). */

@@ -95,7 +95,10 @@ static void test_arduino_h7_line(void **state)
     free(want);
 }
 
-/* 5: LEGO hubs (mboot at 0x08008000): the backup, and the -D that restores it. */
+/* 5: LEGO hubs: the backup of LEGO's firmware, and the -D that restores it,
+ * both through LEGO's own bootloader (0694:0008, not mboot; the ST ROM
+ * stands in for it), which keeps only its own 32 KiB at 0x08000000: mboot,
+ * once installed at 0x08008000, would refuse the restore (src/chips/boards.c). */
 static void test_lego_hub_lines(void **state)
 {
     (void)state;
@@ -103,8 +106,8 @@ static void test_lego_hub_lines(void **state)
     cli_workdir("mp-lines-lego", dir, sizeof dir);
     const size_t n = 0xf8000;
     uint8_t *before = pattern(n, 5, -1);
-    cli_fake_mem_write(dir, "mboot-HUB.mem", 0x08008000u, before, n);
-    RUN_USB_EXPECT(dir, "mboot:HUB:id=0694/0008", 0, "-a", "0", "-d", "0694:0008", "-U", "hub.bin", "-s",
+    cli_fake_mem_write(dir, "f405-HUB.mem", 0x08008000u, before, n);
+    RUN_USB_EXPECT(dir, "f405:HUB:id=0694/0008", 0, "-a", "0", "-d", "0694:0008", "-U", "hub.bin", "-s",
                    "0x08008000:0xf8000");
     size_t len = 0;
     uint8_t *backup = cli_read(dir, "hub.bin", &len);
@@ -113,10 +116,10 @@ static void test_lego_hub_lines(void **state)
     free(backup);
     /* Something else goes on; the restore brings the backup back. */
     uint8_t *other = pattern(n, 6, -1);
-    cli_fake_mem_write(dir, "mboot-HUB.mem", 0x08008000u, other, n);
-    RUN_USB_EXPECT(dir, "mboot:HUB:id=0694/0008", 0, "-a", "0", "-d", "0694:0008", "-D", "hub.bin", "-s",
+    cli_fake_mem_write(dir, "f405-HUB.mem", 0x08008000u, other, n);
+    RUN_USB_EXPECT(dir, "f405:HUB:id=0694/0008", 0, "-a", "0", "-d", "0694:0008", "-D", "hub.bin", "-s",
                    "0x08008000");
-    assert_mem(dir, "mboot-HUB.mem", 0x08008000u, before, n);
+    assert_mem(dir, "f405-HUB.mem", 0x08008000u, before, n);
     free(other);
     free(before);
 }
