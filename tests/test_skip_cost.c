@@ -276,6 +276,81 @@ static void test_blank_sectors_erased_rather_than_read_on(void **state)
     free(whole);
 }
 
+/* The progress ETA (mpf_dfu_time_left_us): at the start of writing, the
+ * rest of the flash as the engine prices its decisions, against the time
+ * the virtual chip then takes. Not known while the check still reads, nor
+ * after the flash. */
+typedef struct eta_seen {
+    const mpf_dfu *d;
+    const mpf_sim *sim;
+    int known_while_checking, at_write;
+    uint64_t left_us, at_us;
+} eta_seen;
+
+static void eta_progress(void *user, mpf_phase phase, uint64_t done, uint64_t total)
+{
+    (void)done;
+    (void)total;
+    eta_seen *s = user;
+    uint64_t us = 0;
+    if (phase == MPF_PHASE_READ)
+        s->known_while_checking |= mpf_dfu_time_left_us(s->d, &us);
+    if (phase == MPF_PHASE_WRITE && !s->at_write) {
+        s->at_write = mpf_dfu_time_left_us(s->d, &s->left_us);
+        s->at_us = mpf_sim_clock_us(s->sim);
+    }
+}
+
+static void eta_at_write(const char *chip, const uint8_t *old, const uint8_t *now)
+{
+    bench t;
+    bench_start(&t, chip, old, now);
+    assert_int_equal(board_open(&t.b, &t.img, NULL, 0), MPF_OK);
+    eta_seen seen = {.d = &t.b.d, .sim = t.b.sim};
+    t.b.d.cb = (mpf_callbacks){eta_progress, NULL, &seen};
+    if (mpf_dfu_flash_ex(&t.b.d, &t.b.plan, NULL, &t.b.err) != MPF_OK)
+        fail_msg("%s: flash: %s", chip, t.b.err.message);
+    const uint64_t end_us = mpf_sim_clock_us(t.b.sim);
+    assert_true(board_has_image(&t.b, &t.img));
+    assert_int_equal(seen.known_while_checking, 0);
+    assert_int_equal(seen.at_write, 1);
+    uint64_t after = 0;
+    assert_int_equal(mpf_dfu_time_left_us(&t.b.d, &after), 0);
+    /* Most sectors were left alone. */
+    assert_true(t.b.d.stats.sectors_unchanged * 2 > t.b.plan.erase_count);
+    const uint64_t rest_us = end_us - seen.at_us;
+    const double x = (double)seen.left_us / (double)rest_us;
+    print_message("%s: ETA at the start of writing %.1f ms, the rest took %.1f ms (x %.3f)\n",
+                  chip, seen.left_us / 1e3, rest_us / 1e3, x);
+    if (x < 0.85 || x > 1.15)
+        fail_msg("%s: ETA at the start of writing %.1f ms, the rest took %.1f ms (x %.3f)", chip,
+                 seen.left_us / 1e3, rest_us / 1e3, x);
+    bench_end(&t);
+}
+
+/* F401: one byte changed in the last of three 16 KiB sectors. */
+static void test_eta_one_sector_changed(void **state)
+{
+    (void)state;
+    uint8_t *old = firmware(), *now = firmware();
+    now[IMAGE_SIZE - 100] ^= 0x01;
+    eta_at_write("f401", old, now);
+    free(old);
+    free(now);
+}
+
+/* L476: holes in the last 8 of 24 pages, the whole image over them (those
+ * pages erased and written, the rest left alone). */
+static void test_eta_holes(void **state)
+{
+    (void)state;
+    uint8_t *whole = firmware(), *holes = firmware();
+    punch_holes(holes, IMAGE_SIZE - 16 * KIB, IMAGE_SIZE);
+    eta_at_write("l476", holes, whole);
+    free(whole);
+    free(holes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +361,8 @@ int main(void)
         cmocka_unit_test(test_forecast_without_reading),
         cmocka_unit_test(test_forecast_of_a_plain_board),
         cmocka_unit_test(test_blank_sectors_erased_rather_than_read_on),
+        cmocka_unit_test(test_eta_one_sector_changed),
+        cmocka_unit_test(test_eta_holes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -197,6 +197,15 @@ typedef struct mpf_dfu_flash_options {
      * remembers which blocks of a blank sector were already right) can
      * still report what happened. Left as it is when nothing was decided. */
     uint8_t *actions;
+    /* With skip_unchanged: a check of this plan made on this session
+     * (mpf_dfu_check_flash), with nothing erased or written since (reading,
+     * e.g. a backup of the sectors it erases, is fine; a check older than
+     * an erase or write of the session is refused). The
+     * flash takes its decisions and its record of what the chip holds
+     * instead of reading again, so it erases exactly the sectors the check
+     * said and, on write-once flash, still leaves programmed words alone.
+     * Used instead of unchanged (both set: MPF_ERR_USAGE). NULL = none. */
+    const struct mpf_flash_check *check;
 } mpf_dfu_flash_options;
 
 
@@ -248,6 +257,36 @@ typedef struct mpf_flash_forecast {
  * flash is not changed, the address pointer is. */
 mpf_err mpf_dfu_forecast(mpf_dfu *d, const mpf_plan *plan, uint8_t *actions,
                          mpf_flash_forecast *out, mpf_error *err);
+
+/* The flash's own skip check, kept: what mpf_dfu_flash_ex with
+ * skip_unchanged would decide for each planned sector, together with what
+ * it read of the chip, so that the decision can be shown or acted on (a
+ * backup of exactly the sectors to be erased) before the flash takes it
+ * (mpf_dfu_flash_options.check). Opaque; it refers to the plan and the
+ * session, which must outlive it. */
+typedef struct mpf_flash_check mpf_flash_check;
+
+/* Read the planned sectors exactly as mpf_dfu_flash_ex with skip_unchanged
+ * (and unchanged NULL) would, and keep the result in *out (free it with
+ * mpf_flash_check_free; NULL on failure). Sends only set-address, ABORT and
+ * UPLOAD (and CLRSTATUS after a refused read). A device that cannot or will
+ * not be read gives every sector MPF_SECTOR_ERASE and a log line. */
+mpf_err mpf_dfu_check_flash(mpf_dfu *d, const mpf_plan *plan, mpf_flash_check **out,
+                            mpf_error *err);
+/* One mpf_sector_action per plan->erases[i]; valid as long as the check. */
+const uint8_t *mpf_flash_check_actions(const mpf_flash_check *c);
+/* The flash these decisions make, priced (as mpf_dfu_forecast reports it). */
+const mpf_flash_forecast *mpf_flash_check_forecast(const mpf_flash_check *c);
+void mpf_flash_check_free(mpf_flash_check *c);
+
+/* From the progress callback of a flash (mpf_dfu_flash_ex, DfuSe), once its
+ * check has decided what to do with each sector: the time the rest of the
+ * flash takes, its erases, writes, read-back and leave priced as the
+ * decisions make them with the plan's chip profile's typical timing (the
+ * model of plan->estimated_us and mpf_flash_forecast), less the part of
+ * each phase already done. Returns 1 and sets *us then; 0 outside a flash,
+ * before the decision and for plain DFU devices. */
+int mpf_dfu_time_left_us(const mpf_dfu *d, uint64_t *us);
 
 /* Read len bytes from address on an alt setting (DfuSe UPLOAD): set the
  * pointer, ABORT to dfuIDLE, UPLOAD blocks 2, 3, ... of the device's

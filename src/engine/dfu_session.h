@@ -34,6 +34,7 @@ struct mpf_dfu {
     int wait_reset;         /* it is in dfuMANIFEST-WAIT-RESET: only a reset helps */
     const char *unverified; /* a flash asked to verify but could not (static text, e.g.
                              * the device answers UPLOAD with 0 bytes); NULL otherwise */
+    const struct eng_eta *eta; /* a DfuSe flash under way, decided: mpf_dfu_time_left_us */
     atomic_int cancelled;   /* mpf_dfu_cancel: every request fails before it is sent */
 };
 

@@ -25,9 +25,11 @@
 typedef struct flash_run {
     const mpf_plan *plan;
     eng_map map;
+    int lent;        /* map's record is a kept check's (mpf_flash_check): not freed here */
     uint8_t *action; /* per plan erase: mpf_sector_action */
     uint16_t block_size;
     eng_progress erase, write, verify;
+    eng_eta eta;
 } flash_run;
 
 /* The smallest alt above `after` that the plan touches; 0 when none is left. */
@@ -186,6 +188,13 @@ static mpf_err decide(mpf_dfu *d, flash_run *r, const mpf_dfu_flash_options *opt
     const mpf_plan *plan = r->plan;
     if (!opt->skip_unchanged)
         return MPF_OK;
+    if (opt->check && opt->unchanged)
+        return mpf_error_set(err, MPF_ERR_USAGE, "mpf_dfu_flash_ex: both a check and unchanged "
+                             "flags given: one says what to do");
+    if (opt->check) {
+        r->lent = 1;
+        return eng_check_lend(opt->check, d, plan, &r->map, r->action, err);
+    }
     if (!opt->unchanged) {
         if (d->transfer_size) {
             mpf_err rc = eng_map_alloc_done(&r->map, d->transfer_size, err);
@@ -202,6 +211,43 @@ static mpf_err decide(mpf_dfu *d, flash_run *r, const mpf_dfu_flash_options *opt
             r->action[i] = opt->unchanged[i];
     }
     return MPF_OK;
+}
+
+/* The rest of the flash as decided, by the cost model, for the time left
+ * (mpf_dfu_time_left_us): from here on d->eta points at it. */
+static mpf_err price(mpf_dfu *d, flash_run *r, mpf_error *err)
+{
+    uint8_t *now = malloc(r->block_size);
+    if (!now)
+        return mpf_error_set(err, MPF_ERR_NOMEM, "out of memory for a %u-byte block",
+                             (unsigned)r->block_size);
+    eng_cost_flash_us(&r->map, r->block_size, now, &r->eta.cost);
+    free(now);
+    r->eta.erase = &r->erase;
+    r->eta.write = &r->write;
+    r->eta.verify = &r->verify;
+    r->eta.leaves = r->plan->leave;
+    d->eta = &r->eta;
+    return MPF_OK;
+}
+
+/* cost of a phase, less the part of it done. */
+static uint64_t phase_left(uint64_t cost, const eng_progress *p)
+{
+    if (!p->total || p->done >= p->total)
+        return 0;
+    return (uint64_t)((double)cost * (double)(p->total - p->done) / (double)p->total);
+}
+
+int mpf_dfu_time_left_us(const mpf_dfu *d, uint64_t *us)
+{
+    const eng_eta *e = d ? d->eta : NULL;
+    if (!e || !us)
+        return 0;
+    *us = phase_left(e->cost.erase_us, e->erase) + phase_left(e->cost.write_us, e->write) +
+          phase_left(e->cost.verify_us, e->verify) +
+          (e->leaves && !d->left ? e->cost.leave_us : 0);
+    return 1;
 }
 
 static mpf_err run(mpf_dfu *d, flash_run *r, const mpf_dfu_flash_options *opt, mpf_error *err)
@@ -223,6 +269,9 @@ static mpf_err run(mpf_dfu *d, flash_run *r, const mpf_dfu_flash_options *opt, m
     r->erase.total += plan->mass_erase ? 1 : 0;
     r->write.total = bytes_to_do(r, r->block_size);
     r->verify.total = plan->verify ? bytes_to_do(r, d->transfer_size) : 0;
+    mpf_err priced = price(d, r, err);
+    if (priced != MPF_OK)
+        return priced;
 
     uint8_t alt = 0;
     for (int after = -1; next_alt(plan, after, &alt); after = alt) {
@@ -279,7 +328,9 @@ mpf_err mpf_dfu_flash_ex(mpf_dfu *d, const mpf_plan *plan, const mpf_dfu_flash_o
     d->chip = plan->chip;
     rc = run(d, &r, opt, err);
     d->chip = before;
-    eng_map_free_done(&r.map);
+    d->eta = NULL;
+    if (!r.lent)
+        eng_map_free_done(&r.map);
     free(r.action);
     return rc;
 }

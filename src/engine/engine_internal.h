@@ -196,10 +196,31 @@ uint64_t eng_cost_erased_block_us(const mpf_plan *p, const uint8_t *want, uint32
 uint64_t eng_cost_unerased_block_us(const mpf_plan *p, const uint8_t *now, const uint8_t *want,
                                     uint32_t address, uint32_t n);
 
+/* A flash's modelled time by phase. */
+typedef struct eng_flash_cost {
+    uint64_t erase_us, write_us, verify_us, leave_us;
+} eng_flash_cost;
+
 /* The flash m stands for, after its check: the erases its actions keep,
  * the blocks the write sends (word runs included), their read-back when
- * the plan verifies, the leave. now: room for block_size bytes. */
-uint64_t eng_cost_flash_us(const eng_map *m, uint16_t block_size, uint8_t *now);
+ * the plan verifies, the leave; the sum, and by phase in *parts (may be
+ * NULL). now: room for block_size bytes. */
+uint64_t eng_cost_flash_us(const eng_map *m, uint16_t block_size, uint8_t *now,
+                           eng_flash_cost *parts);
+
+/* A DfuSe flash under way, from its check's decision on: each phase's
+ * modelled time and progress, for mpf_dfu_time_left_us (d->eta). */
+typedef struct eng_eta {
+    eng_flash_cost cost;
+    const eng_progress *erase, *write, *verify;
+    int leaves; /* the plan ends with a leave */
+} eng_eta;
+
+/* ---- engine_forecast.c: the skip check kept for a flash (mpf_flash_check) -- */
+/* The check's decisions and record, lent to a flash of plan on d: m gets
+ * the record (its buffers stay the check's), action the decisions. */
+mpf_err eng_check_lend(const mpf_flash_check *c, const mpf_dfu *d, const mpf_plan *plan,
+                       eng_map *m, uint8_t *action, mpf_error *err);
 
 /* ---- engine_write.c ---------------------------------------------------------- */
 /* One contiguous run, block_size bytes per DNLOAD, the blocks m does not send

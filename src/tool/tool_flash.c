@@ -342,15 +342,19 @@ mpf_err tool_flash_run(tool_ctx *ctx, tool_board *b, tool_progress *prog, mpf_er
     mpf_dfu *d = NULL;
     mpf_err rc = tool_session_new(&b->dev.transport, &cb, &d, err);
     /* With --backup, which sectors will really be erased must be known
-     * before the flash starts: read once here and handed to the flash.
-     * Otherwise the flash does the reading itself, which also lets it skip
-     * the blocks of a blank sector that already hold their bytes (the
-     * rest of an interrupted flash); it reports its decisions back. */
+     * before the flash starts: the flash's own check (the one a dry run
+     * shows) is made here, the sectors it erases are backed up, and the
+     * flash takes that check's decisions and its record of the chip.
+     * Otherwise the flash does the reading itself; either way it reports
+     * its decisions back. */
     uint8_t *unchanged = calloc(b->plan.erase_count ? b->plan.erase_count : 1, 1);
+    mpf_flash_check *check = NULL;
     if (!rc && !unchanged)
         rc = mpf_error_set(err, MPF_ERR_NOMEM, "out of memory");
     if (!rc && ctx->opt.backup_file && !ctx->opt.full)
-        rc = mpf_dfu_check_unchanged(d, &b->plan, unchanged, err);
+        rc = mpf_dfu_check_flash(d, &b->plan, &check, err);
+    if (!rc && check && b->plan.erase_count)
+        memcpy(unchanged, mpf_flash_check_actions(check), b->plan.erase_count);
     if (!rc && ctx->opt.backup_file) {
         tool_flash_backup_file(ctx, b, b->res.backup_file, sizeof b->res.backup_file);
         rc = tool_backup_sectors(d, prog, &b->plan, unchanged, &b->dev.transport.info, b->res.backup_file,
@@ -364,10 +368,13 @@ mpf_err tool_flash_run(tool_ctx *ctx, tool_board *b, tool_progress *prog, mpf_er
     mpf_dfu_flash_options fo;
     mpf_dfu_flash_options_default(&fo);
     fo.skip_unchanged = !ctx->opt.full;
-    fo.unchanged = ctx->opt.backup_file ? unchanged : NULL;
+    fo.check = check;
     fo.actions = unchanged;
+    prog->session = d;
     if (!rc)
         rc = mpf_dfu_flash_ex(d, &b->plan, &fo, err);
+    prog->session = NULL;
+    mpf_flash_check_free(check);
     /* Zero counts if the open gave up (it counts nothing then either). */
     static const mpf_dfu_stats none;
     const mpf_dfu_stats *st = d ? mpf_dfu_get_stats(d) : &none;

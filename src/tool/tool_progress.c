@@ -98,6 +98,15 @@ static void amount(char *buf, size_t n, mpf_phase phase, uint64_t v)
         snprintf(buf, n, "%.1f", (double)v / 1024.0);
 }
 
+/* The rest of a flash, priced by the engine from its decisions: known
+ * during the erase, write and verify of a flash whose check has decided. */
+static int flash_time_left(const tool_progress *p, uint64_t *us)
+{
+    const int flashing = p->phase == MPF_PHASE_ERASE || p->phase == MPF_PHASE_WRITE ||
+                         p->phase == MPF_PHASE_VERIFY;
+    return flashing && p->session && mpf_dfu_time_left_us(p->session, us);
+}
+
 static void text_line(tool_progress *p, uint64_t done, uint64_t total, uint64_t elapsed_us)
 {
     if (is_step(p->phase)) {
@@ -118,11 +127,19 @@ static void text_line(tool_progress *p, uint64_t done, uint64_t total, uint64_t 
         name = p->read_name;
         checking = strcmp(name, "check") == 0;
     }
+    uint64_t flash_left = 0;
+    const int priced = flash_time_left(p, &flash_left);
+    /* A phase's last line stays on screen: it ends without an ETA. */
+    if (priced && flash_left && done < total) {
+        char left[24];
+        tool_format_duration(left, sizeof left, flash_left);
+        snprintf(eta, sizeof eta, "  ETA %s", left);
+    }
     if (done && elapsed_us && !checking) {
         double per_s = (double)done * 1e6 / (double)elapsed_us;
         if (!counts_sectors(p->phase))
             snprintf(rate, sizeof rate, "  %.1f KiB/s", per_s / 1024.0);
-        if (done < total) {
+        if (done < total && !priced) {
             char left[24];
             tool_format_duration(left, sizeof left, (uint64_t)((double)(total - done) * 1e6 / per_s));
             snprintf(eta, sizeof eta, "  ETA %s", left);
@@ -147,6 +164,9 @@ static void json_event(tool_progress *p, uint64_t done, uint64_t total, uint64_t
     tj_u64(&j, "total", total);
     tj_str(&j, "unit", unit(p->phase));
     tj_u64(&j, "elapsed_ms", elapsed_us / 1000u);
+    uint64_t left = 0;
+    if (flash_time_left(p, &left))
+        tj_u64(&j, "eta_ms", left / 1000u);
     tj_end(&j);
     if (p->display)
         tool_display_unlock(p->display);

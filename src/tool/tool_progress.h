@@ -40,6 +40,10 @@ typedef struct tool_progress {
      * read) and for --backup ("backup"). */
     const char *read_name;
     const char *phase_read_name; /* read_name when the current phase began */
+    /* The session of a flash under way (NULL otherwise): once its check has
+     * decided, the ETA is the rest of the flash as the engine prices it
+     * (mpf_dfu_time_left_us), not the current phase's rate. */
+    const mpf_dfu *session;
 } tool_progress;
 
 void tool_progress_init(tool_progress *p, tool_ctx *ctx, tool_device *dev);

@@ -162,6 +162,123 @@ static void test_unreadable_board_estimate_is_an_upper_bound(void **state)
     cli_result_free(&r);
 }
 
+/* --backup on an ECC chip after a flash cut off mid-write. The H743's
+ * 128 KiB sectors take 64 blocks: the cut leaves sector 0 written, sector 1
+ * written up to block 31 and blank after it, sector 2 blank. The flash's
+ * check, which records the programmed words, writes sector 1 on without an
+ * erase; the --backup run must take that same check (before, it decided
+ * from a check without the record, erased sector 1 and backed it up while
+ * its dry run said nothing would be erased). */
+#define H7_SECTOR (128u * 1024u)
+#define H7_IMAGE (3u * H7_SECTOR)
+
+static void h7_image(const char *dir, const char *name, uint32_t seed, int change_sector0)
+{
+    uint8_t *b = malloc(H7_IMAGE);
+    assert_non_null(b);
+    cli_fill_pattern(b, H7_IMAGE, seed);
+    for (size_t i = 0; i < H7_IMAGE; i++)
+        b[i] &= 0x7F;
+    if (change_sector0)
+        b[100] ^= 0x01;
+    cli_write(dir, name, b, H7_IMAGE);
+    free(b);
+}
+
+/* "backup: the N sectors to erase" of a dry run. */
+static size_t dry_run_backup_count(const cli_result *r)
+{
+    const char *at = strstr(r->out, "backup: the ");
+    if (!at)
+        fail_msg("no backup line in:\n%s", r->out);
+    return (size_t)strtoul(at + strlen("backup: the "), NULL, 10);
+}
+
+static void backup_after_cut(const char *image, size_t want_erased)
+{
+    char dir[512];
+    cli_workdir(image, dir, sizeof dir);
+    h7_image(dir, "old.bin", 0x01D5u, 0);
+    h7_image(dir, "new.bin", 0x2E11u, 0);
+    h7_image(dir, "newer.bin", 0x2E11u, 1);
+    RUN_EXPECT(dir, 0, "--sim", "h743", "--sim-state", "board.bin", "-q", "-s", "0x08000000",
+               "-D", "old.bin");
+    cli_result r;
+    RUN_ENV(dir, "MPFLASH_SIM_FAULT=timeout:write:96", &r, "--sim", "h743", "--sim-state",
+            "board.bin", "-q", "-s", "0x08000000", "-D", "new.bin");
+    cli_assert_exit(&r, 4);
+    cli_result_free(&r);
+    size_t len = 0, n = 0;
+    uint8_t *before = cli_read(dir, "board.bin", &len);
+    /* The cut: sector 1 part written, part blank. */
+    uint8_t *want = cli_read(dir, "new.bin", &n);
+    assert_memory_equal(before + H7_SECTOR, want + H7_SECTOR, 2048);
+    assert_int_equal(before[2 * H7_SECTOR - 1], 0xFF);
+
+    cli_result dry, run;
+    RUN(dir, &dry, "--sim", "h743", "--sim-state", "board.bin", "--dry-run", "--backup", "b.dfu",
+        "-s", "0x08000000", "-D", image);
+    cli_assert_exit(&dry, 0);
+    const size_t said = dry_run_backup_count(&dry);
+    RUN(dir, &run, "--sim", "h743", "--sim-state", "board.bin", "--backup", "b.dfu", "--json",
+        "--no-progress", "-s", "0x08000000", "-D", image);
+    cli_assert_exit(&run, 0);
+    const uint64_t erased = cli_json_number(event(&run, "result"), "sectors_erased");
+    /* Nothing programmed twice: the virtual ECC chip fails a second program
+     * with errPROG, and the board holds the image. */
+    free(want);
+    want = cli_read(dir, image, &n);
+    size_t m = 0;
+    uint8_t *after = cli_read(dir, "board.bin", &m);
+    assert_memory_equal(after, want, n);
+    free(after);
+
+    /* The run erased what its dry run said it would back up, and b.dfu
+     * holds exactly those sectors (one element: the file's prefix, target
+     * prefix, element header and suffix around them). */
+    assert_int_equal(erased, want_erased);
+    assert_int_equal(said, want_erased);
+    assert_int_equal(cli_exists(dir, "b.dfu"), want_erased > 0);
+    cli_result_free(&dry);
+    cli_result_free(&run);
+    const size_t bytes = want_erased * H7_SECTOR;
+
+    if (want_erased) {
+        size_t file = 0;
+        free(cli_read(dir, "b.dfu", &file));
+        assert_int_equal(file, 11 + 274 + 8 + bytes + 16);
+        RUN_EXPECT(dir, 0, "--sim", "h743", "--sim-state", "board.bin", "-q", "-u", "b.dfu");
+        uint8_t *restored = cli_read(dir, "board.bin", &m);
+        assert_memory_equal(restored, before, bytes);
+        /* The sectors written without an erase are not in the backup:
+         * every byte they held before is still there. */
+        for (size_t i = bytes; i < H7_IMAGE; i++)
+            if (before[i] != 0xFF && restored[i] != before[i])
+                fail_msg("byte 0x%zx: 0x%02x before the run, 0x%02x restored", i, before[i],
+                         restored[i]);
+        free(restored);
+    }
+    free(want);
+    free(before);
+}
+
+/* The same image again: the check writes the cut sector on without an
+ * erase, so nothing is erased and no backup is written; the dry run says
+ * the same. */
+static void test_backup_after_cut_same_image(void **state)
+{
+    (void)state;
+    backup_after_cut("new.bin", 0);
+}
+
+/* An image that also changed in sector 0: that sector is erased, backed up
+ * (and only it), and b.dfu gives it back byte for byte. */
+static void test_backup_after_cut_changed_image(void **state)
+{
+    (void)state;
+    backup_after_cut("newer.bin", 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +287,8 @@ int main(void)
         {"holes then whole on g474", test_holes, NULL, NULL, (void *)"g474"},
         cmocka_unit_test(test_dry_run_says_what_the_estimate_is),
         cmocka_unit_test(test_unreadable_board_estimate_is_an_upper_bound),
+        cmocka_unit_test(test_backup_after_cut_same_image),
+        cmocka_unit_test(test_backup_after_cut_changed_image),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
