@@ -344,6 +344,14 @@ static void test_leaving_takes_the_board_off_the_bus(void **state)
     mpf_dfu d;
     assert_int_equal(mpf_dfu_open(&d, &t, NULL, &f->err), MPF_OK);
     assert_int_equal(mpf_dfu_leave(&d, 0x08000000, &f->err), MPF_OK);
+#ifdef USBFS_TIER
+    /* Already off the bus (sysfs, uevent) when the request that made it
+     * leave was answered, not some time later. */
+    char sysfs[512];
+    snprintf(sysfs, sizeof sysfs, "%s/sys/devices/usb1/1-1", usbfs_bed_root(f->bed));
+    if (access(sysfs, F_OK) == 0)
+        fail_msg("%s is still there after the leave was answered", sysfs);
+#endif
     mpf_transport_close(&t);
     scan_after_change(f, 1);
     /* The ROM board now runs its (absent) application; the other is an

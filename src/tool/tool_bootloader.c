@@ -160,6 +160,12 @@ static int other_controller(const dfu_wait *w, const tool_boot_target *t, const 
     return 0;
 }
 
+/* t was tied by a port chain alone, whose bus is not known. */
+static int chain_only(const tool_boot_target *t)
+{
+    return t->how == MPF_SERIAL_MATCH_PATH && strncmp(t->path, "0-", 2) == 0;
+}
+
 /* cands without the devices that cannot be t's; map[k] is mine[k]'s index in cands. */
 static size_t candidates_for(const dfu_wait *w, const tool_boot_target *t, const mpf_device_info *cands, size_t nc,
                              mpf_device_info *mine, size_t *map)
@@ -246,19 +252,35 @@ static size_t match_scan(dfu_wait *w, mpf_usb_list *list)
             t->how = how;
         }
     }
-    /* Two boards pointing at one device: neither can be proven. */
+    /* Two boards pointing at one device: neither can be proven, unless one
+     * is tied by its port chain alone (Windows: the bus is not known, so the
+     * device may be on another controller) and the other by its serial
+     * number; then the chain gave way, and that board waits for its own. */
     for (size_t i = 0; i < w->n; i++)
-        for (size_t j = i + 1; j < w->n; j++)
-            if (pick[i] != none && pick[i] == pick[j]) {
-                for (int k = 0; k < 2; k++) {
-                    tool_boot_target *t = &w->targets[k ? j : i];
-                    t->rc = mpf_error_set(&t->err, MPF_ERR_AMBIGUOUS,
-                                          "boards %s and %s both point to the DFU device at %s; refusing to guess "
-                                          "which one it is",
-                                          w->targets[i].label, w->targets[j].label, cands[pick[i]].path);
-                }
-                pick[i] = pick[j] = none;
+        for (size_t j = i + 1; j < w->n; j++) {
+            if (pick[i] == none || pick[i] != pick[j])
+                continue;
+            size_t weak = chain_only(&w->targets[i]) && (w->targets[j].how & MPF_SERIAL_MATCH_SERIAL) ? i
+                          : chain_only(&w->targets[j]) && (w->targets[i].how & MPF_SERIAL_MATCH_SERIAL) ? j
+                                                                                                         : none;
+            if (weak != none) {
+                tool_boot_target *t = &w->targets[weak];
+                t->wait_rc = mpf_error_set(&t->wait_err, MPF_ERR_AMBIGUOUS,
+                                           "its port chain points to the DFU device at %s, which board %s's serial "
+                                           "number ties to that board",
+                                           cands[pick[i]].path, w->targets[weak == i ? j : i].label);
+                pick[weak] = none;
+                continue;
             }
+            for (int k = 0; k < 2; k++) {
+                tool_boot_target *t = &w->targets[k ? j : i];
+                t->rc = mpf_error_set(&t->err, MPF_ERR_AMBIGUOUS,
+                                      "boards %s and %s both point to the DFU device at %s; refusing to guess "
+                                      "which one it is",
+                                      w->targets[i].label, w->targets[j].label, cands[pick[i]].path);
+            }
+            pick[i] = pick[j] = none;
+        }
     size_t open = 0;
     for (size_t i = 0; i < w->n; i++) {
         tool_boot_target *t = &w->targets[i];

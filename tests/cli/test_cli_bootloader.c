@@ -660,6 +660,40 @@ static void test_windows_no_detach_when_shared(void **state)
     assert_false(log_has(g, " ctrl 21 00 ")); /* no DETACH to either */
 }
 
+/* The same two boards, and the second one's DFU device never comes: the
+ * first one's, on that chain too, is tied to the first by its serial
+ * number, so the second's port chain gives way (it does not make both
+ * fail); the first is flashed, the second fails alone and is not touched. */
+static void test_windows_chain_gives_way_to_serial(void **state)
+{
+    rig *g = *state;
+    g->n = 2;
+    char spec[2][700] = {"", ""};
+    g->b[0] = (board_rig){.serial = "2071385A4D30", .tty = "ttyACM0", .devpath = "2", .bus = 1, .windows = 1,
+                         .dfu_spec = spec[0]};
+    g->b[1] = (board_rig){.serial = "3276345F3234", .tty = "ttyACM1", .devpath = "2", .bus = 2, .windows = 1,
+                         .dfu_spec = spec[1]};
+    start(g, "boot-windows-give-way");
+    snprintf(spec[0], 700, "f401:2071385A4D30:port=2:bus=1:appear=%s/appear-2071385A4D30", g->dir);
+    snprintf(spec[1], 700, "f401:3276345F3234:port=2:bus=2:appear=%s/never", g->dir);
+    snprintf(g->env_usb, sizeof g->env_usb, "MPFLASH_FAKE_USB=%s,%s", spec[0], spec[1]);
+    uint8_t *before = cli_pattern_flash(0xB0Bu);
+    seed_flash(g, "3276345F3234", before);
+    cli_result r;
+    RUN_RIG(g, &r, "--all", "-B", "--wait=1", "--no-progress", "-u", "firmware.dfu");
+    assert_int_equal(r.exit_code, 3);
+    assert_non_null(strstr(r.out, "\n2071385A4D30  1-2   ok "));
+    assert_non_null(strstr(r.err, "mpflash: error: 3276345F3234: after waiting 1 s for its DFU device: no DFU "
+                                  "device found for the board (serial 3276345F3234, port 0-2)"));
+    assert_null(strstr(r.err, "both point to"));
+    cli_result_free(&r);
+    uint8_t *want = cli_sample_flashed_over(NULL);
+    assert_flash(g, "2071385A4D30", want);
+    free(want);
+    assert_flash(g, "3276345F3234", before);
+    free(before);
+}
+
 static void test_windows_port_chain_never_another(void **state)
 {
     rig *g = *state;
@@ -792,6 +826,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_windows_port_chain, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_windows_port_chain_never_another, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_windows_two_controllers_one_chain, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_windows_chain_gives_way_to_serial, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_windows_detach_only_when_unique, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_windows_no_detach_when_shared, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_wrong_board_stays_running, rig_new, rig_done),

@@ -486,9 +486,19 @@ gboolean usbfs_handle_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *cli
         err = ENOTTY;
     else if (board_ioctl(bed, n, request, arg, &res, &err, &idle_us) == 0)
         err = 0;
-    if (n && n->dev != USBFS_HUB)
-        usbfs_reconcile(bed);
+    int changed = n && n->dev != USBFS_HUB && usbfs_reconcile(bed);
     fake_unlock();
+    /* What this request did to the bus (the board left, reset, came back)
+     * is in sysfs and its uevents are sent before the program has the
+     * answer, as the kernel's disconnect precedes the URB's -ENODEV. Sent
+     * later, by the sync thread on its own, a uevent could meet a program
+     * that took the answer and is exiting: umockdev 0.17.16 (Debian 12)
+     * aborts the whole bus when the program's event socket closes between
+     * its connect() and sendmsg() (src/uevent_sender.c, sendmsg_one: only
+     * a refused connect() is forgiven), the "uevent_sender sendmsg_one:
+     * sendmsg failed: Connection refused" seen under load. */
+    if (changed)
+        usbfs_bed_settle(bed);
     if (idle_us)
         usleep(idle_us);
     umockdev_ioctl_client_complete(client, err ? -1 : res, err);

@@ -2,8 +2,8 @@
  * sub-microsecond resolution. Sleep() rounds up to the system timer tick
  * (15.625 ms unless some program raised it), which would stretch every
  * DFU status poll; a waitable timer created with
- * CREATE_WAITABLE_TIMER_HIGH_RESOLUTION (Windows 10 1803 and later) wakes
- * within about half a millisecond without changing the system-wide tick.
+ * CREATE_WAITABLE_TIMER_HIGH_RESOLUTION (Windows 10 1803 and later) works
+ * to about half a millisecond without changing the system-wide tick.
  * Where that flag is unknown (older Windows, some Wine versions) the sleep
  * raises the tick to 1 ms for its own duration (timeBeginPeriod).
  * Either still wakes late by up to a millisecond, several percent of a DFU
@@ -29,8 +29,9 @@ uint64_t mpf_host_now_us(void)
 /* How late the timer may wake. Wine 8.0 (measured here, 400 waits each)
  * rounds a timer's wait up to whole milliseconds and then wakes 0.1 ms late
  * (p50; p99 0.2-0.3 ms): 1000 us asked -> +100 us, 4500 us -> +626 us. Real
- * Windows' high-resolution timer is described as waking within about
- * 0.5 ms. Sleep() after timeBeginPeriod(1) may take up to a tick more. */
+ * Windows' high-resolution timer is reported to round to about 0.5 ms and
+ * to wake 0.3-1 ms late (1 ms asked -> 1.5-1.8 ms; not measured here: no
+ * Windows machine). Sleep() after timeBeginPeriod(1) may take a tick more. */
 #define HIGH_RES_TIMER_LATE_US 1200u
 #define SLEEP_1MS_LATE_US 2000u
 
