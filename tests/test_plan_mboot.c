@@ -89,6 +89,25 @@ static void test_image_for_a_board_without_mboot_is_refused_with_the_way_out(voi
     mpf_image_free(&img);
 }
 
+/* Flash img onto b's board as if nothing in its enumeration told mboot (an
+ * older mboot, bcdDevice 0x2200 as the ST ROM's, whose manufacturer string
+ * and USB IDs the board changed): the plan lets it through, so what comes
+ * back is the device's own answer. */
+static mpf_err flash_unrecognised(board *b, const mpf_image *img)
+{
+    mpf_sim_transport(b->sim, &b->t);
+    b->t.info.vid = 0x0483;
+    b->t.info.pid = 0xDF11;
+    strcpy(b->t.info.manufacturer, "Some Board Vendor");
+    b->t.info.bcd_device = 0x2200;
+    mpf_plan_options opt;
+    mpf_plan_options_default(&opt);
+    assert_int_equal(mpf_plan_build(img, &b->t.info, &opt, &b->plan, &b->err), MPF_OK);
+    b->has_plan = 1;
+    assert_int_equal(mpf_dfu_open(&b->d, &b->t, &b->cb, &b->err), MPF_OK);
+    return mpf_dfu_flash(&b->d, &b->plan, &b->err);
+}
+
 /* What is refused is exactly the overlap with mboot's 32 KiB. */
 static void test_only_data_inside_mboot_is_refused(void **state)
 {
@@ -147,15 +166,7 @@ static void test_the_device_refuses_what_the_plan_refuses(void **state)
 
     board b;
     board_new(&b, "mboot");
-    mpf_sim_transport(b.sim, &b.t);
-    strcpy(b.t.info.manufacturer, "Some Board Vendor");
-    b.t.info.bcd_device = 0x2200;
-    mpf_plan_options opt;
-    mpf_plan_options_default(&opt);
-    assert_int_equal(mpf_plan_build(&img, &b.t.info, &opt, &b.plan, &b.err), MPF_OK);
-    b.has_plan = 1;
-    assert_int_equal(mpf_dfu_open(&b.d, &b.t, &b.cb, &b.err), MPF_OK);
-    mpf_err rc = mpf_dfu_flash(&b.d, &b.plan, &b.err);
+    mpf_err rc = flash_unrecognised(&b, &img);
     assert_int_equal(rc, MPF_ERR_DEVICE_STATUS);
     assert_non_null(strstr(b.err.message, "0x08000000 failed: errADDRESS"));
     board_free(&b);
@@ -242,17 +253,7 @@ static void test_lego_hub_bootloaders_survive(void **state)
     board b;
     board_new(&b, "lego-hub6");
     board_fill(&b, 0x08000000u, 0x10000u, 77);
-    mpf_sim_transport(b.sim, &b.t);
-    b.t.info.vid = 0x0483;
-    b.t.info.pid = 0xDF11;
-    strcpy(b.t.info.manufacturer, "Some Board Vendor");
-    b.t.info.bcd_device = 0x2200;
-    mpf_plan_options opt;
-    mpf_plan_options_default(&opt);
-    assert_int_equal(mpf_plan_build(&into_mboot, &b.t.info, &opt, &b.plan, &b.err), MPF_OK);
-    b.has_plan = 1;
-    assert_int_equal(mpf_dfu_open(&b.d, &b.t, &b.cb, &b.err), MPF_OK);
-    assert_int_equal(mpf_dfu_flash(&b.d, &b.plan, &b.err), MPF_ERR_DEVICE_STATUS);
+    assert_int_equal(flash_unrecognised(&b, &into_mboot), MPF_ERR_DEVICE_STATUS);
     assert_non_null(strstr(b.err.message, "0x08008000 failed: errADDRESS"));
     assert_int_equal(mpf_sim_erase_count(b.sim), 0);
     assert_true(board_holds_fill(&b, 0x08000000u, 0x10000u, 77));
