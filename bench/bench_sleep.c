@@ -4,6 +4,9 @@
  * clock, where a sleep costs nothing real; this one sleeps for real. A
  * report, not a test: it always exits 0.
  *
+ * Each row sleeps through one mpf_sleep_tail, as the libusb transport does,
+ * so on Windows the spin learns the timer as it would in a flash.
+ *
  * Part 1, the sleep itself: 1, 2, 5, 10 and 25 ms asked, about half a
  * second of each; the mean, median, 90th percentile and worst time taken
  * (monotonic clock), the lateness against the asked time, and the CPU the
@@ -71,10 +74,12 @@ static sleep_row measure_sleep(uint32_t ms, uint32_t count)
     if (count > MAX_SLEEPS)
         count = MAX_SLEEPS;
     sleep_row r = {.asked_ms = ms, .count = count};
+    mpf_sleep_tail tail; /* one sleeper, as a transport is: it learns its timer */
+    mpf_sleep_tail_init(&tail);
     const uint64_t cpu0 = mpf_proc_cpu_us(), wall0 = mpf_host_now_us();
     for (uint32_t i = 0; i < count; i++) {
         const uint64_t t0 = mpf_host_now_us();
-        mpf_host_sleep_us((uint64_t)ms * 1000u);
+        mpf_host_sleep_tail_us(&tail, (uint64_t)ms * 1000u);
         took[i] = (double)(mpf_host_now_us() - t0) / 1000.0;
     }
     const uint64_t wall = mpf_host_now_us() - wall0, cpu = mpf_proc_cpu_us() - cpu0;
@@ -93,6 +98,7 @@ static sleep_row measure_sleep(uint32_t ms, uint32_t count)
  * always) and are also slept for real, timed one by one. */
 typedef struct real_sleeps {
     passthrough p; /* first: the transport's ctx */
+    mpf_sleep_tail tail; /* as the libusb transport keeps it */
     uint64_t asked_us, taken_us;
     uint32_t count;
 } real_sleeps;
@@ -101,7 +107,7 @@ static void real_sleep(void *ctx, uint32_t ms)
 {
     real_sleeps *s = ctx;
     const uint64_t t0 = mpf_host_now_us();
-    mpf_host_sleep_us((uint64_t)ms * 1000u);
+    mpf_host_sleep_tail_us(&s->tail, (uint64_t)ms * 1000u);
     s->taken_us += mpf_host_now_us() - t0;
     s->asked_us += (uint64_t)ms * 1000u;
     s->count++;
@@ -138,6 +144,7 @@ static void flash_real_time(flash_row *r)
     mpf_transport raw, t;
     mpf_sim_transport(sim, &raw);
     memset(&r->sleeps, 0, sizeof r->sleeps);
+    mpf_sleep_tail_init(&r->sleeps.tail);
     passthrough_wrap(&r->sleeps.p, &raw, &t, NULL, NULL);
     r->sleeps.p.ops.sleep_ms = real_sleep;
     mpf_plan_options po;

@@ -1,5 +1,6 @@
 /* mpf_sleep_until (src/platform/sleep_until.c), the precise sleep under the
- * Windows host clock, on a virtual clock: an OS timer that wakes late (or
+ * Windows host clock, with a fixed tail and with a learnt one
+ * (mpf_sleep_tail), on a virtual clock: an OS timer that wakes late (or
  * early) by a set amount, and a pause that takes a set time. Checks where
  * the sleep ends, what the timer was asked, and how long it spun (the CPU
  * it burns). */
@@ -47,7 +48,7 @@ static void v_pause(void *ctx)
 static uint32_t sleep_on(vclock *c, uint64_t us)
 {
     const mpf_sleep_parts parts = {v_now, v_timer, v_pause, c, TAIL_US};
-    return mpf_sleep_until(&parts, c->now + us);
+    return mpf_sleep_until(&parts, NULL, c->now + us);
 }
 
 /* The timer takes all but the tail; the spin ends on the first clock
@@ -116,8 +117,8 @@ static void test_deadline_passed_does_nothing(void **state)
     (void)state;
     vclock c = {.now = 9000};
     const mpf_sleep_parts parts = {v_now, v_timer, v_pause, &c, TAIL_US};
-    assert_int_equal(mpf_sleep_until(&parts, 9000), 0);
-    assert_int_equal(mpf_sleep_until(&parts, 100), 0);
+    assert_int_equal(mpf_sleep_until(&parts, NULL, 9000), 0);
+    assert_int_equal(mpf_sleep_until(&parts, NULL, 100), 0);
     assert_int_equal(c.timer_calls, 0);
     assert_int_equal(c.now, 9000);
 }
@@ -146,6 +147,162 @@ static void test_ends_on_deadline_and_spins_only_the_tail(void **state)
     }
 }
 
+/* ---- the learnt tail ------------------------------------------------------ */
+
+/* A host whose timer always wakes late_us late, and whose spin loses the CPU
+ * for preempt_us on its first pause (a contended machine). */
+typedef struct vhost {
+    uint64_t now, late_us, preempt_us;
+    uint64_t last_asked; /* the last timer wait asked, this sleep */
+    unsigned timer_calls, pauses; /* this sleep */
+} vhost;
+
+static uint64_t h_now(void *ctx)
+{
+    return ((vhost *)ctx)->now;
+}
+
+static void h_timer(void *ctx, uint64_t us)
+{
+    vhost *h = ctx;
+    h->last_asked = us;
+    h->now += us + h->late_us;
+    h->timer_calls++;
+}
+
+static void h_pause(void *ctx)
+{
+    vhost *h = ctx;
+    h->now += PAUSE_US + (h->pauses == 0 ? h->preempt_us : 0);
+    h->pauses++;
+}
+
+/* One sleep of us through t; returns how late it ended. */
+static uint64_t sleep_learnt(vhost *h, mpf_sleep_tail *t, uint64_t us)
+{
+    const mpf_sleep_parts parts = {h_now, h_timer, h_pause, h, TAIL_US};
+    const uint64_t deadline = h->now + us;
+    h->timer_calls = h->pauses = 0;
+    h->last_asked = 0;
+    const uint32_t pauses = mpf_sleep_until(&parts, t, deadline);
+    assert_int_equal(pauses, h->pauses);
+    assert_true(h->now >= deadline);
+    return h->now - deadline;
+}
+
+/* Before it has seen the timer, the learnt tail is the fixed one. */
+static void test_learnt_tail_starts_as_the_fixed_one(void **state)
+{
+    (void)state;
+    vhost h = {.now = 1000, .late_us = 600};
+    mpf_sleep_tail t;
+    mpf_sleep_tail_init(&t);
+    assert_true(sleep_learnt(&h, &t, 5000) < PAUSE_US);
+    assert_int_equal(h.last_asked, 5000 - TAIL_US);
+    assert_int_equal(h.pauses, (TAIL_US - 600 + PAUSE_US - 1) / PAUSE_US);
+}
+
+/* A timer 20 us late: the tail shrinks to the lateness and a small margin,
+ * so the spin (the CPU burnt) falls from ~1.2 ms to a few tens of us, and
+ * every sleep still ends on its deadline. */
+static void test_precise_timer_shrinks_the_spin(void **state)
+{
+    (void)state;
+    vhost h = {.now = 0, .late_us = 20};
+    mpf_sleep_tail t;
+    mpf_sleep_tail_init(&t);
+    unsigned first = 0, last_total = 0;
+    for (int i = 0; i < 400; i++) {
+        assert_true(sleep_learnt(&h, &t, 5000) < PAUSE_US);
+        assert_int_equal(h.timer_calls, 1);
+        if (i == 0)
+            first = h.pauses;
+        if (i >= 300) {
+            /* The estimate settles between 20 - 8 and 20 + 19 * 8 us. */
+            assert_true(h.pauses * PAUSE_US <= 20 + 19 * 8 + 50);
+            last_total += h.pauses;
+        }
+    }
+    assert_int_equal(first, (TAIL_US - 20 + PAUSE_US - 1) / PAUSE_US);
+    assert_true(t.late_us <= 20 + 19 * 8);
+    /* On average far below the fixed tail's 168 pauses a sleep. */
+    assert_true(last_total < 100 * 20);
+}
+
+/* The timer turns late (a loaded machine): the tail grows within a few
+ * sleeps to cover it, and stops at the cap, beyond which the sleep is late
+ * by the difference rather than spinning longer. */
+static void test_late_timer_grows_the_tail_up_to_the_cap(void **state)
+{
+    (void)state;
+    vhost h = {.now = 0, .late_us = 10};
+    mpf_sleep_tail t;
+    mpf_sleep_tail_init(&t);
+    for (int i = 0; i < 300; i++)
+        sleep_learnt(&h, &t, 9000);
+    assert_true(t.late_us < 200);
+
+    h.late_us = 900;
+    int late_sleeps = 0;
+    for (int i = 0; i < 20; i++) {
+        if (sleep_learnt(&h, &t, 9000) >= PAUSE_US)
+            late_sleeps++;
+        else if (i > 0)
+            assert_true(h.pauses > 0 || t.late_us >= 900);
+    }
+    /* 900 us covered after ceil((900 - <200) / 152) late sleeps. */
+    assert_true(late_sleeps >= 1 && late_sleeps <= 7);
+    assert_true(t.late_us >= 900);
+    assert_true(sleep_learnt(&h, &t, 9000) < PAUSE_US);
+    assert_true(h.pauses * PAUSE_US <= TAIL_US - 900 + PAUSE_US);
+
+    h.late_us = 3000;
+    for (int i = 0; i < 10; i++)
+        sleep_learnt(&h, &t, 9000);
+    assert_int_equal(t.late_us, TAIL_US);
+    assert_int_equal(sleep_learnt(&h, &t, 9000), 3000 - TAIL_US);
+    assert_int_equal(h.pauses, 0);
+    assert_int_equal(h.last_asked, 9000 - TAIL_US);
+}
+
+/* Spins that lose the CPU (the CPU is gone 4 ms in the middle of a spin) make
+ * the sleeper timer-only for 8 sleeps, then 16 after the next preempted
+ * try; clean spins come back when the CPU is free again. */
+static void test_preempted_spins_fall_back_to_the_timer(void **state)
+{
+    (void)state;
+    vhost h = {.now = 0, .late_us = 300, .preempt_us = 4000};
+    mpf_sleep_tail t;
+    mpf_sleep_tail_init(&t);
+    assert_true(sleep_learnt(&h, &t, 5000) > 2000);
+    assert_true(h.pauses > 0);
+    for (int i = 0; i < 8; i++) {
+        /* The timer alone, asked the whole sleep: late by its lateness. */
+        assert_int_equal(sleep_learnt(&h, &t, 5000), 300);
+        assert_int_equal(h.pauses, 0);
+        assert_int_equal(h.last_asked, 5000);
+    }
+    assert_true(sleep_learnt(&h, &t, 5000) > 2000); /* tried again: preempted */
+    for (int i = 0; i < 16; i++) {
+        assert_int_equal(sleep_learnt(&h, &t, 5000), 300);
+        assert_int_equal(h.pauses, 0);
+    }
+    h.preempt_us = 0;
+    assert_true(sleep_learnt(&h, &t, 5000) < PAUSE_US); /* a clean spin */
+    assert_true(h.pauses > 0);
+    for (int i = 0; i < 50; i++)
+        assert_true(sleep_learnt(&h, &t, 5000) < PAUSE_US);
+    /* After clean spins the next preemption holds off for 8 sleeps again. */
+    h.preempt_us = 4000;
+    sleep_learnt(&h, &t, 5000);
+    for (int i = 0; i < 8; i++) {
+        sleep_learnt(&h, &t, 5000);
+        assert_int_equal(h.pauses, 0);
+    }
+    sleep_learnt(&h, &t, 5000);
+    assert_true(h.pauses > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +313,10 @@ int main(void)
         cmocka_unit_test(test_early_timer_is_waited_again),
         cmocka_unit_test(test_deadline_passed_does_nothing),
         cmocka_unit_test(test_ends_on_deadline_and_spins_only_the_tail),
+        cmocka_unit_test(test_learnt_tail_starts_as_the_fixed_one),
+        cmocka_unit_test(test_precise_timer_shrinks_the_spin),
+        cmocka_unit_test(test_late_timer_grows_the_tail_up_to_the_cap),
+        cmocka_unit_test(test_preempted_spins_fall_back_to_the_timer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

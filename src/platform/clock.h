@@ -20,8 +20,8 @@ uint64_t mpf_host_now_us(void);
 void mpf_host_sleep_us(uint64_t us);
 
 /* What a precise sleep is made of: an OS timer wait (timer_us) that may
- * wake up to tail_us late, the monotonic clock, and a short busy pause (a
- * spin-loop hint) between two readings of the clock. */
+ * wake late, the monotonic clock, and a short busy pause (a spin-loop hint)
+ * between two readings of the clock. tail_us: the longest spin. */
 typedef struct mpf_sleep_parts {
     uint64_t (*now_us)(void *ctx);
     void (*timer_us)(void *ctx, uint64_t us);
@@ -30,12 +30,32 @@ typedef struct mpf_sleep_parts {
     uint64_t tail_us;
 } mpf_sleep_parts;
 
-/* Sleeps until now_us reaches deadline_us: the timer for all but the last
- * tail_us, then pauses on the clock, so the CPU is busy only for that tail
- * (less the timer's own lateness) and the sleep ends on its deadline.
- * Returns the number of pauses. A timer later than tail_us makes the sleep
- * late by the difference, with no pause. */
-uint32_t mpf_sleep_until(const mpf_sleep_parts *p, uint64_t deadline_us);
+/* What a sleeper has learnt about its timer, owned by whoever sleeps over
+ * and over (a USB transport, a bench): a running 95th percentile of how late
+ * the timer wakes, which the spin covers (so a precise timer costs little
+ * CPU), and a hold-off from spinning while spins are being preempted (a busy
+ * machine, where a spin only adds to the lateness). */
+typedef struct mpf_sleep_tail {
+    uint32_t late_us; /* the timer's lateness, 95th percentile estimate */
+    uint32_t hold;    /* sleeps left that do not spin */
+    uint32_t backoff; /* the hold the next preempted spin starts */
+} mpf_sleep_tail;
+
+/* Starts as the fixed tail does: the longest spin, until it has learnt. */
+void mpf_sleep_tail_init(mpf_sleep_tail *t);
+
+/* Sleeps until now_us reaches deadline_us: the timer for all but a tail,
+ * then pauses on the clock, so the CPU is busy only for that tail (less the
+ * timer's own lateness) and the sleep ends on its deadline. The tail is
+ * p->tail_us when t is NULL; else what t has learnt (at most p->tail_us, 0
+ * while held off), and t learns from this sleep. Returns the number of
+ * pauses. A timer later than the tail makes the sleep late by the
+ * difference, with no pause. */
+uint32_t mpf_sleep_until(const mpf_sleep_parts *p, mpf_sleep_tail *t, uint64_t deadline_us);
+
+/* The host sleep with a learnt tail (t as above; POSIX ignores it: its
+ * nanosleep does not spin). */
+void mpf_host_sleep_tail_us(mpf_sleep_tail *t, uint64_t us);
 
 /* The host clock as an mpf_clock (a constant, never modified). */
 const mpf_clock *mpf_clock_host(void);

@@ -14,6 +14,7 @@ typedef struct usb_link {
     const mpf_usb_io *io;
     void *handle;
     mpf_device_info info; /* for messages: which device, which interface */
+    mpf_sleep_tail sleep; /* how late this host's timer wakes (Windows' spin) */
 } usb_link;
 
 static mpf_err link_out(void *ctx, uint8_t request, uint16_t value, const uint8_t *data,
@@ -103,8 +104,8 @@ static mpf_err link_reset(void *ctx, mpf_error *err)
 
 static void link_sleep_ms(void *ctx, uint32_t ms)
 {
-    (void)ctx;
-    mpf_host_sleep_us((uint64_t)ms * 1000u);
+    usb_link *l = ctx;
+    mpf_host_sleep_tail_us(&l->sleep, (uint64_t)ms * 1000u);
 }
 
 static uint64_t link_now_us(void *ctx)
@@ -172,6 +173,7 @@ mpf_err mpf_usb_transport_new(const mpf_usb_io *io, void *handle, const mpf_devi
     l->io = io;
     l->handle = handle;
     l->info = *info;
+    mpf_sleep_tail_init(&l->sleep);
     /* Only Linux can unbind a kernel driver; elsewhere this fails harmlessly
      * and the claim below reports any real obstacle. */
     (void)io->set_auto_detach_kernel_driver(handle, 1);

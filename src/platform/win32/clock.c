@@ -7,8 +7,9 @@
  * Where that flag is unknown (older Windows, some Wine versions) the sleep
  * raises the tick to 1 ms for its own duration (timeBeginPeriod).
  * Either still wakes late by up to a millisecond, several percent of a DFU
- * poll of a few ms, so the timer sleeps all but the last ~millisecond and
- * mpf_sleep_until spins on QueryPerformanceCounter through the rest. */
+ * poll of a few ms, so the timer sleeps all but a tail and mpf_sleep_until
+ * spins on QueryPerformanceCounter through the rest: up to the constants
+ * below, as long as the caller's mpf_sleep_tail has seen the timer be late. */
 #include <windows.h>
 
 #include "platform/clock.h"
@@ -67,7 +68,7 @@ static void win_pause(void *ctx)
     YieldProcessor();
 }
 
-void mpf_host_sleep_us(uint64_t us)
+void mpf_host_sleep_tail_us(mpf_sleep_tail *t, uint64_t us)
 {
     if (us == 0)
         return;
@@ -78,9 +79,15 @@ void mpf_host_sleep_us(uint64_t us)
                              w.timer ? HIGH_RES_TIMER_LATE_US : SLEEP_1MS_LATE_US};
     if (!w.timer)
         timeBeginPeriod(1);
-    mpf_sleep_until(&parts, deadline);
+    mpf_sleep_until(&parts, t, deadline);
     if (w.timer)
         CloseHandle(w.timer);
     else
         timeEndPeriod(1);
+}
+
+/* Without a caller's state: the fixed tail (the longest spin). */
+void mpf_host_sleep_us(uint64_t us)
+{
+    mpf_host_sleep_tail_us(NULL, us);
 }
