@@ -9,12 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The percentile estimate moves up 19 steps on a sleep later than it and
- * down one on any other, so it settles where 1 sleep in 20 is later: the
- * 95th percentile. 8 us steps: from 0 to a 1.2 ms lateness in 8 late
- * sleeps; back down in 150 sleeps (1-2 s of DFU polls). */
-#define LATE_STEP_US 8u
-#define LATE_UP_STEPS 19u
+/* The estimate jumps to any lateness above it and forgets 4 us a sleep: it
+ * covers the late wakes of the last few hundred sleeps (a high percentile,
+ * close to their maximum) and shrinks within 1-3 s of DFU polls once the
+ * timer is precise. A slower rise misses on timers whose lateness jumps with
+ * the time asked (Wine rounds a wait up to whole milliseconds). */
+#define LATE_FORGET_US 4u
 /* Spin a little longer than the estimate: the clock read after the timer
  * and the pause itself take time. */
 #define TAIL_MARGIN_US 50u
@@ -47,12 +47,10 @@ static void learn_lateness(mpf_sleep_tail *t, uint64_t late_us, uint64_t cap_us)
 {
     if (t->late_us > cap_us)
         t->late_us = (uint32_t)cap_us;
-    if (late_us > t->late_us) {
-        const uint64_t up = (uint64_t)t->late_us + LATE_STEP_US * LATE_UP_STEPS;
-        t->late_us = (uint32_t)(up < cap_us ? up : cap_us);
-    } else {
-        t->late_us = t->late_us > LATE_STEP_US ? t->late_us - LATE_STEP_US : 0;
-    }
+    if (late_us > t->late_us)
+        t->late_us = (uint32_t)(late_us < cap_us ? late_us : cap_us);
+    else
+        t->late_us = t->late_us > LATE_FORGET_US ? t->late_us - LATE_FORGET_US : 0;
 }
 
 static void learn_spin(mpf_sleep_tail *t, uint64_t overshoot_us)
