@@ -225,7 +225,11 @@ mpf_err mpf_dfu_flash_ex(mpf_dfu *d, const mpf_plan *plan, const mpf_dfu_flash_o
 
 /* For a dry run: read the planned sectors as skip-unchanged would, and set
  * unchanged[i] (one entry per plan->erases[i]) to the mpf_sector_action a
- * flash with skip_unchanged would take there. Sends only
+ * flash given these flags (mpf_dfu_flash_options.unchanged) takes there. It
+ * keeps no record of the words already programmed, so on write-once flash a
+ * sector holding some that the flash's own check would write on without an
+ * erase is MPF_SECTOR_ERASE here: mpf_dfu_check_flash and mpf_dfu_forecast
+ * give the flash's own decisions. Sends only
  * set-address, ABORT and UPLOAD (and CLRSTATUS after a refused read): flash
  * is not changed, but the address pointer is. A device that cannot be read
  * gives all MPF_SECTOR_ERASE and a log line, as the flash would then do
