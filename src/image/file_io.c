@@ -68,10 +68,8 @@ static mpf_err refuse_kind(const char *path, int kind, mpf_error *err)
         return mpf_error_set(err, MPF_ERR_IO, "%s is a directory, not a regular file; give the firmware file inside it",
                              path);
     if (kind == MPF_FILE_DEVICE)
-        return mpf_error_set(err, MPF_ERR_IO,
-                             "%s is a device (a serial port?), not a regular file; give the firmware file, and a "
-                             "port with -B PORT (ports are /dev/... or COMn)",
-                             path);
+        return mpf_error_refuse(err, MPF_ERR_IO, MPF_REASON_DEVICE_FILE,
+                                "%s is a device (a serial port?), not a regular file; give the firmware file", path);
     return mpf_error_set(err, MPF_ERR_IO, "%s is not a regular file (a pipe or socket); give the firmware file itself",
                          path);
 }
