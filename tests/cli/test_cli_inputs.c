@@ -29,9 +29,11 @@
 
 #define SEED 7u
 
-/* A board whose flash holds a pattern, so that any erase or write shows. */
-static uint8_t *seeded_board(const char *dir)
+/* A fresh work folder dir with a board whose flash holds a pattern, so
+ * that any erase or write shows. */
+static uint8_t *seeded_board(const char *name, char *dir, size_t size)
 {
+    cli_workdir(name, dir, size);
     uint8_t *flash = cli_pattern_flash(SEED);
     cli_write(dir, "board.bin", flash, F401_FLASH);
     return flash;
@@ -60,8 +62,7 @@ static void test_directory_refused(void **state)
 {
     (void)state;
     char dir[512], sub[600], want[700];
-    cli_workdir("inputs-dir", dir, sizeof dir);
-    uint8_t *flash = seeded_board(dir);
+    uint8_t *flash = seeded_board("inputs-dir", dir, sizeof dir);
     snprintf(sub, sizeof sub, "%s/build", dir);
     assert_int_equal(tos_mkdir(sub), 0);
     snprintf(want, sizeof want, "%s is a directory, not a regular file; give the firmware file inside it", sub);
@@ -77,8 +78,7 @@ static void test_fifo_refused(void **state)
 {
     (void)state;
     char dir[512], fifo[600];
-    cli_workdir("inputs-fifo", dir, sizeof dir);
-    uint8_t *flash = seeded_board(dir);
+    uint8_t *flash = seeded_board("inputs-fifo", dir, sizeof dir);
     snprintf(fifo, sizeof fifo, "%s/fw.dfu", dir);
     assert_int_equal(mkfifo(fifo, 0600), 0);
     /* No writer ever comes: opening it to read would wait forever. */
@@ -91,8 +91,7 @@ static void test_dev_zero_refused(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("inputs-zero", dir, sizeof dir);
-    uint8_t *flash = seeded_board(dir);
+    uint8_t *flash = seeded_board("inputs-zero", dir, sizeof dir);
     assert_refused(dir, "-u", "/dev/zero", "/dev/zero" DEVICE_LINE, PORT_HINT, flash);
     /* Through a link outside /dev, and with an address (a raw binary). */
     char link[600];
@@ -109,8 +108,7 @@ static void test_tty_refused(void **state)
 {
     (void)state;
     char dir[512], link[600];
-    cli_workdir("inputs-tty", dir, sizeof dir);
-    uint8_t *flash = seeded_board(dir);
+    uint8_t *flash = seeded_board("inputs-tty", dir, sizeof dir);
     int master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
     assert_true(master >= 0);
     assert_int_equal(grantpt(master), 0);
@@ -137,8 +135,7 @@ static void test_windows_devices_refused(void **state)
 {
     (void)state;
     char dir[512];
-    cli_workdir("inputs-win", dir, sizeof dir);
-    uint8_t *flash = seeded_board(dir);
+    uint8_t *flash = seeded_board("inputs-win", dir, sizeof dir);
     assert_refused(dir, "-u", "COM7", "COM7" DEVICE_LINE, PORT_HINT, flash);
     assert_refused(dir, "-u", "NUL", "NUL" DEVICE_LINE, PORT_HINT, flash);
     free(flash);
