@@ -363,6 +363,34 @@ static void test_read_file_refuses_over_256_mib(void **state)
     unlink(p);
 }
 
+#ifndef _WIN32
+/* Not regular files: refused by what the path is, before any open that
+ * could wait (a FIFO without a writer) or read that would not end. */
+static void test_read_file_refuses_non_regular(void **state)
+{
+    tmp_dir *d = *state;
+    char p[512];
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    mpf_error err = {0};
+    path_in(d, "fifo.dfu", p, sizeof p);
+    assert_int_equal(mkfifo(p, 0600), 0);
+    assert_int_equal(mpf_read_file(p, &buf, &len, &err), MPF_ERR_IO);
+    assert_message_has(&err, "/fifo.dfu is not a regular file (a pipe or socket)");
+    assert_null(buf);
+    unlink(p);
+    const char *devices[] = {"/dev/zero", "/dev/null"};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(mpf_read_file(devices[i], &buf, &len, &err), MPF_ERR_IO);
+        assert_message_has(&err, " is a device (a serial port?), not a regular file; give the firmware file");
+        assert_int_equal(err.reason, MPF_REASON_DEVICE_FILE);
+        assert_int_equal(strncmp(err.message, devices[i], strlen(devices[i])), 0);
+        assert_null(buf);
+        assert_int_equal(len, 0);
+    }
+}
+#endif
+
 /* ---- mpf_write_file_atomic ---------------------------------------------- */
 
 static void test_write_file_atomic(void **state)
@@ -670,6 +698,9 @@ int main(void)
         cmocka_unit_test(test_load_buffer_owned_dispatch),
         cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_read_file_refuses_over_256_mib),
+#ifndef _WIN32
+        cmocka_unit_test(test_read_file_refuses_non_regular),
+#endif
         cmocka_unit_test(test_write_file_atomic),
         cmocka_unit_test(test_load_file_address_prefix),
         cmocka_unit_test(test_load_file_refuses_address_for_files_with_their_own),

@@ -72,6 +72,7 @@ typedef enum mpf_reason {
     MPF_REASON_ONE_ALT,          /* IMAGE_FIT: the device takes one alt setting per session */
     MPF_REASON_BAD_DESCRIPTOR,   /* PROTOCOL: the device describes itself wrongly */
     MPF_REASON_DETACH_REFUSED,   /* USB_STALL: leave by USB reset, not by DETACH */
+    MPF_REASON_DEVICE_FILE,      /* IO: a device (a serial port?) given as a file; ports go elsewhere */
     MPF_REASON__COUNT
 } mpf_reason;
 

@@ -47,6 +47,7 @@ static const char *const reason_names[MPF_REASON__COUNT] = {
     [MPF_REASON_ONE_ALT] = "one-alt",
     [MPF_REASON_BAD_DESCRIPTOR] = "bad-descriptor",
     [MPF_REASON_DETACH_REFUSED] = "detach-refused",
+    [MPF_REASON_DEVICE_FILE] = "device-file",
 };
 
 const char *mpf_err_name(mpf_err code)

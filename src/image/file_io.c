@@ -9,8 +9,8 @@
 #include "mpflash/image.h"
 #include "platform/file.h"
 
-/* Far above any STM32 flash; stops a wrong path (a disk image, /dev/zero)
- * from eating memory. */
+/* Far above any STM32 flash; stops a wrong path (a disk image) from eating
+ * memory. */
 #define MAX_FILE_SIZE ((size_t)256 * 1024 * 1024)
 
 static mpf_err read_all(FILE *f, const char *path, uint8_t **buf, size_t *len, size_t hint,
@@ -60,36 +60,58 @@ static mpf_err read_all(FILE *f, const char *path, uint8_t **buf, size_t *len, s
     return MPF_OK;
 }
 
+/* Only a regular file is read: a tty or a FIFO would wait forever for bytes,
+ * /dev/zero would give them forever. kind is what the path turned out to be. */
+static mpf_err refuse_kind(const char *path, int kind, mpf_error *err)
+{
+    if (kind == MPF_FILE_DIR)
+        return mpf_error_set(err, MPF_ERR_IO, "%s is a directory, not a regular file; give the firmware file inside it",
+                             path);
+    if (kind == MPF_FILE_DEVICE)
+        return mpf_error_refuse(err, MPF_ERR_IO, MPF_REASON_DEVICE_FILE,
+                                "%s is a device (a serial port?), not a regular file; give the firmware file", path);
+    return mpf_error_set(err, MPF_ERR_IO, "%s is not a regular file (a pipe or socket); give the firmware file itself",
+                         path);
+}
+
 mpf_err mpf_read_file(const char *path, uint8_t **buf, size_t *len, mpf_error *err)
 {
     if (!path || !buf || !len)
         return mpf_error_set(err, MPF_ERR_USAGE, "mpf_read_file: path, buf and len must not be NULL");
     *buf = NULL;
     *len = 0;
+    /* Looked at before opening: opening a serial port can reset the board,
+     * and opening a FIFO waits for a writer. */
+    int kind = mpf_file_kind_of_path(path);
+    if (kind < 0)
+        return mpf_error_set(err, MPF_ERR_IO, "cannot open %s: %s; check the path and permissions", path,
+                             strerror(errno));
+    if (kind != MPF_FILE_REGULAR)
+        return refuse_kind(path, kind, err);
     FILE *f = mpf_file_open_read(path);
     if (!f && errno == EISDIR)
-        return mpf_error_set(err, MPF_ERR_IO, "%s is a directory; give the firmware file inside it", path);
+        return refuse_kind(path, MPF_FILE_DIR, err);
     if (!f)
         return mpf_error_set(err, MPF_ERR_IO, "cannot open %s: %s; check the path and permissions", path,
                              strerror(errno));
     uint64_t size = 0;
-    int kind = mpf_file_kind(f, &size);
+    kind = mpf_file_kind(f, &size); /* again: the path may name another file by now */
     if (kind < 0) {
         int e = errno;
         fclose(f);
         return mpf_error_set(err, MPF_ERR_IO, "cannot stat %s: %s", path, strerror(e));
     }
-    if (kind == MPF_FILE_DIR) {
+    if (kind != MPF_FILE_REGULAR) {
         fclose(f);
-        return mpf_error_set(err, MPF_ERR_IO, "%s is a directory; give the firmware file inside it", path);
+        return refuse_kind(path, kind, err);
     }
-    if (kind == MPF_FILE_REGULAR && size > MAX_FILE_SIZE) {
+    if (size > MAX_FILE_SIZE) {
         fclose(f);
         return mpf_error_set(err, MPF_ERR_INPUT,
                              "%s: %llu bytes is larger than %zu MiB; that is not a firmware image, check the file name",
                              path, (unsigned long long)size, MAX_FILE_SIZE >> 20);
     }
-    mpf_err rc = read_all(f, path, buf, len, kind == MPF_FILE_REGULAR ? (size_t)size : 0, err);
+    mpf_err rc = read_all(f, path, buf, len, (size_t)size, err);
     fclose(f);
     return rc;
 }

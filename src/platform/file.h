@@ -8,18 +8,27 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Opens for reading; NULL with errno set (EISDIR for a directory). */
+/* Opens for reading; NULL with errno set (EISDIR for a directory). The open
+ * itself never waits (a FIFO without a writer, a tty waiting for carrier):
+ * check mpf_file_kind of the result before reading. */
 FILE *mpf_file_open_read(const char *path);
 
 /* Creates path for writing; fails with EEXIST if it exists. */
 FILE *mpf_file_create_new(const char *path);
 
 /* What an open file is: MPF_FILE_REGULAR (with *size), MPF_FILE_DIR,
- * MPF_FILE_OTHER (device, pipe), or -1 with errno set. */
+ * MPF_FILE_DEVICE (a character device: a tty, /dev/zero, COM5),
+ * MPF_FILE_OTHER (pipe, socket, block device), or -1 with errno set. */
 #define MPF_FILE_REGULAR 0
 #define MPF_FILE_DIR 1
 #define MPF_FILE_OTHER 2
+#define MPF_FILE_DEVICE 3
 int mpf_file_kind(FILE *f, uint64_t *size);
+
+/* The same for a path, without opening it (opening a serial port can reset
+ * the board; opening a FIFO waits for a writer). Links are followed. A name
+ * that can only be a device (COM5 on Windows) is MPF_FILE_DEVICE. */
+int mpf_file_kind_of_path(const char *path);
 
 /* Flushes f's buffer and then the system's to the disk: 0 or an errno. */
 int mpf_file_sync(FILE *f);

@@ -84,6 +84,7 @@ static const char *hint_for_reason(mpf_reason reason)
     case MPF_REASON_ONE_ALT: return "flash one alt setting per run: -a N";
     case MPF_REASON_BAD_DESCRIPTOR: return "replug the board and check what mpflash -l shows";
     case MPF_REASON_DETACH_REFUSED: return "drop -Q/--final-detach to leave by USB reset";
+    case MPF_REASON_DEVICE_FILE: return "a board's serial port goes after -B: -B PORT takes ports as /dev/... or COMn";
     case MPF_REASON_NONE:
     case MPF_REASON__COUNT: break;
     }

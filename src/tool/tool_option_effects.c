@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mpflash/chip.h"
+#include "platform/file.h"
 #include "platform/serial_port.h"
 #include "tool/tool_options_internal.h"
 #include "tool/tool_parse.h"
@@ -19,9 +20,12 @@ int tool_arg_is_number(const char *s)
     return 1;
 }
 
+/* /dev/ttyACM0, COM5 on Windows; or a character device wherever it is (a
+ * link to the board's tty in the user's folder): read as a firmware file it
+ * would be refused anyway. */
 int tool_arg_is_device_node(const char *s)
 {
-    return mpf_port_name_is_port(s); /* /dev/ttyACM0; COM5 on Windows */
+    return mpf_port_name_is_port(s) || mpf_file_kind_of_path(s) == MPF_FILE_DEVICE;
 }
 
 static mpf_err add_string(const char ***list, size_t *count, const char *value, mpf_error *err)

@@ -332,22 +332,17 @@ static void test_enter_flash_wait(void **state)
     free(want);
 }
 
-/* The port named, JSON out: the bootloader event and the port in the result. */
-static void test_named_port_json(void **state)
+/* The port named as port, JSON out: the bootloader event and the port in the result. */
+static void named_port_json(rig *g, const char *port)
 {
-    rig *g = *state;
-    one_board(g, 1);
-    start(g, "boot-json");
     cli_result r;
-    /* The pty's own name: the sysfs entry is found through the link. */
-    const char *pty = fake_repl_port(g->b[0].repl);
-    char want[800];
-    RUN_RIG(g, &r, "-B", pty, "--wait-app=5", "--json", "--no-progress", "-u", "firmware.dfu");
+    char want[1400];
+    RUN_RIG(g, &r, "-B", port, "--wait-app=5", "--json", "--no-progress", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 0);
     snprintf(want, sizeof want,
              "{\"event\":\"bootloader\",\"port\":\"%s\",\"serial\":\"3276345F3234\",\"path\":\"1-2\","
              "\"method\":\"repl\"}\n",
-             pty);
+             port);
     assert_non_null(strstr(r.out, want));
     snprintf(want, sizeof want, "\"backup\":null,\"port\":\"%s/ttyACM0\"}\n", g->fs.dev);
     assert_non_null(strstr(r.out, want));
@@ -357,6 +352,28 @@ static void test_named_port_json(void **state)
     uint8_t *flash = cli_sample_flashed_over(NULL);
     assert_flash(g, "3276345F3234", flash);
     free(flash);
+}
+
+/* The pty's own name: the sysfs entry is found through the link. */
+static void test_named_port_json(void **state)
+{
+    rig *g = *state;
+    one_board(g, 1);
+    start(g, "boot-json");
+    named_port_json(g, fake_repl_port(g->b[0].repl));
+}
+
+/* -B takes a character device wherever it is: here a link to the board's
+ * tty in the work folder (before, it was read as the firmware file). */
+static void test_named_port_outside_dev(void **state)
+{
+    rig *g = *state;
+    one_board(g, 1);
+    start(g, "boot-link");
+    char link[700];
+    snprintf(link, sizeof link, "%s/board-port", g->dir);
+    assert_int_equal(symlink(fake_repl_port(g->b[0].repl), link), 0);
+    named_port_json(g, link);
 }
 
 /* Flashed, left, and the port never came back: exit 7. */
@@ -817,6 +834,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_arduino_touch, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_enter_flash_wait, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_named_port_json, rig_new, rig_done),
+        cmocka_unit_test_setup_teardown(test_named_port_outside_dev, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_app_never_back, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_only_device_is_another, rig_new, rig_done),
         cmocka_unit_test_setup_teardown(test_two_boards, rig_new, rig_done),

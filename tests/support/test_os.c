@@ -55,7 +55,13 @@ char *tos_temp_dir_in(const char *in, const char *prefix)
 int tos_remove_tree(const char *path)
 {
     struct stat st;
+#ifdef _WIN32
     if (stat(path, &st) != 0)
+#else
+    /* The link itself: a link to a folder is not followed into, and a link
+     * whose target is gone (a closed pseudo-terminal) is still removed. */
+    if (lstat(path, &st) != 0)
+#endif
         return errno == ENOENT ? 0 : -1;
     if (!S_ISDIR(st.st_mode))
         return remove(path);

@@ -9,14 +9,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static int kind_of(const struct stat *st)
+{
+    if (S_ISDIR(st->st_mode))
+        return MPF_FILE_DIR;
+    if (S_ISCHR(st->st_mode))
+        return MPF_FILE_DEVICE;
+    return S_ISREG(st->st_mode) ? MPF_FILE_REGULAR : MPF_FILE_OTHER;
+}
+
 FILE *mpf_file_open_read(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    /* O_NONBLOCK: a FIFO or tty put at the path after the caller checked it
+     * must not hold the open; O_NOCTTY: a tty must not become ours. Neither
+     * changes how a regular file reads. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
     struct stat st;
-    if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f); /* glibc opens a folder for reading; reading it fails later */
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd); /* Linux opens a folder for reading; reading it fails later */
         errno = EISDIR;
         return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        errno = e;
     }
     return f;
 }
@@ -42,12 +62,15 @@ int mpf_file_kind(FILE *f, uint64_t *size)
     struct stat st;
     if (fstat(fileno(f), &st) != 0)
         return -1;
-    if (S_ISDIR(st.st_mode))
-        return MPF_FILE_DIR;
-    if (!S_ISREG(st.st_mode))
-        return MPF_FILE_OTHER;
-    *size = (uint64_t)st.st_size;
-    return MPF_FILE_REGULAR;
+    if (S_ISREG(st.st_mode))
+        *size = (uint64_t)st.st_size;
+    return kind_of(&st);
+}
+
+int mpf_file_kind_of_path(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) != 0 ? -1 : kind_of(&st);
 }
 
 int mpf_file_sync(FILE *f)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <windows.h>
 
+#include "platform/serial_port.h"
 #include "platform/win32/utf16.h"
 
 FILE *mpf_file_open_read(const char *path)
@@ -53,10 +54,33 @@ int mpf_file_kind(FILE *f, uint64_t *size)
         return -1;
     if (st.st_mode & _S_IFDIR)
         return MPF_FILE_DIR;
+    if (st.st_mode & _S_IFCHR)
+        return MPF_FILE_DEVICE; /* CON, NUL, a COM port */
     if (!(st.st_mode & _S_IFREG))
         return MPF_FILE_OTHER;
     *size = (uint64_t)st.st_size;
     return MPF_FILE_REGULAR;
+}
+
+int mpf_file_kind_of_path(const char *path)
+{
+    /* Opening COM5 to look at it would open the port; the name says it all.
+     * Other devices (NUL, CON, \\.\ names) are told by mpf_file_kind once
+     * open, before anything is read. */
+    if (mpf_port_name_is_com(path))
+        return MPF_FILE_DEVICE;
+    if (_strnicmp(path, "\\\\.\\pipe\\", 9) == 0 || _strnicmp(path, "//./pipe/", 9) == 0)
+        return MPF_FILE_OTHER; /* a named pipe: opening it takes the server's instance */
+    wchar_t *w = mpf_utf16(path);
+    if (!w)
+        return -1;
+    DWORD attr = GetFileAttributesW(w);
+    free(w);
+    if (attr == INVALID_FILE_ATTRIBUTES) {
+        errno = mpf_errno_of(GetLastError());
+        return -1;
+    }
+    return attr & FILE_ATTRIBUTE_DIRECTORY ? MPF_FILE_DIR : MPF_FILE_REGULAR;
 }
 
 int mpf_file_sync(FILE *f)
