@@ -255,13 +255,42 @@ static void test_late_timer_grows_the_tail_up_to_the_cap(void **state)
         assert_true(h.pauses * PAUSE_US <= 50 + PAUSE_US);
     }
 
-    h.late_us = 3000;
+    h.late_us = 2000;
     for (int i = 0; i < 10; i++)
         sleep_learnt(&h, &t, 9000);
     assert_int_equal(t.late_us, TAIL_US);
-    assert_int_equal(sleep_learnt(&h, &t, 9000), 3000 - TAIL_US);
+    assert_int_equal(sleep_learnt(&h, &t, 9000), 2000 - TAIL_US);
     assert_int_equal(h.pauses, 0);
     assert_int_equal(h.last_asked, 9000 - TAIL_US);
+}
+
+/* A timer more than twice the longest tail late means the thread waited
+ * for a CPU: the sleeper holds off spinning for 8 sleeps, as after a
+ * preempted spin, and comes back when the timer is on time again. */
+static void test_very_late_timer_holds_off_spinning(void **state)
+{
+    (void)state;
+    vhost h = {.now = 0, .late_us = 300};
+    mpf_sleep_tail t;
+    mpf_sleep_tail_init(&t);
+    assert_true(sleep_learnt(&h, &t, 5000) < PAUSE_US);
+    assert_true(h.pauses > 0);
+    h.late_us = 2 * TAIL_US + 1;
+    assert_int_equal(sleep_learnt(&h, &t, 5000), 2 * TAIL_US + 1 - TAIL_US);
+    h.late_us = 300;
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(sleep_learnt(&h, &t, 5000), 300);
+        assert_int_equal(h.pauses, 0);
+        assert_int_equal(h.last_asked, 5000);
+    }
+    assert_true(sleep_learnt(&h, &t, 5000) < PAUSE_US);
+    assert_true(h.pauses > 0);
+    /* Exactly twice the tail is not yet contention. */
+    h.late_us = 2 * TAIL_US;
+    sleep_learnt(&h, &t, 5000);
+    h.late_us = 300;
+    sleep_learnt(&h, &t, 5000);
+    assert_true(h.pauses > 0);
 }
 
 /* Spins that lose the CPU (the CPU is gone 4 ms in the middle of a spin) make
@@ -316,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_precise_timer_shrinks_the_spin),
         cmocka_unit_test(test_late_timer_grows_the_tail_up_to_the_cap),
         cmocka_unit_test(test_preempted_spins_fall_back_to_the_timer),
+        cmocka_unit_test(test_very_late_timer_holds_off_spinning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

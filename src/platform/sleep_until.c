@@ -25,6 +25,9 @@
  * preempted spin, an eighth less on each clean one, so the hold-off grows
  * while more than ~1 spin in 6 is preempted (2^p * (7/8)^(1-p) > 1). */
 #define BACKOFF_MIN 8u
+/* A timer wake later than twice the longest tail also counts as a sign of
+ * contention (Wine: at most ~1.3 ms late idle; real Windows reportedly ~1 ms). */
+#define CONTENDED_TIMES_TAIL 2u
 #define BACKOFF_MAX 512u
 
 void mpf_sleep_tail_init(mpf_sleep_tail *t)
@@ -54,11 +57,16 @@ static void learn_lateness(mpf_sleep_tail *t, uint64_t late_us, uint64_t cap_us)
         t->late_us = t->late_us > LATE_FORGET_US ? t->late_us - LATE_FORGET_US : 0;
 }
 
+static void hold_off(mpf_sleep_tail *t)
+{
+    t->hold = t->backoff;
+    t->backoff = t->backoff * 2 <= BACKOFF_MAX ? t->backoff * 2 : BACKOFF_MAX;
+}
+
 static void learn_spin(mpf_sleep_tail *t, uint64_t overshoot_us)
 {
     if (overshoot_us >= PREEMPTED_US) {
-        t->hold = t->backoff;
-        t->backoff = t->backoff * 2 <= BACKOFF_MAX ? t->backoff * 2 : BACKOFF_MAX;
+        hold_off(t);
     } else if (t->backoff - t->backoff / 8 >= BACKOFF_MIN) {
         t->backoff -= t->backoff / 8;
     }
@@ -80,8 +88,15 @@ uint32_t mpf_sleep_until(const mpf_sleep_parts *p, mpf_sleep_tail *t, uint64_t d
         const uint64_t due = now + (deadline_us - now - tail);
         p->timer_us(p->ctx, due - now);
         now = p->now_us(p->ctx);
-        if (t)
-            learn_lateness(t, now > due ? now - due : 0, p->tail_us);
+        if (t) {
+            const uint64_t late = now > due ? now - due : 0;
+            learn_lateness(t, late, p->tail_us);
+            /* A timer this late did not wait for the timer: the thread
+             * waited for a CPU (a contended machine), where a spin would
+             * be preempted too. */
+            if (late > CONTENDED_TIMES_TAIL * p->tail_us && !t->hold)
+                hold_off(t);
+        }
     }
     while (now < deadline_us) {
         p->pause(p->ctx);
