@@ -31,14 +31,15 @@ typedef struct mpf_sleep_parts {
 } mpf_sleep_parts;
 
 /* What a sleeper has learnt about its timer, owned by whoever sleeps over
- * and over (a USB transport, a bench): a running high percentile of how late
- * the timer wakes (the recent maximum, slowly forgotten), which the spin covers (so a precise timer costs little
- * CPU), and a hold-off from spinning while spins are being preempted (a busy
- * machine, where a spin only adds to the lateness). */
+ * and over (a USB transport, a bench; never global): a running high
+ * percentile of how late the timer wakes (the recent maximum, slowly
+ * forgotten), which the spin covers, so a precise timer costs little CPU;
+ * and a hold-off from spinning while the machine is contended (spins being
+ * preempted, the timer very late), where a spin only adds to the lateness. */
 typedef struct mpf_sleep_tail {
     uint32_t late_us; /* the timer's lateness: recent maximum, decaying */
     uint32_t hold;    /* sleeps left that do not spin */
-    uint32_t backoff; /* the hold the next preempted spin starts */
+    uint32_t backoff; /* the next hold-off, in sleeps */
 } mpf_sleep_tail;
 
 /* Starts as the fixed tail does: the longest spin, until it has learnt. */

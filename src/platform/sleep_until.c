@@ -21,14 +21,14 @@
 /* A spin that ends this late was preempted: the thread lost the CPU while
  * spinning (a pause and a clock read take well under a microsecond). */
 #define PREEMPTED_US 200u
-/* Sleeps without spinning after a preempted spin: doubled on each further
+/* Sleeps without spinning after a preempted spin (or a very late timer): doubled on each further
  * preempted spin, an eighth less on each clean one, so the hold-off grows
  * while more than ~1 spin in 6 is preempted (2^p * (7/8)^(1-p) > 1). */
 #define BACKOFF_MIN 8u
-/* A timer wake later than twice the longest tail also counts as a sign of
- * contention (Wine: at most ~1.3 ms late idle; real Windows reportedly ~1 ms). */
-#define CONTENDED_TIMES_TAIL 2u
 #define BACKOFF_MAX 512u
+/* A timer wake later than twice the longest tail also counts as contention
+ * (Wine: at most ~1.3 ms late when idle; real Windows reportedly ~1 ms). */
+#define CONTENDED_TIMES_TAIL 2u
 
 void mpf_sleep_tail_init(mpf_sleep_tail *t)
 {
