@@ -228,7 +228,7 @@ static int rig_done(void **state)
     } while (0)
 
 /* Exactly what MicroPython's REPL must have been sent. */
-static void assert_repl_got_bootloader(board_rig *b)
+static void assert_repl_got_bootloader(const board_rig *b)
 {
     static const char want[] = "\x03\x03\x01" MPF_SERIAL_BOOTLOADER_CODE "\x04";
     unsigned char got[512];
@@ -256,6 +256,40 @@ static void assert_flash(const rig *g, const char *serial, const uint8_t *want)
     char file[300];
     board_file(file, sizeof file, serial);
     cli_assert_fake_flash(g->dir, file, want);
+}
+
+/* Two boards, each starting with flash of its own (before[i], freed by
+ * free_two), so a board flashed or backed up as the other would show. */
+static void seed_two(const rig *g, uint8_t *before[2])
+{
+    before[0] = cli_pattern_flash(0xA11CEu);
+    before[1] = cli_pattern_flash(0xB0Bu);
+    for (int i = 0; i < 2; i++)
+        seed_flash(g, g->b[i].serial, before[i]);
+}
+
+static void free_two(uint8_t *before[2])
+{
+    for (int i = 0; i < 2; i++)
+        free(before[i]);
+}
+
+/* Board i was entered through its REPL, flashed over its own old contents,
+ * and its backup (kept.SERIAL.dfu) holds its own sector 0, not the other's. */
+static void assert_flashed_with_own_backup(const rig *g, uint8_t *const before[2], int i)
+{
+    const board_rig *b = &g->b[i];
+    assert_repl_got_bootloader(b);
+    uint8_t *want = cli_sample_flashed_over(before[i]);
+    assert_flash(g, b->serial, want);
+    free(want);
+    char file[64];
+    snprintf(file, sizeof file, "kept.%s.dfu", b->serial);
+    size_t len;
+    uint8_t *kept = cli_read(g->dir, file, &len);
+    assert_true(contains(kept, len, before[i], 4096));
+    assert_false(contains(kept, len, before[1 - i], 4096));
+    free(kept);
 }
 
 /* text with every `from` replaced by `to`, for goldens free of temp names. */
@@ -430,19 +464,15 @@ static void test_two_boards(void **state)
     g->b[0] = (board_rig){.serial = "2071385A4D30", .tty = "ttyACM0", .devpath = "4", .comes_back = 1};
     g->b[1] = (board_rig){.serial = "3276345F3234", .tty = "ttyACM1", .devpath = "2", .comes_back = 1};
     start(g, "boot-two");
-    uint8_t *before[2] = {cli_pattern_flash(0xA11CEu), cli_pattern_flash(0xB0Bu)};
-    for (int i = 0; i < 2; i++)
-        seed_flash(g, g->b[i].serial, before[i]);
+    uint8_t *before[2];
+    seed_two(g, before);
     cli_result r;
     RUN_RIG(g, &r, "--all", "-B", "--wait-app", "5", "--backup", "kept.dfu", "--json", "--no-progress", "-u",
             "firmware.dfu");
     cli_assert_exit(&r, 0);
     for (int i = 0; i < 2; i++) {
         board_rig *b = &g->b[i];
-        assert_repl_got_bootloader(b);
-        uint8_t *want = cli_sample_flashed_over(before[i]);
-        assert_flash(g, b->serial, want);
-        free(want);
+        assert_flashed_with_own_backup(g, before, i);
         /* The board event ties the port it was entered through, its DFU
          * device and the port it came back on. */
         char line[1200];
@@ -453,20 +483,11 @@ static void test_two_boards(void **state)
         assert_non_null(strstr(r.out, line));
         snprintf(line, sizeof line, "\"backup\":\"kept.%s.dfu\",\"port\":\"%s/%s\"}", b->serial, g->fs.dev, b->tty);
         assert_non_null(strstr(r.out, line));
-        /* Its backup holds its own sector 0, not the other board's. */
-        char file[64];
-        snprintf(file, sizeof file, "kept.%s.dfu", b->serial);
-        size_t len;
-        uint8_t *kept = cli_read(g->dir, file, &len);
-        assert_true(contains(kept, len, before[i], 4096));
-        assert_false(contains(kept, len, before[1 - i], 4096));
-        free(kept);
     }
     assert_non_null(strstr(r.out, "{\"event\":\"result\",\"command\":\"flash\",\"ok\":true,\"exit_code\":0,"
                                   "\"dry_run\":false,\"boards\":2,\"failed\":0}\n"));
     cli_result_free(&r);
-    for (int i = 0; i < 2; i++)
-        free(before[i]);
+    free_two(before);
 }
 
 /* The same in text: the summary table has the port each board came back on. */
@@ -593,9 +614,8 @@ static void test_windows_two_controllers_one_chain(void **state)
         snprintf(spec[i], 700, "f401:%s:port=2:bus=%u:appear=%s/appear-%s", g->b[i].serial, g->b[i].bus, g->dir,
                  g->b[i].serial);
     snprintf(g->env_usb, sizeof g->env_usb, "MPFLASH_FAKE_USB=%s,%s", spec[0], spec[1]);
-    uint8_t *before[2] = {cli_pattern_flash(0xA11CEu), cli_pattern_flash(0xB0Bu)};
-    for (int i = 0; i < 2; i++)
-        seed_flash(g, g->b[i].serial, before[i]);
+    uint8_t *before[2];
+    seed_two(g, before);
     cli_result r;
     RUN_RIG(g, &r, "--all", "-B", "-p", "1-2", "-q", "-u", "firmware.dfu");
     assert_int_equal(r.exit_code, 3);
@@ -607,23 +627,10 @@ static void test_windows_two_controllers_one_chain(void **state)
     RUN_RIG(g, &r, "--all", "-B", "--backup", "kept.dfu", "--json", "--no-progress", "-u",
             "firmware.dfu");
     cli_assert_exit(&r, 0);
-    for (int i = 0; i < 2; i++) {
-        board_rig *b = &g->b[i];
-        assert_repl_got_bootloader(b);
-        uint8_t *want = cli_sample_flashed_over(before[i]);
-        assert_flash(g, b->serial, want);
-        free(want);
-        char file[64];
-        snprintf(file, sizeof file, "kept.%s.dfu", b->serial);
-        size_t len;
-        uint8_t *kept = cli_read(g->dir, file, &len);
-        assert_true(contains(kept, len, before[i], 4096));
-        assert_false(contains(kept, len, before[1 - i], 4096));
-        free(kept);
-    }
-    cli_result_free(&r);
     for (int i = 0; i < 2; i++)
-        free(before[i]);
+        assert_flashed_with_own_backup(g, before, i);
+    cli_result_free(&r);
+    free_two(before);
 }
 
 /* Windows: the board's serial port is "0-2"; its own DFU run-time
