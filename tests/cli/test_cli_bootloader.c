@@ -594,8 +594,6 @@ static void test_windows_port_chain(void **state)
     free(blank);
 }
 
-/* The board's DFU device never comes: the other one on its port chain is
- * not taken for it. */
 /* Two boards on the same port chain of two host controllers, as Windows
  * lists them (both "0-2"): two boards (not one with two interfaces), each
  * tied to its own DFU device by its serial number, each flashed with its
@@ -718,6 +716,8 @@ static void test_windows_chain_gives_way_to_serial(void **state)
     free(before);
 }
 
+/* The board's DFU device never comes: the other one on its port chain is
+ * not taken for it. */
 static void test_windows_port_chain_never_another(void **state)
 {
     rig *g = *state;
